@@ -1,0 +1,23 @@
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "fill.hpp"
+#include "kernels.hpp"
+#include "register.hpp"
+
+namespace py = pybind11;
+
+namespace fastinit {
+
+void register_runtime(py::module_& m) {
+  m.def("get_num_threads", &num_threads, "Threads a fill uses at most.");
+  m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads a fill uses at most (n >= 1).");
+  m.def("default_num_threads", &default_num_threads,
+        "OpenMP's default team size: all cores, or OMP_NUM_THREADS when set.");
+  m.def("simd_paths", &available_simd_paths, "SIMD paths this CPU can run, scalar first.");
+  m.def("simd_path", [] { return std::string(active_kernels().name); }, "The SIMD path fills use now.");
+  m.def("set_simd_path", &set_simd_path, py::arg("name"),
+        "Force a SIMD path ('scalar', 'avx2', 'avx512') or 'auto' for the best one.");
+}
+
+}  // namespace fastinit

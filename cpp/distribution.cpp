@@ -1,0 +1,168 @@
+#include "distribution.hpp"
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include "normal_cdf.hpp"
+
+namespace fastinit {
+namespace {
+
+const char* format_name(Format f) {
+  switch (f) {
+    case Format::Float32: return "float32";
+    case Format::Float64: return "float64";
+    case Format::Float16: return "float16";
+    case Format::BFloat16: return "bfloat16";
+    default: return "uint32";
+  }
+}
+
+double max_finite(Format f) {
+  switch (f) {
+    case Format::Float64: return std::numeric_limits<double>::max();
+    case Format::Float16: return 65504.0;
+    case Format::BFloat16: return 0x1.fep127;
+    default: return static_cast<double>(std::numeric_limits<float>::max());
+  }
+}
+
+// Largest |z| the format's open uniform can produce: Phi^-1(2**-24) and Phi^-1(2**-53), rounded up.
+double max_abs_z(Format f) { return f == Format::Float64 ? 8.3 : 5.4; }
+
+std::string num(double x) {
+  std::ostringstream s;
+  s.precision(17);
+  s << x;
+  return s.str();
+}
+
+[[noreturn]] void fail(const std::string& msg) { throw std::invalid_argument(msg); }
+
+void require_finite(const char* fn, const char* name, double x) {
+  if (!std::isfinite(x)) fail(std::string(fn) + ": " + name + " must be finite, got " + num(x));
+}
+
+// Every value lies in [vmin, vmax]; refuse what the output format would turn into infinity.
+void require_representable(const char* fn, double vmin, double vmax, Format fmt) {
+  const double m = max_finite(fmt);
+  if (vmin < -m || vmax > m) {
+    fail(std::string(fn) + ": values up to " + num(std::fabs(vmin) > std::fabs(vmax) ? vmin : vmax) +
+         " overflow " + format_name(fmt) + " (largest finite " + num(m) +
+         "); use a wider dtype or smaller parameters");
+  }
+}
+
+float to_f32(const char* fn, const char* name, double x) {
+  const float f = static_cast<float>(x);
+  if (std::isfinite(x) && !std::isfinite(f))
+    fail(std::string(fn) + ": " + name + "=" + num(x) + " overflows float32");
+  return f;
+}
+
+// float32 rounding of x that is >= x (up) or <= x (down), for bounds that must hold.
+float round_inward(double x, bool up) {
+  float f = static_cast<float>(x);
+  if (up && static_cast<double>(f) < x) f = std::nextafter(f, std::numeric_limits<float>::infinity());
+  if (!up && static_cast<double>(f) > x) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
+  return f;
+}
+
+}  // namespace
+
+Distribution make_bits() { return Distribution{}; }
+
+Distribution make_uniform(double low, double high, Format fmt) {
+  const char* fn = "uniform";
+  require_finite(fn, "low", low);
+  require_finite(fn, "high", high);
+  if (!(low <= high)) fail("uniform: low must be <= high, got low=" + num(low) + ", high=" + num(high));
+  require_representable(fn, low, high, fmt);
+  Distribution d;
+  d.kind = Kind::Uniform;
+  d.d.low = low;
+  d.d.high = high;
+  d.d.span = high - low;
+  if (!std::isfinite(d.d.span)) fail("uniform: high - low = inf overflows float64; narrow the interval");
+  if (fmt != Format::Float64) {
+    d.f.low = to_f32(fn, "low", low);
+    d.f.high = to_f32(fn, "high", high);
+    d.f.span = d.f.high - d.f.low;
+    if (!std::isfinite(d.f.span)) fail("uniform: high - low overflows float32; narrow the interval");
+  }
+  return d;
+}
+
+Distribution make_normal(double mean, double std, Format fmt) {
+  const char* fn = "normal";
+  require_finite(fn, "mean", mean);
+  require_finite(fn, "std", std);
+  if (std < 0) fail("normal: std must be >= 0, got " + num(std));
+  const double reach = std * max_abs_z(fmt);
+  require_representable(fn, mean - reach, mean + reach, fmt);
+  Distribution d;
+  d.kind = Kind::Normal;
+  d.d.mean = mean;
+  d.d.std = std;
+  if (fmt != Format::Float64) {
+    d.f.mean = to_f32(fn, "mean", mean);
+    d.f.std = to_f32(fn, "std", std);
+  }
+  return d;
+}
+
+Distribution make_truncated_normal(double mean, double std, double a, double b, Format fmt) {
+  const char* fn = "truncated_normal";
+  require_finite(fn, "mean", mean);
+  require_finite(fn, "std", std);
+  if (std < 0) fail("truncated_normal: std must be >= 0, got " + num(std));
+  if (std::isnan(a) || std::isnan(b)) fail("truncated_normal: a and b must not be NaN");
+  if (!(a < b)) fail("truncated_normal: need a < b (in standard deviations), got a=" + num(a) + ", b=" + num(b));
+
+  const double pa = std_normal_cdf(a);   // P(Z <= a)
+  const double qb = std_normal_cdf(-b);  // P(Z >= b)
+  double w;                              // P(a <= Z <= b), without cancellation
+  if (b <= 0) w = std_normal_cdf(b) - pa;
+  else if (a >= 0) w = std_normal_cdf(-a) - qb;
+  else w = (0.5 - pa) + (0.5 - qb);
+  // p = pa + u*w with u >= 2**-53 stays a normal double (DESIGN.md: no subnormal inputs to log).
+  if (!(w > 0x1p-960)) {
+    fail("truncated_normal: the interval [a, b] = [" + num(a) + ", " + num(b) +
+         "] has probability " + num(w) + " under the standard normal, too small to sample "
+         "(needs > 1e-289); move the interval toward the mean");
+  }
+
+  Distribution d;
+  d.kind = Kind::TruncatedNormal;
+  d.d.mean = mean;
+  d.d.std = std;
+  d.d.pa = pa;
+  d.d.qb = qb;
+  d.d.w = w;
+  d.d.lo = std == 0 ? mean : mean + a * std;
+  d.d.hi = std == 0 ? mean : mean + b * std;
+  // |z| < 40 whenever the interval's probability exceeds 2**-960.
+  const double vmin = std::fmax(d.d.lo, mean - std * 40.0);
+  const double vmax = std::fmin(d.d.hi, mean + std * 40.0);
+  require_representable(fn, vmin, vmax, fmt);
+
+  if (fmt != Format::Float64) {
+    d.f.mean = to_f32(fn, "mean", mean);
+    d.f.std = to_f32(fn, "std", std);
+    d.f.pa = static_cast<float>(pa);
+    d.f.qb = static_cast<float>(qb);
+    d.f.w = static_cast<float>(w);
+    d.f.lo = round_inward(d.d.lo, true);
+    d.f.hi = round_inward(d.d.hi, false);
+    // float32 arithmetic needs p, q >= 2**-124 (normal floats): pa and qb either 0 or well
+    // inside float32's range, and w large enough that u*w with u >= 2**-24 stays normal.
+    constexpr double tiny = 0x1p-100;
+    const bool ok = w >= tiny && (pa == 0 || pa >= tiny) && (qb == 0 || qb >= tiny);
+    d.f32_via_f64 = !ok;
+  }
+  return d;
+}
+
+}  // namespace fastinit

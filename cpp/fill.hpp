@@ -1,0 +1,38 @@
+// Filling a strided buffer that holds a slice of a logical tensor, in parallel.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "distribution.hpp"
+#include "kernels.hpp"
+#include "philox.hpp"
+
+namespace fastinit {
+
+// out = full[index]: element (i_0, ..., i_{n-1}) of out lives at data + sum i_k * byte_strides[k]
+// and is element origin + sum i_k * logical_strides[k] of the full tensor's C-order flattening.
+struct Target {
+  char* data = nullptr;
+  Format fmt = Format::Float32;
+  std::vector<int64_t> shape;
+  std::vector<int64_t> byte_strides;
+  std::vector<uint64_t> logical_strides;
+  uint64_t origin = 0;
+};
+
+// Throws std::invalid_argument if the layout is inconsistent or an element index reaches 2**63.
+void check_target(const Target& t);
+
+// Fill with the distribution's values of stream `key`. Call without the GIL; never throws.
+void fill_random(const Target& t, const KernelTable& kernels, const StreamKey& key, const Distribution& dist,
+                 int threads) noexcept;
+
+// Fill every element with the same itemsize-byte pattern. Never throws.
+void fill_pattern(const Target& t, const unsigned char* pattern, int threads) noexcept;
+
+int default_num_threads();
+int num_threads();
+void set_num_threads(int n);  // n >= 1, else std::invalid_argument
+
+}  // namespace fastinit

@@ -1,0 +1,35 @@
+// The per-instruction-set kernels and their run-time choice.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "distribution.hpp"
+#include "philox.hpp"
+
+namespace fastinit {
+
+struct KernelTable {
+  const char* name;
+  // Stream words j0 .. j0 + n - 1 of (seed, stream) into out[0 .. n).
+  void (*stream_words)(const StreamKey& key, uint64_t j0, std::size_t n, uint32_t* out);
+  // n elements of format fmt from their stream words (words_per_element(fmt) each) into dst,
+  // contiguous. kind must not be Kind::Bits.
+  void (*transform)(const Distribution& dist, Format fmt, const uint32_t* words, std::size_t n, void* dst);
+};
+
+const KernelTable& scalar_kernels();
+#if FASTINIT_X86
+const KernelTable& avx2_kernels();
+const KernelTable& avx512_kernels();
+#endif
+
+// Names of the paths this CPU can run, scalar first.
+std::vector<std::string> available_simd_paths();
+// The path fills use now: the best available, unless FASTINIT_SIMD or set_simd_path chose one.
+const KernelTable& active_kernels();
+// Throws std::invalid_argument for a name that is unknown or that this CPU cannot run.
+void set_simd_path(const std::string& name);
+
+}  // namespace fastinit

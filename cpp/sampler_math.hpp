@@ -1,0 +1,221 @@
+// The samplers, written once over a vector type A (simd_*.hpp), so that every instruction set
+// executes the same IEEE operations in the same order and gives the same bits (DESIGN.md).
+// No libm: log is our own (FreeBSD msun e_logf.c / e_log.c, as in musl), the inverse normal
+// CDF is Wichura's AS 241 (PPND16), evaluated with explicit fused multiply-adds.
+#pragma once
+#include <cstdint>
+
+#include "distribution.hpp"
+
+namespace fastinit {
+namespace {
+
+// ---- stream words -> uniforms (DESIGN.md "uniform in [0, 1)" and "open (0, 1)") ----
+
+// float32 [0, 1): (w >> 8) * 2**-24
+template <class A>
+inline typename A::F uniform01_f32(typename A::U w) {
+  return A::mul(A::cvt_i32(A::template srl<8>(w)), A::set1(0x1p-24f));
+}
+
+// float32 (0, 1): (2 * (w >> 9) + 1) * 2**-24
+template <class A>
+inline typename A::F open01_f32(typename A::U w) {
+  const auto odd = A::oru(A::template sll<1>(A::template srl<9>(w)), A::set1u(1u));
+  return A::mul(A::cvt_i32(odd), A::set1(0x1p-24f));
+}
+
+// k * 2**-52 for k = x >> 12, exactly: 1 + k * 2**-52 is the double with mantissa k.
+template <class A>
+inline typename A::F mantissa_fraction_f64(typename A::U x) {
+  const auto one_k = A::oru(A::template srl<12>(x), A::set1u(0x3FF0000000000000ull));
+  return A::sub(A::from_bits(one_k), A::set1(1.0));
+}
+
+// float64 [0, 1): (x >> 11) * 2**-53 = (x >> 12) * 2**-52 + bit 11 of x * 2**-53 (exact sum)
+template <class A>
+inline typename A::F uniform01_f64(typename A::U x) {
+  const auto bit = A::andu(A::template srl<11>(x), A::set1u(1u));
+  const auto half_ulp = A::andu(A::subu(A::set1u(0u), bit), A::set1u(0x3CA0000000000000ull));
+  return A::add(mantissa_fraction_f64<A>(x), A::from_bits(half_ulp));
+}
+
+// float64 (0, 1): (2 * (x >> 12) + 1) * 2**-53 (exact sum)
+template <class A>
+inline typename A::F open01_f64(typename A::U x) {
+  return A::add(mantissa_fraction_f64<A>(x), A::set1(0x1p-53));
+}
+
+// ---- natural logarithm of a positive normal number ----
+
+template <class A>
+inline typename A::F log_f32(typename A::F x) {
+  using F = typename A::F;
+  auto ix = A::addu(A::bits(x), A::set1u(0x3f800000u - 0x3f3504f3u));
+  const F dk = A::cvt_i32(A::subu(A::template srl<23>(ix), A::set1u(0x7fu)));
+  ix = A::addu(A::andu(ix, A::set1u(0x007fffffu)), A::set1u(0x3f3504f3u));  // [sqrt(2)/2, sqrt(2))
+  const F f = A::sub(A::from_bits(ix), A::set1(1.0f));
+  const F s = A::div(f, A::add(A::set1(2.0f), f));
+  const F z = A::mul(s, s);
+  const F w = A::mul(z, z);
+  const F t1 = A::mul(w, A::add(A::set1(0x1.999c26p-2f), A::mul(w, A::set1(0x1.f13c4cp-3f))));
+  const F t2 = A::mul(z, A::add(A::set1(0x1.555554p-1f), A::mul(w, A::set1(0x1.23d3dcp-2f))));
+  const F r = A::add(t2, t1);
+  const F hfsq = A::mul(A::mul(A::set1(0.5f), f), f);
+  F y = A::add(A::mul(s, A::add(hfsq, r)), A::mul(dk, A::set1(9.0580006145e-06f)));  // ln2_lo
+  y = A::add(A::sub(y, hfsq), f);
+  return A::add(y, A::mul(dk, A::set1(6.9313812256e-01f)));  // ln2_hi
+}
+
+template <class A>
+inline typename A::F log_f64(typename A::F x) {
+  using F = typename A::F;
+  auto ix = A::addu(A::bits(x), A::set1u((0x3ff00000ull - 0x3fe6a09eull) << 32));
+  // k = (ix >> 52) - 1023 as a double: 2**52 + n has mantissa n.
+  const F dk = A::sub(A::from_bits(A::oru(A::template srl<52>(ix), A::set1u(0x4330000000000000ull))),
+                      A::set1(4503599627370496.0 + 1023.0));
+  ix = A::addu(A::andu(ix, A::set1u(0x000fffffffffffffull)), A::set1u(0x3fe6a09eull << 32));
+  const F f = A::sub(A::from_bits(ix), A::set1(1.0));
+  const F hfsq = A::mul(A::mul(A::set1(0.5), f), f);
+  const F s = A::div(f, A::add(A::set1(2.0), f));
+  const F z = A::mul(s, s);
+  const F w = A::mul(z, z);
+  const F t1 = A::mul(w, A::add(A::set1(3.999999999940941908e-01),
+                                A::mul(w, A::add(A::set1(2.222219843214978396e-01),
+                                                 A::mul(w, A::set1(1.531383769920937332e-01))))));
+  const F t2 = A::mul(z, A::add(A::set1(6.666666666666735130e-01),
+                                A::mul(w, A::add(A::set1(2.857142874366239149e-01),
+                                                 A::mul(w, A::add(A::set1(1.818357216161805012e-01),
+                                                                  A::mul(w, A::set1(1.479819860511658591e-01))))))));
+  const F r = A::add(t2, t1);
+  F y = A::add(A::mul(s, A::add(hfsq, r)), A::mul(dk, A::set1(1.90821492927058770002e-10)));  // ln2_lo
+  y = A::add(A::sub(y, hfsq), f);
+  return A::add(y, A::mul(dk, A::set1(6.93147180369123816490e-01)));  // ln2_hi
+}
+
+template <class A>
+inline typename A::F log_(typename A::F x) {
+  if constexpr (A::kF64) return log_f64<A>(x);
+  else return log_f32<A>(x);
+}
+
+// ---- inverse normal CDF: Wichura, Algorithm AS 241 (Applied Statistics 37, 1988), PPND16 ----
+
+struct As241 {
+  static constexpr double a[8] = {3.3871328727963666080e0, 1.3314166789178437745e+2,
+                                  1.9715909503065514427e+3, 1.3731693765509461125e+4,
+                                  4.5921953931549871457e+4, 6.7265770927008700853e+4,
+                                  3.3430575583588128105e+4, 2.5090809287301226727e+3};
+  static constexpr double b[8] = {1.0, 4.2313330701600911252e+1, 6.8718700749205790830e+2,
+                                  5.3941960214247511077e+3, 2.1213794301586595867e+4,
+                                  3.9307895800092710610e+4, 2.8729085735721942674e+4,
+                                  5.2264952788528545610e+3};
+  static constexpr double c[8] = {1.42343711074968357734e0, 4.63033784615654529590e0,
+                                  5.76949722146069140550e0, 3.64784832476320460504e0,
+                                  1.27045825245236838258e0, 2.41780725177450611770e-1,
+                                  2.27238449892691845833e-2, 7.74545014278341407640e-4};
+  static constexpr double d[8] = {1.0, 2.05319162663775882187e0, 1.67638483018380384940e0,
+                                  6.89767334985100004550e-1, 1.48103976427480074590e-1,
+                                  1.51986665636164571966e-2, 5.47593808499534494600e-4,
+                                  1.05075007164441684324e-9};
+  static constexpr double e[8] = {6.65790464350110377720e0, 5.46378491116411436990e0,
+                                  1.78482653991729133580e0, 2.96560571828504891230e-1,
+                                  2.65321895265761230930e-2, 1.24266094738807843860e-3,
+                                  2.71155556874348757815e-5, 2.01033439929228813265e-7};
+  static constexpr double f[8] = {1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1,
+                                  1.48753612908506148525e-2, 7.86869131145613259100e-4,
+                                  1.84631831751005468180e-5, 1.42151175831644588870e-7,
+                                  2.04426310338993978564e-15};
+};
+
+template <class A>
+inline typename A::F constant_(double c) {
+  if constexpr (A::kF64) return A::set1(c);
+  else return A::set1(static_cast<float>(c));
+}
+
+// c[7] x**7 + ... + c[0], one fused multiply-add a step.
+template <class A>
+inline typename A::F horner8(const double* c, typename A::F x) {
+  auto acc = constant_<A>(c[7]);
+  for (int i = 6; i >= 0; --i) acc = A::fma(acc, x, constant_<A>(c[i]));
+  return acc;
+}
+
+// Per lane: coefficients `hi` where m, else `lo`.
+template <class A>
+inline typename A::F horner8_select(typename A::M m, const double* hi, const double* lo,
+                                    typename A::F x) {
+  auto acc = A::select(m, constant_<A>(hi[7]), constant_<A>(lo[7]));
+  for (int i = 6; i >= 0; --i)
+    acc = A::fma(acc, x, A::select(m, constant_<A>(hi[i]), constant_<A>(lo[i])));
+  return acc;
+}
+
+// Phi^-1(p) given p and q = 1 - p, each computed to full relative precision: the smaller of the
+// two drives the tail formula, so results near either end keep their precision.
+template <class A>
+inline typename A::F ndtri_pq(typename A::F p, typename A::F q) {
+  using F = typename A::F;
+  const auto lower = A::le(p, q);
+  const F x = A::select(lower, A::sub(p, constant_<A>(0.5)), A::sub(constant_<A>(0.5), q));
+  const auto central = A::le(A::abs(x), constant_<A>(0.425));
+  const F r = A::fma(A::neg(x), x, constant_<A>(0.180625));
+  const F zc = A::div(A::mul(x, horner8<A>(As241::a, r)), horner8<A>(As241::b, r));
+  if (!A::any(A::mnot(central))) return zc;
+
+  const F t = A::select(lower, p, q);
+  const F s = A::sqrt(A::neg(log_<A>(t)));
+  const auto far = A::gt(s, constant_<A>(5.0));
+  F num, den;
+  if (A::any(far)) {
+    const F v = A::select(far, A::sub(s, constant_<A>(5.0)), A::sub(s, constant_<A>(1.6)));
+    num = horner8_select<A>(far, As241::e, As241::c, v);
+    den = horner8_select<A>(far, As241::f, As241::d, v);
+  } else {
+    const F v = A::sub(s, constant_<A>(1.6));
+    num = horner8<A>(As241::c, v);
+    den = horner8<A>(As241::d, v);
+  }
+  F zt = A::div(num, den);
+  zt = A::select(lower, A::neg(zt), zt);
+  return A::select(central, zc, zt);
+}
+
+// ---- one element's value from its stream word(s) ----
+
+template <class A>
+inline typename A::F uniform01(typename A::U w) {
+  if constexpr (A::kF64) return uniform01_f64<A>(w);
+  else return uniform01_f32<A>(w);
+}
+
+template <class A>
+inline typename A::F open01(typename A::U w) {
+  if constexpr (A::kF64) return open01_f64<A>(w);
+  else return open01_f32<A>(w);
+}
+
+template <class A, Kind K, class T>
+inline typename A::F sample(const SamplerParams<T>& P, typename A::U w) {
+  using F = typename A::F;
+  if constexpr (K == Kind::Uniform) {
+    const F v = A::add(A::set1(P.low), A::mul(A::set1(P.span), uniform01<A>(w)));
+    return A::min(v, A::set1(P.high));
+  } else if constexpr (K == Kind::Normal) {
+    const F u = open01<A>(w);
+    const F z = ndtri_pq<A>(u, A::sub(A::set1(T(1)), u));
+    return A::add(A::set1(P.mean), A::mul(A::set1(P.std), z));
+  } else {
+    static_assert(K == Kind::TruncatedNormal, "kind");
+    const F u = open01<A>(w);
+    const F p = A::fma(u, A::set1(P.w), A::set1(P.pa));
+    const F q = A::fma(A::sub(A::set1(T(1)), u), A::set1(P.w), A::set1(P.qb));
+    const F z = ndtri_pq<A>(p, q);
+    const F v = A::add(A::set1(P.mean), A::mul(A::set1(P.std), z));
+    return A::min(A::max(v, A::set1(P.lo)), A::set1(P.hi));
+  }
+}
+
+}  // namespace
+}  // namespace fastinit

@@ -1,0 +1,54 @@
+"""fastinit: neural-network weight initializations written in place, at memory speed,
+reproducible bit for bit across threads, SIMD paths, shards and machines.
+
+Stream version 1 (see DESIGN.md): every value is a pure function of (seed, stream, element
+index in the full tensor, parameters, dtype).
+"""
+
+from __future__ import annotations
+
+try:
+    from . import _core
+except ImportError as exc:  # pragma: no cover - only on a broken install
+    raise ImportError(
+        "fastinit's compiled core (fastinit._core) failed to load: "
+        f"{exc}. Reinstall with `pip install --force-reinstall --no-binary fastinit fastinit` "
+        "or, from a checkout, `pip install .` (needs a C++17 compiler with OpenMP)."
+    ) from exc
+
+from ._runtime import (
+    SIMD_ENV_VAR,
+    _apply_environment,
+    get_num_threads,
+    set_num_threads,
+    set_simd_path,
+    simd_path,
+    simd_paths,
+)
+from ._seed import stream_from_name
+from .fills import constant, normal, ones, random_bits, truncated_normal, uniform, zeros
+
+#: Version of the value contract; a change to any produced bit increments it.
+STREAM_VERSION = 1
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "STREAM_VERSION",
+    "SIMD_ENV_VAR",
+    "constant",
+    "get_num_threads",
+    "normal",
+    "ones",
+    "random_bits",
+    "set_num_threads",
+    "set_simd_path",
+    "simd_path",
+    "simd_paths",
+    "stream_from_name",
+    "truncated_normal",
+    "uniform",
+    "zeros",
+]
+
+_apply_environment()

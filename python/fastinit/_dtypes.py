@@ -1,0 +1,41 @@
+"""Element formats: the NumPy dtypes fastinit writes and the core's name for each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+__all__ = ["FLOAT_FORMATS", "bfloat16", "format_of", "resolve_dtype"]
+
+bfloat16 = np.dtype(ml_dtypes.bfloat16)
+
+FLOAT_FORMATS = {
+    np.dtype(np.float32): "float32",
+    np.dtype(np.float64): "float64",
+    np.dtype(np.float16): "float16",
+    bfloat16: "bfloat16",
+}
+
+
+def resolve_dtype(dtype: Any) -> np.dtype:
+    """``dtype`` as a NumPy dtype; "bfloat16" names ml_dtypes.bfloat16."""
+    if isinstance(dtype, str) and dtype == "bfloat16":
+        return bfloat16
+    try:
+        return np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype {dtype!r} is not a NumPy dtype") from exc
+
+
+def format_of(dtype: np.dtype, allowed: dict) -> str:
+    """The core's format name for ``dtype``, or TypeError listing what is allowed."""
+    dt = np.dtype(dtype)
+    if not dt.isnative:
+        raise ValueError(f"dtype {dt} is not in native byte order; convert with .astype({dt.newbyteorder('=')})")
+    name = allowed.get(dt)
+    if name is None:
+        names = ", ".join(str(d) for d in allowed)
+        raise TypeError(f"dtype {dt} is not supported here; use one of: {names}")
+    return name

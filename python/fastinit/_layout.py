@@ -1,0 +1,138 @@
+"""Where ``out`` sits in the logical tensor: ``out`` holds ``full[index]`` of a tensor of shape
+``full_shape``, and element values depend only on their flat C-order index in that tensor."""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ._dtypes import format_of, resolve_dtype
+
+__all__ = ["Shape", "Index", "Target", "as_shape", "resolve_target"]
+
+Shape = Union[int, Sequence[int]]
+Index = Union[int, slice, Tuple[Union[int, slice], ...]]
+
+_MAX_ELEMENTS = 1 << 63
+
+
+@dataclass(frozen=True)
+class Target:
+    """An output array (as the core sees it) and its place in the logical tensor."""
+
+    array: np.ndarray  # what the caller gets back
+    core_array: np.ndarray  # the same memory, viewed as the core's dtype (bfloat16 as uint16)
+    format: str
+    logical_strides: Tuple[int, ...]
+    origin: int
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def as_shape(shape: Any, name: str = "shape") -> Tuple[int, ...]:
+    """``shape`` as a tuple of non-negative ints (an int is a 1-d shape)."""
+    if _is_int(shape):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a sequence of ints, got {type(shape).__name__}") from None
+    for d in dims:
+        if not _is_int(d):
+            raise TypeError(f"{name} must contain ints, got {type(d).__name__} {d!r} in {shape!r}")
+        if d < 0:
+            raise ValueError(f"{name} must not contain negative dimensions, got {dims}")
+    return tuple(int(d) for d in dims)
+
+
+def _c_strides(shape: Tuple[int, ...]) -> Tuple[int, ...]:
+    strides = []
+    step = 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= n
+    return tuple(reversed(strides))
+
+
+def _resolve_index(full_shape: Tuple[int, ...], index: Index) -> Tuple[Tuple[int, ...], Tuple[int, ...], int]:
+    """(shape of full[index], logical strides of its axes, element index of its first element)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    if len(index) > len(full_shape):
+        raise ValueError(f"index has {len(index)} entries but full_shape {full_shape} has only {len(full_shape)} dimensions")
+    index = index + (slice(None),) * (len(full_shape) - len(index))
+    full_strides = _c_strides(full_shape)
+    shape, strides, origin = [], [], 0
+    for axis, (entry, n, stride) in enumerate(zip(index, full_shape, full_strides)):
+        if _is_int(entry):
+            i = int(entry)
+            if not -n <= i < n:
+                raise IndexError(f"index {i} is out of bounds for axis {axis} of full_shape {full_shape}")
+            origin += (i % n) * stride
+        elif isinstance(entry, slice):
+            start, stop, step = entry.indices(n)
+            if step != 1:
+                raise ValueError(f"index entries must be step-1 slices or ints; axis {axis} has step {entry.step}")
+            length = max(0, stop - start)
+            shape.append(length)
+            strides.append(stride)
+            if length:
+                origin += start * stride
+        else:
+            raise TypeError(f"index entries must be ints or slices, got {type(entry).__name__} {entry!r} on axis {axis}")
+    return tuple(shape), tuple(strides), origin
+
+
+def resolve_target(
+    out: Any,
+    dtype: Any,
+    default_dtype: Any,
+    allowed: dict,
+    full_shape: Optional[Shape],
+    index: Optional[Index],
+) -> Target:
+    """Check ``out`` (an array, or a shape to allocate) against ``full_shape``/``index``."""
+    if isinstance(out, np.ndarray):
+        if dtype is not None and resolve_dtype(dtype) != out.dtype:
+            raise TypeError(f"dtype={dtype!r} does not match out.dtype={out.dtype}; omit dtype when passing out")
+        array = out
+        fmt = format_of(out.dtype, allowed)
+        if not out.flags.writeable:
+            raise ValueError("out is read-only; pass a writable array (e.g. out.copy())")
+    else:
+        if out is None:
+            raise TypeError("out must be a numpy.ndarray to fill in place, or a shape to allocate; got None")
+        if hasattr(out, "__array__") and not isinstance(out, (tuple, list)):
+            raise TypeError(
+                f"out must be a numpy.ndarray (filled in place) or a shape, got {type(out).__name__}; "
+                "for torch tensors use fastinit.torch, or pass tensor.numpy()")
+        shape = as_shape(out, "shape")
+        dt = resolve_dtype(default_dtype if dtype is None else dtype)
+        fmt = format_of(dt, allowed)
+        array = np.empty(shape, dtype=dt)
+
+    if full_shape is None:
+        if index is not None:
+            raise ValueError("index needs full_shape: pass the shape of the whole logical tensor")
+        full = array.shape
+        part_shape, strides, origin = full, _c_strides(full), 0
+    else:
+        full = as_shape(full_shape, "full_shape")
+        part_shape, strides, origin = _resolve_index(full, () if index is None else index)
+        if part_shape != array.shape:
+            raise ValueError(
+                f"out has shape {array.shape} but full[index] has shape {part_shape} "
+                f"(full_shape={full}, index={index!r})")
+    count = 1
+    for n in full:
+        count *= n
+    if count >= _MAX_ELEMENTS:
+        raise ValueError(f"the logical tensor has {count} elements; fastinit supports fewer than 2**63")
+
+    core_array = array.view(np.uint16) if fmt == "bfloat16" else array
+    return Target(array, core_array, fmt, strides, origin)

@@ -1,0 +1,55 @@
+"""Threads and SIMD paths of the compiled core."""
+
+from __future__ import annotations
+
+import numbers
+import os
+from typing import List
+
+from . import _core
+
+__all__ = ["SIMD_ENV_VAR", "get_num_threads", "set_num_threads", "simd_path", "simd_paths", "set_simd_path"]
+
+#: Environment variable read at import: "scalar", "avx2", "avx512" or "auto" (the default).
+SIMD_ENV_VAR = "FASTINIT_SIMD"
+
+
+def get_num_threads() -> int:
+    """Threads a fill uses at most (default: all cores, or ``OMP_NUM_THREADS`` when set)."""
+    return _core.get_num_threads()
+
+
+def set_num_threads(n: int) -> None:
+    """Use at most ``n`` threads (n >= 1). Values never depend on it."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"n must be an int, got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    _core.set_num_threads(int(n))
+
+
+def simd_paths() -> List[str]:
+    """The SIMD paths this CPU can run, scalar first."""
+    return list(_core.simd_paths())
+
+
+def simd_path() -> str:
+    """The SIMD path fills use now."""
+    return _core.simd_path()
+
+
+def set_simd_path(name: str) -> None:
+    """Force a SIMD path (one of :func:`simd_paths`, or "auto"). Values never depend on it:
+    this exists to compare paths and to work around a broken CPU feature report."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}")
+    _core.set_simd_path(name)
+
+
+def _apply_environment() -> None:
+    name = os.environ.get(SIMD_ENV_VAR, "").strip().lower()
+    if name:
+        try:
+            _core.set_simd_path(name)
+        except ValueError as exc:
+            raise ImportError(f"{SIMD_ENV_VAR}={name!r}: {exc}") from None

@@ -1,0 +1,157 @@
+"""The distributions: fill an array in place (or allocate one) with stream version 1's values.
+
+Every random fill takes the same keywords:
+
+- ``seed``: int in [0, 2**64), the Philox key; ``None`` draws a fresh one from the OS.
+- ``stream``: int in [0, 2**64) or a str (hashed with blake2b); one stream per tensor keeps
+  tensors independent of each other and of the order they are filled in.
+- ``full_shape``, ``index``: ``out`` holds ``full[index]`` of a logical tensor of shape
+  ``full_shape`` (``index``: ints and step-1 slices). A shard then equals the same slice of a
+  whole fill, bit for bit.
+
+The value of an element depends only on (seed, stream, its index in the full tensor, the
+parameters, the dtype): not on threads, SIMD path, strides or memory order.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Optional
+
+import numpy as np
+
+from . import _core
+from ._dtypes import FLOAT_FORMATS
+from ._layout import Index, Shape, resolve_target
+from ._seed import Seed, Stream, resolve_seed, resolve_stream
+
+__all__ = ["random_bits", "uniform", "normal", "truncated_normal", "constant", "zeros", "ones"]
+
+_UINT32 = {np.dtype(np.uint32): "uint32"}
+
+
+def _real(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def random_bits(
+    out: Any,
+    *,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` (uint32) with the raw 32-bit words of the stream: element e gets word e.
+
+    ``out`` is a uint32 array filled in place, or a shape to allocate (``dtype`` must then be
+    uint32 or omitted). Returns the filled array.
+    """
+    t = resolve_target(out, dtype, np.uint32, _UINT32, full_shape, index)
+    _core.fill_bits(t.core_array, resolve_seed(seed), resolve_stream(stream), t.logical_strides, t.origin)
+    return t.array
+
+
+def uniform(
+    out: Any,
+    low: float = 0.0,
+    high: float = 1.0,
+    *,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with ``low + (high - low) * u``, ``u = (w >> 8) * 2**-24`` in [0, 1).
+
+    float64 uses 53-bit uniforms from two words. float32 and float64 results lie in
+    [low, high]; float16/bfloat16 are the float32 values rounded to nearest even.
+    ``out``: a float32/float64/float16/bfloat16 array, or a shape (``dtype`` default float32).
+    """
+    low, high = _real(low, "low"), _real(high, "high")
+    t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, full_shape, index)
+    _core.fill_uniform(t.core_array, t.format, resolve_seed(seed), resolve_stream(stream),
+                       t.logical_strides, t.origin, low, high)
+    return t.array
+
+
+def normal(
+    out: Any,
+    mean: float = 0.0,
+    std: float = 1.0,
+    *,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with ``mean + std * z``, ``z`` the inverse normal CDF of one open uniform.
+
+    One word (float64: two) per element, no rejection, so any element can be computed alone.
+    ``out``: a float32/float64/float16/bfloat16 array, or a shape (``dtype`` default float32).
+    """
+    mean, std = _real(mean, "mean"), _real(std, "std")
+    t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, full_shape, index)
+    _core.fill_normal(t.core_array, t.format, resolve_seed(seed), resolve_stream(stream),
+                      t.logical_strides, t.origin, mean, std)
+    return t.array
+
+
+def truncated_normal(
+    out: Any,
+    mean: float = 0.0,
+    std: float = 1.0,
+    a: float = -2.0,
+    b: float = 2.0,
+    *,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with a normal(mean, std) truncated to [mean + a*std, mean + b*std].
+
+    ``a`` and ``b`` are in standard deviations, as in ``scipy.stats.truncnorm`` (``a=-inf`` or
+    ``b=inf`` for one-sided). Inverse-CDF sampling, one word per element, precise in far tails;
+    results always lie inside the interval.
+    ``out``: a float32/float64/float16/bfloat16 array, or a shape (``dtype`` default float32).
+    """
+    mean, std = _real(mean, "mean"), _real(std, "std")
+    a, b = _real(a, "a"), _real(b, "b")
+    t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, full_shape, index)
+    _core.fill_truncated_normal(t.core_array, t.format, resolve_seed(seed), resolve_stream(stream),
+                                t.logical_strides, t.origin, mean, std, a, b)
+    return t.array
+
+
+def constant(out: Any, value: float, *, dtype: Any = None) -> np.ndarray:
+    """Fill ``out`` with ``value`` rounded to its dtype (nearest, ties to even).
+
+    ``out``: a float32/float64/float16/bfloat16 array, or a shape (``dtype`` default float32).
+    A finite ``value`` that overflows the dtype raises ValueError.
+    """
+    value = _real(value, "value")
+    t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, None, None)
+    with np.errstate(over="ignore"):
+        cast = np.asarray(value, dtype=t.array.dtype)
+    if math.isfinite(value) and not np.isfinite(cast.astype(np.float64)):
+        raise ValueError(f"value={value!r} overflows {t.array.dtype}; use a wider dtype")
+    _core.fill_constant(t.core_array, t.format, cast.tobytes())
+    return t.array
+
+
+def zeros(out: Any, *, dtype: Any = None) -> np.ndarray:
+    """Fill ``out`` with 0 (or allocate zeros of a shape, ``dtype`` default float32)."""
+    return constant(out, 0.0, dtype=dtype)
+
+
+def ones(out: Any, *, dtype: Any = None) -> np.ndarray:
+    """Fill ``out`` with 1 (or allocate ones of a shape, ``dtype`` default float32)."""
+    return constant(out, 1.0, dtype=dtype)
