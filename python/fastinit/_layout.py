@@ -88,6 +88,14 @@ def _resolve_index(full_shape: Tuple[int, ...], index: Index) -> Tuple[Tuple[int
     return tuple(shape), tuple(strides), origin
 
 
+def _check_size(full: Tuple[int, ...]) -> None:
+    count = 1
+    for n in full:
+        count *= n
+    if count >= _MAX_ELEMENTS:
+        raise ValueError(f"the logical tensor {full} has {count} elements; fastinit supports fewer than 2**63")
+
+
 def resolve_target(
     out: Any,
     dtype: Any,
@@ -123,16 +131,12 @@ def resolve_target(
         part_shape, strides, origin = full, _c_strides(full), 0
     else:
         full = as_shape(full_shape, "full_shape")
+        _check_size(full)
         part_shape, strides, origin = _resolve_index(full, () if index is None else index)
         if part_shape != array.shape:
             raise ValueError(
                 f"out has shape {array.shape} but full[index] has shape {part_shape} "
                 f"(full_shape={full}, index={index!r})")
-    count = 1
-    for n in full:
-        count *= n
-    if count >= _MAX_ELEMENTS:
-        raise ValueError(f"the logical tensor has {count} elements; fastinit supports fewer than 2**63")
-
+    _check_size(full)
     core_array = array.view(np.uint16) if fmt == "bfloat16" else array
     return Target(array, core_array, fmt, strides, origin)

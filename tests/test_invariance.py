@@ -1,0 +1,165 @@
+"""Values depend only on (seed, stream, element index, parameters, dtype): not on threads, SIMD
+path, strides, memory order or which slice of the tensor is being filled (DESIGN.md)."""
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import fastinit
+
+DTYPES = ["float32", "float64", "float16", "bfloat16"]
+
+# (function, positional parameters): includes a truncated normal far enough in the tail that
+# float32 outputs are computed in double arithmetic, and a one-sided one.
+FILLS = [
+    ("uniform", (-0.3, 0.7)),
+    ("normal", (0.5, 2.0)),
+    ("truncated_normal", (0.0, 1.0, -2.0, 2.0)),
+    ("truncated_normal", (1.0, 0.1, 0.0, np.inf)),
+    ("truncated_normal", (0.0, 1.0, 14.0, 15.0)),
+]
+FILL_IDS = ["uniform", "normal", "trunc2", "trunc_onesided", "trunc_fartail"]
+
+
+def fill(name, params, out, **kw):
+    return getattr(fastinit, name)(out, *params, **kw)
+
+
+def bits_of(a):
+    return a.view(np.uint8)
+
+
+@pytest.mark.parametrize("name,params", FILLS, ids=FILL_IDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_threads_give_identical_bits(name, params, dtype, restore_runtime):
+    n = 7 * 40_000 + 13  # enough for 7 threads of >= 32768 elements each
+    results = []
+    for threads in (1, 2, 3, 7):
+        fastinit.set_num_threads(threads)
+        results.append(fill(name, params, n, seed=11, stream=5, dtype=dtype))
+    for r in results[1:]:
+        np.testing.assert_array_equal(bits_of(r), bits_of(results[0]))
+
+
+@pytest.mark.parametrize("name,params", FILLS, ids=FILL_IDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("path", [p for p in fastinit.simd_paths() if p != "scalar"])
+def test_simd_paths_equal_scalar(name, params, dtype, path, restore_runtime):
+    kw = dict(seed=2**64 - 3, stream="simd", full_shape=(3, 100_003), index=(slice(None), slice(5, 100_003)))
+    fastinit.set_simd_path("scalar")
+    ref = fill(name, params, (3, 99_998), dtype=dtype, **kw)
+    fastinit.set_simd_path(path)
+    got = fill(name, params, (3, 99_998), dtype=dtype, **kw)
+    np.testing.assert_array_equal(bits_of(got), bits_of(ref))
+
+
+@pytest.mark.parametrize("path", fastinit.simd_paths())
+def test_random_bits_paths_agree(path, restore_runtime):
+    fastinit.set_simd_path("scalar")
+    ref = fastinit.random_bits(100_001, seed=9)
+    fastinit.set_simd_path(path)
+    np.testing.assert_array_equal(fastinit.random_bits(100_001, seed=9), ref)
+
+
+def test_simd_env_var_forces_path():
+    import os
+    import subprocess
+    import sys
+
+    for path in fastinit.simd_paths():
+        env = dict(os.environ, **{fastinit.SIMD_ENV_VAR: path})
+        code = "import fastinit; print(fastinit.simd_path())"
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == path
+    env = dict(os.environ, **{fastinit.SIMD_ENV_VAR: "sse9"})
+    bad = subprocess.run([sys.executable, "-c", "import fastinit"], env=env, capture_output=True, text=True)
+    assert bad.returncode != 0 and "FASTINIT_SIMD" in bad.stderr and "sse9" in bad.stderr
+
+
+SLICES = [
+    (slice(3, 17), slice(None)),          # rows
+    (slice(None), slice(10, 41)),         # columns
+    (slice(20, 33), slice(7, 60)),        # a block
+    (slice(0, 1), slice(63, 64)),         # one element
+    (5,),                                 # an int index: one row
+    (slice(None), 9),                     # one column
+    (slice(50, 50), slice(None)),         # empty
+]
+
+
+@pytest.mark.parametrize("name,params", FILLS + [("random_bits", ())], ids=FILL_IDS + ["bits"])
+@pytest.mark.parametrize("index", SLICES)
+def test_slice_equals_slice_of_whole(name, params, index):
+    full_shape = (50, 64)
+    dtype = "uint32" if name == "random_bits" else "float32"
+    whole = fill(name, params, full_shape, seed=4, stream=1, dtype=dtype)
+    part_shape = whole[index].shape
+    part = fill(name, params, part_shape, seed=4, stream=1, dtype=dtype, full_shape=full_shape, index=index)
+    np.testing.assert_array_equal(bits_of(np.ascontiguousarray(part)), bits_of(np.ascontiguousarray(whole[index])))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_shards_of_every_dtype(dtype):
+    whole = fastinit.normal((40, 30, 7), seed=8, dtype=dtype)
+    part = fastinit.normal((5, 12, 7), seed=8, dtype=dtype, full_shape=(40, 30, 7),
+                           index=(slice(30, 35), slice(3, 15)))
+    np.testing.assert_array_equal(bits_of(part), bits_of(np.ascontiguousarray(whole[30:35, 3:15])))
+
+
+@pytest.mark.parametrize("dtype", DTYPES + ["uint32"])
+def test_offsets_above_2_pow_32(dtype):
+    """A block of a tensor with more than 2**32 elements (never materialized): the same elements
+    reached through a 2-d (rows) layout and a 1-d layout agree, and words match the reference."""
+    rows, cols = 2**31 + 11, 8  # 2**34 elements
+    r0 = 2**31 - 5  # first element index > 2**34 - 2**6
+    fn = fastinit.random_bits if dtype == "uint32" else fastinit.normal
+    kw = {} if dtype == "uint32" else {"dtype": dtype}
+    a = fn((9, cols), seed=77, stream=3, full_shape=(rows, cols), index=(slice(r0, r0 + 9),), **kw)
+    e0 = r0 * cols
+    b = fn(9 * cols, seed=77, stream=3, full_shape=(rows * cols,), index=slice(e0, e0 + 9 * cols), **kw)
+    np.testing.assert_array_equal(bits_of(a.reshape(-1)), bits_of(b))
+    if dtype == "uint32":
+        from philox_reference import stream_words
+
+        np.testing.assert_array_equal(b, stream_words(77, 3, np.arange(e0, e0 + 9 * cols, dtype=np.uint64)))
+
+
+def _views(dtype):
+    """(name, make) pairs: make() returns (view, base) where view has shape (30, 40)."""
+    dt = ml_dtypes.bfloat16 if dtype == "bfloat16" else np.dtype(dtype)
+    return [
+        ("fortran", lambda: (lambda b: (b, b))(np.zeros((30, 40), dtype=dt, order="F"))),
+        ("strided", lambda: (lambda b: (b[::2, ::3], b))(np.zeros((60, 120), dtype=dt))),
+        ("negative", lambda: (lambda b: (b[::-1, ::-1], b))(np.zeros((30, 40), dtype=dt))),
+        ("transposed", lambda: (lambda b: (b.T, b))(np.zeros((40, 30), dtype=dt))),
+        ("neg_strided_F", lambda: (lambda b: (b[::-2, 5:45], b))(np.zeros((60, 50), dtype=dt, order="F"))),
+    ]
+
+
+@pytest.mark.parametrize("name,params", FILLS, ids=FILL_IDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("view", range(5), ids=["fortran", "strided", "negative", "transposed", "neg_strided_F"])
+def test_memory_layout_does_not_matter(name, params, dtype, view):
+    ref = fill(name, params, (30, 40), seed=21, dtype=dtype)
+    v, base = _views(dtype)[view][1]()
+    base[...] = np.nan  # sentinel: a fill never writes NaN
+    out = fill(name, params, v, seed=21)
+    assert out is v
+    np.testing.assert_array_equal(bits_of(np.ascontiguousarray(v)), bits_of(ref))
+    # Exactly the view's elements were written, nothing around them.
+    assert np.count_nonzero(~np.isnan(base.astype(np.float64))) == v.size
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zero_dim_and_empty(dtype):
+    scalar = fastinit.normal((), seed=5, dtype=dtype)
+    assert scalar.shape == ()
+    assert bits_of(scalar.reshape(1)).tolist() == bits_of(fastinit.normal(1, seed=5, dtype=dtype)).tolist()
+    empty = fastinit.uniform((0, 7), seed=5, dtype=dtype)
+    assert empty.shape == (0, 7)
+
+
+def test_same_seed_same_values_different_calls():
+    a = fastinit.truncated_normal((123, 45), seed=1, stream="w")
+    b = fastinit.truncated_normal(np.empty((123, 45), np.float32), seed=1, stream="w")
+    np.testing.assert_array_equal(a, b)
