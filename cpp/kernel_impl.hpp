@@ -39,21 +39,71 @@ void stream_words(const StreamKey& key, uint64_t j0, std::size_t n, uint32_t* ou
   }
 }
 
+template <class Arch, Format Fmt, class F>
+inline void put(void* dst, std::size_t at, F v) {
+  if constexpr (Fmt == Format::Float32) Arch::store(static_cast<float*>(dst) + at, v);
+  else if constexpr (Fmt == Format::Float64) Arch::store(static_cast<double*>(dst) + at, v);
+  else if constexpr (Fmt == Format::Float16) Arch::store_f16(static_cast<uint16_t*>(dst) + at, v);
+  else Arch::store_bf16(static_cast<uint16_t*>(dst) + at, v);
+}
+
 // Values of one kind into one output format. The last n % N elements go through the one-lane
 // type, which performs the same operations (simd_scalar.hpp) and so gives the same bits.
 template <class A, class S, Kind K, Format Fmt, class T>
 void transform_loop(const SamplerParams<T>& P, const uint32_t* w, std::size_t n, void* dst) {
   constexpr unsigned wpe = A::kF64 ? 2u : 1u;
   std::size_t i = 0;
-  auto put = [dst](auto arch, std::size_t at, auto v) {
-    using Arch = decltype(arch);
-    if constexpr (Fmt == Format::Float32) Arch::store(static_cast<float*>(dst) + at, v);
-    else if constexpr (Fmt == Format::Float64) Arch::store(static_cast<double*>(dst) + at, v);
-    else if constexpr (Fmt == Format::Float16) Arch::store_f16(static_cast<uint16_t*>(dst) + at, v);
-    else Arch::store_bf16(static_cast<uint16_t*>(dst) + at, v);
-  };
-  for (; i + A::N <= n; i += A::N) put(A{}, i, sample<A, K>(P, A::load_words(w + wpe * i)));
-  for (; i < n; ++i) put(S{}, i, sample<S, K>(P, S::load_words(w + wpe * i)));
+  for (; i + A::N <= n; i += A::N) put<A, Fmt>(dst, i, sample<A, K>(P, A::load_words(w + wpe * i)));
+  for (; i < n; ++i) put<S, Fmt>(dst, i, sample<S, K>(P, S::load_words(w + wpe * i)));
+}
+
+// Normal and truncated normal: every element gets the central formula in full vectors; the
+// ~15% of elements outside it are gathered (tail input, sign, position) with compressing
+// stores and then computed densely by the tail formula, instead of computing the tail for every
+// lane. Each element goes through exactly the operations of ndtri_pq, so the bits are the same
+// as one lane at a time.
+template <class A, class S, Kind K, Format Fmt, class T>
+void transform_inverse_cdf(const SamplerParams<T>& P, const uint32_t* w, std::size_t n, void* dst) {
+  constexpr unsigned wpe = A::kF64 ? 2u : 1u;
+  constexpr std::size_t kChunk = 1024;
+  constexpr std::size_t is = Fmt == Format::Float64 ? 8 : Fmt == Format::Float32 ? 4 : 2;
+  alignas(64) T tail_t[kChunk + A::N];
+  alignas(64) T tail_sign[kChunk + A::N];
+  alignas(64) T tail_at[kChunk + A::N];  // positions, exact in T (< 2**24)
+  alignas(64) unsigned char values[A::N * is];
+  unsigned char* out = static_cast<unsigned char*>(dst);
+  for (std::size_t base = 0; base < n; base += kChunk) {
+    const std::size_t m = n - base < kChunk ? n - base : kChunk;
+    std::size_t nt = 0;
+    std::size_t i = 0;
+    for (; i + A::N <= m; i += A::N) {
+      typename A::F p, q;
+      inverse_cdf_input<A, K>(P, A::load_words(w + wpe * (base + i)), p, q);
+      const NdtriCentral<A> c = ndtri_central<A>(p, q);
+      put<A, Fmt>(out, base + i, scale_z<A, K>(P, A::div(c.num, c.den)));
+      const auto tail = A::mnot(c.central);
+      A::compress(tail, c.t, tail_t + nt);
+      A::compress(tail, c.sign, tail_sign + nt);
+      nt += A::compress(tail, A::add(A::iota(), A::set1(static_cast<T>(i))), tail_at + nt);
+    }
+    for (; i < m; ++i) put<S, Fmt>(out, base + i, sample<S, K>(P, S::load_words(w + wpe * (base + i))));
+    for (std::size_t j = nt; j < nt + A::N; ++j) {  // pad the last vector with a harmless input
+      tail_t[j] = T(0.25);
+      tail_sign[j] = T(1);
+    }
+    for (std::size_t j = 0; j < nt; j += A::N) {
+      put<A, Fmt>(values, 0, scale_z<A, K>(P, ndtri_tail<A>(A::load(tail_t + j), A::load(tail_sign + j))));
+      const std::size_t lanes = nt - j < A::N ? nt - j : A::N;
+      for (std::size_t l = 0; l < lanes; ++l)
+        std::memcpy(out + (base + static_cast<std::size_t>(tail_at[j + l])) * is, values + l * is, is);
+    }
+  }
+}
+
+template <class A, class S, Kind K, Format Fmt, class T>
+void transform_values(const SamplerParams<T>& P, const uint32_t* w, std::size_t n, void* dst) {
+  if constexpr (K == Kind::Uniform || A::N == 1) transform_loop<A, S, K, Fmt>(P, w, n, dst);
+  else transform_inverse_cdf<A, S, K, Fmt>(P, w, n, dst);
 }
 
 // A truncated normal whose tail probabilities underflow float32: float32's uniform, double
@@ -88,10 +138,10 @@ void transform_kind(const Distribution& dist, Format fmt, const uint32_t* w, std
     }
   }
   switch (fmt) {
-    case Format::Float32: return transform_loop<A32, ScalarF32, K, Format::Float32>(dist.f, w, n, dst);
-    case Format::Float16: return transform_loop<A32, ScalarF32, K, Format::Float16>(dist.f, w, n, dst);
-    case Format::BFloat16: return transform_loop<A32, ScalarF32, K, Format::BFloat16>(dist.f, w, n, dst);
-    case Format::Float64: return transform_loop<A64, ScalarF64, K, Format::Float64>(dist.d, w, n, dst);
+    case Format::Float32: return transform_values<A32, ScalarF32, K, Format::Float32>(dist.f, w, n, dst);
+    case Format::Float16: return transform_values<A32, ScalarF32, K, Format::Float16>(dist.f, w, n, dst);
+    case Format::BFloat16: return transform_values<A32, ScalarF32, K, Format::BFloat16>(dist.f, w, n, dst);
+    case Format::Float64: return transform_values<A64, ScalarF64, K, Format::Float64>(dist.d, w, n, dst);
     default: return;  // UInt32 is Kind::Bits, which never reaches a transform
   }
 }

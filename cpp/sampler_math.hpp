@@ -152,19 +152,36 @@ inline typename A::F horner8_select(typename A::M m, const double* hi, const dou
   return acc;
 }
 
-// Phi^-1(p) given p and q = 1 - p, each computed to full relative precision: the smaller of the
-// two drives the tail formula, so results near either end keep their precision.
+// Phi^-1 in two parts. The central part (|p - 1/2| <= 0.425) is a rational function of p; the
+// tail part needs log and sqrt and is about three times dearer, so the fill loops run it only on
+// the lanes that need it (kernel_impl.hpp). Both parts take p and q = 1 - p, each computed to
+// full relative precision: the smaller of the two drives the tail, so results near either end
+// keep their precision.
 template <class A>
-inline typename A::F ndtri_pq(typename A::F p, typename A::F q) {
+struct NdtriCentral {
+  typename A::F num, den;  // z = num / den where central
+  typename A::F t, sign;   // tail input min(p, q), and -1 where p <= q else +1
+  typename A::M central;
+};
+
+template <class A>
+inline NdtriCentral<A> ndtri_central(typename A::F p, typename A::F q) {
   using F = typename A::F;
   const auto lower = A::le(p, q);
   const F x = A::select(lower, A::sub(p, constant_<A>(0.5)), A::sub(constant_<A>(0.5), q));
-  const auto central = A::le(A::abs(x), constant_<A>(0.425));
   const F r = A::fma(A::neg(x), x, constant_<A>(0.180625));
-  const F zc = A::div(A::mul(x, horner8<A>(As241::a, r)), horner8<A>(As241::b, r));
-  if (!A::any(A::mnot(central))) return zc;
+  NdtriCentral<A> c;
+  c.central = A::le(A::abs(x), constant_<A>(0.425));
+  c.num = A::mul(x, horner8<A>(As241::a, r));
+  c.den = horner8<A>(As241::b, r);
+  c.t = A::select(lower, p, q);
+  c.sign = A::select(lower, constant_<A>(-1.0), constant_<A>(1.0));
+  return c;
+}
 
-  const F t = A::select(lower, p, q);
+template <class A>
+inline typename A::F ndtri_tail(typename A::F t, typename A::F sign) {
+  using F = typename A::F;
   const F s = A::sqrt(A::neg(log_<A>(t)));
   const auto far = A::gt(s, constant_<A>(5.0));
   F num, den;
@@ -177,9 +194,15 @@ inline typename A::F ndtri_pq(typename A::F p, typename A::F q) {
     num = horner8<A>(As241::c, v);
     den = horner8<A>(As241::d, v);
   }
-  F zt = A::div(num, den);
-  zt = A::select(lower, A::neg(zt), zt);
-  return A::select(central, zc, zt);
+  return A::mul(A::div(num, den), sign);
+}
+
+template <class A>
+inline typename A::F ndtri_pq(typename A::F p, typename A::F q) {
+  const NdtriCentral<A> c = ndtri_central<A>(p, q);
+  const auto z = A::div(c.num, c.den);
+  if (!A::any(A::mnot(c.central))) return z;
+  return A::select(c.central, z, ndtri_tail<A>(c.t, c.sign));
 }
 
 // ---- one element's value from its stream word(s) ----
@@ -196,24 +219,38 @@ inline typename A::F open01(typename A::U w) {
   else return open01_f32<A>(w);
 }
 
+// The (p, q) pair a normal or truncated normal element inverts.
 template <class A, Kind K, class T>
-inline typename A::F sample(const SamplerParams<T>& P, typename A::U w) {
-  using F = typename A::F;
-  if constexpr (K == Kind::Uniform) {
-    const F v = A::add(A::set1(P.low), A::mul(A::set1(P.span), uniform01<A>(w)));
-    return A::min(v, A::set1(P.high));
-  } else if constexpr (K == Kind::Normal) {
-    const F u = open01<A>(w);
-    const F z = ndtri_pq<A>(u, A::sub(A::set1(T(1)), u));
-    return A::add(A::set1(P.mean), A::mul(A::set1(P.std), z));
+inline void inverse_cdf_input(const SamplerParams<T>& P, typename A::U w, typename A::F& p, typename A::F& q) {
+  const auto u = open01<A>(w);
+  const auto one_minus_u = A::sub(A::set1(T(1)), u);
+  if constexpr (K == Kind::Normal) {
+    p = u;
+    q = one_minus_u;
   } else {
     static_assert(K == Kind::TruncatedNormal, "kind");
-    const F u = open01<A>(w);
-    const F p = A::fma(u, A::set1(P.w), A::set1(P.pa));
-    const F q = A::fma(A::sub(A::set1(T(1)), u), A::set1(P.w), A::set1(P.qb));
-    const F z = ndtri_pq<A>(p, q);
-    const F v = A::add(A::set1(P.mean), A::mul(A::set1(P.std), z));
-    return A::min(A::max(v, A::set1(P.lo)), A::set1(P.hi));
+    p = A::fma(u, A::set1(P.w), A::set1(P.pa));
+    q = A::fma(one_minus_u, A::set1(P.w), A::set1(P.qb));
+  }
+}
+
+// mean + std * z, and for the truncated normal the clamp to [lo, hi].
+template <class A, Kind K, class T>
+inline typename A::F scale_z(const SamplerParams<T>& P, typename A::F z) {
+  const auto v = A::add(A::set1(P.mean), A::mul(A::set1(P.std), z));
+  if constexpr (K == Kind::TruncatedNormal) return A::min(A::max(v, A::set1(P.lo)), A::set1(P.hi));
+  else return v;
+}
+
+template <class A, Kind K, class T>
+inline typename A::F sample(const SamplerParams<T>& P, typename A::U w) {
+  if constexpr (K == Kind::Uniform) {
+    const auto v = A::add(A::set1(P.low), A::mul(A::set1(P.span), uniform01<A>(w)));
+    return A::min(v, A::set1(P.high));
+  } else {
+    typename A::F p, q;
+    inverse_cdf_input<A, K>(P, w, p, q);
+    return scale_z<A, K>(P, ndtri_pq<A>(p, q));
   }
 }
 

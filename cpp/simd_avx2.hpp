@@ -9,6 +9,24 @@
 namespace fastinit {
 namespace {
 
+// vpermps indices that move the lanes selected by a mask to the front, in order: 8 lanes of 32
+// bits, and 4 lanes of 64 bits (as pairs of 32-bit indices).
+template <int Lanes, int Width>
+struct CompressTable {
+  alignas(32) uint32_t idx[1 << Lanes][8];
+  constexpr CompressTable() : idx{} {
+    for (int m = 0; m < (1 << Lanes); ++m) {
+      int k = 0;
+      for (int lane = 0; lane < Lanes; ++lane)
+        if ((m >> lane) & 1)
+          for (int h = 0; h < Width; ++h) idx[m][k++] = static_cast<uint32_t>(lane * Width + h);
+      while (k < 8) idx[m][k++] = 0;
+    }
+  }
+};
+constexpr CompressTable<8, 1> kCompress8{};
+constexpr CompressTable<4, 2> kCompress4x2{};
+
 struct Avx2F32 {
   static constexpr int N = 8;
   static constexpr bool kF64 = false;
@@ -45,6 +63,15 @@ struct Avx2F32 {
   template <int n> static U sll(U a) { return _mm256_slli_epi32(a, n); }
   static F cvt_i32(U a) { return _mm256_cvtepi32_ps(a); }
 
+  static uint32_t mask_bits(M m) { return static_cast<uint32_t>(_mm256_movemask_ps(m)); }
+  static F load(const float* p) { return _mm256_loadu_ps(p); }
+  static unsigned compress(M m, F v, float* out) {
+    const unsigned bits = static_cast<unsigned>(_mm256_movemask_ps(m));
+    const __m256i idx = _mm256_load_si256(reinterpret_cast<const __m256i*>(kCompress8.idx[bits]));
+    _mm256_storeu_ps(out, _mm256_permutevar8x32_ps(v, idx));
+    return static_cast<unsigned>(__builtin_popcount(bits));
+  }
+  static F iota() { return _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7); }
   static U load_words(const uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   static void store(float* p, F v) { _mm256_storeu_ps(p, v); }
   static void store_f16(uint16_t* p, F v) {
@@ -94,55 +121,67 @@ struct Avx2F64 {
   template <int n> static U srl(U a) { return _mm256_srli_epi64(a, n); }
   template <int n> static U sll(U a) { return _mm256_slli_epi64(a, n); }
 
+  static uint32_t mask_bits(M m) { return static_cast<uint32_t>(_mm256_movemask_pd(m)); }
+  static F load(const double* p) { return _mm256_loadu_pd(p); }
+  static unsigned compress(M m, F v, double* out) {
+    const unsigned bits = static_cast<unsigned>(_mm256_movemask_pd(m));
+    const __m256i idx = _mm256_load_si256(reinterpret_cast<const __m256i*>(kCompress4x2.idx[bits]));
+    _mm256_storeu_pd(out, _mm256_castps_pd(_mm256_permutevar8x32_ps(_mm256_castpd_ps(v), idx)));
+    return static_cast<unsigned>(__builtin_popcount(bits));
+  }
+  static F iota() { return _mm256_setr_pd(0, 1, 2, 3); }
   static U load_words(const uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   static void store(double* p, F v) { _mm256_storeu_pd(p, v); }
 };
 
-// Eight Philox blocks at once, one block per 32-bit lane; words stored in stream order.
+// Eight Philox blocks at once, in two sets of four with one block per 64-bit lane (see
+// Avx512Philox: counter words in the low halves, junk in the high halves that no multiply
+// reads). Words are stored in stream order.
 struct Avx2Philox {
   static constexpr int kBlocks = 8;
 
-  static inline void mulhilo(__m256i m, __m256i x, __m256i& hi, __m256i& lo) {
-    const __m256i even = _mm256_mul_epu32(x, m);
-    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(x, 32), m);
-    lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
-    hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
+  struct Set {
+    __m256i x0, x1, x2, x3;
+  };
+
+  static inline void round(Set& s, __m256i m0, __m256i m1, __m256i k0, __m256i k1) {
+    const __m256i p0 = _mm256_mul_epu32(s.x0, m0);
+    const __m256i p1 = _mm256_mul_epu32(s.x2, m1);
+    s.x0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), s.x1), k0);
+    s.x1 = p1;
+    s.x2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), s.x3), k1);
+    s.x3 = p0;
+  }
+
+  // Blocks 0..3 of the set -> stream order, 16 words at out.
+  static inline void store(const Set& s, uint32_t* out) {
+    const __m256i lo32 = _mm256_set1_epi64x(0xffffffffll);
+    const __m256i p01 = _mm256_or_si256(_mm256_and_si256(s.x0, lo32), _mm256_slli_epi64(s.x1, 32));
+    const __m256i p23 = _mm256_or_si256(_mm256_and_si256(s.x2, lo32), _mm256_slli_epi64(s.x3, 32));
+    const __m256i even = _mm256_unpacklo_epi64(p01, p23);  // blocks 0 2
+    const __m256i odd = _mm256_unpackhi_epi64(p01, p23);   // blocks 1 3
+    __m256i* o = reinterpret_cast<__m256i*>(out);
+    _mm256_storeu_si256(o, _mm256_permute2x128_si256(even, odd, 0x20));
+    _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(even, odd, 0x31));
   }
 
   static void blocks(const StreamKey& key, uint64_t b, uint32_t* out) {
-    alignas(32) uint32_t lo[8], hi[8];
-    for (int i = 0; i < 8; ++i) {
-      lo[i] = static_cast<uint32_t>(b + i);
-      hi[i] = static_cast<uint32_t>((b + i) >> 32);
-    }
-    __m256i x0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(lo));
-    __m256i x1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(hi));
-    __m256i x2 = _mm256_set1_epi32(static_cast<int>(key.s0));
-    __m256i x3 = _mm256_set1_epi32(static_cast<int>(key.s1));
-    const __m256i m0 = _mm256_set1_epi32(static_cast<int>(kPhiloxM0));
-    const __m256i m1 = _mm256_set1_epi32(static_cast<int>(kPhiloxM1));
+    const __m256i ba = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(b)), _mm256_set_epi64x(3, 2, 1, 0));
+    const __m256i bb = _mm256_add_epi64(ba, _mm256_set1_epi64x(4));
+    const __m256i s0 = _mm256_set1_epi64x(key.s0), s1 = _mm256_set1_epi64x(key.s1);
+    Set a{ba, _mm256_srli_epi64(ba, 32), s0, s1};
+    Set c{bb, _mm256_srli_epi64(bb, 32), s0, s1};
+    const __m256i m0 = _mm256_set1_epi64x(kPhiloxM0), m1 = _mm256_set1_epi64x(kPhiloxM1);
     uint32_t k0 = key.k0, k1 = key.k1;
     for (int r = 0; r < kPhiloxRounds; ++r) {
-      __m256i hi0, lo0, hi1, lo1;
-      mulhilo(m0, x0, hi0, lo0);
-      mulhilo(m1, x2, hi1, lo1);
-      x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), _mm256_set1_epi32(static_cast<int>(k0)));
-      x1 = lo1;
-      x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32(static_cast<int>(k1)));
-      x3 = lo0;
+      const __m256i vk0 = _mm256_set1_epi64x(k0), vk1 = _mm256_set1_epi64x(k1);
+      round(a, m0, m1, vk0, vk1);
+      round(c, m0, m1, vk0, vk1);
       k0 += kPhiloxW0;
       k1 += kPhiloxW1;
     }
-    // Transpose 4 words x 8 blocks into stream order: block i's words land at out[4i .. 4i+3].
-    const __m256i t0 = _mm256_unpacklo_epi32(x0, x1), t1 = _mm256_unpackhi_epi32(x0, x1);
-    const __m256i t2 = _mm256_unpacklo_epi32(x2, x3), t3 = _mm256_unpackhi_epi32(x2, x3);
-    const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
-    const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
-    __m256i* o = reinterpret_cast<__m256i*>(out);
-    _mm256_storeu_si256(o + 0, _mm256_permute2x128_si256(u0, u1, 0x20));
-    _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(u2, u3, 0x20));
-    _mm256_storeu_si256(o + 2, _mm256_permute2x128_si256(u0, u1, 0x31));
-    _mm256_storeu_si256(o + 3, _mm256_permute2x128_si256(u2, u3, 0x31));
+    store(a, out);
+    store(c, out + 16);
   }
 };
 

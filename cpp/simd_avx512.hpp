@@ -45,6 +45,13 @@ struct Avx512F32 {
   template <int n> static U sll(U a) { return _mm512_slli_epi32(a, n); }
   static F cvt_i32(U a) { return _mm512_cvtepi32_ps(a); }
 
+  static uint32_t mask_bits(M m) { return static_cast<uint32_t>(m); }
+  static F load(const float* p) { return _mm512_loadu_ps(p); }
+  static unsigned compress(M m, F v, float* out) {
+    _mm512_storeu_ps(out, _mm512_maskz_compress_ps(m, v));
+    return static_cast<unsigned>(__builtin_popcount(m));
+  }
+  static F iota() { return _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15); }
   static U load_words(const uint32_t* p) { return _mm512_loadu_si512(p); }
   static void store(float* p, F v) { _mm512_storeu_ps(p, v); }
   static void store_f16(uint16_t* p, F v) {
@@ -93,58 +100,66 @@ struct Avx512F64 {
   template <int n> static U srl(U a) { return _mm512_srli_epi64(a, n); }
   template <int n> static U sll(U a) { return _mm512_slli_epi64(a, n); }
 
+  static uint32_t mask_bits(M m) { return static_cast<uint32_t>(m); }
+  static F load(const double* p) { return _mm512_loadu_pd(p); }
+  static unsigned compress(M m, F v, double* out) {
+    _mm512_storeu_pd(out, _mm512_maskz_compress_pd(m, v));
+    return static_cast<unsigned>(__builtin_popcount(m));
+  }
+  static F iota() { return _mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7); }
   static U load_words(const uint32_t* p) { return _mm512_loadu_si512(p); }
   static void store(double* p, F v) { _mm512_storeu_pd(p, v); }
 };
 
-// Sixteen Philox blocks at once, one block per 32-bit lane; words stored in stream order.
+// Sixteen Philox blocks at once, in two sets of eight with one block per 64-bit lane: each
+// counter word sits in the low half of its lane, where vpmuludq reads it, so a round is two
+// multiplies, two shifts and two three-way XORs per set (the high halves carry junk that no
+// multiply ever reads). Words are stored in stream order.
 struct Avx512Philox {
   static constexpr int kBlocks = 16;
 
-  static inline void mulhilo(__m512i m, __m512i x, __m512i& hi, __m512i& lo) {
-    const __m512i even = _mm512_mul_epu32(x, m);
-    const __m512i odd = _mm512_mul_epu32(_mm512_srli_epi64(x, 32), m);
-    lo = _mm512_mask_blend_epi32(0xAAAA, even, _mm512_slli_epi64(odd, 32));
-    hi = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 32), odd);
+  struct Set {
+    __m512i x0, x1, x2, x3;
+  };
+
+  static inline void round(Set& s, __m512i m0, __m512i m1, __m512i k0, __m512i k1) {
+    const __m512i p0 = _mm512_mul_epu32(s.x0, m0);
+    const __m512i p1 = _mm512_mul_epu32(s.x2, m1);
+    s.x0 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), s.x1, k0, 0x96);  // a ^ b ^ c
+    s.x1 = p1;
+    s.x2 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), s.x3, k1, 0x96);
+    s.x3 = p0;
+  }
+
+  // Blocks 2L and 2L+1 of the set (L = 128-bit lane) -> stream order, 32 words at out.
+  static inline void store(const Set& s, uint32_t* out) {
+    const __m512i lo32 = _mm512_set1_epi64(0xffffffffll);
+    const __m512i p01 = _mm512_ternarylogic_epi64(s.x0, lo32, _mm512_slli_epi64(s.x1, 32), 0xEA);  // (a & b) | c
+    const __m512i p23 = _mm512_ternarylogic_epi64(s.x2, lo32, _mm512_slli_epi64(s.x3, 32), 0xEA);
+    const __m512i even = _mm512_unpacklo_epi64(p01, p23);  // blocks 0 2 4 6
+    const __m512i odd = _mm512_unpackhi_epi64(p01, p23);   // blocks 1 3 5 7
+    _mm512_storeu_si512(out, _mm512_permutex2var_epi64(even, _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0), odd));
+    _mm512_storeu_si512(out + 16, _mm512_permutex2var_epi64(even, _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4), odd));
   }
 
   static void blocks(const StreamKey& key, uint64_t b, uint32_t* out) {
-    alignas(64) uint32_t lo[16], hi[16];
-    for (int i = 0; i < 16; ++i) {
-      lo[i] = static_cast<uint32_t>(b + i);
-      hi[i] = static_cast<uint32_t>((b + i) >> 32);
-    }
-    __m512i x0 = _mm512_load_si512(lo);
-    __m512i x1 = _mm512_load_si512(hi);
-    __m512i x2 = _mm512_set1_epi32(static_cast<int>(key.s0));
-    __m512i x3 = _mm512_set1_epi32(static_cast<int>(key.s1));
-    const __m512i m0 = _mm512_set1_epi32(static_cast<int>(kPhiloxM0));
-    const __m512i m1 = _mm512_set1_epi32(static_cast<int>(kPhiloxM1));
+    const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i ba = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(b)), iota);
+    const __m512i bb = _mm512_add_epi64(ba, _mm512_set1_epi64(8));
+    const __m512i s0 = _mm512_set1_epi64(key.s0), s1 = _mm512_set1_epi64(key.s1);
+    Set a{ba, _mm512_srli_epi64(ba, 32), s0, s1};
+    Set c{bb, _mm512_srli_epi64(bb, 32), s0, s1};
+    const __m512i m0 = _mm512_set1_epi64(kPhiloxM0), m1 = _mm512_set1_epi64(kPhiloxM1);
     uint32_t k0 = key.k0, k1 = key.k1;
     for (int r = 0; r < kPhiloxRounds; ++r) {
-      __m512i hi0, lo0, hi1, lo1;
-      mulhilo(m0, x0, hi0, lo0);
-      mulhilo(m1, x2, hi1, lo1);
-      x0 = _mm512_ternarylogic_epi32(hi1, x1, _mm512_set1_epi32(static_cast<int>(k0)), 0x96);  // a^b^c
-      x1 = lo1;
-      x2 = _mm512_ternarylogic_epi32(hi0, x3, _mm512_set1_epi32(static_cast<int>(k1)), 0x96);
-      x3 = lo0;
+      const __m512i vk0 = _mm512_set1_epi64(k0), vk1 = _mm512_set1_epi64(k1);
+      round(a, m0, m1, vk0, vk1);
+      round(c, m0, m1, vk0, vk1);
       k0 += kPhiloxW0;
       k1 += kPhiloxW1;
     }
-    // Within each 128-bit lane L, u_j holds block 4L + j; then a 4x4 transpose of 128-bit lanes.
-    const __m512i t0 = _mm512_unpacklo_epi32(x0, x1), t1 = _mm512_unpackhi_epi32(x0, x1);
-    const __m512i t2 = _mm512_unpacklo_epi32(x2, x3), t3 = _mm512_unpackhi_epi32(x2, x3);
-    const __m512i u0 = _mm512_unpacklo_epi64(t0, t2), u1 = _mm512_unpackhi_epi64(t0, t2);
-    const __m512i u2 = _mm512_unpacklo_epi64(t1, t3), u3 = _mm512_unpackhi_epi64(t1, t3);
-    const __m512i v0 = _mm512_shuffle_i32x4(u0, u1, 0x44);  // b0 b4 b1 b5
-    const __m512i v1 = _mm512_shuffle_i32x4(u2, u3, 0x44);  // b2 b6 b3 b7
-    const __m512i v2 = _mm512_shuffle_i32x4(u0, u1, 0xEE);  // b8 b12 b9 b13
-    const __m512i v3 = _mm512_shuffle_i32x4(u2, u3, 0xEE);  // b10 b14 b11 b15
-    _mm512_storeu_si512(out + 0, _mm512_shuffle_i32x4(v0, v1, 0x88));
-    _mm512_storeu_si512(out + 16, _mm512_shuffle_i32x4(v0, v1, 0xDD));
-    _mm512_storeu_si512(out + 32, _mm512_shuffle_i32x4(v2, v3, 0x88));
-    _mm512_storeu_si512(out + 48, _mm512_shuffle_i32x4(v2, v3, 0xDD));
+    store(a, out);
+    store(c, out + 32);
   }
 };
 

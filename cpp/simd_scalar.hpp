@@ -78,6 +78,11 @@ struct ScalarF32 {
   // Exact for |signed value| < 2**24.
   static F cvt_i32(U a) { return static_cast<float>(static_cast<int32_t>(a)); }
 
+  static uint32_t mask_bits(M m) { return m ? 1u : 0u; }
+  static F load(const float* p) { return *p; }
+  // Stores the lanes of v where m is set, first to last, at out; returns how many.
+  static unsigned compress(M m, F v, float* out) { *out = v; return m ? 1u : 0u; }
+  static F iota() { return 0.0f; }
   static U load_words(const uint32_t* p) { return *p; }
   static void store(float* p, F v) { *p = v; }
   static void store_f16(uint16_t* p, F v) { *p = f32_to_f16_bits(v); }
@@ -120,6 +125,10 @@ struct ScalarF64 {
   template <int n> static U sll(U a) { return a << n; }
 
   // Two consecutive stream words as one little-endian 64-bit integer (word 2e low, 2e+1 high).
+  static uint32_t mask_bits(M m) { return m ? 1u : 0u; }
+  static F load(const double* p) { return *p; }
+  static unsigned compress(M m, F v, double* out) { *out = v; return m ? 1u : 0u; }
+  static F iota() { return 0.0; }
   static U load_words(const uint32_t* p) {
     return static_cast<uint64_t>(p[0]) | (static_cast<uint64_t>(p[1]) << 32);
   }
