@@ -4,6 +4,7 @@
 // CDF is Wichura's AS 241 (PPND16), evaluated with explicit fused multiply-adds.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "distribution.hpp"
 
@@ -99,9 +100,13 @@ inline typename A::F log_(typename A::F x) {
   else return log_f32<A>(x);
 }
 
-// ---- inverse normal CDF: Wichura, Algorithm AS 241 (Applied Statistics 37, 1988), PPND16 ----
+// ---- inverse normal CDF: Wichura, Algorithm AS 241 (Applied Statistics 37, 1988) ----
+// PPND16 (about 16 digits) for float64; PPND7 (about 7 digits) for float32, whose error with
+// float32 arithmetic stays below 0.4e-6 (tests/test_accuracy.py checks every float32 level).
+// Coefficients lowest degree first; the denominators' constant terms are 1.
 
-struct As241 {
+struct Ppnd16 {
+  static constexpr int kCentral = 7, kTailNum = 7, kTailDen = 7;
   static constexpr double a[8] = {3.3871328727963666080e0, 1.3314166789178437745e+2,
                                   1.9715909503065514427e+3, 1.3731693765509461125e+4,
                                   4.5921953931549871457e+4, 6.7265770927008700853e+4,
@@ -128,26 +133,38 @@ struct As241 {
                                   2.04426310338993978564e-15};
 };
 
+struct Ppnd7 {
+  static constexpr int kCentral = 3, kTailNum = 3, kTailDen = 2;
+  static constexpr double a[4] = {3.3871327179e+00, 5.0434271938e+01, 1.5929113202e+02, 5.9109374720e+01};
+  static constexpr double b[4] = {1.0, 1.7895169469e+01, 7.8757757664e+01, 6.7187563600e+01};
+  static constexpr double c[4] = {1.4234372777e+00, 2.7568153900e+00, 1.3067284816e+00, 1.7023821103e-01};
+  static constexpr double d[3] = {1.0, 7.3700164250e-01, 1.2021132975e-01};
+  static constexpr double e[4] = {6.6579051150e+00, 3.0812263860e+00, 4.2868294337e-01, 1.7337203997e-02};
+  static constexpr double f[3] = {1.0, 2.4197894225e-01, 1.2258202635e-02};
+};
+
+template <class A>
+using Ppnd = std::conditional_t<A::kF64, Ppnd16, Ppnd7>;
+
 template <class A>
 inline typename A::F constant_(double c) {
   if constexpr (A::kF64) return A::set1(c);
   else return A::set1(static_cast<float>(c));
 }
 
-// c[7] x**7 + ... + c[0], one fused multiply-add a step.
-template <class A>
-inline typename A::F horner8(const double* c, typename A::F x) {
-  auto acc = constant_<A>(c[7]);
-  for (int i = 6; i >= 0; --i) acc = A::fma(acc, x, constant_<A>(c[i]));
+// c[deg] x**deg + ... + c[0], one fused multiply-add a step.
+template <class A, int deg>
+inline typename A::F horner(const double* c, typename A::F x) {
+  auto acc = constant_<A>(c[deg]);
+  for (int i = deg - 1; i >= 0; --i) acc = A::fma(acc, x, constant_<A>(c[i]));
   return acc;
 }
 
 // Per lane: coefficients `hi` where m, else `lo`.
-template <class A>
-inline typename A::F horner8_select(typename A::M m, const double* hi, const double* lo,
-                                    typename A::F x) {
-  auto acc = A::select(m, constant_<A>(hi[7]), constant_<A>(lo[7]));
-  for (int i = 6; i >= 0; --i)
+template <class A, int deg>
+inline typename A::F horner_select(typename A::M m, const double* hi, const double* lo, typename A::F x) {
+  auto acc = A::select(m, constant_<A>(hi[deg]), constant_<A>(lo[deg]));
+  for (int i = deg - 1; i >= 0; --i)
     acc = A::fma(acc, x, A::select(m, constant_<A>(hi[i]), constant_<A>(lo[i])));
   return acc;
 }
@@ -172,8 +189,9 @@ inline NdtriCentral<A> ndtri_central(typename A::F p, typename A::F q) {
   const F r = A::fma(A::neg(x), x, constant_<A>(0.180625));
   NdtriCentral<A> c;
   c.central = A::le(A::abs(x), constant_<A>(0.425));
-  c.num = A::mul(x, horner8<A>(As241::a, r));
-  c.den = horner8<A>(As241::b, r);
+  using C = Ppnd<A>;
+  c.num = A::mul(x, horner<A, C::kCentral>(C::a, r));
+  c.den = horner<A, C::kCentral>(C::b, r);
   c.t = A::select(lower, p, q);
   c.sign = A::select(lower, constant_<A>(-1.0), constant_<A>(1.0));
   return c;
@@ -184,15 +202,16 @@ inline typename A::F ndtri_tail(typename A::F t, typename A::F sign) {
   using F = typename A::F;
   const F s = A::sqrt(A::neg(log_<A>(t)));
   const auto far = A::gt(s, constant_<A>(5.0));
+  using C = Ppnd<A>;
   F num, den;
   if (A::any(far)) {
     const F v = A::select(far, A::sub(s, constant_<A>(5.0)), A::sub(s, constant_<A>(1.6)));
-    num = horner8_select<A>(far, As241::e, As241::c, v);
-    den = horner8_select<A>(far, As241::f, As241::d, v);
+    num = horner_select<A, C::kTailNum>(far, C::e, C::c, v);
+    den = horner_select<A, C::kTailDen>(far, C::f, C::d, v);
   } else {
     const F v = A::sub(s, constant_<A>(1.6));
-    num = horner8<A>(As241::c, v);
-    den = horner8<A>(As241::d, v);
+    num = horner<A, C::kTailNum>(C::c, v);
+    den = horner<A, C::kTailDen>(C::d, v);
   }
   return A::mul(A::div(num, den), sign);
 }
