@@ -1,0 +1,54 @@
+"""Plot throughput against size from a ``pytest bench/ --bench-json FILE`` run.
+
+    python bench/plot.py results.json bench/throughput.png
+
+One panel per fill (uniform, normal, truncated_normal) for float32: M values/s of fastinit and
+each peer against the output size, with the out.fill roofline for reference.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def main(src: str, dst: str, dtype: str = "float32") -> None:
+    data = json.load(open(src))
+    fills = ["uniform", "normal", "truncated_normal"]
+    fig, axes = plt.subplots(1, len(fills), figsize=(15, 4.5), sharey=True)
+    roof = sorted((r["bytes"], r["mvalues_per_s"]) for r in data["results"]
+                  if r["impl"] == "out.fill" and r["dtype"] == dtype)
+    for ax, fill in zip(axes, fills):
+        impls = sorted({r["impl"] for r in data["results"] if r["fill"] == fill and r["dtype"] == dtype})
+        for impl in ["fastinit"] + [i for i in impls if i != "fastinit"]:
+            pts = sorted((r["bytes"], r["mvalues_per_s"]) for r in data["results"]
+                         if r["fill"] == fill and r["dtype"] == dtype and r["impl"] == impl)
+            if pts:
+                ax.plot([p[0] / 2**20 for p in pts], [p[1] for p in pts], marker="o", label=impl,
+                        linewidth=2.5 if impl == "fastinit" else 1.5)
+        if roof:
+            ax.plot([p[0] / 2**20 for p in roof], [p[1] for p in roof], "k--", label="out.fill (memory)")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_title(f"{fill} ({dtype})")
+        ax.set_xlabel("output size (MB)")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("M values / s (higher is better)")
+    axes[-1].legend(loc="lower right")
+    meta = data.get("meta", {})
+    fig.suptitle(f"fastinit {meta.get('fastinit', '')}, {meta.get('simd_path', '')}, "
+                 f"{meta.get('threads', '')} threads")
+    fig.tight_layout()
+    fig.savefig(dst, dpi=110)
+    print(f"wrote {dst}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2])

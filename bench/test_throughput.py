@@ -1,0 +1,131 @@
+"""Throughput of fastinit's fills against NumPy, torch and JAX (when installed), float32/64/16
+and bfloat16, 1 MB to 1 GB; thread scaling; the out.fill roofline. See conftest.py for options.
+Every benchmark also checks that what it timed is a correct sample."""
+
+from __future__ import annotations
+
+import os
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import fastinit
+
+from conftest import median_seconds, record, record_scaling
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - depends on the environment
+    torch = None
+try:
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+except ImportError:  # pragma: no cover
+    jax = None
+
+NEED_TORCH = pytest.mark.skipif(torch is None, reason="torch not installed (pip install torch==2.13.0)")
+NEED_JAX = pytest.mark.skipif(jax is None, reason="jax not installed (pip install jax)")
+
+DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64),
+          "float16": np.dtype(np.float16), "bfloat16": np.dtype(ml_dtypes.bfloat16)}
+FULL_SIZES = [1 << 20, 16 << 20, 256 << 20, 1 << 30]
+QUICK_SIZES = [1 << 20, 16 << 20]
+FILLS = ["uniform", "normal", "truncated_normal"]
+
+
+def pytest_generate_tests(metafunc):
+    if "nbytes" in metafunc.fixturenames:
+        sizes = QUICK_SIZES if metafunc.config.getoption("--quick") else FULL_SIZES
+        metafunc.parametrize("nbytes", sizes, ids=[f"{b >> 20}MB" for b in sizes])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def all_threads():
+    n = os.cpu_count() or 1
+    fastinit.set_num_threads(n)
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+def _check(fill: str, a: np.ndarray) -> None:
+    """The timed output is a plausible sample: mean and std of a strided subsample."""
+    s = np.asarray(a.reshape(-1)[:: max(1, a.size // 100_000)], dtype=np.float64)
+    want_mean, want_std = {"uniform": (0.5, 12 ** -0.5), "normal": (0.0, 1.0),
+                           "truncated_normal": (0.0, 0.87962566103423978)}[fill]
+    tol = 6 / np.sqrt(s.size) + 0.01  # sampling error plus bfloat16 rounding
+    assert abs(s.mean() - want_mean) < tol and abs(s.std() - want_std) < tol
+
+
+def _fastinit(fill: str, out: np.ndarray):
+    return lambda: getattr(fastinit, fill)(out, seed=1)
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+@pytest.mark.parametrize("fill", FILLS)
+def test_fastinit_vs_numpy(fill, dtype, nbytes, rounds):
+    dt = DTYPES[dtype]
+    out = np.empty(nbytes // dt.itemsize, dt)
+    n = out.size
+    record(fill, dtype, n, dt.itemsize, "fastinit", median_seconds(_fastinit(fill, out), rounds))
+    _check(fill, out)
+    rng = np.random.default_rng(0)
+    if dtype in ("float32", "float64") and fill != "truncated_normal":
+        peer = {"uniform": lambda: rng.random(dtype=dt, out=out),
+                "normal": lambda: rng.standard_normal(dtype=dt, out=out)}[fill]
+        record(fill, dtype, n, dt.itemsize, "numpy", median_seconds(peer, rounds))
+        _check(fill, out)
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+def test_roofline(dtype, nbytes, rounds):
+    """Writing memory at all: out.fill on the same bytes (through an integer view, so that
+    ml_dtypes' slow scalar casts do not count)."""
+    dt = DTYPES[dtype]
+    out = np.empty(nbytes // dt.itemsize, dt)
+    raw = out.view({2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize])
+    record("(roofline)", dtype, out.size, dt.itemsize, "out.fill", median_seconds(lambda: raw.fill(1), rounds))
+    assert (raw == 1).all()
+
+
+@NEED_TORCH
+@pytest.mark.parametrize("dtype", list(DTYPES))
+@pytest.mark.parametrize("fill", FILLS)
+def test_torch(fill, dtype, nbytes, rounds):
+    tdt = getattr(torch, dtype)
+    t = torch.empty(nbytes // DTYPES[dtype].itemsize, dtype=tdt)
+    op = {"uniform": lambda: t.uniform_(0.0, 1.0), "normal": lambda: t.normal_(0.0, 1.0),
+          "truncated_normal": lambda: torch.nn.init.trunc_normal_(t, 0.0, 1.0, -2.0, 2.0)}[fill]
+    record(fill, dtype, t.numel(), t.element_size(), "torch", median_seconds(op, rounds))
+    _check(fill, t.float().numpy())
+
+
+@NEED_JAX
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+@pytest.mark.parametrize("fill", FILLS)
+def test_jax(fill, dtype, nbytes, rounds):
+    if nbytes > (256 << 20) and fill == "truncated_normal":
+        pytest.skip("jax truncated_normal at 1 GB needs several temporaries of the tensor's size")
+    jdt = {"float32": jnp.float32, "float64": jnp.float64, "bfloat16": jnp.bfloat16}[dtype]
+    n = nbytes // DTYPES[dtype].itemsize
+    key = jax.random.key(0)
+    fn = {"uniform": lambda: jax.random.uniform(key, (n,), jdt),
+          "normal": lambda: jax.random.normal(key, (n,), jdt),
+          "truncated_normal": lambda: jax.random.truncated_normal(key, -2.0, 2.0, (n,), jdt)}[fill]
+    seconds = median_seconds(lambda: fn().block_until_ready(), rounds)
+    record(fill, dtype, n, DTYPES[dtype].itemsize, "jax", seconds, note="allocates (no in-place fill)")
+    _check(fill, np.asarray(fn().astype(jnp.float32)))
+
+
+def test_thread_scaling(quick, rounds):
+    n = (16 << 20) // 4 if quick else (256 << 20) // 4
+    out = np.empty(n, np.float32)
+    cores = os.cpu_count() or 1
+    for fill in ("uniform", "normal"):
+        for threads in range(1, cores + 1):
+            fastinit.set_num_threads(threads)
+            record_scaling(fill, "float32", n, threads, median_seconds(_fastinit(fill, out), rounds))
+            _check(fill, out)
+    fastinit.set_num_threads(cores)
