@@ -27,6 +27,7 @@ from ._runtime import (
 )
 from ._seed import stream_from_name
 from .fills import constant, normal, ones, random_bits, truncated_normal, uniform, zeros
+from .fans import calculate_gain, compute_fans
 
 #: Version of the value contract; a change to any produced bit increments it.
 STREAM_VERSION = 1
@@ -49,6 +50,9 @@ __all__ = [
     "truncated_normal",
     "uniform",
     "zeros",
+    # fans and presets (Keras, PyTorch, JAX initializers)
+    "calculate_gain",
+    "compute_fans",
 ]
 
 _apply_environment()

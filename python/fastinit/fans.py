@@ -1,0 +1,223 @@
+"""Fans (the numbers of inputs and outputs a weight tensor connects) and PyTorch's gain table.
+
+Layouts, i.e. which axis of a weight tensor holds the layer's inputs and which its outputs:
+
+- ``"keras"`` (the default, also ``"jax"``): input axis -2, output axis -1, every other axis is
+  the receptive field: Dense ``(in, out)``, Conv ``(*kernel, in, out)``. Keras, JAX, Flax and
+  TensorFlow store kernels this way; the numbers equal ``keras.src.initializers.compute_fans``
+  and ``jax.nn.initializers`` with their default ``in_axis=-2, out_axis=-1``.
+- ``"torch"``: output axis 0, input axis 1, receptive field ``prod(shape[2:])``: Linear
+  ``(out, in)``, Conv ``(out, in // groups, *kernel)``; the numbers equal
+  ``torch.nn.init._calculate_fan_in_and_fan_out``.
+- ``"depthwise"``: a Keras/TensorFlow depthwise kernel ``(*kernel, channels, multiplier)``, whose
+  input axis holds all channels although each output sees only one: fan_in = prod(kernel),
+  fan_out = multiplier * prod(kernel). (Keras itself computes fan_in = channels * prod(kernel)
+  for these kernels; pass the default layout to reproduce that.)
+
+Rank 0 gives (1, 1) and rank 1 gives (n, n) in every layout, as Keras does (PyTorch refuses rank
+< 2, JAX refuses it unless the axes are given).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ._layout import as_shape
+from ._suggest import unknown_choice
+
+__all__ = ["Axis", "LAYOUTS", "NONLINEARITIES", "compute_fans", "calculate_gain", "check_layout"]
+
+Axis = Union[int, Sequence[int]]
+
+#: Layout names accepted by ``layout=``; None means "keras".
+LAYOUTS = ("keras", "jax", "torch", "depthwise")
+
+_LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
+
+#: The nonlinearities of ``torch.nn.init.calculate_gain``.
+NONLINEARITIES = _LINEAR + ("sigmoid", "tanh", "relu", "leaky_relu", "selu")
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def check_layout(layout: Optional[str]) -> str:
+    """``layout`` normalised: None is "keras", "jax" is "keras"; anything else raises."""
+    if layout is None:
+        return "keras"
+    if not isinstance(layout, str):
+        raise TypeError(f"layout must be a str (one of {', '.join(LAYOUTS)}) or None, got {type(layout).__name__}")
+    if layout not in LAYOUTS:
+        raise unknown_choice("layout", layout, LAYOUTS)
+    return "keras" if layout == "jax" else layout
+
+
+def _axes(axis: Axis, rank: int, name: str, shape: Tuple[int, ...]) -> Tuple[int, ...]:
+    """``axis`` (an int or a sequence of ints) as non-negative axes of a rank-``rank`` shape."""
+    if _is_int(axis):
+        items = (axis,)
+    else:
+        if isinstance(axis, (str, bytes)):
+            raise TypeError(f"{name} must be an int or a sequence of ints, got {axis!r}")
+        try:
+            items = tuple(axis)  # type: ignore[arg-type]
+        except TypeError:
+            raise TypeError(f"{name} must be an int or a sequence of ints, got {type(axis).__name__} {axis!r}") from None
+    out = []
+    for a in items:
+        if not _is_int(a):
+            raise TypeError(f"{name} must contain ints, got {type(a).__name__} {a!r}")
+        if not -rank <= a < rank:
+            raise ValueError(f"{name}={axis!r} is out of range for shape {shape} (rank {rank}); "
+                             f"axes must lie in [{-rank}, {rank})")
+        a = int(a) % rank
+        if a in out:
+            raise ValueError(f"{name}={axis!r} names axis {a} twice")
+        out.append(a)
+    return tuple(out)
+
+
+def _check_groups(groups: Any) -> int:
+    if not _is_int(groups):
+        raise TypeError(f"groups must be an int >= 1, got {type(groups).__name__} {groups!r}")
+    if groups < 1:
+        raise ValueError(f"groups must be >= 1, got {groups}")
+    return int(groups)
+
+
+def compute_fans(
+    shape: Any,
+    *,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Tuple[int, int]:
+    """``(fan_in, fan_out)`` of a weight tensor of shape ``shape``.
+
+    fan_in = (size of the input axes) * receptive field and fan_out = (size of the output axes) *
+    receptive field, where the receptive field is the product of the axes that are neither input,
+    output nor batch axes.
+
+    Args:
+        shape: the shape of the *whole* weight (for a shard, its ``full_shape``).
+        layout: "keras" (default; also "jax"), "torch" or "depthwise"; see the module docstring.
+        in_axis, out_axis: explicit input/output axes (an int or a sequence of ints), as
+            ``jax.nn.initializers.variance_scaling`` takes them; either one overrides the layout's.
+            Keras's ``input_axes``/``output_axes`` (which ignore every other axis) are
+            ``in_axis=input_axes, out_axis=output_axes, batch_axis=<all other axes>``.
+        batch_axis: axes ignored altogether (JAX's ``batch_axis``), e.g. stacked layers.
+        groups: the number of groups of a grouped convolution whose kernel holds in/groups
+            channels on its input axis and all out channels on its output axis (PyTorch
+            ``Conv*d(groups=g)``, Keras ``Conv*D(groups=g)``, Flax ``feature_group_count``): each
+            input feeds only out/groups outputs, so fan_out is divided by ``groups``. A PyTorch
+            depthwise kernel ``(channels * m, 1, *kernel)`` takes ``groups=channels``. With
+            ``layout="depthwise"``, groups is implied (= channels) and may be 1 or channels.
+
+    Returns:
+        ``(fan_in, fan_out)`` as ints. Rank 0 gives (1, 1), rank 1 gives (n, n) (Keras's rule,
+        used when no axes are given).
+
+    Raises:
+        TypeError / ValueError naming the parameter: bad shape, unknown layout (with the closest
+        name), axes out of range or named twice, groups that do not divide the output channels.
+    """
+    if isinstance(shape, np.ndarray):
+        raise TypeError("shape must be a shape (an int or a sequence of ints), got an array; pass array.shape")
+    dims = as_shape(shape, "shape")
+    rank = len(dims)
+    layout = check_layout(layout)
+    groups = _check_groups(groups)
+    batch = _axes(batch_axis, rank, "batch_axis", dims)
+    explicit = in_axis is not None or out_axis is not None
+
+    if layout == "depthwise":
+        if explicit:
+            raise ValueError("layout='depthwise' fixes the axes (*kernel, channels, multiplier); "
+                             "omit in_axis/out_axis, or use layout='keras' with explicit axes")
+        if rank < 2:
+            raise ValueError(f"layout='depthwise' needs a kernel (*kernel, channels, multiplier) of rank >= 2, "
+                             f"got shape {dims}")
+        channels = dims[-2]
+        if groups not in (1, channels):
+            raise ValueError(f"groups={groups} contradicts layout='depthwise', where groups is the number of "
+                             f"channels ({channels}); omit groups")
+        in_axes, out_axes = (rank - 2,), (rank - 1,)
+        in_groups, out_groups = 0, 1  # 0: each output sees one channel, whatever the count
+    else:
+        if not explicit and rank < 2:
+            if batch:
+                raise ValueError(f"batch_axis={batch_axis!r} leaves no input/output axes in shape {dims}; "
+                                 "pass in_axis and out_axis")
+            if groups != 1:
+                raise ValueError(f"groups={groups} needs a convolution kernel (rank >= 2), got shape {dims}")
+            n = dims[0] if rank == 1 else 1
+            return n, n
+        default_in, default_out = (1, 0) if layout == "torch" else (-2, -1)
+        in_axes = _axes(default_in if in_axis is None else in_axis, rank, "in_axis", dims)
+        out_axes = _axes(default_out if out_axis is None else out_axis, rank, "out_axis", dims)
+        in_groups, out_groups = 1, groups
+
+    named = {}
+    for name, axes in (("in_axis", in_axes), ("out_axis", out_axes), ("batch_axis", batch)):
+        for a in axes:
+            if a in named:
+                raise ValueError(f"axis {a} of shape {dims} is in both {named[a]} and {name}; "
+                                 "input, output and batch axes must be distinct")
+            named[a] = name
+    in_size = math.prod(dims[a] for a in in_axes)
+    out_size = math.prod(dims[a] for a in out_axes)
+    receptive = math.prod(d for a, d in enumerate(dims) if a not in named)
+    if out_size % out_groups:
+        raise ValueError(f"groups={groups} does not divide the {out_size} output channels of shape {dims}")
+    in_per_group = 1 if in_groups == 0 else in_size // in_groups
+    return in_per_group * receptive, out_size // out_groups * receptive
+
+
+def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
+    """PyTorch's recommended gain for a nonlinearity (``torch.nn.init.calculate_gain``).
+
+    ==================================================  ====================================
+    nonlinearity                                        gain
+    ==================================================  ====================================
+    linear, conv{1,2,3}d, conv_transpose{1,2,3}d,       1
+    sigmoid
+    tanh                                                5/3
+    relu                                                sqrt(2)
+    leaky_relu                                          sqrt(2 / (1 + negative_slope**2)),
+                                                        negative_slope = ``param`` (default 0.01)
+    selu                                                3/4
+    ==================================================  ====================================
+
+    ``param`` is used by leaky_relu only (and ignored otherwise, as in PyTorch).
+    Raises ValueError for an unknown nonlinearity (suggesting the closest name) and TypeError for
+    a ``param`` that is not a real number.
+    """
+    if not isinstance(nonlinearity, str):
+        raise TypeError(f"nonlinearity must be a str, got {type(nonlinearity).__name__} {nonlinearity!r}")
+    if nonlinearity in _LINEAR or nonlinearity == "sigmoid":
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            negative_slope: float = 0.01
+        elif isinstance(param, bool) or not isinstance(param, numbers.Real):
+            raise TypeError(f"param (leaky_relu's negative_slope) must be a real number, "
+                            f"got {type(param).__name__} {param!r}")
+        else:
+            negative_slope = float(param)
+            if not math.isfinite(negative_slope):
+                raise ValueError(f"param (leaky_relu's negative_slope) must be finite, got {param!r}")
+        return math.sqrt(2.0 / (1 + negative_slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise unknown_choice("nonlinearity", nonlinearity, NONLINEARITIES)
