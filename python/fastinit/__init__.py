@@ -28,6 +28,12 @@ from ._runtime import (
 from ._seed import stream_from_name
 from .fills import constant, normal, ones, random_bits, truncated_normal, uniform, zeros
 from .fans import calculate_gain, compute_fans
+from .orthogonal import orthogonal
+from .random_presets import random_normal, random_truncated_normal, random_uniform
+from .structured import dirac, eye, identity, sparse
+from .torch_presets import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
+from .variance_scaling import (glorot_normal, glorot_uniform, he_normal, he_uniform, lecun_normal, lecun_uniform,
+                               variance_scaling)
 
 #: Version of the value contract; a change to any produced bit increments it.
 STREAM_VERSION = 1
@@ -53,6 +59,25 @@ __all__ = [
     # fans and presets (Keras, PyTorch, JAX initializers)
     "calculate_gain",
     "compute_fans",
+    "dirac",
+    "eye",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "identity",
+    "kaiming_normal",
+    "kaiming_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+    "orthogonal",
+    "random_normal",
+    "random_truncated_normal",
+    "random_uniform",
+    "sparse",
+    "variance_scaling",
+    "xavier_normal",
+    "xavier_uniform",
 ]
 
 _apply_environment()

@@ -4,7 +4,7 @@ name (difflib, ignoring case and underscores) and every valid name."""
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, List, Sequence
+from typing import Dict, Iterable, List, Sequence
 
 __all__ = ["check_choice", "closest", "unknown_choice"]
 
@@ -15,7 +15,7 @@ def _norm(name: str) -> str:
 
 def closest(value: str, choices: Iterable[str], n: int = 3) -> List[str]:
     """The valid names closest to ``value`` (best first), compared without case or underscores."""
-    by_norm = {}
+    by_norm: Dict[str, str] = {}
     for c in choices:
         by_norm.setdefault(_norm(c), c)
     hits = difflib.get_close_matches(_norm(value), list(by_norm), n=n, cutoff=0.6)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -59,6 +59,7 @@ def check_layout(layout: Optional[str]) -> str:
 
 def _axes(axis: Axis, rank: int, name: str, shape: Tuple[int, ...]) -> Tuple[int, ...]:
     """``axis`` (an int or a sequence of ints) as non-negative axes of a rank-``rank`` shape."""
+    items: Tuple[Any, ...]
     if _is_int(axis):
         items = (axis,)
     else:
@@ -68,7 +69,7 @@ def _axes(axis: Axis, rank: int, name: str, shape: Tuple[int, ...]) -> Tuple[int
             items = tuple(axis)  # type: ignore[arg-type]
         except TypeError:
             raise TypeError(f"{name} must be an int or a sequence of ints, got {type(axis).__name__} {axis!r}") from None
-    out = []
+    out: List[int] = []
     for a in items:
         if not _is_int(a):
             raise TypeError(f"{name} must contain ints, got {type(a).__name__} {a!r}")
@@ -137,6 +138,8 @@ def compute_fans(
     batch = _axes(batch_axis, rank, "batch_axis", dims)
     explicit = in_axis is not None or out_axis is not None
 
+    in_axes: Tuple[int, ...]
+    out_axes: Tuple[int, ...]
     if layout == "depthwise":
         if explicit:
             raise ValueError("layout='depthwise' fixes the axes (*kernel, channels, multiplier); "
@@ -164,7 +167,7 @@ def compute_fans(
         out_axes = _axes(default_out if out_axis is None else out_axis, rank, "out_axis", dims)
         in_groups, out_groups = 1, groups
 
-    named = {}
+    named: Dict[int, str] = {}
     for name, axes in (("in_axis", in_axes), ("out_axis", out_axes), ("batch_axis", batch)):
         for a in axes:
             if a in named:

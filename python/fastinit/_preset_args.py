@@ -1,0 +1,41 @@
+"""What every preset does before its one fill: check ``out`` against ``full_shape``/``index``, find
+the logical (whole-tensor) shape that fans are computed from, and check real-valued parameters."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Optional, Tuple
+
+import numpy as np
+
+from ._dtypes import FLOAT_FORMATS
+from ._layout import Index, Shape, as_shape, resolve_target
+
+__all__ = ["prepare", "real_param"]
+
+
+def prepare(out: Any, dtype: Any, full_shape: Optional[Shape], index: Optional[Index]) -> Tuple[np.ndarray, Tuple[int, ...]]:
+    """(the array to fill, the shape of the whole logical tensor).
+
+    ``out`` is checked exactly as the fills check it (and a shape is allocated here, once); the
+    logical shape is ``full_shape`` when given, never the shard's shape.
+    """
+    t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, full_shape, index)
+    logical = t.array.shape if full_shape is None else as_shape(full_shape, "full_shape")
+    return t.array, logical
+
+
+def real_param(value: Any, name: str, *, minimum: Optional[float] = None, strict: bool = False) -> float:
+    """``value`` as a finite float, >= ``minimum`` (> when ``strict``), else TypeError/ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if minimum is not None:
+        if strict and not v > minimum:
+            raise ValueError(f"{name} must be > {minimum:g}, got {value!r}")
+        if not strict and not v >= minimum:
+            raise ValueError(f"{name} must be >= {minimum:g}, got {value!r}")
+    return v

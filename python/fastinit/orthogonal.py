@@ -1,0 +1,112 @@
+"""Orthogonal initialization (Saxe et al. 2014): Keras ``Orthogonal``, PyTorch ``orthogonal_`` and
+JAX ``orthogonal``, Haar-distributed.
+
+The weight is viewed as a ``rows x cols`` matrix:
+
+- Keras/JAX layout (default): rows = prod(shape[:-1]), cols = shape[-1] (the columns are the last
+  axis, JAX's ``column_axis=-1``; another ``column_axis`` moves them, as JAX does);
+- PyTorch layout (``layout="torch"``): rows = shape[0], cols = prod(shape[1:]).
+
+With ``big = max(rows, cols)`` and ``small = min(rows, cols)``: a ``big x small`` matrix A of
+standard normals is drawn with :func:`fastinit.normal` in float64 from (``seed``, ``stream``)
+(element (i, j) is element ``i * small + j`` of that stream), factored A = QR with
+``numpy.linalg.qr`` (reduced), and Q's columns are multiplied by the signs of diag(R), so that Q is
+the unique factor with a positive diagonal in R and is Haar-distributed (Mezzadri 2007; the same
+algorithm as all three frameworks). Q (transposed when rows < cols) times ``gain`` is rounded once
+to the output dtype: its columns (rows when rows < cols) are orthonormal.
+
+Reproducibility: A is bit-identical on any machine and thread count (stream version 1); Q is
+computed by NumPy's LAPACK, so it is bit-identical wherever the same NumPy/LAPACK build runs,
+and equal to rounding (~1e-15) elsewhere.
+
+Shards: orthogonality is a property of the whole matrix, so with ``full_shape``/``index`` the
+whole Q is computed (memory and time of the full tensor, in float64) and ``full[index]`` is
+written: every shard agrees with the same slice of a whole fill.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional
+
+import numpy as np
+
+from ._layout import Index, Shape
+from ._preset_args import prepare, real_param
+from ._seed import Seed, Stream, resolve_seed
+from .fans import check_layout
+from .fills import normal
+
+__all__ = ["orthogonal"]
+
+
+def orthogonal(
+    out: Any,
+    gain: float = 1.0,
+    *,
+    layout: Optional[str] = None,
+    column_axis: Optional[int] = None,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with a (semi-)orthogonal matrix times ``gain``, Haar-distributed.
+
+    Args:
+        out: array of rank >= 2 to fill in place, or a shape to allocate (``dtype``, default
+            float32).
+        gain: multiplicative factor (Keras ``gain``, PyTorch ``gain``, JAX ``scale``).
+        layout: "keras"/"jax" (default; rows = prod(shape[:-1]), cols = shape[-1]) or "torch"
+            (rows = shape[0], cols = prod(shape[1:])).
+        column_axis: JAX's ``column_axis``: the axis whose entries are the columns (default -1);
+            only with the Keras/JAX layout.
+        seed, stream: the normal matrix's stream (see the module docstring).
+        full_shape, index: ``out`` is ``full[index]``: the whole matrix is computed and the slice
+            written, so shards agree with a whole fill.
+
+    Returns:
+        The filled array.
+    """
+    gain = real_param(gain, "gain")
+    layout = check_layout(layout)
+    if layout == "depthwise":
+        raise ValueError("orthogonal takes layout='keras' (or 'jax') or 'torch'; 'depthwise' has no meaning here")
+    array, shape = prepare(out, dtype, full_shape, index)
+    with np.errstate(over="ignore"):
+        if not np.isfinite(np.asarray(gain, array.dtype).astype(np.float64)):
+            raise ValueError(f"gain={gain!r} overflows {array.dtype}; use a wider dtype")
+    rank = len(shape)
+    if rank < 2:
+        raise ValueError(f"orthogonal needs a tensor of rank >= 2, got shape {shape}; "
+                         "for a vector use e.g. fastinit.normal")
+    if column_axis is not None:
+        if layout == "torch":
+            raise ValueError("column_axis is JAX's (Keras/JAX layout); with layout='torch' the rows are axis 0")
+        if isinstance(column_axis, bool) or not isinstance(column_axis, int):
+            raise TypeError(f"column_axis must be an int, got {type(column_axis).__name__} {column_axis!r}")
+        if not -rank <= column_axis < rank:
+            raise ValueError(f"column_axis={column_axis} is out of range for shape {shape}")
+    col = rank - 1 if column_axis is None else column_axis % rank
+    if array.size == 0:
+        return array
+    if layout == "torch":
+        rows, cols = shape[0], math.prod(shape[1:])
+    else:
+        cols = shape[col]
+        rows = math.prod(shape) // cols
+    big, small = max(rows, cols), min(rows, cols)
+    a = normal((big, small), 0.0, 1.0, seed=resolve_seed(seed), stream=stream, dtype=np.float64)
+    q, r = np.linalg.qr(a)
+    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
+    if rows < cols:
+        q = q.T
+    q *= gain
+    if layout == "torch" or col == rank - 1:
+        full = q.reshape(shape)
+    else:
+        moved = shape[:col] + shape[col + 1:] + (shape[col],)
+        full = np.moveaxis(q.reshape(moved), -1, col)
+    array[...] = full if index is None else full[index]
+    return array

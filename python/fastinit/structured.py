@@ -1,0 +1,215 @@
+"""Initializers that are not elementwise: Keras ``Identity``, PyTorch ``eye_``, ``dirac_`` and
+``sparse_``.
+
+Shards: each function takes ``full_shape``/``index`` like the fills and writes exactly
+``full[index]`` of what it would write into the whole tensor.
+
+- ``identity``, ``eye``, ``dirac`` are deterministic: the shard is zeroed and the few non-zero
+  positions of the whole tensor that fall inside it are set (work proportional to the shard plus
+  the diagonal).
+- ``sparse``'s non-zero values are one :func:`fastinit.normal` fill (elementwise, so shard-exact);
+  which entries of each column are zero is decided by that column's *whole* set of keys (see
+  :func:`sparse`), so a shard computes the keys of every row of the columns it covers: time
+  proportional to rows x (the shard's columns), memory bounded by processing columns in blocks.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ._layout import Index, Shape
+from ._preset_args import prepare, real_param
+from ._seed import Seed, Stream, resolve_seed, resolve_stream, stream_from_name
+from .fills import normal, uniform, zeros
+
+__all__ = ["identity", "eye", "dirac", "sparse", "sparse_mask_stream"]
+
+_KEY_BLOCK = 1 << 21  # keys per block in sparse (16 MiB of float64)
+
+
+def _entries(full_shape: Tuple[int, ...], index: Optional[Index]) -> Tuple[Any, ...]:
+    """``index`` (already validated against ``full_shape``) as one int or slice per axis."""
+    if index is None:
+        entries: Tuple[Any, ...] = ()
+    elif isinstance(index, tuple):
+        entries = index
+    else:
+        entries = (index,)
+    return entries + (slice(None),) * (len(full_shape) - len(entries))
+
+
+def _place(array: np.ndarray, full_shape: Tuple[int, ...], index: Optional[Index],
+           coords: Sequence[np.ndarray], value: Any) -> None:
+    """Set ``full[coords] = value`` restricted to the part ``array`` = ``full[index]`` holds."""
+    keep = np.ones(len(coords[0]) if coords else 0, dtype=bool)
+    part = []
+    for entry, n, c in zip(_entries(full_shape, index), full_shape, coords):
+        if isinstance(entry, slice):
+            start, stop, _ = entry.indices(n)
+            keep &= (c >= start) & (c < stop)
+            part.append(c - start)
+        else:
+            keep &= c == int(entry) % n
+    if not keep.any():
+        return
+    if part:
+        array[tuple(p[keep] for p in part)] = value
+    else:
+        array[()] = value
+
+
+def _scalar(value: float, array: np.ndarray, name: str) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        cast = np.asarray(value, dtype=array.dtype)
+    if not np.isfinite(cast.astype(np.float64)):
+        raise ValueError(f"{name}={value!r} overflows {array.dtype}; use a wider dtype")
+    return cast
+
+
+def identity(
+    out: Any,
+    gain: float = 1.0,
+    *,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill the 2-d ``out`` with ``gain`` times the identity matrix (Keras ``Identity``): ones on
+    the main diagonal ``(i, i)``, ``i < min(rows, cols)``, zeros elsewhere.
+
+    ``out`` is an array filled in place or a shape to allocate (``dtype``, default float32);
+    ``full_shape``/``index``: ``out`` is ``full[index]`` of the whole identity. Returns the array.
+    """
+    gain = real_param(gain, "gain")
+    array, shape = prepare(out, dtype, full_shape, index)
+    if len(shape) != 2:
+        raise ValueError(f"identity/eye needs a 2-d tensor, got shape {shape}; "
+                         "for convolution kernels use fastinit.dirac")
+    value = _scalar(gain, array, "gain")
+    zeros(array)
+    diag = np.arange(min(shape))
+    _place(array, shape, index, (diag, diag), value)
+    return array
+
+
+def eye(
+    out: Any,
+    *,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill the 2-d ``out`` with the identity matrix (PyTorch ``eye_``): ``identity(out, 1.0)``.
+
+    ``out`` is an array filled in place or a shape to allocate (``dtype``, default float32);
+    ``full_shape``/``index``: ``out`` is ``full[index]`` of the whole identity. Returns the array.
+    """
+    return identity(out, 1.0, full_shape=full_shape, index=index, dtype=dtype)
+
+
+def dirac(
+    out: Any,
+    groups: int = 1,
+    *,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill a PyTorch-layout convolution kernel ``(out_channels, in_channels, *kernel)`` (rank
+    3, 4 or 5) with the Dirac delta (PyTorch ``dirac_``): the convolution then copies as many
+    input channels as it can, per group.
+
+    With ``opg = out_channels // groups``: ``w[g * opg + d, d, k0 // 2, k1 // 2, ...] = 1`` for
+    each group g and ``d < min(opg, in_channels)``, zeros elsewhere. ``out_channels`` must be
+    divisible by ``groups``. ``out`` is an array filled in place or a shape to allocate
+    (``dtype``, default float32); ``full_shape``/``index``: ``out`` is ``full[index]``.
+    """
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        raise TypeError(f"groups must be an int >= 1, got {type(groups).__name__} {groups!r}")
+    if groups < 1:
+        raise ValueError(f"groups must be >= 1, got {groups}")
+    array, shape = prepare(out, dtype, full_shape, index)
+    if len(shape) not in (3, 4, 5):
+        raise ValueError(f"dirac needs a convolution kernel (out_channels, in_channels, *kernel) of rank 3, 4 "
+                         f"or 5 (PyTorch layout), got shape {shape}")
+    if shape[0] % groups:
+        raise ValueError(f"groups={groups} does not divide out_channels={shape[0]} (axis 0 of {shape})")
+    zeros(array)
+    opg = shape[0] // groups
+    d = np.arange(min(opg, shape[1]))
+    g = np.arange(groups)
+    out_c = (g[:, None] * opg + d[None, :]).ravel()
+    in_c = np.tile(d, groups)
+    centre = [np.full(out_c.shape, k // 2) for k in shape[2:]]
+    _place(array, shape, index, [out_c, in_c] + centre, np.asarray(1.0, array.dtype))
+    return array
+
+
+def sparse_mask_stream(stream: Stream) -> int:
+    """The stream of :func:`sparse`'s zero-selection keys for a tensor whose values use ``stream``:
+    ``stream_from_name(f"fastinit.sparse.mask:{resolve_stream(stream)}")``."""
+    return stream_from_name(f"fastinit.sparse.mask:{resolve_stream(stream)}")
+
+
+def sparse(
+    out: Any,
+    sparsity: float,
+    std: float = 0.01,
+    *,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill the 2-d ``out`` (PyTorch layout ``(rows, cols)``) as a sparse matrix (PyTorch
+    ``sparse_``, Martens 2010): N(0, std**2) values, with ``ceil(sparsity * rows)`` entries of
+    every column set to zero.
+
+    Values: :func:`fastinit.normal` ``(out, 0, std, seed, stream, full_shape, index)``.
+    Zeros: column j's zero rows are the ``ceil(sparsity * rows)`` rows with the smallest keys,
+    key(i, j) = float64 :func:`fastinit.uniform` element (i, j) of the whole (rows, cols) tensor in
+    stream :func:`sparse_mask_stream` ``(stream)`` (ties, of probability < rows**2 * 2**-53,
+    broken by the lower row). So each column gets a uniformly random set of zero rows of exactly
+    PyTorch's size, and the result is a pure function of (seed, stream, shape): a shard equals the
+    same slice of a whole fill. Pass ``seed`` explicitly when filling shards.
+
+    Args:
+        out: 2-d array to fill in place, or a shape to allocate (``dtype``, default float32).
+        sparsity: fraction of each column set to zero, in [0, 1].
+        std: standard deviation of the non-zero values.
+        seed, stream, full_shape, index: as for every fill.
+    """
+    sparsity = real_param(sparsity, "sparsity", minimum=0.0)
+    if sparsity > 1.0:
+        raise ValueError(f"sparsity must be in [0, 1], got {sparsity!r}")
+    std = real_param(std, "std", minimum=0.0)
+    array, shape = prepare(out, dtype, full_shape, index)
+    if len(shape) != 2:
+        raise ValueError(f"sparse needs a 2-d tensor (rows, cols), got shape {shape}")
+    key_seed = resolve_seed(seed)
+    normal(array, 0.0, std, seed=key_seed, stream=stream, full_shape=full_shape, index=index)
+    rows, cols = shape
+    num_zeros = math.ceil(sparsity * rows)
+    if num_zeros == 0 or array.size == 0:
+        return array
+    mask_stream = sparse_mask_stream(stream)
+    col_entry = _entries(shape, index)[1]
+    if isinstance(col_entry, slice):
+        c_start, c_stop, _ = col_entry.indices(cols)
+    else:
+        c_start = int(col_entry) % cols
+        c_stop = c_start + 1
+    block = max(1, _KEY_BLOCK // rows)
+    zero = np.asarray(0.0, array.dtype)
+    for c0 in range(c_start, c_stop, block):
+        c1 = min(c0 + block, c_stop)
+        keys = uniform((rows, c1 - c0), seed=key_seed, stream=mask_stream, full_shape=shape,
+                       index=(slice(None), slice(c0, c1)), dtype=np.float64)
+        zero_rows = np.argsort(keys, axis=0, kind="stable")[:num_zeros]
+        zero_cols = np.broadcast_to(np.arange(c0, c1), zero_rows.shape)
+        _place(array, shape, index, (zero_rows.ravel(), zero_cols.ravel()), zero)
+    return array

@@ -1,0 +1,186 @@
+"""PyTorch's fan-based initializers with PyTorch's names, parameters and formulas
+(``torch.nn.init.xavier_uniform_``, ``xavier_normal_``, ``kaiming_uniform_``, ``kaiming_normal_``):
+
+    xavier_uniform:  U(-a, a),      a = sqrt(3) * gain * sqrt(2 / (fan_in + fan_out))
+    xavier_normal:   N(0, std**2),  std = gain * sqrt(2 / (fan_in + fan_out))
+    kaiming_uniform: U(-b, b),      b = sqrt(3) * calculate_gain(nonlinearity, a) / sqrt(fan_mode)
+    kaiming_normal:  N(0, std**2),  std = calculate_gain(nonlinearity, a) / sqrt(fan_mode)
+
+The normals are *untruncated*, as in PyTorch (Keras's and JAX's glorot/he normals are truncated,
+and JAX's ``xavier_normal``/``kaiming_normal`` are aliases of those truncated ones).
+
+The layout is PyTorch's by default (``layout="torch"``: Linear ``(out, in)``, Conv
+``(out, in // groups, *kernel)``); pass ``layout="keras"`` or explicit axes for other layouts. A
+rank-0/1 tensor gets Keras's fans ((1, 1) and (n, n)) where PyTorch raises. Fans come from
+``full_shape`` when filling a shard. Each function makes ONE call to :func:`fastinit.uniform` or
+:func:`fastinit.normal`, with ``seed``, ``stream``, ``full_shape`` and ``index`` passed through.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Tuple
+
+import numpy as np
+
+from ._layout import Index, Shape
+from ._preset_args import prepare, real_param
+from ._seed import Seed, Stream
+from ._suggest import check_choice
+from .fans import Axis, calculate_gain, compute_fans
+from .fills import normal, uniform
+
+__all__ = ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal"]
+
+_TORCH_MODES = ("fan_in", "fan_out")
+
+
+def _xavier_std(out: Any, gain: float, layout: Optional[str], in_axis: Optional[Axis], out_axis: Optional[Axis],
+                batch_axis: Axis, groups: int, full_shape: Optional[Shape], index: Optional[Index],
+                dtype: Any) -> Tuple[np.ndarray, float]:
+    gain = real_param(gain, "gain", minimum=0.0)
+    array, shape = prepare(out, dtype, full_shape, index)
+    fan_in, fan_out = compute_fans(shape, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                   batch_axis=batch_axis, groups=groups)
+    return array, gain * math.sqrt(2.0 / float(max(1, fan_in + fan_out)))
+
+
+def _kaiming_std(out: Any, a: float, mode: str, nonlinearity: str, layout: Optional[str], in_axis: Optional[Axis],
+                 out_axis: Optional[Axis], batch_axis: Axis, groups: int, full_shape: Optional[Shape],
+                 index: Optional[Index], dtype: Any) -> Tuple[np.ndarray, float]:
+    mode = check_choice(mode, "mode", _TORCH_MODES)
+    gain = calculate_gain(nonlinearity, a)
+    array, shape = prepare(out, dtype, full_shape, index)
+    fan_in, fan_out = compute_fans(shape, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                   batch_axis=batch_axis, groups=groups)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return array, gain / math.sqrt(max(1, fan))
+
+
+def xavier_uniform(
+    out: Any,
+    gain: float = 1.0,
+    *,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (PyTorch
+    ``xavier_uniform_``; the numbers of Keras/JAX ``glorot_uniform`` times ``gain``).
+
+    Args:
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        gain: non-negative scaling factor, e.g. ``calculate_gain("relu")``.
+        layout, in_axis, out_axis, batch_axis, groups: fans as :func:`fastinit.compute_fans`,
+            PyTorch's layout ``(out, in, *kernel)`` by default.
+        seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
+    """
+    array, std = _xavier_std(out, gain, layout, in_axis, out_axis, batch_axis, groups, full_shape, index, dtype)
+    bound = math.sqrt(3.0) * std
+    return uniform(array, -bound, bound, seed=seed, stream=stream, full_shape=full_shape, index=index)
+
+
+def xavier_normal(
+    out: Any,
+    gain: float = 1.0,
+    *,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with N(0, std**2), std = gain * sqrt(2 / (fan_in + fan_out)), untruncated
+    (PyTorch ``xavier_normal_``).
+
+    Args:
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        gain: non-negative scaling factor.
+        layout, in_axis, out_axis, batch_axis, groups: fans as :func:`fastinit.compute_fans`,
+            PyTorch's layout ``(out, in, *kernel)`` by default.
+        seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
+    """
+    array, std = _xavier_std(out, gain, layout, in_axis, out_axis, batch_axis, groups, full_shape, index, dtype)
+    return normal(array, 0.0, std, seed=seed, stream=stream, full_shape=full_shape, index=index)
+
+
+def kaiming_uniform(
+    out: Any,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    *,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with U(-bound, bound), bound = gain * sqrt(3 / fan_mode) (PyTorch
+    ``kaiming_uniform_``, same defaults).
+
+    Args:
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        a: negative slope of the rectifier, used with ``nonlinearity="leaky_relu"``; the default
+            ``a=0, nonlinearity="leaky_relu"`` gives gain sqrt(2), as ``"relu"`` does.
+        mode: "fan_in" (default) or "fan_out".
+        nonlinearity: a name of :func:`fastinit.calculate_gain`'s table.
+        layout, in_axis, out_axis, batch_axis, groups: fans as :func:`fastinit.compute_fans`,
+            PyTorch's layout ``(out, in, *kernel)`` by default.
+        seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
+    """
+    array, std = _kaiming_std(out, a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups,
+                              full_shape, index, dtype)
+    bound = math.sqrt(3.0) * std
+    return uniform(array, -bound, bound, seed=seed, stream=stream, full_shape=full_shape, index=index)
+
+
+def kaiming_normal(
+    out: Any,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    *,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with N(0, std**2), std = gain / sqrt(fan_mode), untruncated (PyTorch
+    ``kaiming_normal_``, same defaults).
+
+    Args:
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        a: negative slope of the rectifier, used with ``nonlinearity="leaky_relu"``.
+        mode: "fan_in" (default) or "fan_out".
+        nonlinearity: a name of :func:`fastinit.calculate_gain`'s table.
+        layout, in_axis, out_axis, batch_axis, groups: fans as :func:`fastinit.compute_fans`,
+            PyTorch's layout ``(out, in, *kernel)`` by default.
+        seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
+    """
+    array, std = _kaiming_std(out, a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups,
+                              full_shape, index, dtype)
+    return normal(array, 0.0, std, seed=seed, stream=stream, full_shape=full_shape, index=index)

@@ -1,0 +1,193 @@
+"""Variance scaling and its Keras/JAX presets: glorot (Xavier), he (Kaiming) and lecun, uniform
+and (truncated) normal, with Keras's and JAX's formulas:
+
+    n     = fan_in | fan_out | (fan_in + fan_out) / 2 | sqrt(fan_in * fan_out)     (by ``mode``)
+    truncated_normal:   std = sqrt(scale / n) / 0.87962566103423978, truncated at +-2 std
+    untruncated_normal: std = sqrt(scale / n)
+    uniform:            U(-limit, limit), limit = sqrt(3 * scale / n)
+
+(0.87962566103423978 is the standard deviation of a standard normal truncated to [-2, 2], so the
+truncated samples have standard deviation sqrt(scale / n).) ``n`` is at least 1, as in Keras.
+
+Fans come from :func:`fastinit.compute_fans` with the Keras/JAX layout by default (``(in, out)``,
+``(*kernel, in, out)``); every function takes ``layout``, ``in_axis``, ``out_axis``,
+``batch_axis`` and ``groups``. When filling a shard (``full_shape``, ``index``) the fans are those
+of ``full_shape``, so every shard gets the parameters of the whole tensor.
+
+Each function fills ``out`` (a float32/float64/float16/bfloat16 array, or a shape to allocate with
+``dtype``, default float32) with ONE call to :func:`fastinit.uniform`, :func:`fastinit.normal` or
+:func:`fastinit.truncated_normal`, passing ``seed``, ``stream``, ``full_shape`` and ``index``
+through unchanged: the values are those fills' values (stream version 1), and a shard equals the
+same slice of a whole fill, bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from ._layout import Index, Shape
+from ._preset_args import prepare, real_param
+from ._seed import Seed, Stream
+from ._suggest import check_choice
+from .fans import Axis, compute_fans
+from .fills import normal, truncated_normal, uniform
+
+__all__ = [
+    "MODES",
+    "DISTRIBUTIONS",
+    "TRUNCATED_NORMAL_STD",
+    "variance_scaling",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+]
+
+#: Accepted ``mode`` values.
+MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
+#: Accepted ``distribution`` values; "normal" means truncated_normal, as in Keras (not as in JAX).
+DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform", "normal")
+#: Standard deviation of a standard normal truncated to [-2, 2] (Keras's and JAX's constant).
+TRUNCATED_NORMAL_STD = 0.87962566103423978
+
+
+def _check_distribution(distribution: Any) -> str:
+    d = check_choice(distribution, "distribution", DISTRIBUTIONS)
+    return "truncated_normal" if d == "normal" else d
+
+
+def _denominator(fan_in: int, fan_out: int, mode: str) -> float:
+    if mode == "fan_in":
+        n: float = fan_in
+    elif mode == "fan_out":
+        n = fan_out
+    elif mode == "fan_avg":
+        n = (fan_in + fan_out) / 2.0
+    else:
+        n = math.sqrt(fan_in * fan_out)
+    return max(1.0, n)
+
+
+def variance_scaling(
+    out: Any,
+    scale: float = 1.0,
+    mode: str = "fan_in",
+    distribution: str = "truncated_normal",
+    *,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with zero-mean values of variance ``scale / n`` (Keras ``VarianceScaling``,
+    JAX ``jax.nn.initializers.variance_scaling``).
+
+    Args:
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        scale: positive scaling factor.
+        mode: "fan_in", "fan_out", "fan_avg" or "fan_geo_avg" (the last as in JAX): ``n`` is
+            fan_in, fan_out, their mean, or their geometric mean (at least 1).
+        distribution: "truncated_normal" (std sqrt(scale/n)/0.87962566103423978, cut at +-2 std,
+            so the result has std sqrt(scale/n)), "untruncated_normal" (std sqrt(scale/n)) or
+            "uniform" (U(-limit, limit), limit = sqrt(3*scale/n)). **"normal" is an alias of
+            "truncated_normal", as in Keras**; in JAX, "normal" means untruncated: JAX's
+            ``variance_scaling(s, m, "normal")`` is ``distribution="untruncated_normal"`` here.
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans` (default: Keras/JAX layout, input axis -2, output -1).
+        seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
+
+    Returns:
+        The filled array.
+    """
+    scale = real_param(scale, "scale", minimum=0.0, strict=True)
+    mode = check_choice(mode, "mode", MODES)
+    distribution = _check_distribution(distribution)
+    array, shape = prepare(out, dtype, full_shape, index)
+    fan_in, fan_out = compute_fans(shape, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                   batch_axis=batch_axis, groups=groups)
+    scale /= _denominator(fan_in, fan_out, mode)
+    if distribution == "truncated_normal":
+        std = math.sqrt(scale) / TRUNCATED_NORMAL_STD
+        return truncated_normal(array, 0.0, std, -2.0, 2.0, seed=seed, stream=stream,
+                                full_shape=full_shape, index=index)
+    if distribution == "untruncated_normal":
+        return normal(array, 0.0, math.sqrt(scale), seed=seed, stream=stream,
+                      full_shape=full_shape, index=index)
+    limit = math.sqrt(3.0 * scale)
+    return uniform(array, -limit, limit, seed=seed, stream=stream, full_shape=full_shape, index=index)
+
+
+def _preset(name: str, scale: float, mode: str, distribution: str, formula: str,
+            reference: str) -> Callable[..., np.ndarray]:
+    def preset(
+        out: Any,
+        *,
+        layout: Optional[str] = None,
+        in_axis: Optional[Axis] = None,
+        out_axis: Optional[Axis] = None,
+        batch_axis: Axis = (),
+        groups: int = 1,
+        seed: Seed = None,
+        stream: Stream = 0,
+        full_shape: Optional[Shape] = None,
+        index: Optional[Index] = None,
+        dtype: Any = None,
+    ) -> np.ndarray:
+        return variance_scaling(out, scale, mode, distribution, layout=layout, in_axis=in_axis,
+                                out_axis=out_axis, batch_axis=batch_axis, groups=groups, seed=seed,
+                                stream=stream, full_shape=full_shape, index=index, dtype=dtype)
+
+    preset.__name__ = preset.__qualname__ = name
+    preset.__doc__ = f"""Fill ``out`` with {formula} (Keras/JAX ``{name}``).
+
+    :func:`variance_scaling` with ``scale={scale}, mode="{mode}", distribution="{distribution}"``.
+    {reference}
+
+    Fans come from :func:`fastinit.compute_fans` (``layout``, ``in_axis``, ``out_axis``,
+    ``batch_axis``, ``groups``; default Keras/JAX layout: input axis -2, output axis -1), from
+    ``full_shape`` when filling a shard. ``out`` is an array filled in place or a shape to
+    allocate (``dtype``, default float32); ``seed``, ``stream``, ``full_shape`` and ``index`` are
+    passed to the fill unchanged. Returns the filled array.
+    """
+    return preset
+
+
+glorot_uniform = _preset(
+    "glorot_uniform", 1.0, "fan_avg", "uniform",
+    "U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out))",
+    "Keras ``GlorotUniform``, JAX ``glorot_uniform`` (= JAX ``xavier_uniform``); PyTorch's "
+    "``xavier_uniform_`` gives the same numbers in its own layout (see :func:`xavier_uniform`).")
+glorot_normal = _preset(
+    "glorot_normal", 1.0, "fan_avg", "truncated_normal",
+    "a normal truncated at +-2 std whose std is sqrt(2 / (fan_in + fan_out))",
+    "Keras ``GlorotNormal``, JAX ``glorot_normal`` (= JAX ``xavier_normal``). Truncated, unlike "
+    "PyTorch's ``xavier_normal_`` (see :func:`xavier_normal`).")
+he_uniform = _preset(
+    "he_uniform", 2.0, "fan_in", "uniform",
+    "U(-limit, limit), limit = sqrt(6 / fan_in)",
+    "Keras ``HeUniform``, JAX ``he_uniform`` (= JAX ``kaiming_uniform``); PyTorch's "
+    "``kaiming_uniform_(nonlinearity='relu')`` gives the same numbers in its own layout.")
+he_normal = _preset(
+    "he_normal", 2.0, "fan_in", "truncated_normal",
+    "a normal truncated at +-2 std whose std is sqrt(2 / fan_in)",
+    "Keras ``HeNormal``, JAX ``he_normal`` (= JAX ``kaiming_normal``). Truncated, unlike "
+    "PyTorch's ``kaiming_normal_`` (see :func:`kaiming_normal`).")
+lecun_uniform = _preset(
+    "lecun_uniform", 1.0, "fan_in", "uniform",
+    "U(-limit, limit), limit = sqrt(3 / fan_in)",
+    "Keras ``LecunUniform``, JAX ``lecun_uniform``.")
+lecun_normal = _preset(
+    "lecun_normal", 1.0, "fan_in", "truncated_normal",
+    "a normal truncated at +-2 std whose std is sqrt(1 / fan_in)",
+    "Keras ``LecunNormal``, JAX ``lecun_normal``.")
