@@ -30,6 +30,7 @@ from .fills import constant, normal, ones, random_bits, truncated_normal, unifor
 from .fans import calculate_gain, compute_fans
 from .orthogonal import orthogonal
 from .random_presets import random_normal, random_truncated_normal, random_uniform
+from .registry import Initializer, get
 from .structured import dirac, eye, identity, sparse
 from .torch_presets import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
 from .variance_scaling import (glorot_normal, glorot_uniform, he_normal, he_uniform, lecun_normal, lecun_uniform,
@@ -57,10 +58,12 @@ __all__ = [
     "uniform",
     "zeros",
     # fans and presets (Keras, PyTorch, JAX initializers)
+    "Initializer",
     "calculate_gain",
     "compute_fans",
     "dirac",
     "eye",
+    "get",
     "glorot_normal",
     "glorot_uniform",
     "he_normal",
