@@ -40,6 +40,8 @@ def pytest_generate_tests(metafunc):
     if "nbytes" in metafunc.fixturenames:
         sizes = QUICK_SIZES if metafunc.config.getoption("--quick") else FULL_SIZES
         metafunc.parametrize("nbytes", sizes, ids=[f"{b >> 20}MB" for b in sizes])
+    if "ortho_n" in metafunc.fixturenames:
+        metafunc.parametrize("ortho_n", [1024] if metafunc.config.getoption("--quick") else [1024, 4096])
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -129,3 +131,50 @@ def test_thread_scaling(quick, rounds):
             record_scaling(fill, "float32", n, threads, median_seconds(_fastinit(fill, out), rounds))
             _check(fill, out)
     fastinit.set_num_threads(cores)
+
+
+PRESET_SHAPE = {"full": (16384, 16384), "quick": (2048, 2048)}  # 1 GB / 16 MB of float32
+
+
+@pytest.mark.parametrize("preset", ["glorot_uniform", "he_normal"])
+def test_presets(preset, quick, rounds):
+    """Presets cost what their sampler costs: fan math is a few Python operations."""
+    shape = PRESET_SHAPE["quick" if quick else "full"]
+    out = np.empty(shape, np.float32)
+    fn = getattr(fastinit, preset)
+    record(preset, "float32", out.size, 4, "fastinit", median_seconds(lambda: fn(out, seed=1), rounds))
+    fan_in, fan_out = shape
+    want = (6 / (fan_in + fan_out)) ** 0.5 / 3 ** 0.5 if preset == "glorot_uniform" else (2 / fan_in) ** 0.5
+    sub = out[::16, ::16].astype(np.float64)
+    assert abs(sub.std() / want - 1) < 0.02
+    if torch is not None:
+        t = torch.empty(shape)
+        op = (lambda: torch.nn.init.xavier_uniform_(t)) if preset == "glorot_uniform" else \
+             (lambda: torch.nn.init.trunc_normal_(t, 0.0, want / 0.87962566103423978, -2 * want / 0.87962566103423978,
+                                                  2 * want / 0.87962566103423978))
+        record(preset, "float32", out.size, 4, "torch", median_seconds(op, rounds),
+               note="xavier_uniform_" if preset == "glorot_uniform" else "trunc_normal_ with he_normal's std")
+    if jax is not None:
+        init = getattr(jax.nn.initializers, preset)()
+        key = jax.random.key(0)
+        record(preset, "float32", out.size, 4, "jax",
+               median_seconds(lambda: init(key, shape, jnp.float32).block_until_ready(), rounds))
+
+
+def test_orthogonal(ortho_n, rounds):
+    n = ortho_n
+    out = np.empty((n, n), np.float32)
+    r = min(rounds, 3)
+    record(f"orthogonal {n}x{n}", "float32", out.size, 4, "fastinit",
+           median_seconds(lambda: fastinit.orthogonal(out, seed=1), r))
+    sub = out[:256].astype(np.float64)
+    np.testing.assert_allclose(sub @ sub.T, np.eye(256), atol=1e-4)
+    if torch is not None:
+        t = torch.empty(n, n)
+        record(f"orthogonal {n}x{n}", "float32", out.size, 4, "torch",
+               median_seconds(lambda: torch.nn.init.orthogonal_(t), r))
+    if jax is not None:
+        init = jax.nn.initializers.orthogonal()
+        key = jax.random.key(0)
+        record(f"orthogonal {n}x{n}", "float32", out.size, 4, "jax",
+               median_seconds(lambda: init(key, (n, n), jnp.float32).block_until_ready(), r))

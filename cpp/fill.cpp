@@ -11,7 +11,8 @@ namespace {
 
 constexpr std::size_t kTile = 1024;                 // elements per step: 8 KiB of words, in L1
 constexpr uint64_t kMinElementsPerThread = 1u << 15;  // below this a thread costs more than it saves
-constexpr uint64_t kSplitAlign = 64;                // thread ranges start on cache-line multiples
+constexpr uint64_t kSplitAlign = 64;                // ranges start on cache-line multiples
+constexpr uint64_t kRangesPerThread = 16;           // dynamic ranges per thread: balance vs overhead
 
 struct Axis {
   int64_t n;
@@ -78,28 +79,24 @@ void for_each_run(const Target& t, const std::vector<Axis>& axes, uint64_t lo, u
   }
 }
 
-// Runs body(lo, hi) on disjoint flat ranges covering [0, total), one per thread.
+// Runs body(lo, hi) on disjoint flat ranges covering [0, total). Ranges are handed out
+// dynamically, several per thread, so a thread that the OS preempts (a busy machine) delays
+// the fill by one range, not by its whole share; each range starts on a cache-line multiple.
 template <class Body>
 void parallel_ranges(uint64_t total, int threads, Body&& body) {
-  uint64_t nt = std::max<uint64_t>(1, std::min<uint64_t>(static_cast<uint64_t>(threads),
-                                                          total / kMinElementsPerThread));
+  const uint64_t nt = std::max<uint64_t>(1, std::min<uint64_t>(static_cast<uint64_t>(threads),
+                                                                total / kMinElementsPerThread));
   if (nt == 1) {
     body(uint64_t{0}, total);
     return;
   }
-#pragma omp parallel num_threads(static_cast<int>(nt))
-  {
-    const uint64_t team = static_cast<uint64_t>(omp_get_num_threads());
-    const uint64_t tid = static_cast<uint64_t>(omp_get_thread_num());
-    auto bound = [&](uint64_t i) {
-      if (i >= team) return total;
-      // i * total / team without overflow, rounded down to kSplitAlign
-      const uint64_t q = total / team, r = total % team;
-      const uint64_t b = i * q + (i * r) / team;
-      return b - b % kSplitAlign;
-    };
-    const uint64_t lo = bound(tid), hi = bound(tid + 1);
-    if (lo < hi) body(lo, hi);
+  uint64_t chunk = std::max<uint64_t>(kMinElementsPerThread / 2, total / (nt * kRangesPerThread));
+  chunk -= chunk % kSplitAlign;
+  const int64_t nchunks = static_cast<int64_t>((total + chunk - 1) / chunk);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(static_cast<int>(nt))
+  for (int64_t c = 0; c < nchunks; ++c) {
+    const uint64_t lo = static_cast<uint64_t>(c) * chunk;
+    body(lo, std::min(total, lo + chunk));
   }
 }
 
