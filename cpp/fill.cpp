@@ -12,7 +12,8 @@ namespace {
 constexpr std::size_t kTile = 1024;                 // elements per step: 8 KiB of words, in L1
 constexpr uint64_t kMinElementsPerThread = 1u << 15;  // below this a thread costs more than it saves
 constexpr uint64_t kSplitAlign = 64;                // ranges start on cache-line multiples
-constexpr uint64_t kRangesPerThread = 16;           // dynamic ranges per thread: balance vs overhead
+constexpr uint64_t kRangesPerThread = 16;
+constexpr uint64_t kStreamingBytes = uint64_t{32} << 20;  // larger outputs bypass the caches           // dynamic ranges per thread: balance vs overhead
 
 struct Axis {
   int64_t n;
@@ -132,30 +133,37 @@ void fill_random(const Target& t, const KernelTable& kernels, const StreamKey& k
   const std::size_t is = itemsize(t.fmt);
   const unsigned wpe = words_per_element(t.fmt);
   const bool bits = dist.kind == Kind::Bits;
-  parallel_ranges(element_count(axes), threads, [&](uint64_t lo, uint64_t hi) {
+  const uint64_t total = element_count(axes);
+  const bool streaming = total * is >= kStreamingBytes;
+  parallel_ranges(total, threads, [&](uint64_t lo, uint64_t hi) {
     alignas(64) uint32_t words[2 * kTile];
     alignas(64) unsigned char values[8 * kTile];
     for_each_run(t, axes, lo, hi, [&](char* ptr, int64_t stride, uint64_t e, uint64_t count) {
-      const bool direct = stride == static_cast<int64_t>(is) && reinterpret_cast<uintptr_t>(ptr) % is == 0;
+      const bool contiguous = stride == static_cast<int64_t>(is);
+      const bool direct = contiguous && !streaming && reinterpret_cast<uintptr_t>(ptr) % is == 0;
       while (count != 0) {
         const std::size_t m = static_cast<std::size_t>(std::min<uint64_t>(count, kTile));
         if (bits && direct) {
           kernels.stream_words(key, e, m, reinterpret_cast<uint32_t*>(ptr));
+        } else if (!bits && direct) {
+          kernels.stream_words(key, e * wpe, m * wpe, words);
+          kernels.transform(dist, t.fmt, words, m, ptr);
         } else {
           kernels.stream_words(key, e * wpe, m * wpe, words);
           const unsigned char* src = reinterpret_cast<const unsigned char*>(words);
           if (!bits) {
-            void* dst = direct ? static_cast<void*>(ptr) : static_cast<void*>(values);
-            kernels.transform(dist, t.fmt, words, m, dst);
+            kernels.transform(dist, t.fmt, words, m, values);
             src = values;
           }
-          if (!direct) scatter(ptr, stride, src, is, m);
+          if (contiguous && streaming) kernels.stream_copy(ptr, src, m * is);
+          else scatter(ptr, stride, src, is, m);
         }
         ptr += static_cast<int64_t>(m) * stride;
         e += m;
         count -= m;
       }
     });
+    if (streaming) kernels.fence();
   });
 }
 

@@ -13,6 +13,11 @@
 namespace fastinit {
 namespace {
 
+struct ScalarStream {
+  static void copy(void* dst, const void* src, std::size_t bytes) { std::memcpy(dst, src, bytes); }
+  static void fence() {}
+};
+
 struct ScalarPhilox {
   static constexpr int kBlocks = 1;
   static void blocks(const StreamKey& key, uint64_t b, uint32_t* out) { philox_block(key, b, out); }
@@ -156,9 +161,9 @@ void transform(const Distribution& dist, Format fmt, const uint32_t* w, std::siz
   }
 }
 
-template <class A32, class A64, class P>
+template <class A32, class A64, class P, class St>
 KernelTable make_kernel_table(const char* name) {
-  return KernelTable{name, &stream_words<P>, &transform<A32, A64>};
+  return KernelTable{name, &stream_words<P>, &transform<A32, A64>, &St::copy, &St::fence};
 }
 
 }  // namespace

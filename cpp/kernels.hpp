@@ -17,6 +17,9 @@ struct KernelTable {
   // n elements of format fmt from their stream words (words_per_element(fmt) each) into dst,
   // contiguous. kind must not be Kind::Bits.
   void (*transform)(const Distribution& dist, Format fmt, const uint32_t* words, std::size_t n, void* dst);
+  // memcpy with non-temporal stores where the path has them; fence() orders them before return.
+  void (*stream_copy)(void* dst, const void* src, std::size_t bytes);
+  void (*fence)();
 };
 
 const KernelTable& scalar_kernels();

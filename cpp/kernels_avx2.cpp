@@ -5,7 +5,7 @@
 namespace fastinit {
 
 const KernelTable& avx2_kernels() {
-  static const KernelTable table = make_kernel_table<Avx2F32, Avx2F64, Avx2Philox>("avx2");
+  static const KernelTable table = make_kernel_table<Avx2F32, Avx2F64, Avx2Philox, Avx2Stream>("avx2");
   return table;
 }
 

@@ -6,7 +6,7 @@
 namespace fastinit {
 
 const KernelTable& avx512_kernels() {
-  static const KernelTable table = make_kernel_table<Avx512F32, Avx512F64, Avx512Philox>("avx512");
+  static const KernelTable table = make_kernel_table<Avx512F32, Avx512F64, Avx512Philox, Avx512Stream>("avx512");
   return table;
 }
 

@@ -4,7 +4,7 @@
 namespace fastinit {
 
 const KernelTable& scalar_kernels() {
-  static const KernelTable table = make_kernel_table<ScalarF32, ScalarF64, ScalarPhilox>("scalar");
+  static const KernelTable table = make_kernel_table<ScalarF32, ScalarF64, ScalarPhilox, ScalarStream>("scalar");
   return table;
 }
 

@@ -2,7 +2,9 @@
 // kernels_avx2.cpp and kernels_avx512.cpp, which are compiled with those instruction sets.
 #pragma once
 #include <immintrin.h>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "philox.hpp"
 
@@ -183,6 +185,22 @@ struct Avx2Philox {
     store(a, out);
     store(c, out + 16);
   }
+};
+
+// Copies bytes to dst with non-temporal stores for its aligned middle, so a fill larger than the
+// caches writes memory without first reading every line (read-for-ownership).
+struct Avx2Stream {
+  static void copy(void* dst, const void* src, std::size_t bytes) {
+    auto* d = static_cast<unsigned char*>(dst);
+    const auto* s = static_cast<const unsigned char*>(src);
+    std::size_t head = ((32 - reinterpret_cast<uintptr_t>(d) % 32) % 32);
+    if (head > bytes) head = bytes;
+    std::memcpy(d, s, head);
+    std::size_t i = head;
+    for (; i + 32 <= bytes; i += 32) _mm256_stream_si256(reinterpret_cast<__m256i*>(d + i), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + i)));
+    std::memcpy(d + i, s + i, bytes - i);
+  }
+  static void fence() { _mm_sfence(); }
 };
 
 }  // namespace

@@ -2,7 +2,9 @@
 // kernels_avx512.cpp, which is compiled with those instruction sets.
 #pragma once
 #include <immintrin.h>
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "philox.hpp"
 
@@ -161,6 +163,22 @@ struct Avx512Philox {
     store(a, out);
     store(c, out + 32);
   }
+};
+
+// Copies bytes to dst with non-temporal stores for its aligned middle, so a fill larger than the
+// caches writes memory without first reading every line (read-for-ownership).
+struct Avx512Stream {
+  static void copy(void* dst, const void* src, std::size_t bytes) {
+    auto* d = static_cast<unsigned char*>(dst);
+    const auto* s = static_cast<const unsigned char*>(src);
+    std::size_t head = ((64 - reinterpret_cast<uintptr_t>(d) % 64) % 64);
+    if (head > bytes) head = bytes;
+    std::memcpy(d, s, head);
+    std::size_t i = head;
+    for (; i + 64 <= bytes; i += 64) _mm512_stream_si512(reinterpret_cast<__m512i*>(d + i), _mm512_loadu_si512(s + i));
+    std::memcpy(d + i, s + i, bytes - i);
+  }
+  static void fence() { _mm_sfence(); }
 };
 
 }  // namespace
