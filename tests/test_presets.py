@@ -428,6 +428,8 @@ def test_get_passes_callables_through():
     ({"class_name": 3}, TypeError, "class_name must be a str"),
     ({"class_name": "HeNormal", "config": [1]}, TypeError, "dict of parameters"),
     ({"class_name": "trunc_normal_", "config": {"std": 0.0}}, ValueError, "std must be > 0"),
+    ({"class_name": "HeNormal", "config": {"dtype": "float64"}}, TypeError, "pass dtype= when calling"),
+    ({"class_name": "HeNormal", "config": {"stream": "x"}}, TypeError, "pass stream= when calling"),
     (None, TypeError, "name_or_config"),
     (3, TypeError, "name_or_config"),
 ])

@@ -61,7 +61,7 @@ class _Spec:
 
     def parameters(self) -> List[str]:
         sig = inspect.signature(self.fn).parameters
-        return [p for p in sig if p not in ("out",) + _STREAM_KEYWORDS]
+        return [p for p in sig if p not in ("out", "dtype") + _STREAM_KEYWORDS]
 
 
 def _s(name: str, fn: Callable[..., np.ndarray], **kw: Any) -> _Spec:
@@ -187,6 +187,9 @@ class Initializer:
         for key, value in self._config.items():
             if key == "seed":
                 self.seed = _check_seed(value)
+            elif key in ("dtype",) + _STREAM_KEYWORDS:
+                raise TypeError(f"config key {key!r} is not a parameter of {spec.name}; pass {key}= when calling "
+                                "the initializer")
             elif key in ("input_axes", "output_axes") and spec.keras_axes:
                 keras_axes[key] = value
             else:
