@@ -31,6 +31,7 @@ from .fans import calculate_gain, compute_fans
 from .orthogonal import orthogonal
 from .random_presets import random_normal, random_truncated_normal, random_uniform
 from .registry import Initializer, get
+from .shard import shard_index, shard_shape
 from .structured import dirac, eye, identity, sparse
 from .torch_presets import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
 from .variance_scaling import (glorot_normal, glorot_uniform, he_normal, he_uniform, lecun_normal, lecun_uniform,
@@ -79,8 +80,21 @@ __all__ = [
     "random_uniform",
     "sparse",
     "variance_scaling",
+    # shards (fastinit.dask, fastinit.outofcore and fastinit.cli are imported on first use)
+    "shard_index",
+    "shard_shape",
     "xavier_normal",
     "xavier_uniform",
 ]
 
 _apply_environment()
+
+_LAZY_SUBMODULES = ("dask", "outofcore", "cli")
+
+
+def __getattr__(name: str):  # PEP 562: ``fastinit.dask`` etc. without importing dask at ``import fastinit``
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
