@@ -2,7 +2,7 @@
 fastinit and its peers; at the end one table (with speed-ups), a thread-scaling table and the
 memory-write roofline (``out.fill``) are printed, and the same data is written as JSON.
 
-    pytest bench/                       # full run: sizes from 1 MB to 1 GB, 5 rounds each
+    pytest bench/                       # full run: sizes from 1 MB to 1 GB, 3 rounds each
     pytest bench/ --quick               # under a minute: small sizes, 2 rounds
     pytest bench/ --bench-json out.json # also write the results here
 """
@@ -34,7 +34,7 @@ def quick(request) -> bool:
 
 @pytest.fixture(scope="session")
 def rounds(quick) -> int:
-    return 2 if quick else 5
+    return 2 if quick else 3
 
 
 def median_seconds(fn: Callable[[], object], rounds: int) -> float:

@@ -23,23 +23,27 @@ def main(src: str, dst: str, dtype: str = "float32") -> None:
     fig, axes = plt.subplots(1, len(fills), figsize=(15, 4.5), sharey=True)
     roof = sorted((r["bytes"], r["mvalues_per_s"]) for r in data["results"]
                   if r["impl"] == "out.fill" and r["dtype"] == dtype)
+    colors = {"fastinit": "C0", "numpy": "C1", "torch": "C2", "jax": "C3"}
+    handles = {}
     for ax, fill in zip(axes, fills):
         impls = sorted({r["impl"] for r in data["results"] if r["fill"] == fill and r["dtype"] == dtype})
         for impl in ["fastinit"] + [i for i in impls if i != "fastinit"]:
             pts = sorted((r["bytes"], r["mvalues_per_s"]) for r in data["results"]
                          if r["fill"] == fill and r["dtype"] == dtype and r["impl"] == impl)
             if pts:
-                ax.plot([p[0] / 2**20 for p in pts], [p[1] for p in pts], marker="o", label=impl,
-                        linewidth=2.5 if impl == "fastinit" else 1.5)
+                (line,) = ax.plot([p[0] / 2**20 for p in pts], [p[1] for p in pts], marker="o", label=impl,
+                                  color=colors.get(impl), linewidth=2.5 if impl == "fastinit" else 1.5)
+                handles.setdefault(impl, line)
         if roof:
-            ax.plot([p[0] / 2**20 for p in roof], [p[1] for p in roof], "k--", label="out.fill (memory)")
+            (line,) = ax.plot([p[0] / 2**20 for p in roof], [p[1] for p in roof], "k--", label="out.fill (memory)")
+            handles.setdefault("out.fill (memory)", line)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_title(f"{fill} ({dtype})")
         ax.set_xlabel("output size (MB)")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("M values / s (higher is better)")
-    axes[-1].legend(loc="lower right")
+    axes[0].legend(handles.values(), handles.keys(), loc="lower left")
     meta = data.get("meta", {})
     fig.suptitle(f"fastinit {meta.get('fastinit', '')}, {meta.get('simd_path', '')}, "
                  f"{meta.get('threads', '')} threads")
