@@ -8,9 +8,8 @@ The weight is viewed as a ``rows x cols`` matrix:
 - PyTorch layout (``layout="torch"``): rows = shape[0], cols = prod(shape[1:]).
 
 With ``big = max(rows, cols)`` and ``small = min(rows, cols)``: a ``big x small`` matrix A of
-standard normals is drawn with :func:`fastinit.normal` from (``seed``, ``stream``) (element (i, j)
-is element ``i * small + j`` of that stream) in the working precision — float64 for float64
-outputs, float32 otherwise, as torch works in the tensor's precision — factored A = QR with
+standard normals is drawn with :func:`fastinit.normal` in float64 from (``seed``, ``stream``)
+(element (i, j) is element ``i * small + j`` of that stream), factored A = QR with
 ``numpy.linalg.qr`` (reduced), and Q's columns are multiplied by the signs of diag(R), so that Q is
 the unique factor with a positive diagonal in R and is Haar-distributed (Mezzadri 2007; the same
 algorithm as all three frameworks). Q (transposed when rows < cols) times ``gain`` is rounded once
@@ -18,10 +17,10 @@ to the output dtype: its columns (rows when rows < cols) are orthonormal.
 
 Reproducibility: A is bit-identical on any machine and thread count (stream version 1); Q is
 computed by NumPy's LAPACK, so it is bit-identical wherever the same NumPy/LAPACK build runs,
-and equal to the working precision's rounding elsewhere.
+and equal to rounding (~1e-15) elsewhere.
 
 Shards: orthogonality is a property of the whole matrix, so with ``full_shape``/``index`` the
-whole Q is computed (memory and time of the full tensor) and ``full[index]`` is
+whole Q is computed (memory and time of the full tensor, in float64) and ``full[index]`` is
 written: every shard agrees with the same slice of a whole fill.
 """
 
@@ -98,12 +97,9 @@ def orthogonal(
         cols = shape[col]
         rows = math.prod(shape) // cols
     big, small = max(rows, cols), min(rows, cols)
-    # float64 outputs factor in float64; the others in float32, as torch does (half the work,
-    # orthonormal to float32 rounding).
-    work = np.float64 if array.dtype == np.float64 else np.float32
-    a = normal((big, small), 0.0, 1.0, seed=resolve_seed(seed), stream=stream, dtype=work)
+    a = normal((big, small), 0.0, 1.0, seed=resolve_seed(seed), stream=stream, dtype=np.float64)
     q, r = np.linalg.qr(a)
-    q *= np.where(np.diagonal(r) < 0, work(-1.0), work(1.0))
+    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
     if rows < cols:
         q = q.T
     q *= gain
