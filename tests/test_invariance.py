@@ -124,25 +124,25 @@ def test_offsets_above_2_pow_32(dtype):
         np.testing.assert_array_equal(b, stream_words(77, 3, np.arange(e0, e0 + 9 * cols, dtype=np.uint64)))
 
 
-def _views(dtype):
-    """(name, make) pairs: make() returns (view, base) where view has shape (30, 40)."""
-    dt = ml_dtypes.bfloat16 if dtype == "bfloat16" else np.dtype(dtype)
-    return [
-        ("fortran", lambda: (lambda b: (b, b))(np.zeros((30, 40), dtype=dt, order="F"))),
-        ("strided", lambda: (lambda b: (b[::2, ::3], b))(np.zeros((60, 120), dtype=dt))),
-        ("negative", lambda: (lambda b: (b[::-1, ::-1], b))(np.zeros((30, 40), dtype=dt))),
-        ("transposed", lambda: (lambda b: (b.T, b))(np.zeros((40, 30), dtype=dt))),
-        ("neg_strided_F", lambda: (lambda b: (b[::-2, 5:45], b))(np.zeros((60, 50), dtype=dt, order="F"))),
-    ]
+# Views of shape (30, 40) into a larger or differently ordered base array:
+# name -> (base shape, base memory order, how to take the view).
+VIEWS = {
+    "fortran": ((30, 40), "F", lambda b: b),
+    "strided": ((60, 120), "C", lambda b: b[::2, ::3]),
+    "negative": ((30, 40), "C", lambda b: b[::-1, ::-1]),
+    "transposed": ((40, 30), "C", lambda b: b.T),
+    "neg_strided_F": ((60, 50), "F", lambda b: b[::-2, 5:45]),
+}
 
 
 @pytest.mark.parametrize("name,params", FILLS, ids=FILL_IDS)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("view", range(5), ids=["fortran", "strided", "negative", "transposed", "neg_strided_F"])
+@pytest.mark.parametrize("view", list(VIEWS))
 def test_memory_layout_does_not_matter(name, params, dtype, view):
     ref = fill(name, params, (30, 40), seed=21, dtype=dtype)
-    v, base = _views(dtype)[view][1]()
-    base[...] = np.nan  # sentinel: a fill never writes NaN
+    base_shape, order, take = VIEWS[view]
+    base = np.full(base_shape, np.nan, dtype=ml_dtypes.bfloat16 if dtype == "bfloat16" else dtype, order=order)
+    v = take(base)  # the base holds NaN, which a fill never writes
     out = fill(name, params, v, seed=21)
     assert out is v
     np.testing.assert_array_equal(bits_of(np.ascontiguousarray(v)), bits_of(ref))
