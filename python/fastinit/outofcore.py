@@ -25,6 +25,7 @@ that makes a run slow enough to interrupt.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
@@ -145,6 +146,30 @@ def _placeholder(length: int, sidecar: str) -> bytes:
             + os.path.basename(sidecar).encode("utf-8", "replace"))
     text = text[:length - 1]
     return text + b" " * (length - 1 - len(text)) + b"\n"
+
+
+def _preallocate(fd: int, offset: int, length: int, path: str) -> None:
+    """Reserve the table's blocks up front (Linux ``fallocate``): writes through the memory map
+    then skip the file system's per-page block allocation (several times faster on ext4), and a
+    full disk is reported now rather than as a crash mid-run. Elsewhere, or on a file system
+    without ``fallocate``, the file stays sparse (no slow emulation that writes zeros)."""
+    if length <= 0 or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fallocate = libc.fallocate
+    except (OSError, AttributeError):
+        return
+    fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    fallocate.restype = ctypes.c_int
+    if fallocate(fd, 0, offset, length) != 0:
+        err = ctypes.get_errno()
+        if err == errno.ENOSPC:
+            free = shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free
+            raise TableError(f"not enough disk space for {path}: the table needs {length / 1e9:,.2f} GB, "
+                             f"{free / 1e9:,.2f} GB are free")
 
 
 def read_npy_header(path: str) -> Tuple[Tuple[int, ...], np.dtype, int]:
@@ -751,6 +776,7 @@ def write_table(
                 f.write(_placeholder(offset, sidecar))
                 f.truncate(offset + total * itemsize)
                 f.flush()
+                _preallocate(f.fileno(), offset, total * itemsize, path)
             fd = f.fileno()
         else:
             za = _zarr_open(path, plan, resume_existing)
