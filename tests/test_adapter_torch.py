@@ -1,0 +1,619 @@
+"""fastinit.torch against the real torch (2.13.0 in CI).
+
+- the functions: torch.nn.init's signatures exactly (plus keyword-only seed/stream); in-place fills
+  through the tensor's own memory (data_ptr and object unchanged) for float32/64/16 and bfloat16,
+  contiguous, transposed and sliced (nothing outside the view written); values equal fastinit's
+  NumPy presets for the same (seed, stream) bit for bit, and bfloat16/float16 equal the float32
+  values rounded to nearest even; samples match torch.nn.init's own samples statistically
+  (parity_stats: KS p > 1e-4, std within 5 standard errors of the formula); parameters under
+  autograd (version counter bumped, so autograd sees the in-place change); torch's errors;
+  clear errors for meta/CUDA tensors, other dtypes, overlapping views and generator=;
+- init_module: every tensor of a model of torch's layers matches torch's own init of the same
+  model (deterministic tensors equal, random ones same distribution and the formula's bound/std),
+  a tensor equals the fastinit.torch call with its qualified name as stream, in place, order
+  independence, thread count, meta-device materialization (ties kept), bf16/f16 = rounded float32,
+  schemes (preset name, patterns), unknown modules, nothing written before an error;
+- import fastinit does not import torch, keras or jax.
+"""
+
+import functools
+import inspect
+import math
+import subprocess
+import sys
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import fastinit
+import fastinit.torch as ft
+from fastinit._dtypes import bfloat16 as np_bfloat16
+from parity_stats import TRUNC_STD, as_f64, assert_same_distribution
+
+SEED = 97
+TORCH_INIT = [n for n in torch.nn.init.__all__ if n.endswith("_") or n == "calculate_gain"]
+NP_DTYPES = {torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16,
+             torch.bfloat16: np_bfloat16}
+
+
+def test_import_fastinit_imports_no_framework():
+    code = ("import sys, fastinit; fastinit.uniform((3,), seed=1); "
+            "print(sorted({'torch', 'keras', 'jax'} & set(sys.modules))); "
+            "fastinit.torch.init_module; print('torch' in sys.modules, 'jax' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split("\n")[:2] == ["[]", "True False"]  # fastinit.torch loads on first use
+
+
+def test_the_real_torch_inside():
+    assert ft.torch is torch
+    assert set(ft.__all__) == set(TORCH_INIT) | {"init_module", "numpy_view"}
+
+
+# ---------------------------------------------------------------- signatures
+
+
+@pytest.mark.parametrize("name", TORCH_INIT)
+def test_signature_is_torchs(name):
+    theirs = list(inspect.signature(getattr(torch.nn.init, name)).parameters.values())
+    ours = list(inspect.signature(getattr(ft, name)).parameters.values())
+    positional = [p for p in ours if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    assert [(p.name, p.kind, repr(p.default)) for p in positional] == \
+        [(p.name, p.kind, repr(p.default)) for p in theirs]
+    extra = {p.name: p.default for p in ours if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert extra == ({} if name == "calculate_gain" else {"seed": None, "stream": 0})
+    assert getattr(ft, name).__doc__
+
+
+# ---------------------------------------------------------------- in place, values, dtypes
+
+SHAPE = (48, 40)
+# (function, torch positional args, the NumPy fill that must give the same values, shape)
+CASES = [
+    ("uniform_", (-0.5, 1.5), lambda x: fastinit.uniform(x, -0.5, 1.5, seed=SEED, stream="s"), SHAPE),
+    ("normal_", (0.3, 2.0), lambda x: fastinit.normal(x, 0.3, 2.0, seed=SEED, stream="s"), SHAPE),
+    ("trunc_normal_", (0.1, 0.02, 0.07, 0.16),
+     lambda x: fastinit.truncated_normal(x, 0.1, 0.02, (0.07 - 0.1) / 0.02, (0.16 - 0.1) / 0.02, seed=SEED,
+                                         stream="s"), SHAPE),
+    ("xavier_uniform_", (1.5,), lambda x: fastinit.xavier_uniform(x, 1.5, seed=SEED, stream="s"), SHAPE),
+    ("xavier_normal_", (), lambda x: fastinit.xavier_normal(x, seed=SEED, stream="s"), (12, 8, 3, 3)),
+    ("kaiming_uniform_", (math.sqrt(5),), lambda x: fastinit.kaiming_uniform(x, math.sqrt(5), seed=SEED, stream="s"),
+     (12, 8, 3, 3)),
+    ("kaiming_normal_", (0, "fan_out", "relu"),
+     lambda x: fastinit.kaiming_normal(x, 0, "fan_out", "relu", seed=SEED, stream="s"), SHAPE),
+    ("orthogonal_", (2.0,), lambda x: fastinit.orthogonal(x, 2.0, layout="torch", seed=SEED, stream="s"), SHAPE),
+    ("sparse_", (0.25, 0.05), lambda x: fastinit.sparse(x, 0.25, 0.05, seed=SEED, stream="s"), SHAPE),
+    ("constant_", (0.3,), lambda x: fastinit.constant(x, 0.3), SHAPE),
+    ("ones_", (), fastinit.ones, SHAPE),
+    ("zeros_", (), fastinit.zeros, SHAPE),
+    ("eye_", (), fastinit.eye, SHAPE),
+    ("dirac_", (2,), lambda x: fastinit.dirac(x, 2), (8, 4, 3, 3)),
+]
+CASE_IDS = [c[0] for c in CASES]
+
+
+def call(name, tensor, args):
+    return getattr(ft, name)(tensor, *args, seed=SEED, stream="s")
+
+
+def as_f32(t):
+    return t.detach().to(torch.float32).numpy()
+
+
+@pytest.mark.parametrize("dtype", list(NP_DTYPES))
+@pytest.mark.parametrize("name,args,expected,shape", CASES, ids=CASE_IDS)
+def test_fills_in_place_with_fastinits_values(name, args, expected, shape, dtype):
+    t = torch.full(shape, float("nan"), dtype=dtype)
+    ptr = t.data_ptr()
+    assert call(name, t, args) is t
+    assert t.data_ptr() == ptr and t.dtype == dtype and t.shape == shape
+    want = expected(np.empty(shape, NP_DTYPES[dtype]))
+    np.testing.assert_array_equal(as_f32(t), want.astype(np.float32))
+    if dtype in (torch.float16, torch.bfloat16) and name not in ("orthogonal_",):
+        # the fastinit contract: float16/bfloat16 values are the float32 values rounded to nearest even
+        t32 = call(name, torch.empty(shape), args)
+        np.testing.assert_array_equal(as_f32(t), as_f32(t32.to(dtype)))
+
+
+@pytest.mark.parametrize("name,args,expected,shape", CASES, ids=CASE_IDS)
+def test_non_contiguous_views_are_filled_in_place(name, args, expected, shape):
+    want = expected(np.empty(shape, np.float32))
+    # transposed: strides reversed
+    t = torch.empty(tuple(reversed(shape))).permute(*reversed(range(len(shape))))
+    assert not t.is_contiguous()
+    ptr = t.data_ptr()
+    call(name, t, args)
+    assert t.data_ptr() == ptr
+    np.testing.assert_array_equal(t.numpy(), want)
+    # a window of a bigger tensor: the window gets the values, nothing around it is written
+    base = torch.zeros(tuple(n + 5 for n in shape))
+    window = base[tuple(slice(2, 2 + n) for n in shape)]
+    call(name, window, args)
+    np.testing.assert_array_equal(window.numpy(), want)
+    mask = torch.ones_like(base, dtype=torch.bool)
+    mask[tuple(slice(2, 2 + n) for n in shape)] = False
+    assert (base[mask] == 0).all()
+
+
+def test_parameters_under_autograd():
+    p = nn.Parameter(torch.empty(30, 20))
+    version = p._version
+    ft.xavier_uniform_(p, seed=1)  # no torch.no_grad() needed, as with torch.nn.init
+    assert p.requires_grad and p.is_leaf and p.grad_fn is None and p._version > version
+    with torch.no_grad():
+        ft.kaiming_normal_(p, seed=2)
+    np.testing.assert_array_equal(p.detach().numpy(), fastinit.kaiming_normal((30, 20), seed=2))
+    # autograd sees the in-place change of a tensor saved for backward
+    w = nn.Parameter(torch.ones(4))
+    x = torch.ones(4, requires_grad=True)
+    y = (w * x).sum()
+    ft.normal_(w, seed=3)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
+def test_seed_none_draws_from_torchs_generator():
+    torch.manual_seed(5)
+    a = ft.normal_(torch.empty(100)).clone()
+    b = ft.normal_(torch.empty(100)).clone()
+    torch.manual_seed(5)
+    a2 = ft.normal_(torch.empty(100))
+    assert torch.equal(a, a2) and not torch.equal(a, b)
+    assert not torch.equal(ft.normal_(torch.empty(100), seed=1), ft.normal_(torch.empty(100), seed=1, stream="x"))
+
+
+def test_numpy_view_shares_memory():
+    t = torch.zeros(6, 4, dtype=torch.bfloat16)[:, 1:3]
+    view = ft.numpy_view(t)
+    assert view.dtype == np_bfloat16 and view.shape == (6, 2)
+    view[...] = 1.5
+    assert (t == 1.5).all() and t.sum() == 18
+
+
+# ---------------------------------------------------------------- the same distributions as torch.nn.init
+
+N = (300, 200)
+FAN_IN, FAN_OUT = 200, 300
+# (function, args, kind, mean, sigma of the values)
+STAT_CASES = [
+    ("uniform_", (-1.0, 3.0), "uniform", 1.0, 4 / math.sqrt(12)),
+    ("normal_", (0.5, 2.0), "normal", 0.5, 2.0),
+    ("trunc_normal_", (0.0, 0.02, -0.04, 0.04), "truncated_normal", 0.0, 0.02 * TRUNC_STD),
+    ("xavier_uniform_", (1.5,), "uniform", 0.0, 1.5 * math.sqrt(2 / (FAN_IN + FAN_OUT))),
+    ("xavier_normal_", (0.7,), "normal", 0.0, 0.7 * math.sqrt(2 / (FAN_IN + FAN_OUT))),
+    ("kaiming_uniform_", (math.sqrt(5),), "uniform", 0.0, 1 / math.sqrt(3 * FAN_IN)),
+    ("kaiming_uniform_", (0, "fan_out", "relu"), "uniform", 0.0, math.sqrt(2 / FAN_OUT)),
+    ("kaiming_normal_", (), "normal", 0.0, math.sqrt(2 / FAN_IN)),
+    ("kaiming_normal_", (0.2, "fan_out", "leaky_relu"), "normal", 0.0, math.sqrt(2 / 1.04 / FAN_OUT)),
+    ("orthogonal_", (1.5,), "normal", 0.0, 1.5 / math.sqrt(300)),
+]
+
+
+@pytest.mark.parametrize("name,args,kind,mean,sigma", STAT_CASES)
+def test_same_distribution_as_torch(name, args, kind, mean, sigma):
+    torch.manual_seed(SEED)
+    theirs = getattr(torch.nn.init, name)(torch.empty(N), *args)
+    ours = getattr(ft, name)(torch.empty(N), *args, seed=SEED, stream=name)
+    bound = None
+    if kind == "uniform":
+        bound = sigma * math.sqrt(3)
+    elif kind == "truncated_normal":
+        bound = 2 * 0.02
+    assert_same_distribution(ours, theirs, sigma, kind, f"{name}{args}", mean=mean, bound=bound)
+
+
+def test_sparse_like_torch():
+    torch.manual_seed(SEED)
+    theirs = torch.nn.init.sparse_(torch.empty(N), 0.3, 0.05).numpy()
+    ours = ft.sparse_(torch.empty(N), 0.3, 0.05, seed=SEED).numpy()
+    np.testing.assert_array_equal((ours == 0).sum(axis=0), (theirs == 0).sum(axis=0))
+    assert_same_distribution(ours[ours != 0], theirs[theirs != 0], 0.05, "normal", "sparse_")
+
+
+@pytest.mark.parametrize("name,args", [("eye_", ()), ("dirac_", (2,)), ("constant_", (0.25,)), ("ones_", ()),
+                                       ("zeros_", ())])
+def test_deterministic_equal_torch(name, args):
+    shape = (8, 4, 3, 3) if name == "dirac_" else (5, 7)
+    theirs = getattr(torch.nn.init, name)(torch.empty(shape), *args)
+    assert torch.equal(getattr(ft, name)(torch.empty(shape), *args), theirs)
+
+
+def test_calculate_gain_is_torchs():
+    for nl in ("linear", "tanh", "relu", "selu", "conv2d", "sigmoid"):
+        assert ft.calculate_gain(nl) == torch.nn.init.calculate_gain(nl)
+    assert ft.calculate_gain("leaky_relu", 0.2) == torch.nn.init.calculate_gain("leaky_relu", 0.2)
+
+
+# ---------------------------------------------------------------- torch's errors, and ours
+
+
+@pytest.mark.parametrize("name", ["xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"])
+@pytest.mark.parametrize("shape", [(), (5,)])
+def test_rank_below_2_refused_like_torch(name, shape):
+    with pytest.raises(ValueError, match="fewer than 2 dimensions") as theirs:
+        getattr(torch.nn.init, name)(torch.empty(shape))
+    with pytest.raises(ValueError) as ours:
+        getattr(ft, name)(torch.empty(shape), seed=1)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("name,shape", [("orthogonal_", (5,)), ("eye_", (2, 3, 4)), ("sparse_", (2, 3, 4)),
+                                        ("dirac_", (3, 4))])
+def test_shape_errors_like_torch(name, shape):
+    args = (0.5,) if name == "sparse_" else ()
+    with pytest.raises(ValueError) as theirs:
+        getattr(torch.nn.init, name)(torch.empty(shape), *args)
+    with pytest.raises(ValueError) as ours:
+        getattr(ft, name)(torch.empty(shape), *args)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("name", ["kaiming_uniform_", "kaiming_normal_"])
+def test_zero_element_kaiming_warns_like_torch(name):
+    for fn in (getattr(torch.nn.init, name), getattr(ft, name)):
+        t = torch.empty(0, 5)
+        with pytest.warns(UserWarning, match="zero-element tensors is a no-op"):
+            assert fn(t) is t
+
+
+def test_bad_input():
+    t = torch.empty(4, 5)
+    with pytest.raises(TypeError, match="generator"):
+        ft.normal_(t, 0.0, 1.0, torch.Generator())
+    with pytest.raises(TypeError, match="torch.Tensor"):
+        ft.normal_(np.empty((4, 5), np.float32))
+    with pytest.raises(ValueError, match="meta.*init_module"):
+        ft.normal_(torch.empty(4, 5, device="meta"))
+    for dtype in (torch.int64, torch.complex64, torch.bool):
+        with pytest.raises(TypeError, match="dtype"):
+            ft.uniform_(torch.zeros(4, 5, dtype=dtype))
+    with pytest.raises(TypeError, match="layout"):
+        ft.zeros_(torch.sparse_coo_tensor(torch.zeros(2, 0, dtype=torch.long), torch.zeros(0), (3, 3),
+                                           check_invariants=True))
+    expanded = torch.zeros(5).expand(4, 5)
+    with pytest.raises(ValueError, match="overlapping"):
+        ft.normal_(expanded)
+    assert (expanded == 0).all()
+    with pytest.raises(ValueError, match="std"):
+        ft.trunc_normal_(t, 0.0, 0.0)
+    with pytest.raises(ValueError, match="a < b"):
+        ft.trunc_normal_(t, 0.0, 1.0, 1.0, -1.0)
+    with pytest.raises(ValueError, match="std"):
+        ft.normal_(t, 0.0, -1.0, seed=1)
+    with pytest.raises(ValueError, match="mode"):
+        ft.kaiming_uniform_(t, mode="fan_avg")
+    with pytest.raises(ValueError, match="nonlinearity"):
+        ft.kaiming_normal_(t, nonlinearity="gelu")
+    with pytest.raises(TypeError, match="seed"):
+        ft.normal_(t, seed="1")
+    with pytest.raises(ValueError, match="uninitialized lazy"):
+        ft.normal_(nn.LazyLinear(3).weight)
+
+
+class CudaLike(torch.Tensor):
+    """A CPU tensor that reports a CUDA device (this torch is CPU-only)."""
+
+    @property
+    def device(self):
+        return torch.device("cuda", 0)
+
+
+def test_cuda_tensor_error_says_what_to_do():
+    t = torch.zeros(3, 4).as_subclass(CudaLike)
+    with pytest.raises(ValueError, match=r"cuda:0.*CPU.*\.to\("):
+        ft.uniform_(t, seed=1)
+    assert (t.as_subclass(torch.Tensor) == 0).all()
+
+
+# ---------------------------------------------------------------- init_module
+
+
+class Zoo(nn.Module):
+    """One of most of torch's layers that own parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(3000, 32, padding_idx=2)
+        self.conv = nn.Conv2d(16, 64, 3)
+        self.convt = nn.ConvTranspose1d(24, 12, 5, groups=3)
+        self.lin = nn.Linear(400, 300)
+        self.bil = nn.Bilinear(20, 30, 40)
+        self.bn = nn.BatchNorm2d(64)
+        self.ln = nn.LayerNorm(32)
+        self.gn = nn.GroupNorm(4, 64)
+        self.rms = nn.RMSNorm(32)
+        self.inorm = nn.InstanceNorm1d(12, affine=True, track_running_stats=True)
+        self.prelu = nn.PReLU(8, init=0.1)
+        self.mha = nn.MultiheadAttention(64, 4, add_bias_kv=True)
+        self.mha_kv = nn.MultiheadAttention(64, 4, kdim=32, vdim=48, bias=False)
+        self.lstm = nn.LSTM(32, 64, num_layers=2, bidirectional=True, proj_size=16)
+        self.gru_cell = nn.GRUCell(16, 48)
+        self.tf = nn.Transformer(d_model=32, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+                                 dim_feedforward=64, batch_first=True)
+
+
+def xavier_bound(shape):
+    fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape, device="meta"))
+    return math.sqrt(6 / (fan_in + fan_out))
+
+
+def expected_random(model, name, t):
+    """(kind, scale) of torch's default init for a random tensor of Zoo: ("uniform", bound) or
+    ("normal", std), written from torch's reset_parameters, independently of fastinit."""
+    owner = model.get_submodule(name.rpartition(".")[0])
+    leaf = name.rpartition(".")[2]
+    if name.startswith("tf.") and t.dim() > 1:
+        return "uniform", xavier_bound(t.shape)
+    if isinstance(owner, nn.Embedding):
+        return "normal", 1.0
+    if isinstance(owner, (nn.Linear, nn.Conv2d, nn.ConvTranspose1d)):
+        w = owner.weight
+        fan_in = w.shape[1] * math.prod(w.shape[2:])
+        return "uniform", 1 / math.sqrt(fan_in)
+    if isinstance(owner, nn.Bilinear):
+        return "uniform", 1 / math.sqrt(20)
+    if isinstance(owner, nn.MultiheadAttention):
+        if leaf in ("bias_k", "bias_v"):
+            return "normal", math.sqrt(2 / (2 * 64))
+        return "uniform", xavier_bound(t.shape)
+    if isinstance(owner, (nn.LSTM, nn.GRUCell)):
+        return "uniform", 1 / math.sqrt(owner.hidden_size)
+    raise AssertionError(f"no expectation for {name}")
+
+
+@pytest.fixture(scope="module")
+def zoo_pair():
+    torch.manual_seed(SEED)
+    theirs = Zoo()
+    ours = Zoo()
+    before = {n: t.data_ptr() for n, t in ours.state_dict(keep_vars=True).items()}
+    assert ft.init_module(ours, SEED) is ours
+    assert {n: t.data_ptr() for n, t in ours.state_dict(keep_vars=True).items()} == before  # in place
+    return ours, theirs
+
+
+def test_init_module_matches_torchs_own_init(zoo_pair):
+    ours, theirs = zoo_pair
+    ref = theirs.state_dict()
+    checked = 0
+    for name, t in ours.state_dict().items():
+        want = ref[name]
+        assert t.dtype == want.dtype and t.shape == want.shape, name
+        if name == "emb.weight":
+            assert (t[2] == 0).all() and (want[2] == 0).all()
+            t, want = torch.cat([t[:2], t[3:]]), torch.cat([want[:2], want[3:]])
+        if torch.equal(want, torch.zeros_like(want)) or torch.equal(want, torch.ones_like(want)) or \
+                name == "prelu.weight":
+            assert torch.equal(t, want), name  # norms, running stats, zero biases, PReLU's 0.1
+            checked += 1
+            continue
+        kind, scale = expected_random(ours, name, t)
+        if kind == "uniform":
+            assert_same_distribution(t, want, scale / math.sqrt(3), "uniform", name, bound=scale)
+            # the bound itself: the sample reaches within 20/n of it
+            assert as_f64(t).max() > scale * (1 - 40 / t.numel())
+        else:
+            assert_same_distribution(t, want, scale, "normal", name)
+        checked += 1
+    assert checked == len(ref) > 80
+
+
+def test_each_tensor_is_the_torch_function_on_its_named_stream(zoo_pair):
+    ours, _ = zoo_pair
+    w = ft.kaiming_uniform_(torch.empty(300, 400), a=math.sqrt(5), seed=SEED, stream="lin.weight")
+    b = ft.uniform_(torch.empty(300), -1 / 20, 1 / 20, seed=SEED, stream="lin.bias")
+    assert torch.equal(ours.lin.weight, w) and torch.equal(ours.lin.bias, b)
+    e = ft.normal_(torch.empty(3000, 32), seed=SEED, stream="emb.weight")
+    e[2] = 0
+    assert torch.equal(ours.emb.weight, e)
+    q = ft.xavier_uniform_(torch.empty(192, 64), seed=SEED, stream="mha.in_proj_weight")
+    assert torch.equal(ours.mha.in_proj_weight, q)
+    k = ft.xavier_normal_(torch.empty(1, 1, 64), seed=SEED, stream="mha.bias_k")
+    assert torch.equal(ours.mha.bias_k, k)
+    h = ft.uniform_(torch.empty(256, 16), -1 / 8, 1 / 8, seed=SEED, stream="lstm.weight_hh_l1_reverse")
+    assert torch.equal(ours.lstm.weight_hh_l1_reverse, h)
+    x = ft.xavier_uniform_(torch.empty(64, 32), seed=SEED, stream="tf.encoder.layers.0.linear1.weight")
+    assert torch.equal(ours.tf.encoder.layers[0].linear1.weight, x)
+    assert ours.bn.num_batches_tracked.item() == 0 and ours.bn.num_batches_tracked.dtype == torch.int64
+
+
+class Small(nn.Module):
+    def __init__(self, extra=False, width=64):
+        super().__init__()
+        if extra:
+            self.pre = nn.Conv1d(4, 8, 3)
+        self.enc = nn.Sequential(OrderedDict(fc=nn.Linear(width, 32), norm=nn.LayerNorm(32)))
+        self.emb = nn.Embedding(1000, 32)
+        self.bn = nn.BatchNorm1d(32)
+        self.head = nn.Linear(32, 8)
+
+
+def assert_same_state(a, b, names=None):
+    sa, sb = a.state_dict(), b.state_dict()
+    for name in names or sa:
+        assert torch.equal(sa[name], sb[name]), name
+
+
+def test_adding_a_layer_changes_no_other_layer():
+    a, b = ft.init_module(Small(), 7), ft.init_module(Small(extra=True), 7)
+    assert_same_state(a, b)
+    # a different architecture elsewhere, or another seed
+    c = ft.init_module(Small(width=48), 7)
+    assert_same_state(a, c, ["emb.weight", "head.weight", "head.bias", "enc.norm.weight"])
+    assert not torch.equal(a.enc.fc.weight[:, :48], c.enc.fc.weight)
+    d = ft.init_module(Small(), 8)
+    assert not torch.equal(a.head.weight, d.head.weight)
+
+
+def test_module_order_does_not_matter():
+    class Reordered(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = nn.Linear(32, 8)
+            self.bn = nn.BatchNorm1d(32)
+            self.emb = nn.Embedding(1000, 32)
+            self.enc = nn.Sequential(OrderedDict(norm=nn.LayerNorm(32), fc=nn.Linear(64, 32)))
+
+    a, b = ft.init_module(Small(), 11), ft.init_module(Reordered(), 11)
+    sb = b.state_dict()
+    for name, t in a.state_dict().items():
+        assert torch.equal(t, sb[name]), name
+
+
+def test_thread_count_does_not_matter(restore_runtime):
+    model = lambda: nn.Sequential(nn.Embedding(150_000, 16), nn.Linear(512, 512))  # noqa: E731
+    fastinit.set_num_threads(1)
+    a = ft.init_module(model(), 3)
+    fastinit.set_num_threads(2)
+    b = ft.init_module(model(), 3)
+    assert_same_state(a, b)
+
+
+def test_meta_model_is_materialized_with_the_same_values():
+    with torch.device("meta"):
+        m = Small(extra=True)
+    assert m.head.weight.is_meta
+    assert ft.init_module(m, 7) is m
+    for t in m.state_dict().values():
+        assert t.device.type == "cpu"
+    assert_same_state(m, ft.init_module(Small(extra=True), 7))
+    assert m.bn.num_batches_tracked.item() == 0
+    out = m.head(m.enc(torch.ones(2, 64)))  # usable
+    assert out.shape == (2, 8) and torch.isfinite(out).all()
+
+
+def test_meta_zoo_equals_cpu_zoo(zoo_pair):
+    with torch.device("meta"):
+        m = Zoo()
+    ft.init_module(m, SEED)
+    assert_same_state(m, zoo_pair[0])
+
+
+class Tied(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(50, 16)
+        self.body = nn.Linear(16, 16)
+        self.head = nn.Linear(16, 50, bias=False)
+        self.head.weight = self.emb.weight
+
+
+@pytest.mark.parametrize("device", ["cpu", "meta"])
+def test_tied_weights_filled_once_and_kept_tied(device):
+    with torch.device(device):
+        m = Tied()
+    ft.init_module(m, 5)
+    assert m.head.weight is m.emb.weight
+    assert [n for n, _ in m.named_parameters()] == ["emb.weight", "body.weight", "body.bias"]
+    assert torch.equal(m.emb.weight, ft.normal_(torch.empty(50, 16), seed=5, stream="emb.weight"))
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_models_are_the_rounded_float32_model(dtype):
+    a = ft.init_module(Small(extra=True), 9)
+    b = ft.init_module(Small(extra=True).to(dtype), 9)
+    sb = b.state_dict()
+    for name, t in a.state_dict().items():
+        want = t.to(dtype) if t.is_floating_point() else t
+        assert sb[name].dtype == want.dtype and torch.equal(sb[name], want), name
+
+
+def test_scheme_preset_name():
+    m = ft.init_module(Small(), 4, scheme="he_normal")
+    # rank >= 2: the preset, in torch's layout (fan_in = in_features = 64)
+    want = fastinit.he_normal((32, 64), layout="torch", seed=4, stream="enc.fc.weight")
+    np.testing.assert_array_equal(m.enc.fc.weight.detach().numpy(), want)
+    np.testing.assert_array_equal(m.emb.weight.detach().numpy(),
+                                  fastinit.he_normal((1000, 32), layout="torch", seed=4, stream="emb.weight"))
+    assert (m.enc.fc.bias == 0).all() and (m.head.bias == 0).all() and (m.bn.bias == 0).all()
+    assert (m.enc.norm.weight == 1).all() and (m.bn.weight == 1).all() and (m.bn.running_var == 1).all()
+    # a fastinit.get(...) initializer works the same way
+    cfg = fastinit.get({"class_name": "TruncatedNormal", "config": {"stddev": 0.02}})
+    m2 = ft.init_module(Small(), 4, scheme=cfg)
+    np.testing.assert_array_equal(m2.head.weight.detach().numpy(),
+                                  fastinit.random_truncated_normal((8, 32), stddev=0.02, seed=4, stream="head.weight"))
+
+
+def test_scheme_patterns():
+    m = Small()
+    fc_before = m.enc.fc.weight.detach().clone()
+    scheme = {
+        "enc.fc.weight": None,  # keep
+        "*.bias": "ones",
+        "head.*": "zeros",  # not reached for head.bias: the first matching pattern wins
+        "emb.weight": functools.partial(ft.trunc_normal_, std=0.02, a=-0.04, b=0.04),
+        "head.weight": {"class_name": "orthogonal_", "config": {"gain": 2.0}},
+    }
+    ft.init_module(m, 6, scheme=scheme)
+    assert torch.equal(m.enc.fc.weight, fc_before)
+    assert (m.enc.fc.bias == 1).all() and (m.head.bias == 1).all() and (m.bn.bias == 1).all()
+    assert (m.head.weight == 0).all()
+    emb = ft.trunc_normal_(torch.empty(1000, 32), std=0.02, a=-0.04, b=0.04, seed=6, stream="emb.weight")
+    assert torch.equal(m.emb.weight, emb)
+    assert (m.enc.norm.weight == 1).all() and (m.bn.running_mean == 0).all()  # defaults elsewhere
+    m2 = ft.init_module(Small(), 6, scheme={"head.weight": {"class_name": "orthogonal_", "config": {"gain": 2.0}}})
+    w = m2.head.weight.detach().numpy().astype(np.float64)
+    np.testing.assert_allclose(w @ w.T, 4 * np.eye(8), atol=1e-5)  # torch layout: 8 orthogonal rows
+
+
+class Custom(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.full((4,), 3.0))
+        self.register_buffer("table", torch.arange(6.0))
+        self.fc = nn.Linear(4, 4)
+
+
+class MyLinear(nn.Linear):
+    def reset_parameters(self):
+        nn.init.zeros_(self.weight)
+
+
+def test_unknown_modules():
+    m = Custom()
+    fc = m.fc.weight.detach().clone()
+    with pytest.raises(ValueError, match=r"scale \(4,\) in Custom.*scheme="):
+        ft.init_module(m, 1)
+    assert torch.equal(m.fc.weight, fc) and (m.scale == 3).all()  # nothing written
+    ft.init_module(m, 1, scheme={"scale": "ones"})
+    assert (m.scale == 1).all() and torch.equal(m.table, torch.arange(6.0))  # buffers of unknown modules kept
+    assert not torch.equal(m.fc.weight, fc)
+    # on the meta device a buffer has no values to keep
+    with torch.device("meta"):
+        meta = Custom()
+    with pytest.raises(ValueError, match="table"):
+        ft.init_module(meta, 1, scheme={"scale": "ones"})
+    with pytest.raises(ValueError, match="meta"):
+        ft.init_module(meta, 1, scheme={"scale": "ones", "table": None})
+
+    def arange(t, *, seed, stream):
+        with torch.no_grad():
+            t.copy_(torch.arange(6.0))
+
+    ft.init_module(meta, 1, scheme={"scale": "ones", "table": arange})
+    assert torch.equal(meta.table, torch.arange(6.0)) and torch.equal(meta.fc.weight, m.fc.weight)
+    # a subclass that overrides reset_parameters is not nn.Linear's rule
+    with pytest.raises(ValueError, match="MyLinear"):
+        ft.init_module(nn.Sequential(MyLinear(3, 3)), 1)
+
+
+def test_init_module_bad_input():
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        ft.init_module(torch.empty(3), 1)
+    with pytest.raises(TypeError, match="seed"):
+        ft.init_module(Small(), "1")
+    with pytest.raises(TypeError, match="scheme"):
+        ft.init_module(Small(), 1, scheme=3)
+    with pytest.raises(ValueError, match=r"scheme\['\*.weight'\].*glorot_uniform"):
+        ft.init_module(Small(), 1, scheme={"*.weight": "glorot_unifrom"})
+    with pytest.raises(TypeError, match="patterns"):
+        ft.init_module(Small(), 1, scheme={1: "zeros"})
+    with pytest.raises(ValueError, match="forward pass"):
+        ft.init_module(nn.Sequential(nn.LazyLinear(4)), 1)
+    m = nn.Linear(3, 3).to(torch.float64)
+    m.register_buffer("steps", torch.zeros(2, dtype=torch.int32))
+    ft.init_module(m, 1)  # an int buffer of a known module without a rule is left alone
+    with pytest.raises(TypeError, match="int32"):
+        ft.init_module(m, 1, scheme={"steps": "zeros"})
