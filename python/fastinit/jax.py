@@ -1,0 +1,288 @@
+"""``fastinit.jax``: ``jax.nn.initializers``-compatible factories whose values come from fastinit.
+
+Importing this module imports JAX (``import fastinit`` alone never does).
+
+The factories have ``jax.nn.initializers``'s names, parameters, defaults and meanings:
+``variance_scaling(scale, mode, distribution, in_axis=-2, out_axis=-1, batch_axis=(), dtype=None)``
+(JAX's ``distribution="normal"`` is *untruncated*: fastinit's ``"untruncated_normal"``),
+``glorot_uniform``/``glorot_normal``/``he_*``/``lecun_*`` (``in_axis``, ``out_axis``,
+``batch_axis``, ``dtype``) and JAX's aliases ``xavier_*`` = ``glorot_*``, ``kaiming_*`` = ``he_*``
+(truncated normals, JAX's layout: not fastinit's PyTorch-style ``xavier_normal``/``kaiming_*``),
+``uniform(scale=1e-2)`` (U[0, scale)), ``normal(stddev=1e-2)``, ``truncated_normal(stddev=1e-2,
+dtype=None, lower=-2.0, upper=2.0)`` (bounds in standard deviations), ``orthogonal(scale=1.0,
+column_axis=-1)``, ``constant(value)``, and the initializers ``zeros`` and ``ones`` themselves.
+JAX's ``delta_orthogonal`` is not provided.
+
+Each returns ``init(key, shape, dtype=dtype, out_sharding=None)``, usable wherever JAX (or Flax)
+takes an initializer. **Generation is host-side**: ``init`` reads the key's bits
+(``jax.random.key_data``, so new-style typed keys and raw ``uint32[2]`` keys both work), fills a
+NumPy array on the host with the fastinit preset, and returns ``jnp.asarray`` of it (placed with
+``jax.device_put`` when ``out_sharding`` is given). Under ``jax.jit``/``vmap`` (e.g. a jitted
+``model.init``) the same host function runs through ``jax.pure_callback``, with the same values.
+This suits huge tables (memory speed, any thread count, the same bits on any machine); the values
+are fastinit's, not ``jax.random``'s.
+
+**Seed of a key** (:func:`seed_from_key`): a threefry key's two words ``(k0, k1)`` give the
+fastinit seed ``k0 * 2**32 + k1``, so ``jax.random.key(42)`` (and ``jax.random.PRNGKey(42)``) is
+``seed=42`` (any seed below 2**32; without ``jax_enable_x64`` JAX keeps only 32 bits of a seed): ``fastinit.jax.glorot_uniform()(jax.random.key(42), shape)`` equals
+``fastinit.glorot_uniform(shape, seed=42)`` bit for bit (stream 0). Keys of other widths are hashed
+(BLAKE2b) to 64 bits. Split keys per layer, as usual in JAX.
+
+dtypes: float32, float64 (with ``jax_enable_x64``; otherwise float32 with JAX's warning), float16,
+bfloat16; ``dtype=None`` is JAX's default float dtype. ``zeros``, ``ones`` and ``constant`` take any
+dtype (they are ``jnp.zeros``/``jnp.ones``/``jnp.full``; the key is ignored).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import numbers
+import warnings
+from typing import Any, Callable, Optional, Sequence, Union
+
+import numpy as np
+
+try:
+    import jax  # absolute import: the real JAX, not this module
+    import jax.numpy as jnp
+except ImportError as _exc:  # pragma: no cover - only without jax
+    raise ImportError("fastinit.jax needs JAX; install it (`pip install jax`)") from _exc
+if not hasattr(jax, "random"):  # pragma: no cover - python/fastinit itself on sys.path
+    raise ImportError("`import jax` found fastinit's own jax.py; do not put python/fastinit on sys.path")
+
+from . import fills as _fills
+from ._dtypes import FLOAT_FORMATS
+from ._layout import as_shape
+from ._preset_args import real_param
+from ._suggest import check_choice, unknown_choice
+from .orthogonal import orthogonal as _orthogonal
+from .variance_scaling import MODES
+from .variance_scaling import variance_scaling as _variance_scaling
+
+__all__ = [
+    "constant",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "kaiming_normal",
+    "kaiming_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+    "normal",
+    "ones",
+    "orthogonal",
+    "seed_from_key",
+    "truncated_normal",
+    "uniform",
+    "variance_scaling",
+    "xavier_normal",
+    "xavier_uniform",
+    "zeros",
+]
+
+Axis = Union[int, Sequence[int]]
+#: ``init(key, shape, dtype=..., out_sharding=None) -> jax.Array``
+Initializer = Callable[..., Any]
+
+#: JAX's variance_scaling distributions and fastinit's name for each.
+_DISTRIBUTIONS = {"truncated_normal": "truncated_normal", "normal": "untruncated_normal", "uniform": "uniform"}
+
+
+def _seed_from_words(words: Any) -> int:
+    w = np.asarray(words)
+    if w.dtype != np.uint32:
+        raise TypeError(f"a JAX PRNG key's data must be uint32 words, got dtype {w.dtype}")
+    if w.ndim != 1:
+        raise ValueError(f"expected a single PRNG key, got a key array with data of shape {w.shape}; split it and "
+                         "call the initializer once per key (or use jax.vmap)")
+    if w.size == 2:
+        return (int(w[0]) << 32) | int(w[1])
+    digest = hashlib.blake2b(w.astype("<u4").tobytes(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def _key_data(key: Any) -> Any:
+    try:
+        return jax.random.key_data(key)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"key must be a JAX PRNG key (jax.random.key(seed) or a raw uint32[2] jax.random.PRNGKey), "
+                        f"got {type(key).__name__}: {exc}") from None
+
+
+def seed_from_key(key: Any) -> int:
+    """The 64-bit fastinit seed of a (concrete, single) JAX PRNG key.
+
+    Threefry keys (data ``[k0, k1]``) give ``k0 * 2**32 + k1``, so ``jax.random.key(42)`` is seed
+    42; keys with other numbers of words give the BLAKE2b-64 hash of their little-endian bytes.
+    """
+    return _seed_from_words(np.asarray(_key_data(key)))
+
+
+def _dtype(dtype: Any, who: str) -> np.dtype:
+    """``dtype`` (None: JAX's default float dtype) as JAX canonicalizes it, checked for fastinit."""
+    requested = np.dtype(np.float64 if dtype is None else dtype)
+    canonical = np.dtype(jax.dtypes.canonicalize_dtype(requested))
+    if dtype is not None and canonical != requested:
+        warnings.warn(f"Explicitly requested dtype {requested} requested in {who} is not available, and will be "
+                      f"truncated to dtype {canonical}. To enable more dtypes, set the jax_enable_x64 configuration "
+                      "option or the JAX_ENABLE_X64 shell environment variable.", UserWarning, stacklevel=3)
+    if canonical not in FLOAT_FORMATS:
+        raise TypeError(f"{who}: dtype {canonical} is not supported; fastinit writes float32, float64, float16 and "
+                        "bfloat16 (jnp.bfloat16)")
+    return canonical
+
+
+def _initializer(fill: Callable[[np.ndarray, int], Any], default_dtype: Any, name: str, doc: str) -> Initializer:
+    def init(key: Any, shape: Sequence[int], dtype: Any = default_dtype, out_sharding: Any = None) -> Any:
+        dims = as_shape(shape)
+        dt = _dtype(dtype, name)
+
+        def host(words: Any) -> np.ndarray:
+            out = np.empty(dims, dt)
+            fill(out, _seed_from_words(words))
+            return out
+
+        data = _key_data(key)
+        try:
+            words = np.asarray(data)
+        except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+            result = jax.pure_callback(host, jax.ShapeDtypeStruct(dims, dt), data, vmap_method="sequential")
+        else:
+            result = jnp.asarray(host(words))
+        if out_sharding is not None:
+            result = jax.device_put(result, out_sharding)
+        return result
+
+    init.__name__ = init.__qualname__ = name
+    init.__doc__ = (f"{doc}\n\n``init(key, shape, dtype={default_dtype!r}, out_sharding=None)``: values from the "
+                    "fastinit seed of ``key`` (see fastinit.jax), generated on the host.")
+    return init
+
+
+def _check_axes_rank(shape: Sequence[int], in_axis: Axis) -> None:
+    if isinstance(in_axis, int) and in_axis == -2 and len(shape) <= 1:
+        raise ValueError(f"Can't compute input and output sizes of a {len(shape)}-dimensional weights tensor with "
+                         "default in_axis. Must be at least 2D or specify in_axis explicitly.")
+
+
+def variance_scaling(scale: float, mode: str, distribution: str, in_axis: Axis = -2, out_axis: Axis = -1,
+                     batch_axis: Axis = (), dtype: Any = None) -> Initializer:
+    """JAX ``variance_scaling``: zero-mean values of variance ``scale / n``.
+
+    ``n`` = fan_in, fan_out, their mean or geometric mean (``mode``: "fan_in", "fan_out",
+    "fan_avg", "fan_geo_avg"), fans from ``in_axis``/``out_axis``/``batch_axis`` as JAX computes
+    them. ``distribution``: "truncated_normal" (cut at +-2 std, std corrected to sqrt(scale/n)),
+    "normal" (JAX's: **untruncated**, fastinit's "untruncated_normal") or "uniform". Values:
+    :func:`fastinit.variance_scaling`. Raises ValueError for an unknown mode or distribution.
+    """
+    scale = real_param(scale, "scale", minimum=0.0, strict=True)
+    mode = check_choice(mode, "mode", MODES)
+    if not isinstance(distribution, str) or distribution not in _DISTRIBUTIONS:
+        raise unknown_choice("distribution", distribution, tuple(_DISTRIBUTIONS))
+    ours = _DISTRIBUTIONS[distribution]
+
+    def fill(out: np.ndarray, seed: int) -> None:
+        _check_axes_rank(out.shape, in_axis)
+        _variance_scaling(out, scale, mode, ours, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                          seed=seed)
+
+    return _initializer(fill, dtype, "variance_scaling", f"variance_scaling({scale}, {mode!r}, {distribution!r})")
+
+
+def _preset(name: str, scale: float, mode: str, distribution: str, alias: str = "") -> Callable[..., Initializer]:
+    def factory(in_axis: Axis = -2, out_axis: Axis = -1, batch_axis: Axis = (), dtype: Any = None) -> Initializer:
+        init = variance_scaling(scale, mode, distribution, in_axis, out_axis, batch_axis, dtype)
+        init.__name__ = init.__qualname__ = name
+        return init
+
+    factory.__name__ = factory.__qualname__ = name
+    factory.__doc__ = (f"JAX ``{name}``{alias}: ``variance_scaling({scale}, {mode!r}, {distribution!r}, in_axis, "
+                       "out_axis, batch_axis, dtype)``.")
+    return factory
+
+
+glorot_uniform = _preset("glorot_uniform", 1.0, "fan_avg", "uniform", " (= ``xavier_uniform``)")
+glorot_normal = _preset("glorot_normal", 1.0, "fan_avg", "truncated_normal", " (= ``xavier_normal``)")
+lecun_uniform = _preset("lecun_uniform", 1.0, "fan_in", "uniform")
+lecun_normal = _preset("lecun_normal", 1.0, "fan_in", "truncated_normal")
+he_uniform = _preset("he_uniform", 2.0, "fan_in", "uniform", " (= ``kaiming_uniform``)")
+he_normal = _preset("he_normal", 2.0, "fan_in", "truncated_normal", " (= ``kaiming_normal``)")
+xavier_uniform = glorot_uniform
+xavier_normal = glorot_normal
+kaiming_uniform = he_uniform
+kaiming_normal = he_normal
+
+
+def uniform(scale: float = 1e-2, dtype: Any = None) -> Initializer:
+    """JAX ``uniform``: U[0, scale); :func:`fastinit.random_uniform` ``(minval=0, maxval=scale)``
+    (a negative ``scale`` gives U(scale, 0], as in JAX)."""
+    scale = real_param(scale, "scale")
+    low, high = min(0.0, scale), max(0.0, scale)
+    return _initializer(lambda out, seed: _fills.uniform(out, low, high, seed=seed), dtype, "uniform",
+                        f"uniform({scale})")
+
+
+def normal(stddev: float = 1e-2, dtype: Any = None) -> Initializer:
+    """JAX ``normal``: N(0, stddev**2); :func:`fastinit.random_normal` ``(stddev=stddev)``."""
+    stddev = real_param(stddev, "stddev", minimum=0.0)
+    return _initializer(lambda out, seed: _fills.normal(out, 0.0, stddev, seed=seed), dtype, "normal",
+                        f"normal({stddev})")
+
+
+def truncated_normal(stddev: float = 1e-2, dtype: Any = None, lower: float = -2.0,
+                     upper: float = 2.0) -> Initializer:
+    """JAX ``truncated_normal``: N(0, stddev**2) cut at [lower * stddev, upper * stddev]
+    (``stddev`` before the cut); :func:`fastinit.truncated_normal` ``(std=stddev, a=lower, b=upper)``."""
+    stddev = real_param(stddev, "stddev", minimum=0.0)
+    for name, v in (("lower", lower), ("upper", upper)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{name} must be a real number, got {type(v).__name__} {v!r}")
+    lo, hi = float(lower), float(upper)
+    if not lo < hi:
+        raise ValueError(f"truncated_normal needs lower < upper, got lower={lower!r}, upper={upper!r}")
+    return _initializer(lambda out, seed: _fills.truncated_normal(out, 0.0, stddev, lo, hi, seed=seed), dtype,
+                        "truncated_normal", f"truncated_normal({stddev}, lower={lo}, upper={hi})")
+
+
+def orthogonal(scale: float = 1.0, column_axis: int = -1, dtype: Any = None) -> Initializer:
+    """JAX ``orthogonal``: a Haar (semi-)orthogonal matrix times ``scale``, columns along
+    ``column_axis``; :func:`fastinit.orthogonal`. Shapes of rank >= 2."""
+    scale = real_param(scale, "scale")
+    if isinstance(column_axis, bool) or not isinstance(column_axis, int):
+        raise TypeError(f"column_axis must be an int, got {type(column_axis).__name__} {column_axis!r}")
+
+    def fill(out: np.ndarray, seed: int) -> None:
+        if out.ndim < 2:
+            raise ValueError("orthogonal initializer requires at least a 2D shape")
+        _orthogonal(out, scale, column_axis=column_axis, seed=seed)
+
+    return _initializer(fill, dtype, "orthogonal", f"orthogonal({scale}, column_axis={column_axis})")
+
+
+def _default(dtype: Any) -> Any:
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.float64)) if dtype is None else dtype
+
+
+def zeros(key: Any, shape: Sequence[int], dtype: Any = None, out_sharding: Any = None) -> Any:
+    """JAX ``zeros`` (an initializer, not a factory): ``jnp.zeros(shape, dtype)``; ``key`` is ignored."""
+    result = jnp.zeros(as_shape(shape), _default(dtype))
+    return result if out_sharding is None else jax.device_put(result, out_sharding)
+
+
+def ones(key: Any, shape: Sequence[int], dtype: Any = None, out_sharding: Any = None) -> Any:
+    """JAX ``ones`` (an initializer, not a factory): ``jnp.ones(shape, dtype)``; ``key`` is ignored."""
+    result = jnp.ones(as_shape(shape), _default(dtype))
+    return result if out_sharding is None else jax.device_put(result, out_sharding)
+
+
+def constant(value: Any, dtype: Any = None) -> Initializer:
+    """JAX ``constant(value)``: ``init(key, shape, dtype)`` gives ``jnp.full(shape, value, dtype)``."""
+    default = dtype
+
+    def init(key: Any, shape: Sequence[int], dtype: Any = default, out_sharding: Any = None) -> Any:
+        result = jnp.full(as_shape(shape), value, dtype=_default(dtype))
+        return result if out_sharding is None else jax.device_put(result, out_sharding)
+
+    init.__name__ = init.__qualname__ = "constant"
+    return init
