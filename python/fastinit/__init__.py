@@ -89,7 +89,7 @@ __all__ = [
 
 _apply_environment()
 
-_LAZY_SUBMODULES = ("dask", "outofcore", "cli")
+_LAZY_SUBMODULES = ("dask", "outofcore", "cli", "torch", "keras", "jax")
 
 
 def __getattr__(name: str):  # PEP 562: ``fastinit.dask`` etc. without importing dask at ``import fastinit``
