@@ -13,6 +13,7 @@ constexpr std::size_t kTile = 1024;                 // elements per step: 8 KiB 
 constexpr uint64_t kMinElementsPerThread = 1u << 15;  // below this a thread costs more than it saves
 constexpr uint64_t kSplitAlign = 64;                // ranges start on cache-line multiples
 constexpr uint64_t kRangesPerThread = 16;
+constexpr uint64_t kSlab = uint64_t{1} << 23;           // elements between interruption checks
 constexpr uint64_t kStreamingBytes = uint64_t{32} << 20;  // larger outputs bypass the caches           // dynamic ranges per thread: balance vs overhead
 
 struct Axis {
@@ -84,11 +85,12 @@ void for_each_run(const Target& t, const std::vector<Axis>& axes, uint64_t lo, u
 // dynamically, several per thread, so a thread that the OS preempts (a busy machine) delays
 // the fill by one range, not by its whole share; each range starts on a cache-line multiple.
 template <class Body>
-void parallel_ranges(uint64_t total, int threads, Body&& body) {
+void parallel_ranges(uint64_t begin, uint64_t end, int threads, Body&& body) {
+  const uint64_t total = end - begin;
   const uint64_t nt = std::max<uint64_t>(1, std::min<uint64_t>(static_cast<uint64_t>(threads),
                                                                 total / kMinElementsPerThread));
   if (nt == 1) {
-    body(uint64_t{0}, total);
+    body(begin, end);
     return;
   }
   uint64_t chunk = std::max<uint64_t>(kMinElementsPerThread / 2, total / (nt * kRangesPerThread));
@@ -96,9 +98,20 @@ void parallel_ranges(uint64_t total, int threads, Body&& body) {
   const int64_t nchunks = static_cast<int64_t>((total + chunk - 1) / chunk);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(static_cast<int>(nt))
   for (int64_t c = 0; c < nchunks; ++c) {
-    const uint64_t lo = static_cast<uint64_t>(c) * chunk;
-    body(lo, std::min(total, lo + chunk));
+    const uint64_t lo = begin + static_cast<uint64_t>(c) * chunk;
+    body(lo, std::min(end, lo + chunk));
   }
+}
+
+// Runs the fill slab by slab, asking keep_going between slabs (on the calling thread), so that
+// a long fill can be interrupted within a fraction of a second.
+template <class Body>
+bool by_slabs(uint64_t total, int threads, const KeepGoing& keep_going, Body&& body) {
+  for (uint64_t lo = 0; lo < total; lo += kSlab) {
+    parallel_ranges(lo, std::min(total, lo + kSlab), threads, body);
+    if (lo + kSlab < total && keep_going && !keep_going()) return false;
+  }
+  return true;
 }
 
 void scatter(char* dst, int64_t stride, const unsigned char* src, std::size_t is, std::size_t n) {
@@ -125,17 +138,17 @@ void check_target(const Target& t) {
   }
 }
 
-void fill_random(const Target& t, const KernelTable& kernels, const StreamKey& key, const Distribution& dist,
-                 int threads) noexcept {
+bool fill_random(const Target& t, const KernelTable& kernels, const StreamKey& key, const Distribution& dist,
+                 int threads, const KeepGoing& keep_going) noexcept {
   for (int64_t n : t.shape)
-    if (n == 0) return;
+    if (n == 0) return true;
   const std::vector<Axis> axes = collapse(t);
   const std::size_t is = itemsize(t.fmt);
   const unsigned wpe = words_per_element(t.fmt);
   const bool bits = dist.kind == Kind::Bits;
   const uint64_t total = element_count(axes);
   const bool streaming = total * is >= kStreamingBytes;
-  parallel_ranges(total, threads, [&](uint64_t lo, uint64_t hi) {
+  return by_slabs(total, threads, keep_going, [&](uint64_t lo, uint64_t hi) {
     alignas(64) uint32_t words[2 * kTile];
     alignas(64) unsigned char values[8 * kTile];
     for_each_run(t, axes, lo, hi, [&](char* ptr, int64_t stride, uint64_t e, uint64_t count) {
@@ -167,12 +180,12 @@ void fill_random(const Target& t, const KernelTable& kernels, const StreamKey& k
   });
 }
 
-void fill_pattern(const Target& t, const unsigned char* pattern, int threads) noexcept {
+bool fill_pattern(const Target& t, const unsigned char* pattern, int threads, const KeepGoing& keep_going) noexcept {
   for (int64_t n : t.shape)
-    if (n == 0) return;
+    if (n == 0) return true;
   const std::vector<Axis> axes = collapse(t);
   const std::size_t is = itemsize(t.fmt);
-  parallel_ranges(element_count(axes), threads, [&](uint64_t lo, uint64_t hi) {
+  return by_slabs(element_count(axes), threads, keep_going, [&](uint64_t lo, uint64_t hi) {
     alignas(64) unsigned char tile[8 * kTile];
     for (std::size_t i = 0; i < kTile; ++i) std::memcpy(tile + i * is, pattern, is);
     for_each_run(t, axes, lo, hi, [&](char* ptr, int64_t stride, uint64_t, uint64_t count) {

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "distribution.hpp"
@@ -24,12 +25,17 @@ struct Target {
 // Throws std::invalid_argument if the layout is inconsistent or an element index reaches 2**63.
 void check_target(const Target& t);
 
-// Fill with the distribution's values of stream `key`. Call without the GIL; never throws.
-void fill_random(const Target& t, const KernelTable& kernels, const StreamKey& key, const Distribution& dist,
-                 int threads) noexcept;
+// Asked between slabs of a long fill, on the calling thread; false stops the fill there.
+using KeepGoing = std::function<bool()>;
 
-// Fill every element with the same itemsize-byte pattern. Never throws.
-void fill_pattern(const Target& t, const unsigned char* pattern, int threads) noexcept;
+// Fill with the distribution's values of stream `key`. Call without the GIL; never throws
+// (keep_going must not throw either). Returns false if keep_going stopped it (out then holds a
+// partial fill, which the caller must report as an error).
+bool fill_random(const Target& t, const KernelTable& kernels, const StreamKey& key, const Distribution& dist,
+                 int threads, const KeepGoing& keep_going = {}) noexcept;
+
+// Fill every element with the same itemsize-byte pattern; as fill_random otherwise.
+bool fill_pattern(const Target& t, const unsigned char* pattern, int threads, const KeepGoing& keep_going = {}) noexcept;
 
 int default_num_threads();
 int num_threads();

@@ -68,13 +68,24 @@ Target make_target(py::handle out, Format fmt, const std::vector<uint64_t>& logi
   return t;
 }
 
+// Between slabs of a long fill: run Python's signal handlers (Ctrl-C raises KeyboardInterrupt
+// there), taking the GIL for just that moment.
+bool no_pending_signal() {
+  py::gil_scoped_acquire acquire;
+  return PyErr_CheckSignals() == 0;
+}
+
 void run_fill(const Target& t, uint64_t seed, uint64_t stream, const Distribution& dist) {
   const KernelTable& kernels = active_kernels();
   const int threads = num_threads();
   const StreamKey key = StreamKey::make(seed, stream);
-  // Safe without the GIL: everything was validated above, and the caller holds out alive.
-  py::gil_scoped_release release;
-  fill_random(t, kernels, key, dist, threads);
+  bool complete;
+  {
+    // Safe without the GIL: everything was validated above, and the caller holds out alive.
+    py::gil_scoped_release release;
+    complete = fill_random(t, kernels, key, dist, threads, no_pending_signal);
+  }
+  if (!complete) throw py::error_already_set();  // the handler's exception, e.g. KeyboardInterrupt
 }
 
 }  // namespace
@@ -132,9 +143,13 @@ void register_fill(py::module_& m) {
         }
         const Target t = make_target(out, fmt, ls, 0);
         const int threads = num_threads();
-        // Safe without the GIL: validated above; p and out outlive the call.
-        py::gil_scoped_release release;
-        fill_pattern(t, reinterpret_cast<const unsigned char*>(p.data()), threads);
+        bool complete;
+        {
+          // Safe without the GIL: validated above; p and out outlive the call.
+          py::gil_scoped_release release;
+          complete = fill_pattern(t, reinterpret_cast<const unsigned char*>(p.data()), threads, no_pending_signal);
+        }
+        if (!complete) throw py::error_already_set();
       },
       py::arg("out"), py::arg("format"), py::arg("pattern"));
   m.def(
