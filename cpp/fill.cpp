@@ -1,6 +1,7 @@
 #include "fill.hpp"
 
 #include <omp.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <cstring>
@@ -15,6 +16,12 @@ constexpr uint64_t kSplitAlign = 64;                // ranges start on cache-lin
 constexpr uint64_t kRangesPerThread = 16;
 constexpr uint64_t kSlab = uint64_t{1} << 23;           // elements between interruption checks
 constexpr uint64_t kStreamingBytes = uint64_t{32} << 20;  // larger outputs bypass the caches           // dynamic ranges per thread: balance vs overhead
+
+// GNU OpenMP cannot start a parallel region in a child forked after the parent used one (it
+// waits forever for the parent's pool), so a forked child fills on its own thread.
+bool g_forked_child = false;
+void mark_forked_child() { g_forked_child = true; }
+const int g_atfork_registered = pthread_atfork(nullptr, nullptr, &mark_forked_child);
 
 struct Axis {
   int64_t n;
@@ -87,6 +94,7 @@ void for_each_run(const Target& t, const std::vector<Axis>& axes, uint64_t lo, u
 template <class Body>
 void parallel_ranges(uint64_t begin, uint64_t end, int threads, Body&& body) {
   const uint64_t total = end - begin;
+  if (g_forked_child) threads = 1;
   const uint64_t nt = std::max<uint64_t>(1, std::min<uint64_t>(static_cast<uint64_t>(threads),
                                                                 total / kMinElementsPerThread));
   if (nt == 1) {
@@ -119,6 +127,7 @@ void scatter(char* dst, int64_t stride, const unsigned char* src, std::size_t is
 }
 
 int g_threads = 0;
+
 
 }  // namespace
 
