@@ -1,0 +1,168 @@
+"""One table of bad inputs tried on every public fill and preset (and the torch adapter): each
+raises TypeError or ValueError whose message names the offending parameter, and the output
+buffer is left exactly as it was."""
+
+import numpy as np
+import pytest
+
+import fastinit
+
+SENTINEL = -7.25
+
+# name -> (function, extra positional arguments); dirac (rank >= 3 only) is covered in test_presets.py
+SEEDED = {
+    "uniform": (fastinit.uniform, ()),
+    "normal": (fastinit.normal, ()),
+    "truncated_normal": (fastinit.truncated_normal, ()),
+    "glorot_uniform": (fastinit.glorot_uniform, ()),
+    "glorot_normal": (fastinit.glorot_normal, ()),
+    "he_uniform": (fastinit.he_uniform, ()),
+    "he_normal": (fastinit.he_normal, ()),
+    "lecun_uniform": (fastinit.lecun_uniform, ()),
+    "lecun_normal": (fastinit.lecun_normal, ()),
+    "variance_scaling": (fastinit.variance_scaling, ()),
+    "xavier_uniform": (fastinit.xavier_uniform, ()),
+    "xavier_normal": (fastinit.xavier_normal, ()),
+    "kaiming_uniform": (fastinit.kaiming_uniform, ()),
+    "kaiming_normal": (fastinit.kaiming_normal, ()),
+    "orthogonal": (fastinit.orthogonal, ()),
+    "random_uniform": (fastinit.random_uniform, ()),
+    "random_normal": (fastinit.random_normal, ()),
+    "random_truncated_normal": (fastinit.random_truncated_normal, ()),
+    "sparse": (fastinit.sparse, (0.5,)),
+}
+UNSEEDED = {
+    "constant": (fastinit.constant, (0.5,)),
+    "zeros": (fastinit.zeros, ()),
+    "ones": (fastinit.ones, ()),
+    "identity": (fastinit.identity, ()),
+    "eye": (fastinit.eye, ()),
+}
+# constant/zeros/ones have no position dependence and take no full_shape/index.
+NO_LAYOUT = {"constant", "zeros", "ones"}
+SHAPE = (4, 6)
+
+
+def _out(dtype=np.float32, shape=SHAPE):
+    return np.full(shape, SENTINEL, dtype)
+
+
+# (case id, how to build out, keyword arguments, exception types, words the message must contain)
+COMMON = [
+    ("int_array", lambda: np.full(SHAPE, 3, np.int32), {}, TypeError, ["dtype"]),
+    ("bool_array", lambda: np.zeros(SHAPE, bool), {}, TypeError, ["dtype"]),
+    ("complex_array", lambda: np.full(SHAPE, SENTINEL, np.complex64), {}, TypeError, ["dtype"]),
+    ("object_array", lambda: np.full(SHAPE, SENTINEL, object), {}, TypeError, ["dtype"]),
+    ("big_endian", lambda: np.full(SHAPE, SENTINEL, ">f4"), {}, ValueError, ["byte order"]),
+    ("list_of_floats", lambda: [[0.5] * 6] * 4, {}, TypeError, ["shape"]),
+    ("string", lambda: "abc", {}, TypeError, ["shape"]),
+    ("full_shape_mismatch", _out, {"full_shape": (5, 6)}, ValueError, ["shape"]),
+    ("index_without_full_shape", _out, {"index": (slice(0, 4),)}, ValueError, ["full_shape"]),
+    ("index_step", _out, {"full_shape": (8, 6), "index": (slice(0, 8, 2),)}, ValueError, ["step"]),
+    ("index_out_of_range", lambda: _out(shape=(6,)), {"full_shape": (4, 6), "index": (9,)}, IndexError, ["bounds"]),
+    ("full_shape_overflows", _out, {"full_shape": (2**40, 2**40), "index": (slice(0, 4), slice(0, 6))},
+     ValueError, ["2**63"]),
+    ("full_shape_negative", _out, {"full_shape": (-4, 6)}, ValueError, ["full_shape"]),
+]
+SEED_CASES = [
+    ("seed_negative", _out, {"seed": -1}, ValueError, ["seed"]),
+    ("seed_too_big", _out, {"seed": 2**64}, ValueError, ["seed"]),
+    ("seed_float", _out, {"seed": 1.0}, TypeError, ["seed"]),
+    ("seed_str", _out, {"seed": "1"}, TypeError, ["seed"]),
+    ("stream_negative", _out, {"seed": 0, "stream": -1}, ValueError, ["stream"]),
+    ("stream_too_big", _out, {"seed": 0, "stream": 2**64}, ValueError, ["stream"]),
+    ("stream_float", _out, {"seed": 0, "stream": 0.5}, TypeError, ["stream"]),
+]
+
+
+def _read_only():
+    a = _out()
+    a.flags.writeable = False
+    return a
+
+
+def _read_only_memmap(tmp_path):
+    path = tmp_path / "ro.npy"
+    np.save(path, _out())
+    return np.load(path, mmap_mode="r")
+
+
+def _cases(table):
+    for name, (fn, args) in table.items():
+        cases = COMMON + (SEED_CASES if table is SEEDED else [])
+        for cid, make, kw, exc, words in cases:
+            if name in NO_LAYOUT and ("full_shape" in kw or "index" in kw):
+                continue
+            yield pytest.param(fn, args, make, kw, exc, words, id=f"{name}-{cid}")
+
+
+@pytest.mark.parametrize("fn,args,make,kw,exc,words", list(_cases(SEEDED)) + list(_cases(UNSEEDED)))
+def test_bad_input_raises_and_leaves_out_untouched(fn, args, make, kw, exc, words):
+    out = make()
+    before = np.array(out, dtype=object, copy=True) if isinstance(out, np.ndarray) else None
+    with pytest.raises((TypeError, ValueError, IndexError)) as info:
+        fn(out, *args, **kw)
+    assert isinstance(info.value, exc), f"{type(info.value).__name__}: {info.value}"
+    message = str(info.value).lower()
+    assert any(w.lower() in message for w in words), message
+    if before is not None:
+        assert (np.array(out, dtype=object) == before).all()
+
+
+@pytest.mark.parametrize("fn,args", [pytest.param(fn, args, id=name) for name, (fn, args) in
+                                     {**SEEDED, **UNSEEDED}.items()])
+def test_read_only_arrays_and_memmaps_are_refused(fn, args, tmp_path):
+    for out in (_read_only(), _read_only_memmap(tmp_path)):
+        with pytest.raises(ValueError, match="read-only"):
+            fn(out, *args)
+        assert (np.asarray(out) == SENTINEL).all()
+
+
+@pytest.mark.parametrize("fn,kw,word", [
+    (fastinit.normal, {"std": float("nan")}, "std"),
+    (fastinit.normal, {"std": float("inf")}, "std"),
+    (fastinit.normal, {"std": -1.0}, "std"),
+    (fastinit.truncated_normal, {"std": -1.0}, "std"),
+    (fastinit.uniform, {"low": 1.0, "high": 0.0}, "low"),
+    (fastinit.truncated_normal, {"a": 2.0, "b": 2.0}, "a < b"),
+    (fastinit.random_normal, {"stddev": -1.0}, "std"),
+    (fastinit.variance_scaling, {"mode": "fan_inn"}, "fan_in"),
+    (fastinit.variance_scaling, {"distribution": "normall"}, "normal"),
+    (fastinit.kaiming_normal, {"nonlinearity": "relu6"}, "relu"),
+    (fastinit.kaiming_uniform, {"mode": "fanout"}, "fan_out"),
+    (fastinit.variance_scaling, {"scale": -1.0}, "scale"),
+])
+def test_bad_parameters_name_the_fix(fn, kw, word):
+    out = _out()
+    with pytest.raises((TypeError, ValueError)) as info:
+        fn(out, seed=0, **kw)
+    assert word.lower() in str(info.value).lower()
+    assert (out == SENTINEL).all()
+
+
+@pytest.mark.parametrize("fn,args", [pytest.param(fn, args, id=name) for name, (fn, args) in
+                                     {**SEEDED, **UNSEEDED}.items() if name != "orthogonal"])
+def test_zero_size_is_a_no_op(fn, args):
+    out = np.empty((0, 6), np.float32)
+    assert fn(out, *args) is out
+
+
+def test_random_bits_wants_uint32():
+    for bad in (np.zeros(4, np.float32), np.zeros(4, np.int32), np.zeros(4, np.uint64)):
+        with pytest.raises(TypeError, match="dtype"):
+            fastinit.random_bits(bad, seed=0)
+
+
+def test_torch_adapter_bad_input():
+    torch = pytest.importorskip("torch")  # installed by the test extra: never skipped in CI
+    import fastinit.torch as ft
+
+    t = torch.full((4, 6), SENTINEL)
+    for call, exc in [(lambda: ft.normal_(t, std=-1.0), ValueError), (lambda: ft.normal_(t, seed=-1), ValueError),
+                      (lambda: ft.uniform_(t, 1.0, 0.0), ValueError),
+                      (lambda: ft.normal_(torch.zeros(4, dtype=torch.int32)), TypeError),
+                      (lambda: ft.kaiming_normal_(t, nonlinearity="relu6"), ValueError),
+                      (lambda: ft.xavier_uniform_(torch.zeros(5)), ValueError)]:
+        with pytest.raises(exc):
+            call()
+    assert (t == SENTINEL).all()
