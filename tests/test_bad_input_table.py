@@ -166,3 +166,31 @@ def test_torch_adapter_bad_input():
         with pytest.raises(exc):
             call()
     assert (t == SENTINEL).all()
+
+
+KERAS_JAX_CASES = [
+    ("keras", "GlorotUniform(seed=-1)", ValueError, "seed"),
+    ("keras", "VarianceScaling(mode='fan_inn')", ValueError, "fan_in"),
+    ("keras", "RandomNormal(stddev=-1.0)((3, 4))", ValueError, "stddev"),
+    ("keras", "GlorotUniform(seed=1)((-3, 4))", ValueError, "shape"),
+    ("jax", "variance_scaling(1.0, 'fan_inn', 'uniform')", ValueError, "fan_in"),
+    ("jax", "normal(-1.0)(jax.random.key(0), (3, 4))", ValueError, "stddev"),
+    ("jax", "glorot_uniform()(jax.random.key(0), (-3, 4))", ValueError, "shape"),
+    ("jax", "glorot_uniform()('notakey', (3, 4))", TypeError, "key"),
+]
+
+
+@pytest.mark.parametrize("framework,expr,exc,word", KERAS_JAX_CASES, ids=[c[1] for c in KERAS_JAX_CASES])
+def test_keras_and_jax_adapter_bad_input(framework, expr, exc, word, monkeypatch):
+    if framework == "keras":
+        monkeypatch.setenv("KERAS_BACKEND", "torch")
+        import fastinit.keras as adapter
+        namespace = vars(adapter)
+    else:
+        import jax
+
+        import fastinit.jax as adapter
+        namespace = dict(vars(adapter), jax=jax)
+    with pytest.raises(exc) as info:
+        eval(expr, namespace)
+    assert word in str(info.value)
