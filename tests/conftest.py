@@ -4,7 +4,7 @@ import pytest
 
 import fastinit
 
-SHARED = pathlib.Path(__file__).resolve().parents[1].parent / "shared"
+DATA = pathlib.Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Philox4x32-10 known answers (Random123's kat_vectors, via shared/kat/) and the stream layout."""
+"""Philox4x32-10 known answers (Random123's kat_vectors, copied with their source into tests/data/) and the stream layout."""
 
 import numpy as np
 import pytest
@@ -6,12 +6,12 @@ import pytest
 import fastinit
 from fastinit import _core
 
-from conftest import SHARED
+from conftest import DATA
 from philox_reference import philox4x32_10, stream_words
 
 
 def _kat_vectors():
-    path = SHARED / "kat" / "philox4x32_10.txt"
+    path = DATA / "philox4x32_10.txt"
     vectors = []
     for line in path.read_text().splitlines():
         parts = line.split()
