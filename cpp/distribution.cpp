@@ -127,7 +127,7 @@ Distribution make_truncated_normal(double mean, double std, double a, double b, 
   if (b <= 0) w = std_normal_cdf(b) - pa;
   else if (a >= 0) w = std_normal_cdf(-a) - qb;
   else w = (0.5 - pa) + (0.5 - qb);
-  // p = pa + u*w with u >= 2**-53 stays a normal double (DESIGN.md: no subnormal inputs to log).
+  // p = pa + u*w with u >= 2**-53 stays a normal double (docs/stream-v1.md §9.3: no subnormal inputs to log).
   if (!(w > 0x1p-960)) {
     fail("truncated_normal: the interval [a, b] = [" + num(a) + ", " + num(b) +
          "] has probability " + num(w) + " under the standard normal, too small to sample "

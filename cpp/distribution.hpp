@@ -17,7 +17,7 @@ inline std::size_t itemsize(Format f) {
   }
 }
 
-// Stream words one element of this format consumes (DESIGN.md: float64 uses words 2e and 2e+1).
+// Stream words one element of this format consumes (docs/stream-v1.md §3: float64 uses words 2e and 2e+1).
 inline unsigned words_per_element(Format f) { return f == Format::Float64 ? 2u : 1u; }
 
 enum class Kind : int { Bits, Uniform, Normal, TruncatedNormal };

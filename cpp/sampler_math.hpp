@@ -1,5 +1,5 @@
 // The samplers, written once over a vector type A (simd_*.hpp), so that every instruction set
-// executes the same IEEE operations in the same order and gives the same bits (DESIGN.md).
+// executes the same IEEE operations in the same order and gives the same bits (docs/stream-v1.md).
 // No libm: log is our own (FreeBSD msun e_logf.c / e_log.c, as in musl), the inverse normal
 // CDF is Wichura's AS 241 (PPND16), evaluated with explicit fused multiply-adds.
 #pragma once
@@ -11,7 +11,7 @@
 namespace fastinit {
 namespace {
 
-// ---- stream words -> uniforms (DESIGN.md "uniform in [0, 1)" and "open (0, 1)") ----
+// ---- stream words -> uniforms (docs/stream-v1.md §4, "u01" in [0, 1) and "uopen" in (0, 1)) ----
 
 // float32 [0, 1): (w >> 8) * 2**-24
 template <class A>

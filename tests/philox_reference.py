@@ -1,4 +1,4 @@
-"""An independent NumPy implementation of stream version 1's words (DESIGN.md), for tests.
+"""An independent NumPy implementation of stream version 1's words (docs/stream-v1.md §2-4), for tests.
 
 Written from the design text and Random123's definition of Philox4x32-10, sharing no code with
 the C++ core: word j of (seed, stream) is lane j % 4 of Philox4x32-10 applied to the counter

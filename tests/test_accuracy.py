@@ -1,4 +1,4 @@
-"""Accuracy of the samplers against independent float64 references (DESIGN.md, "The stream, version 1").
+"""Accuracy of the samplers against independent float64 references (docs/stream-v1.md, sections 4-9, 12).
 
 The design bounds the error of ``z = Phi^-1(u)`` against the exact inverse CDF of the *same* open
 uniform ``u``:
@@ -221,7 +221,7 @@ def all_levels32():
 
 
 def test_reference_levels_are_what_the_design_says():
-    # The helpers above encode DESIGN.md's formulas; pin them on hand-checked values so a
+    # The helpers above encode docs/stream-v1.md's formulas; pin them on hand-checked values so a
     # mistake in the reference cannot silently agree with a mistake in the code.
     assert open_u32(np.array([0, LEVELS32 - 1])).tolist() == [2.0**-24, 1.0 - 2.0**-24]
     assert open_u64(np.array([0, LEVELS64 - 1], dtype=np.uint64)).tolist() == [2.0**-53, 1.0 - 2.0**-53]
@@ -315,7 +315,7 @@ def test_truncated_normal_fill_random_sample(a, b, dtype):
     ],
 )
 def test_truncated_normal_with_mean_std_stays_inside(fmt, mean, std, a, b):
-    # DESIGN.md: results lie in [mean + a*std, mean + b*std], also after mean + std*z rounds.
+    # docs/stream-v1.md §9.2: results lie in [mean + a*std, mean + b*std], also after mean + std*z rounds.
     # The extreme levels put z next to a and b, where that rounding can step outside.
     lo, hi = mean + a * std, mean + b * std
     if fmt == "float32":
@@ -415,7 +415,7 @@ EXTREME_WORDS64 = np.array(
 
 
 def uniform_formula_f32(words, low, high):
-    """DESIGN.md in float32: u = (w >> 8) * 2**-24 (exact); low + (high - low) * u with low and
+    """docs/stream-v1.md §7 in float32: u = (w >> 8) * 2**-24 (exact); low + (high - low) * u with low and
     high in float32, one rounded multiply and one rounded add; then min(., high)."""
     u = (words >> np.uint32(8)).astype(np.float32) * np.float32(2.0**-24)
     lo32, hi32 = np.float32(low), np.float32(high)
@@ -423,7 +423,7 @@ def uniform_formula_f32(words, low, high):
 
 
 def uniform_formula_f64(words, low, high):
-    """DESIGN.md in float64: u = (x >> 11) * 2**-53 (exact); low + (high - low) * u; min(., high)."""
+    """docs/stream-v1.md §7 in float64: u = (x >> 11) * 2**-53 (exact); low + (high - low) * u; min(., high)."""
     u = (words_to_x64(words) >> np.uint64(11)).astype(np.float64) * 2.0**-53
     return np.minimum(low + (high - low) * u, high)
 

@@ -1,5 +1,5 @@
 """Values depend only on (seed, stream, element index, parameters, dtype): not on threads, SIMD
-path, strides, memory order or which slice of the tensor is being filled (DESIGN.md)."""
+path, strides, memory order or which slice of the tensor is being filled (docs/stream-v1.md §10)."""
 
 import ml_dtypes
 import numpy as np

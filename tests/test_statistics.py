@@ -1,7 +1,7 @@
 """Statistical behaviour of the fills at n = 10**6: distribution (Kolmogorov-Smirnov), independence
 of seeds and streams, reproducibility, and the truncated normal's standard deviation.
 
-Why fixed thresholds are not flaky here: every test uses fixed seeds and streams, and DESIGN.md
+Why fixed thresholds are not flaky here: every test uses fixed seeds and streams, and docs/stream-v1.md
 makes every value a pure function of (seed, stream, element index, parameters, format), whatever
 the thread count or SIMD path. So each statistic and p-value is the same number on every run and
 every machine: a test either always passes or always fails. For a correct generator a seed lands
@@ -167,7 +167,7 @@ def test_same_seed_and_stream_give_identical_bits(dist, params, dtype, seed, str
     assert first.dtype.name == dtype
     assert first.tobytes() == second.tobytes()
     if isinstance(stream, str):
-        # A named stream is the little-endian uint64 of blake2b(name, digest_size=8) (DESIGN.md).
+        # A named stream is the little-endian uint64 of blake2b(name, digest_size=8) (docs/stream-v1.md §2).
         number = int.from_bytes(hashlib.blake2b(stream.encode("utf-8"), digest_size=8).digest(), "little")
         assert first.tobytes() == fill(dist, params, dtype, seed, number).tobytes()
 

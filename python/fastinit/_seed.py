@@ -1,4 +1,4 @@
-"""The seed and stream arguments of every random fill (DESIGN.md, "The stream, version 1")."""
+"""The seed and stream arguments of every random fill (docs/stream-v1.md, section 2)."""
 
 from __future__ import annotations
 
