@@ -43,11 +43,11 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, TextIO, Tuple
 
 import numpy as np
 
-from . import _runtime
-from ._dtypes import FLOAT_FORMATS, bfloat16, format_of, resolve_dtype
-from ._layout import as_shape
-from ._named import Expected, NamedInit, check_and_expect, resolve
-from ._seed import resolve_seed, resolve_stream
+from .. import _runtime
+from .._dtypes import FLOAT_FORMATS, bfloat16, format_of, resolve_dtype
+from .._layout import as_shape
+from .._named import Expected, NamedInit, check_and_expect, resolve
+from .._seed import resolve_seed, resolve_stream
 
 __all__ = ["TableError", "TableSummary", "VerifyResult", "write_table", "verify_table", "sidecar_path",
            "blocks", "read_npy_header"]
@@ -685,7 +685,7 @@ def write_table(
     sidecar = sidecar_path(path)
     stream_arg = stream if isinstance(stream, str) else stream_int
     params_json = _jsonable(named.params)
-    from . import STREAM_VERSION, __version__
+    from .. import STREAM_VERSION, __version__
 
     record: Dict[str, Any] = {
         "fastinit_sidecar": _SIDECAR_VERSION,
