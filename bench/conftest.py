@@ -14,12 +14,12 @@ import os
 import platform
 import statistics
 import time
-from typing import Callable, Dict, List, Optional
+from typing import Callable
 
 import pytest
 
-RESULTS: List[Dict] = []
-SCALING: List[Dict] = []
+RESULTS: list[dict] = []
+SCALING: list[dict] = []
 
 
 def pytest_addoption(parser):
@@ -68,9 +68,9 @@ def _size(nbytes: int) -> str:
     return f"{nbytes} B"
 
 
-def _tables() -> List[str]:
+def _tables() -> list[str]:
     lines = []
-    groups: Dict[tuple, Dict[str, Dict]] = {}
+    groups: dict[tuple, dict[str, dict]] = {}
     for r in RESULTS:
         groups.setdefault((r["fill"], r["dtype"], r["bytes"]), {})[r["impl"]] = r
     roof = {(k[1], k[2]): v["out.fill"] for k, v in groups.items() if "out.fill" in v}
@@ -95,10 +95,11 @@ def _tables() -> List[str]:
     if fills:
         lines += ["", "memory-write roofline (out.fill(1.0))"]
         for r in sorted(fills, key=lambda r: (r["dtype"], r["bytes"])):
-            lines.append(f"  {r['dtype']:<10}{_size(r['bytes']):>9}{r['mvalues_per_s']:>12,.0f} M/s{r['gb_per_s']:>7.1f} GB/s")
+            lines.append(f"  {r['dtype']:<10}{_size(r['bytes']):>9}{r['mvalues_per_s']:>12,.0f} M/s"
+                         f"{r['gb_per_s']:>7.1f} GB/s")
     if SCALING:
         lines += ["", "thread scaling (fastinit)"]
-        base: Dict[tuple, float] = {}
+        base: dict[tuple, float] = {}
         for r in sorted(SCALING, key=lambda r: (r["fill"], r["dtype"], r["threads"])):
             key = (r["fill"], r["dtype"])
             base.setdefault(key, r["seconds"])
@@ -113,7 +114,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     for line in _tables():
         terminalreporter.write_line(line)
-    path: Optional[str] = config.getoption("--bench-json")
+    path: str | None = config.getoption("--bench-json")
     if path:
         import fastinit
 

@@ -25,7 +25,6 @@ number on every run: a test either always passes or always fails (as in test_sta
 from __future__ import annotations
 
 import math
-from typing import Optional, Tuple
 
 import numpy as np
 from scipy import stats
@@ -47,7 +46,7 @@ def as_f64(x) -> np.ndarray:
     return np.asarray(x, dtype=np.float64).ravel()
 
 
-def affine_fit(out, unit) -> Tuple[float, float]:
+def affine_fit(out, unit) -> tuple[float, float]:
     """(alpha, beta) with out ~= alpha + beta * unit, by least squares in float64."""
     y, x = as_f64(out), as_f64(unit)
     assert y.shape == x.shape and y.size > 10
@@ -60,7 +59,7 @@ def affine_fit(out, unit) -> Tuple[float, float]:
     return alpha, beta
 
 
-def assert_params(ours: Tuple[float, float], theirs: Tuple[float, float], what: str) -> None:
+def assert_params(ours: tuple[float, float], theirs: tuple[float, float], what: str) -> None:
     """Fitted (alpha, beta) pairs agree: beta to RTOL, alpha to RTOL * |beta|."""
     (a1, b1), (a2, b2) = ours, theirs
     scale = max(abs(b1), abs(b2), 1e-300)
@@ -69,7 +68,7 @@ def assert_params(ours: Tuple[float, float], theirs: Tuple[float, float], what: 
 
 
 def assert_same_distribution(ours, theirs, sigma: float, kind: str, what: str, mean: float = 0.0,
-                             bound: Optional[float] = None) -> None:
+                             bound: float | None = None) -> None:
     """fastinit's and the framework's samples both match N(mean, sigma)-like moments and each other."""
     x, y = as_f64(ours), as_f64(theirs)
     assert np.isfinite(x).all() and np.isfinite(y).all()
@@ -81,6 +80,7 @@ def assert_same_distribution(ours, theirs, sigma: float, kind: str, what: str, m
         se_mean = sigma / math.sqrt(s.size)
         assert abs(s.mean() - mean) <= N_SIGMA * se_mean, f"{what}: {name} sample mean {s.mean():.6g} vs {mean}"
     res = stats.ks_2samp(x, y)
-    assert res.pvalue > P_MIN, f"{what}: two-sample KS D = {res.statistic:.3g}, p = {res.pvalue:.3g} (n = {x.size}, {y.size})"
+    assert res.pvalue > P_MIN, (f"{what}: two-sample KS D = {res.statistic:.3g}, p = {res.pvalue:.3g} "
+                                f"(n = {x.size}, {y.size})")
     if bound is not None:
         assert np.abs(x - mean).max() <= bound * (1 + 1e-6), f"{what}: fastinit value beyond {bound}"

@@ -21,6 +21,7 @@ import pytest
 import fastinit
 import fastinit.jax as fj
 from fastinit._dtypes import bfloat16 as np_bfloat16
+
 from parity_stats import TRUNC_STD, assert_same_distribution
 
 SEED = 1618

@@ -19,16 +19,16 @@ os.environ["KERAS_BACKEND"] = "torch"  # before the first keras import of the pr
 
 import math  # noqa: E402
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
-
-import keras  # noqa: E402
 from keras import initializers as K  # noqa: E402
 
 import fastinit  # noqa: E402
 import fastinit.keras as fk  # noqa: E402
 from fastinit._dtypes import bfloat16 as np_bfloat16  # noqa: E402
+
 from parity_stats import TRUNC_STD, as_f64, assert_same_distribution  # noqa: E402
 
 SEED = 31

@@ -5,14 +5,12 @@ schedulers and on a dask.distributed cluster of worker processes; to_zarr round 
 import subprocess
 import sys
 
+import dask.array as da  # the test extra installs dask, distributed and zarr: no skips
+import distributed
 import numpy as np
 import pytest
 
 import fastinit
-
-import dask.array as da  # the test extra installs dask, distributed and zarr: no skips
-import distributed
-
 import fastinit.dask as fdask
 
 

@@ -1,7 +1,6 @@
 """Fills work in a child forked after the parent ran parallel fills (GNU OpenMP's thread pool
 does not survive fork; the core then fills on the child's own thread), with the same values."""
 
-import os
 import subprocess
 import sys
 import textwrap

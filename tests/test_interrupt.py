@@ -1,8 +1,6 @@
 """A long fill stops within half a second of Ctrl-C with KeyboardInterrupt (the core checks for
 signals between slabs of 8 M elements, with the GIL taken only for that check)."""
 
-import os
-import signal
 import subprocess
 import sys
 import textwrap

@@ -24,6 +24,7 @@ from jax._src.nn.initializers import _compute_fans as jax_compute_fans
 from scipy import stats
 
 import fastinit
+
 from parity_stats import P_MIN, TRUNC_STD, affine_fit, as_f64, assert_params, assert_same_distribution
 
 SEED = 1618

@@ -20,15 +20,15 @@ os.environ["KERAS_BACKEND"] = "torch"  # before the first keras import of the pr
 
 import math  # noqa: E402
 
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-
-import keras  # noqa: E402
 from keras import initializers as K  # noqa: E402
 from keras.src.initializers import ALL_OBJECTS_DICT  # noqa: E402
 from keras.src.initializers.random_initializers import compute_fans as keras_compute_fans  # noqa: E402
 
 import fastinit  # noqa: E402
+
 from parity_stats import TRUNC_STD, affine_fit, as_f64, assert_params, assert_same_distribution  # noqa: E402
 
 SEED = 2718

@@ -19,6 +19,7 @@ import pytest
 import torch
 
 import fastinit
+
 from parity_stats import TRUNC_STD, affine_fit, as_f64, assert_params, assert_same_distribution
 
 SEED = 4321
@@ -218,7 +219,8 @@ def test_trunc_normal_matches_torch():
     ours = fastinit.get({"class_name": "trunc_normal_", "config": {"mean": mean, "std": std, "a": a, "b": b}})(
         shape, seed=SEED)
     assert as_f64(theirs).min() >= a - 1e-7 and as_f64(theirs).max() <= b + 1e-7
-    assert_same_distribution(ours, theirs, std * TRUNC_STD, "truncated_normal", "trunc_normal_", mean=mean, bound=2 * std)
+    assert_same_distribution(ours, theirs, std * TRUNC_STD, "truncated_normal", "trunc_normal_", mean=mean,
+                             bound=2 * std)
 
 
 # ---------------------------------------------------------------- orthogonal, sparse, deterministic

@@ -1,4 +1,5 @@
-"""Philox4x32-10 known answers (Random123's kat_vectors, copied with their source into tests/data/) and the stream layout."""
+"""Philox4x32-10 known answers (Random123's kat_vectors, copied with their source into tests/data/)
+and the stream layout."""
 
 import numpy as np
 import pytest

@@ -74,7 +74,8 @@ def test_torch_presets(shape):
     std = g * math.sqrt(2.0 / (fi + fo))
     np.testing.assert_array_equal(fastinit.xavier_uniform(shape, g, seed=SEED),
                                   fastinit.uniform(shape, -math.sqrt(3) * std, math.sqrt(3) * std, seed=SEED))
-    np.testing.assert_array_equal(fastinit.xavier_normal(shape, g, seed=SEED), fastinit.normal(shape, 0, std, seed=SEED))
+    np.testing.assert_array_equal(fastinit.xavier_normal(shape, g, seed=SEED),
+                                  fastinit.normal(shape, 0, std, seed=SEED))
     for a, mode, nl in [(0, "fan_in", "leaky_relu"), (0.2, "fan_out", "leaky_relu"), (0, "fan_in", "tanh"),
                         (0, "Fan_Out", "selu")]:
         std = fastinit.calculate_gain(nl, a) / math.sqrt(fi if mode.lower() == "fan_in" else fo)
@@ -99,7 +100,8 @@ def test_random_presets_keras_defaults():
     np.testing.assert_array_equal(fastinit.random_normal((50,), seed=3), fastinit.normal((50,), 0.0, 0.05, seed=3))
     np.testing.assert_array_equal(fastinit.random_truncated_normal((50,), seed=3),
                                   fastinit.truncated_normal((50,), 0.0, 0.05, -2.0, 2.0, seed=3))
-    np.testing.assert_array_equal(fastinit.random_normal((5,), 1.0, 2.0, seed=3), fastinit.normal((5,), 1.0, 2.0, seed=3))
+    np.testing.assert_array_equal(fastinit.random_normal((5,), 1.0, 2.0, seed=3),
+                                  fastinit.normal((5,), 1.0, 2.0, seed=3))
     # the fill of the same name is untouched
     np.testing.assert_array_equal(fastinit.truncated_normal((50,), seed=3),
                                   fastinit.truncated_normal((50,), 0.0, 1.0, -2.0, 2.0, seed=3))
@@ -293,7 +295,8 @@ def test_bfloat16_is_rounded_float32(name):
     (lambda: fastinit.variance_scaling((3, 4), float("inf")), ValueError, "scale must be finite"),
     (lambda: fastinit.variance_scaling((3, 4), "1"), TypeError, "scale must be a real number"),
     (lambda: fastinit.variance_scaling((3, 4), mode="fan_avrg"), ValueError, "Did you mean 'fan_avg'"),
-    (lambda: fastinit.variance_scaling((3, 4), distribution="truncated"), ValueError, "Did you mean 'truncated_normal'"),
+    (lambda: fastinit.variance_scaling((3, 4), distribution="truncated"), ValueError,
+     "Did you mean 'truncated_normal'"),
     (lambda: fastinit.variance_scaling((3, 4), distribution=None), TypeError, "distribution must be a str"),
     (lambda: fastinit.glorot_uniform((3, 4), layout="pytorch"), ValueError, "Did you mean 'torch'"),
     (lambda: fastinit.he_normal((3, 4), groups=3), ValueError, "does not divide"),
@@ -370,7 +373,8 @@ def test_get_deterministic_names():
 
 def test_get_torch_inplace_names_keep_torch_semantics():
     np.testing.assert_array_equal(fastinit.get("uniform_")((50,), seed=1), fastinit.uniform((50,), 0.0, 1.0, seed=1))
-    np.testing.assert_array_equal(fastinit.get({"class_name": "uniform_", "config": {"a": -3.0, "b": 1.0}})((50,), seed=1),
+    from_config = fastinit.get({"class_name": "uniform_", "config": {"a": -3.0, "b": 1.0}})
+    np.testing.assert_array_equal(from_config((50,), seed=1),
                                   fastinit.uniform((50,), -3.0, 1.0, seed=1))
     np.testing.assert_array_equal(fastinit.get("normal_")((50,), seed=1), fastinit.normal((50,), seed=1))
     # torch's trunc_normal_ bounds are absolute: a=-0.04, b=0.04 around mean 0 with std 0.02 is +-2 std
@@ -403,8 +407,8 @@ def test_get_config_dicts():
 def test_get_keras_input_output_axes_count_only_those_axes():
     init = fastinit.get({"class_name": "GlorotUniform", "config": {"input_axes": [0], "output_axes": [-1]}})
     shape = (8, 3, 5, 6)
-    np.testing.assert_array_equal(init(shape, seed=1),
-                                  fastinit.glorot_uniform(shape, in_axis=(0,), out_axis=(-1,), batch_axis=(1, 2), seed=1))
+    np.testing.assert_array_equal(
+        init(shape, seed=1), fastinit.glorot_uniform(shape, in_axis=(0,), out_axis=(-1,), batch_axis=(1, 2), seed=1))
     part = np.empty((2, 3, 5, 6), np.float32)
     np.testing.assert_array_equal(init(part, seed=1, full_shape=shape, index=(slice(0, 2),)), init(shape, seed=1)[:2])
 

@@ -4,8 +4,6 @@ changing the thread count."""
 
 import threading
 
-import numpy as np
-
 import fastinit
 
 

@@ -80,7 +80,7 @@ def test_processes_fill_one_shared_memmap(tmp_path):
         jobs += [(path, shape, dtype, init, params, r, world, axis) for r in range(world)]
     with ctx.Pool(2) as pool:
         assert sorted(pool.map(_fill_shard, jobs)) == sorted(j[5] for j in jobs)
-    for path, (shape, dtype, init, params, world, axis) in zip(files, CASES):
+    for path, (shape, dtype, init, params, _world, axis) in zip(files, CASES):
         whole = getattr(fastinit, init)(shape, seed=21, stream="shared", dtype=dtype, **params)
         got = np.fromfile(path, dtype=dtype).reshape(shape)
         np.testing.assert_array_equal(got.view(np.uint8), whole.view(np.uint8), err_msg=f"{init} axis={axis}")

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from ._dtypes import format_of, resolve_dtype
 __all__ = ["Shape", "Index", "Target", "as_shape", "resolve_target"]
 
 Shape = Union[int, Sequence[int]]
-Index = Union[int, slice, Tuple[Union[int, slice], ...]]
+Index = Union[int, slice, tuple[Union[int, slice], ...]]
 
 _MAX_ELEMENTS = 1 << 63
 
@@ -26,7 +27,7 @@ class Target:
     array: np.ndarray  # what the caller gets back
     core_array: np.ndarray  # the same memory, viewed as the core's dtype (bfloat16 as uint16)
     format: str
-    logical_strides: Tuple[int, ...]
+    logical_strides: tuple[int, ...]
     origin: int
 
 
@@ -34,7 +35,7 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
-def as_shape(shape: Any, name: str = "shape") -> Tuple[int, ...]:
+def as_shape(shape: Any, name: str = "shape") -> tuple[int, ...]:
     """``shape`` as a tuple of non-negative ints (an int is a 1-d shape)."""
     if _is_int(shape):
         shape = (shape,)
@@ -50,7 +51,7 @@ def as_shape(shape: Any, name: str = "shape") -> Tuple[int, ...]:
     return tuple(int(d) for d in dims)
 
 
-def _c_strides(shape: Tuple[int, ...]) -> Tuple[int, ...]:
+def _c_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
     strides = []
     step = 1
     for n in reversed(shape):
@@ -59,12 +60,13 @@ def _c_strides(shape: Tuple[int, ...]) -> Tuple[int, ...]:
     return tuple(reversed(strides))
 
 
-def _resolve_index(full_shape: Tuple[int, ...], index: Index) -> Tuple[Tuple[int, ...], Tuple[int, ...], int]:
+def _resolve_index(full_shape: tuple[int, ...], index: Index) -> tuple[tuple[int, ...], tuple[int, ...], int]:
     """(shape of full[index], logical strides of its axes, element index of its first element)."""
     if not isinstance(index, tuple):
         index = (index,)
     if len(index) > len(full_shape):
-        raise ValueError(f"index has {len(index)} entries but full_shape {full_shape} has only {len(full_shape)} dimensions")
+        raise ValueError(f"index has {len(index)} entries but full_shape {full_shape} has only "
+                         f"{len(full_shape)} dimensions")
     index = index + (slice(None),) * (len(full_shape) - len(index))
     full_strides = _c_strides(full_shape)
     shape, strides, origin = [], [], 0
@@ -84,11 +86,12 @@ def _resolve_index(full_shape: Tuple[int, ...], index: Index) -> Tuple[Tuple[int
             if length:
                 origin += start * stride
         else:
-            raise TypeError(f"index entries must be ints or slices, got {type(entry).__name__} {entry!r} on axis {axis}")
+            raise TypeError(f"index entries must be ints or slices, got {type(entry).__name__} {entry!r} "
+                            f"on axis {axis}")
     return tuple(shape), tuple(strides), origin
 
 
-def _check_size(full: Tuple[int, ...]) -> None:
+def _check_size(full: tuple[int, ...]) -> None:
     count = 1
     for n in full:
         count *= n
@@ -101,8 +104,8 @@ def resolve_target(
     dtype: Any,
     default_dtype: Any,
     allowed: dict,
-    full_shape: Optional[Shape],
-    index: Optional[Index],
+    full_shape: Shape | None,
+    index: Index | None,
 ) -> Target:
     """Check ``out`` (an array, or a shape to allocate) against ``full_shape``/``index``."""
     if isinstance(out, np.ndarray):

@@ -19,8 +19,9 @@ from __future__ import annotations
 import inspect
 import math
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable
 
 import numpy as np
 
@@ -42,7 +43,7 @@ _STRUCTURED = ("identity", "eye", "dirac")
 _DETERMINISTIC = ("constant", "zeros", "ones", "identity", "eye", "dirac")
 
 
-def own_names() -> Tuple[str, ...]:
+def own_names() -> tuple[str, ...]:
     """fastinit's own initializer names, in the order they are listed to users."""
     return _OWN
 
@@ -62,7 +63,7 @@ def _spec_for(name: str) -> _Spec:
     return _lookup(key)  # ValueError naming the closest known names
 
 
-def _accepted(spec: _Spec) -> List[str]:
+def _accepted(spec: _Spec) -> list[str]:
     names = set(spec.parameters()) | set(spec.rename)
     if spec.keras_axes:
         names |= {"input_axes", "output_axes"}
@@ -123,7 +124,7 @@ def convert(spec: _Spec, key: str, text: str) -> Any:
     return t
 
 
-def all_parameter_names() -> List[str]:
+def all_parameter_names() -> list[str]:
     """Every parameter name of every initializer a name can resolve to (for the command line)."""
     from .registry import _BY_NORM, _TORCH_INPLACE
 
@@ -141,7 +142,7 @@ class NamedInit:
 
     name: str  # as given
     canonical: str  # the function's or the registry entry's name
-    params: Dict[str, Any]
+    params: dict[str, Any]
     spec: _Spec = field(repr=False)
     initializer: Initializer = field(repr=False)
 
@@ -163,11 +164,11 @@ class NamedInit:
         whole columns') work."""
         return self.fn_name in GLOBAL
 
-    def accepted(self) -> List[str]:
+    def accepted(self) -> list[str]:
         return _accepted(self.spec)
 
-    def __call__(self, out: np.ndarray, *, seed: Optional[int], stream: Any = 0,
-                 full_shape: Optional[Tuple[int, ...]] = None, index: Any = None) -> np.ndarray:
+    def __call__(self, out: np.ndarray, *, seed: int | None, stream: Any = 0,
+                 full_shape: tuple[int, ...] | None = None, index: Any = None) -> np.ndarray:
         return self.initializer(out, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
     def describe(self) -> str:
@@ -175,25 +176,25 @@ class NamedInit:
         return f"{self.canonical}({args})"
 
 
-def parameters_of(name: str, given: Iterable[str] = ()) -> Tuple[str, List[str], List[str]]:
+def parameters_of(name: str, given: Iterable[str] = ()) -> tuple[str, list[str], list[str]]:
     """``(canonical name, accepted parameters, required parameters missing from ``given``)`` of the
     initializer ``name`` (ValueError naming the closest names for an unknown one)."""
     spec = _spec_for(name)
     return spec.name, _accepted(spec), _missing(spec, set(given))
 
 
-def _missing(spec: _Spec, given: Set[str]) -> List[str]:
+def _missing(spec: _Spec, given: set[str]) -> list[str]:
     return [p for p in _required(spec) if p not in given and not any(spec.rename.get(k) == p for k in given)]
 
 
-def _required(spec: _Spec) -> List[str]:
+def _required(spec: _Spec) -> list[str]:
     sig = inspect.signature(spec.fn).parameters
     return [p for p, v in sig.items()
             if v.default is inspect.Parameter.empty and v.kind != inspect.Parameter.VAR_KEYWORD
             and p not in ("out",) and p not in spec.defaults]
 
 
-def resolve(name: Any, params: Optional[Mapping[str, Any]] = None, *, text: bool = False) -> NamedInit:
+def resolve(name: Any, params: Mapping[str, Any] | None = None, *, text: bool = False) -> NamedInit:
     """``name`` (a str, or one of fastinit's functions) with ``params`` bound.
 
     ``text=True``: ``params`` values are command-line strings, converted to the parameter types.
@@ -234,11 +235,11 @@ class Expected:
     """The distribution an elementwise initializer fills with, and its moments and bounds."""
 
     distribution: str  # "uniform", "normal", "truncated_normal", "constant"
-    params: Dict[str, float]
+    params: dict[str, float]
     mean: float
     std: float
-    min: Optional[float]  # None: unbounded
-    max: Optional[float]
+    min: float | None  # None: unbounded
+    max: float | None
 
     def describe(self) -> str:
         args = ", ".join(f"{k}={v:.7g}" for k, v in self.params.items())
@@ -256,7 +257,7 @@ class _Recorder:
     def __init__(self, core: Any, owner: int):
         self._core = core
         self._owner = owner
-        self.calls: List[Tuple[str, Dict[str, float]]] = []
+        self.calls: list[tuple[str, dict[str, float]]] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._core, name)
@@ -296,7 +297,7 @@ def _cdf(x: float) -> float:
     return 0.5 * math.erfc(-x / math.sqrt(2))
 
 
-def _moments(dist: str, p: Dict[str, float]) -> Expected:
+def _moments(dist: str, p: dict[str, float]) -> Expected:
     if dist == "uniform":
         lo, hi = p["low"], p["high"]
         return Expected(dist, p, (lo + hi) / 2, (hi - lo) / math.sqrt(12), lo, hi)
@@ -320,8 +321,8 @@ def _moments(dist: str, p: Dict[str, float]) -> Expected:
     return Expected(dist, p, mean + std * shift, std * math.sqrt(var), lo, hi)
 
 
-def check_and_expect(init: NamedInit, full_shape: Tuple[int, ...], dtype: Any, seed: int,
-                     stream: int) -> Optional[Expected]:
+def check_and_expect(init: NamedInit, full_shape: tuple[int, ...], dtype: Any, seed: int,
+                     stream: int) -> Expected | None:
     """Call ``init`` once on one element of ``full_shape`` (checking every parameter against the
     real shape before anything is written) and return the distribution it fills with (None for
     the structured initializers). The probe fills one element; its core call is recorded."""
@@ -355,7 +356,7 @@ def check_and_expect(init: NamedInit, full_shape: Tuple[int, ...], dtype: Any, s
     return _moments(dist, p)
 
 
-def expected_of(init: NamedInit, full_shape: Tuple[int, ...], dtype: Any = np.float32,
-                seed: int = 0, stream: int = 0) -> Optional[Expected]:
+def expected_of(init: NamedInit, full_shape: tuple[int, ...], dtype: Any = np.float32,
+                seed: int = 0, stream: int = 0) -> Expected | None:
     """The distribution (and its mean, std and bounds) ``init`` fills ``full_shape`` with."""
     return check_and_expect(init, full_shape, dtype, seed, stream)

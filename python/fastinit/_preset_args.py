@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Optional, Tuple
+from typing import Any
 
 import numpy as np
 
@@ -15,7 +15,7 @@ from ._layout import Index, Shape, as_shape, resolve_target
 __all__ = ["prepare", "real_param"]
 
 
-def prepare(out: Any, dtype: Any, full_shape: Optional[Shape], index: Optional[Index]) -> Tuple[np.ndarray, Tuple[int, ...]]:
+def prepare(out: Any, dtype: Any, full_shape: Shape | None, index: Index | None) -> tuple[np.ndarray, tuple[int, ...]]:
     """(the array to fill, the shape of the whole logical tensor).
 
     ``out`` is checked exactly as the fills check it (and a shape is allocated here, once); the
@@ -26,7 +26,7 @@ def prepare(out: Any, dtype: Any, full_shape: Optional[Shape], index: Optional[I
     return t.array, logical
 
 
-def real_param(value: Any, name: str, *, minimum: Optional[float] = None, strict: bool = False) -> float:
+def real_param(value: Any, name: str, *, minimum: float | None = None, strict: bool = False) -> float:
     """``value`` as a finite float, >= ``minimum`` (> when ``strict``), else TypeError/ValueError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numbers
 import os
-from typing import List
 
 from . import _core
 
@@ -28,7 +27,7 @@ def set_num_threads(n: int) -> None:
     _core.set_num_threads(int(n))
 
 
-def simd_paths() -> List[str]:
+def simd_paths() -> list[str]:
     """The SIMD paths this CPU can run, scalar first."""
     return list(_core.simd_paths())
 

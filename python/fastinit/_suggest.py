@@ -4,7 +4,7 @@ name (difflib, ignoring case and underscores) and every valid name."""
 from __future__ import annotations
 
 import difflib
-from typing import Dict, Iterable, List, Sequence
+from collections.abc import Iterable, Sequence
 
 __all__ = ["check_choice", "closest", "unknown_choice"]
 
@@ -13,9 +13,9 @@ def _norm(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")
 
 
-def closest(value: str, choices: Iterable[str], n: int = 3) -> List[str]:
+def closest(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
     """The valid names closest to ``value`` (best first), compared without case or underscores."""
-    by_norm: Dict[str, str] = {}
+    by_norm: dict[str, str] = {}
     for c in choices:
         by_norm.setdefault(_norm(c), c)
     hits = difflib.get_close_matches(_norm(value), list(by_norm), n=n, cutoff=0.6)

@@ -17,7 +17,8 @@ import argparse
 import statistics
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, Callable
 
 __all__ = ["main"]
 
@@ -67,7 +68,7 @@ def _param_options(parser: argparse.ArgumentParser) -> None:
         group.add_argument(*flags, dest=f"param__{name}", default=None, metavar="V", help=argparse.SUPPRESS)
 
 
-def _params(args: argparse.Namespace) -> Dict[str, str]:
+def _params(args: argparse.Namespace) -> dict[str, str]:
     return {k[len("param__"):]: v for k, v in vars(args).items() if k.startswith("param__") and v is not None}
 
 
@@ -144,7 +145,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 # --- commands ------------------------------------------------------------------------------------
 
-def _seed(args: argparse.Namespace) -> Optional[int]:
+def _seed(args: argparse.Namespace) -> int | None:
     if args.seed is None:
         return None
     try:
@@ -204,7 +205,8 @@ def _cmd_init(args: argparse.Namespace, out: Any, err: Any) -> int:
         stats=not args.no_stats, threads=args.threads, handle_signals=True)
     if summary.interrupted:
         if not args.quiet:
-            err.write(f"\nfastinit: interrupted ({summary.interrupted}) at {summary.elements_written + summary.resumed_from:,} "
+            done = summary.elements_written + summary.resumed_from
+            err.write(f"\nfastinit: interrupted ({summary.interrupted}) at {done:,} "
                       f"of {summary.elements:,} elements; the record is kept. Continue with:\n  "
                       f"{summary.resume_command}\n")
             err.flush()
@@ -313,7 +315,7 @@ def _cmd_list(args: argparse.Namespace, out: Any, err: Any) -> int:
 _COMMANDS = {"init": _cmd_init, "verify": _cmd_verify, "info": _cmd_info, "list": _cmd_list}
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``fastinit`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     out, err = sys.stdout, sys.stderr

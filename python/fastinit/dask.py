@@ -14,7 +14,7 @@ Needs ``dask[array]`` (``pip install "fastinit[dask]"``, which also installs dis
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 import numpy as np
 
@@ -28,8 +28,8 @@ __all__ = ["array"]
 _NAMES = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64", np.dtype(np.float16): "float16"}
 
 
-def _block(block_info: Optional[Dict[Any, Any]] = None, *, init: str, params: Dict[str, Any],
-           full_shape: Tuple[int, ...], fmt: str, seed: int, stream: int) -> np.ndarray:
+def _block(block_info: dict[Any, Any] | None = None, *, init: str, params: dict[str, Any],
+           full_shape: tuple[int, ...], fmt: str, seed: int, stream: int) -> np.ndarray:
     """One block: ``full[index]`` of the whole fill, where ``index`` is the block's location."""
     assert block_info is not None
     loc = block_info[None]["array-location"]
@@ -40,7 +40,7 @@ def _block(block_info: Optional[Dict[Any, Any]] = None, *, init: str, params: Di
 
 
 def array(init: Any, shape: Any, *, chunks: Any = "auto", dtype: Any = "float32", seed: Seed,
-          stream: Stream = 0, name: Optional[str] = None, **params: Any) -> Any:
+          stream: Stream = 0, name: str | None = None, **params: Any) -> Any:
     """A ``dask.array.Array`` of ``shape`` filled by ``init``, equal bit for bit to
     ``init(shape, seed=seed, stream=stream, dtype=dtype, **params)`` for any ``chunks``.
 
@@ -67,7 +67,8 @@ def array(init: Any, shape: Any, *, chunks: Any = "auto", dtype: Any = "float32"
         from dask.array.core import normalize_chunks
         from dask.base import tokenize
     except ImportError:
-        raise ImportError("fastinit.dask needs dask: pip install 'fastinit[dask]' (or pip install 'dask[array]')") from None
+        raise ImportError("fastinit.dask needs dask: pip install 'fastinit[dask]' "
+                          "(or pip install 'dask[array]')") from None
     named = init if isinstance(init, NamedInit) else resolve(init, params)
     full = as_shape(shape, "shape")
     dt = resolve_dtype(dtype)

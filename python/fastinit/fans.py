@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any, Union
 
 import numpy as np
 
@@ -46,7 +47,7 @@ def _is_int(x: Any) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
-def check_layout(layout: Optional[str]) -> str:
+def check_layout(layout: str | None) -> str:
     """``layout`` normalised: None is "keras", "jax" is "keras"; anything else raises."""
     if layout is None:
         return "keras"
@@ -57,9 +58,9 @@ def check_layout(layout: Optional[str]) -> str:
     return "keras" if layout == "jax" else layout
 
 
-def _axes(axis: Axis, rank: int, name: str, shape: Tuple[int, ...]) -> Tuple[int, ...]:
+def _axes(axis: Axis, rank: int, name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
     """``axis`` (an int or a sequence of ints) as non-negative axes of a rank-``rank`` shape."""
-    items: Tuple[Any, ...]
+    items: tuple[Any, ...]
     if _is_int(axis):
         items = (axis,)
     else:
@@ -68,8 +69,9 @@ def _axes(axis: Axis, rank: int, name: str, shape: Tuple[int, ...]) -> Tuple[int
         try:
             items = tuple(axis)  # type: ignore[arg-type]
         except TypeError:
-            raise TypeError(f"{name} must be an int or a sequence of ints, got {type(axis).__name__} {axis!r}") from None
-    out: List[int] = []
+            raise TypeError(f"{name} must be an int or a sequence of ints, "
+                            f"got {type(axis).__name__} {axis!r}") from None
+    out: list[int] = []
     for a in items:
         if not _is_int(a):
             raise TypeError(f"{name} must contain ints, got {type(a).__name__} {a!r}")
@@ -91,15 +93,15 @@ def _check_groups(groups: Any) -> int:
     return int(groups)
 
 
-def compute_fans(
+def compute_fans(  # noqa: C901  # TODO(issue 11): split
     shape: Any,
     *,
-    layout: Optional[str] = None,
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
     batch_axis: Axis = (),
     groups: int = 1,
-) -> Tuple[int, int]:
+) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight tensor of shape ``shape``.
 
     fan_in = (size of the input axes) * receptive field and fan_out = (size of the output axes) *
@@ -138,8 +140,8 @@ def compute_fans(
     batch = _axes(batch_axis, rank, "batch_axis", dims)
     explicit = in_axis is not None or out_axis is not None
 
-    in_axes: Tuple[int, ...]
-    out_axes: Tuple[int, ...]
+    in_axes: tuple[int, ...]
+    out_axes: tuple[int, ...]
     if layout == "depthwise":
         if explicit:
             raise ValueError("layout='depthwise' fixes the axes (*kernel, channels, multiplier); "
@@ -167,7 +169,7 @@ def compute_fans(
         out_axes = _axes(default_out if out_axis is None else out_axis, rank, "out_axis", dims)
         in_groups, out_groups = 1, groups
 
-    named: Dict[int, str] = {}
+    named: dict[int, str] = {}
     for name, axes in (("in_axis", in_axes), ("out_axis", out_axes), ("batch_axis", batch)):
         for a in axes:
             if a in named:
@@ -183,7 +185,7 @@ def compute_fans(
     return in_per_group * receptive, out_size // out_groups * receptive
 
 
-def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """PyTorch's recommended gain for a nonlinearity (``torch.nn.init.calculate_gain``).
 
     ==================================================  ====================================

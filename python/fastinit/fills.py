@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -42,8 +42,8 @@ def random_bits(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` (uint32) with the raw 32-bit words of the stream: element e gets word e.
@@ -63,8 +63,8 @@ def uniform(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with ``low + (high - low) * u``, ``u = (w >> 8) * 2**-24`` in [0, 1).
@@ -87,8 +87,8 @@ def normal(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with ``mean + std * z``, ``z`` the inverse normal CDF of one open uniform.
@@ -112,8 +112,8 @@ def truncated_normal(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with a normal(mean, std) truncated to [mean + a*std, mean + b*std].

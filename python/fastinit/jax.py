@@ -24,7 +24,8 @@ are fastinit's, not ``jax.random``'s.
 
 **Seed of a key** (:func:`seed_from_key`): a threefry key's two words ``(k0, k1)`` give the
 fastinit seed ``k0 * 2**32 + k1``, so ``jax.random.key(42)`` (and ``jax.random.PRNGKey(42)``) is
-``seed=42`` (any seed below 2**32; without ``jax_enable_x64`` JAX keeps only 32 bits of a seed): ``fastinit.jax.glorot_uniform()(jax.random.key(42), shape)`` equals
+``seed=42`` (any seed below 2**32; without ``jax_enable_x64`` JAX keeps only 32 bits of a seed):
+``fastinit.jax.glorot_uniform()(jax.random.key(42), shape)`` equals
 ``fastinit.glorot_uniform(shape, seed=42)`` bit for bit (stream 0). Keys of other widths are hashed
 (BLAKE2b) to 64 bits. Split keys per layer, as usual in JAX.
 
@@ -38,7 +39,8 @@ from __future__ import annotations
 import hashlib
 import numbers
 import warnings
-from typing import Any, Callable, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Callable, Union
 
 import numpy as np
 

@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import numbers
 import random as _random
-from typing import Any, Dict, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -110,7 +111,7 @@ def _to_tensor(array: np.ndarray, name: str) -> Any:
     return keras.ops.convert_to_tensor(array, dtype=name)
 
 
-def _check_seed(seed: Any, who: str) -> Optional[int]:
+def _check_seed(seed: Any, who: str) -> int | None:
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
@@ -119,7 +120,7 @@ def _check_seed(seed: Any, who: str) -> Optional[int]:
     return resolve_seed(int(seed))
 
 
-def _axes(value: Any, name: str) -> Optional[Tuple[int, ...]]:
+def _axes(value: Any, name: str) -> tuple[int, ...] | None:
     if value is None:
         return None
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
@@ -137,7 +138,7 @@ def _axes(value: Any, name: str) -> Optional[Tuple[int, ...]]:
 class _RandomInitializer(keras.initializers.Initializer):  # type: ignore[misc]
     """Seed, stream and call count of the random initializers (see the module docstring)."""
 
-    def __init__(self, seed: Optional[int] = None, *, stream: Stream = 0) -> None:
+    def __init__(self, seed: int | None = None, *, stream: Stream = 0) -> None:
         who = type(self).__name__
         self.seed = _check_seed(seed, who)
         if isinstance(stream, bool) or not isinstance(stream, (str, numbers.Integral)):
@@ -162,7 +163,7 @@ class _RandomInitializer(keras.initializers.Initializer):  # type: ignore[misc]
         self._fill(out, self._key, self._next_stream())
         return _to_tensor(out, name)
 
-    def get_config(self) -> Dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed, "stream": self.stream}
 
 
@@ -178,8 +179,8 @@ class VarianceScaling(_RandomInitializer):
     """
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
-                 seed: Optional[int] = None, input_axes: Optional[Sequence[int]] = None,
-                 output_axes: Optional[Sequence[int]] = None, *, stream: Stream = 0) -> None:
+                 seed: int | None = None, input_axes: Sequence[int] | None = None,
+                 output_axes: Sequence[int] | None = None, *, stream: Stream = 0) -> None:
         self.scale = real_param(scale, "scale", minimum=0.0, strict=True)
         self.mode = check_choice(mode, "mode", MODES)
         distribution = check_choice(distribution, "distribution", DISTRIBUTIONS)
@@ -190,7 +191,7 @@ class VarianceScaling(_RandomInitializer):
         super().__init__(seed, stream=stream)
 
     def _fill(self, out: np.ndarray, seed: int, stream: int) -> None:
-        axes: Dict[str, Any] = {}
+        axes: dict[str, Any] = {}
         if self._in_axes is not None and self._out_axes is not None:  # Keras uses them only together
             rank = out.ndim
             named = {a % rank for a in self._in_axes + self._out_axes if -rank <= a < rank}
@@ -198,20 +199,20 @@ class VarianceScaling(_RandomInitializer):
                         batch_axis=tuple(a for a in range(rank) if a not in named))
         _variance_scaling(out, self.scale, self.mode, self.distribution, seed=seed, stream=stream, **axes)
 
-    def get_config(self) -> Dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
                 "input_axes": self.input_axes, "output_axes": self.output_axes, **super().get_config()}
 
 
 class _Preset(VarianceScaling):
-    _args: Tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
+    _args: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
 
-    def __init__(self, seed: Optional[int] = None, input_axes: Optional[Sequence[int]] = None,
-                 output_axes: Optional[Sequence[int]] = None, *, stream: Stream = 0) -> None:
+    def __init__(self, seed: int | None = None, input_axes: Sequence[int] | None = None,
+                 output_axes: Sequence[int] | None = None, *, stream: Stream = 0) -> None:
         scale, mode, distribution = self._args
         super().__init__(scale, mode, distribution, seed, input_axes, output_axes, stream=stream)
 
-    def get_config(self) -> Dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes,
                 "stream": self.stream}
 
@@ -264,7 +265,7 @@ class LecunNormal(_Preset):
 class RandomUniform(_RandomInitializer):
     """Keras ``RandomUniform``: U(minval, maxval); :func:`fastinit.random_uniform`."""
 
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: Optional[int] = None, *,
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None, *,
                  stream: Stream = 0) -> None:
         self.minval = real_param(minval, "minval")
         self.maxval = real_param(maxval, "maxval")
@@ -275,7 +276,7 @@ class RandomUniform(_RandomInitializer):
     def _fill(self, out: np.ndarray, seed: int, stream: int) -> None:
         _random_uniform(out, self.minval, self.maxval, seed=seed, stream=stream)
 
-    def get_config(self) -> Dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
 
 
@@ -283,7 +284,7 @@ class RandomUniform(_RandomInitializer):
 class RandomNormal(_RandomInitializer):
     """Keras ``RandomNormal``: N(mean, stddev**2); :func:`fastinit.random_normal`."""
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Optional[int] = None, *,
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None, *,
                  stream: Stream = 0) -> None:
         self.mean = real_param(mean, "mean")
         self.stddev = real_param(stddev, "stddev", minimum=0.0)
@@ -292,7 +293,7 @@ class RandomNormal(_RandomInitializer):
     def _fill(self, out: np.ndarray, seed: int, stream: int) -> None:
         _random_normal(out, self.mean, self.stddev, seed=seed, stream=stream)
 
-    def get_config(self) -> Dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
@@ -301,7 +302,7 @@ class TruncatedNormal(_RandomInitializer):
     """Keras ``TruncatedNormal``: N(mean, stddev**2) cut at mean +- 2 stddev (``stddev`` before the
     cut, as in Keras); :func:`fastinit.random_truncated_normal`."""
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Optional[int] = None, *,
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None, *,
                  stream: Stream = 0) -> None:
         self.mean = real_param(mean, "mean")
         self.stddev = real_param(stddev, "stddev", minimum=0.0)
@@ -310,7 +311,7 @@ class TruncatedNormal(_RandomInitializer):
     def _fill(self, out: np.ndarray, seed: int, stream: int) -> None:
         _random_truncated_normal(out, self.mean, self.stddev, seed=seed, stream=stream)
 
-    def get_config(self) -> Dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
@@ -319,14 +320,14 @@ class Orthogonal(_RandomInitializer):
     """Keras ``Orthogonal``: a Haar (semi-)orthogonal matrix times ``gain``, rows =
     prod(shape[:-1]), columns = shape[-1]; :func:`fastinit.orthogonal`. Rank >= 2."""
 
-    def __init__(self, gain: float = 1.0, seed: Optional[int] = None, *, stream: Stream = 0) -> None:
+    def __init__(self, gain: float = 1.0, seed: int | None = None, *, stream: Stream = 0) -> None:
         self.gain = real_param(gain, "gain")
         super().__init__(seed, stream=stream)
 
     def _fill(self, out: np.ndarray, seed: int, stream: int) -> None:
         _orthogonal(out, self.gain, seed=seed, stream=stream)
 
-    def get_config(self) -> Dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, **super().get_config()}
 
 
@@ -336,7 +337,7 @@ class _Deterministic(keras.initializers.Initializer):  # type: ignore[misc]
     def _float(self, out: np.ndarray) -> None:
         raise NotImplementedError
 
-    def _other(self, shape: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    def _other(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         raise NotImplementedError
 
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
@@ -358,7 +359,7 @@ class Zeros(_Deterministic):
     def _float(self, out: np.ndarray) -> None:
         _fills.zeros(out)
 
-    def _other(self, shape: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    def _other(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return np.zeros(shape, dtype)
 
 
@@ -369,7 +370,7 @@ class Ones(_Deterministic):
     def _float(self, out: np.ndarray) -> None:
         _fills.ones(out)
 
-    def _other(self, shape: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    def _other(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return np.ones(shape, dtype)
 
 
@@ -383,10 +384,10 @@ class Constant(_Deterministic):
     def _float(self, out: np.ndarray) -> None:
         _fills.constant(out, self.value)
 
-    def _other(self, shape: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    def _other(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return np.full(shape, self.value).astype(dtype)
 
-    def get_config(self) -> Dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"value": self.value}
 
 
@@ -401,11 +402,11 @@ class Identity(_Deterministic):
     def _float(self, out: np.ndarray) -> None:
         _identity(out, self.gain)
 
-    def _other(self, shape: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    def _other(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         if len(shape) != 2:
             raise ValueError(f"Identity needs a 2-d shape, got {shape}")
         return (np.eye(*shape) * self.gain).astype(dtype)
 
-    def get_config(self) -> Dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
 

@@ -27,7 +27,7 @@ written: every shard agrees with the same slice of a whole fill.
 from __future__ import annotations
 
 import math
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -40,16 +40,16 @@ from .fills import normal
 __all__ = ["orthogonal"]
 
 
-def orthogonal(
+def orthogonal(  # noqa: C901  # TODO(issue 11): split
     out: Any,
     gain: float = 1.0,
     *,
-    layout: Optional[str] = None,
-    column_axis: Optional[int] = None,
+    layout: str | None = None,
+    column_axis: int | None = None,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with a (semi-)orthogonal matrix times ``gain``, Haar-distributed.

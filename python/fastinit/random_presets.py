@@ -17,7 +17,7 @@ through unchanged.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -35,8 +35,8 @@ def random_uniform(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with U(minval, maxval) (Keras ``RandomUniform``, same defaults).
@@ -54,8 +54,8 @@ def random_normal(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with N(mean, stddev**2) (Keras ``RandomNormal``, same defaults).
@@ -73,8 +73,8 @@ def random_truncated_normal(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with N(mean, stddev**2) truncated to [mean - 2 stddev, mean + 2 stddev]

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import inspect
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable
 
 import numpy as np
 
@@ -42,8 +43,15 @@ from .orthogonal import orthogonal
 from .random_presets import random_normal, random_truncated_normal, random_uniform
 from .structured import dirac, eye, identity, sparse
 from .torch_presets import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
-from .variance_scaling import (glorot_normal, glorot_uniform, he_normal, he_uniform, lecun_normal, lecun_uniform,
-                               variance_scaling)
+from .variance_scaling import (
+    glorot_normal,
+    glorot_uniform,
+    he_normal,
+    he_uniform,
+    lecun_normal,
+    lecun_uniform,
+    variance_scaling,
+)
 
 __all__ = ["Initializer", "get", "names"]
 
@@ -59,7 +67,7 @@ class _Spec:
     keras_axes: bool = False  # accepts Keras's input_axes/output_axes
     torch_trunc: bool = False  # torch trunc_normal_: a, b are absolute bounds
 
-    def parameters(self) -> List[str]:
+    def parameters(self) -> list[str]:
         sig = inspect.signature(self.fn).parameters
         return [p for p in sig if p not in ("out", "dtype") + _STREAM_KEYWORDS]
 
@@ -119,7 +127,7 @@ def _norm(name: str) -> str:
     return name.lower().replace("_", "")
 
 
-_BY_NORM: Dict[str, _Spec] = {}
+_BY_NORM: dict[str, _Spec] = {}
 for _k, _v in _KERAS.items():
     _BY_NORM[_norm(_k)] = _v
     _BY_NORM[_norm(_v.name)] = _v
@@ -129,7 +137,7 @@ for _k, _v in _TORCH.items():
     _BY_NORM[_norm(_k)] = _v
 
 
-def names() -> List[str]:
+def names() -> list[str]:
     """Every name :func:`get` accepts (one spelling each; case and underscores are free)."""
     return sorted(set(_KERAS) | set(_ALIASES) | {s.name for s in _KERAS.values()} | set(_TORCH)
                   | set(_TORCH_INPLACE))
@@ -149,7 +157,7 @@ def _lookup(name: str) -> _Spec:
     return spec
 
 
-def _check_seed(seed: Any) -> Optional[int]:
+def _check_seed(seed: Any) -> int | None:
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
@@ -158,7 +166,7 @@ def _check_seed(seed: Any) -> Optional[int]:
     return int(seed)
 
 
-def _axes_list(value: Any, name: str) -> Tuple[int, ...]:
+def _axes_list(value: Any, name: str) -> tuple[int, ...]:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return (int(value),)
     try:
@@ -180,10 +188,10 @@ class Initializer:
         self._spec = spec
         self._config = dict(config)
         self.name = spec.name
-        self.seed: Optional[int] = None
-        params: Dict[str, Any] = dict(spec.defaults)
+        self.seed: int | None = None
+        params: dict[str, Any] = dict(spec.defaults)
         valid = spec.parameters()
-        keras_axes: Dict[str, Any] = {}
+        keras_axes: dict[str, Any] = {}
         for key, value in self._config.items():
             if key == "seed":
                 self.seed = _check_seed(value)
@@ -204,7 +212,7 @@ class Initializer:
                 params[param] = value
         if spec.torch_trunc:
             params = self._torch_trunc(params)
-        self._keras_axes: Optional[Tuple[Tuple[int, ...], Tuple[int, ...]]] = None
+        self._keras_axes: tuple[tuple[int, ...], tuple[int, ...]] | None = None
         if keras_axes.get("input_axes") is not None and keras_axes.get("output_axes") is not None:
             if "in_axis" in params or "out_axis" in params or "batch_axis" in params:
                 raise TypeError("give either Keras's input_axes/output_axes or in_axis/out_axis/batch_axis, not both")
@@ -215,7 +223,7 @@ class Initializer:
         self._accepts = set(fn_params)
 
     @staticmethod
-    def _torch_trunc(params: Dict[str, Any]) -> Dict[str, Any]:
+    def _torch_trunc(params: dict[str, Any]) -> dict[str, Any]:
         """PyTorch's trunc_normal_(mean, std, a, b) with absolute bounds, as fastinit's bounds in std."""
         mean, std = params.get("mean", 0.0), params.get("std", 1.0)
         a, b = params.get("a", -2.0), params.get("b", 2.0)
@@ -226,7 +234,7 @@ class Initializer:
             raise ValueError(f"trunc_normal_ std must be > 0, got {std!r}")
         return {"mean": float(mean), "std": float(std), "a": (a - mean) / std, "b": (b - mean) / std}
 
-    def _logical_shape(self, out: Any, full_shape: Optional[Shape]) -> Tuple[int, ...]:
+    def _logical_shape(self, out: Any, full_shape: Shape | None) -> tuple[int, ...]:
         if full_shape is not None:
             return as_shape(full_shape, "full_shape")
         if isinstance(out, np.ndarray):
@@ -239,8 +247,8 @@ class Initializer:
         *,
         seed: Seed = None,
         stream: Stream = 0,
-        full_shape: Optional[Shape] = None,
-        index: Optional[Index] = None,
+        full_shape: Shape | None = None,
+        index: Index | None = None,
         dtype: Any = None,
         **overrides: Any,
     ) -> np.ndarray:
@@ -259,7 +267,7 @@ class Initializer:
         array, _ = prepare(out, dtype, full_shape, index)  # zeros, ones, constant: check the shard
         return self._spec.fn(array, **kwargs)
 
-    def get_config(self) -> Dict[str, Any]:
+    def get_config(self) -> dict[str, Any]:
         """``{"class_name": name, "config": {...}}``, which :func:`get` turns back into this."""
         return {"class_name": self.name, "config": dict(self._config)}
 
@@ -268,7 +276,7 @@ class Initializer:
         return f"fastinit.get({self.name!r})({args})" if args else f"fastinit.get({self.name!r})"
 
 
-def get(name_or_config: Union[str, Mapping[str, Any], Callable[..., Any]]) -> Callable[..., Any]:
+def get(name_or_config: str | Mapping[str, Any] | Callable[..., Any]) -> Callable[..., Any]:
     """The initializer named by a Keras or PyTorch name, or described by a Keras-style config.
 
     Args:

@@ -16,7 +16,7 @@ shape::
 from __future__ import annotations
 
 import numbers
-from typing import Any, Tuple
+from typing import Any
 
 from ._layout import as_shape
 
@@ -29,7 +29,7 @@ def _int(value: Any, name: str) -> int:
     return int(value)
 
 
-def shard_range(n: int, rank: int, world_size: int) -> Tuple[int, int]:
+def shard_range(n: int, rank: int, world_size: int) -> tuple[int, int]:
     """``(start, stop)`` of rank ``rank``'s part when ``n`` items are split over ``world_size``
     ranks: ``n // world_size`` items each, one more for the first ``n % world_size`` ranks.
     Ranks past ``n`` (when ``world_size > n``) get an empty range."""
@@ -47,7 +47,7 @@ def shard_range(n: int, rank: int, world_size: int) -> Tuple[int, int]:
     return start, start + base + (1 if rank < extra else 0)
 
 
-def _checked(full_shape: Any, axis: Any) -> Tuple[Tuple[int, ...], int]:
+def _checked(full_shape: Any, axis: Any) -> tuple[tuple[int, ...], int]:
     shape = as_shape(full_shape, "full_shape")
     axis = _int(axis, "axis")
     if not shape:
@@ -58,7 +58,7 @@ def _checked(full_shape: Any, axis: Any) -> Tuple[Tuple[int, ...], int]:
     return shape, axis % len(shape)
 
 
-def shard_index(full_shape: Any, rank: int, world_size: int, axis: int = 0) -> Tuple[slice, ...]:
+def shard_index(full_shape: Any, rank: int, world_size: int, axis: int = 0) -> tuple[slice, ...]:
     """The index (one step-1 slice per axis) of the part of ``full_shape`` that rank ``rank`` of
     ``world_size`` owns when the tensor is split along ``axis``.
 
@@ -85,7 +85,7 @@ def shard_index(full_shape: Any, rank: int, world_size: int, axis: int = 0) -> T
     return tuple(slice(start, stop) if a == ax else slice(None) for a in range(len(shape)))
 
 
-def shard_shape(full_shape: Any, rank: int, world_size: int, axis: int = 0) -> Tuple[int, ...]:
+def shard_shape(full_shape: Any, rank: int, world_size: int, axis: int = 0) -> tuple[int, ...]:
     """The shape of rank ``rank``'s part (see :func:`shard_index`): ``full_shape`` with
     ``full_shape[axis]`` replaced by the size of the part."""
     shape, ax = _checked(full_shape, axis)

@@ -16,7 +16,8 @@ Shards: each function takes ``full_shape``/``index`` like the fills and writes e
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -30,10 +31,10 @@ __all__ = ["identity", "eye", "dirac", "sparse", "sparse_mask_stream"]
 _KEY_BLOCK = 1 << 21  # keys per block in sparse (16 MiB of float64)
 
 
-def _entries(full_shape: Tuple[int, ...], index: Optional[Index]) -> Tuple[Any, ...]:
+def _entries(full_shape: tuple[int, ...], index: Index | None) -> tuple[Any, ...]:
     """``index`` (already validated against ``full_shape``) as one int or slice per axis."""
     if index is None:
-        entries: Tuple[Any, ...] = ()
+        entries: tuple[Any, ...] = ()
     elif isinstance(index, tuple):
         entries = index
     else:
@@ -41,7 +42,7 @@ def _entries(full_shape: Tuple[int, ...], index: Optional[Index]) -> Tuple[Any, 
     return entries + (slice(None),) * (len(full_shape) - len(entries))
 
 
-def _place(array: np.ndarray, full_shape: Tuple[int, ...], index: Optional[Index],
+def _place(array: np.ndarray, full_shape: tuple[int, ...], index: Index | None,
            coords: Sequence[np.ndarray], value: Any) -> None:
     """Set ``full[coords] = value`` restricted to the part ``array`` = ``full[index]`` holds."""
     keep = np.ones(len(coords[0]) if coords else 0, dtype=bool)
@@ -73,8 +74,8 @@ def identity(
     out: Any,
     gain: float = 1.0,
     *,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill the 2-d ``out`` with ``gain`` times the identity matrix (Keras ``Identity``): ones on
@@ -98,8 +99,8 @@ def identity(
 def eye(
     out: Any,
     *,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill the 2-d ``out`` with the identity matrix (PyTorch ``eye_``): ``identity(out, 1.0)``.
@@ -114,8 +115,8 @@ def dirac(
     out: Any,
     groups: int = 1,
     *,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill a PyTorch-layout convolution kernel ``(out_channels, in_channels, *kernel)`` (rank
@@ -161,8 +162,8 @@ def sparse(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill the 2-d ``out`` (PyTorch layout ``(rows, cols)``) as a sparse matrix (PyTorch

@@ -19,7 +19,7 @@ rank-0/1 tensor gets Keras's fans ((1, 1) and (n, n)) where PyTorch raises. Fans
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Tuple
+from typing import Any
 
 import numpy as np
 
@@ -35,9 +35,9 @@ __all__ = ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal
 _TORCH_MODES = ("fan_in", "fan_out")
 
 
-def _xavier_std(out: Any, gain: float, layout: Optional[str], in_axis: Optional[Axis], out_axis: Optional[Axis],
-                batch_axis: Axis, groups: int, full_shape: Optional[Shape], index: Optional[Index],
-                dtype: Any) -> Tuple[np.ndarray, float]:
+def _xavier_std(out: Any, gain: float, layout: str | None, in_axis: Axis | None, out_axis: Axis | None,
+                batch_axis: Axis, groups: int, full_shape: Shape | None, index: Index | None,
+                dtype: Any) -> tuple[np.ndarray, float]:
     gain = real_param(gain, "gain", minimum=0.0)
     array, shape = prepare(out, dtype, full_shape, index)
     fan_in, fan_out = compute_fans(shape, layout=layout, in_axis=in_axis, out_axis=out_axis,
@@ -45,9 +45,9 @@ def _xavier_std(out: Any, gain: float, layout: Optional[str], in_axis: Optional[
     return array, gain * math.sqrt(2.0 / float(max(1, fan_in + fan_out)))
 
 
-def _kaiming_std(out: Any, a: float, mode: str, nonlinearity: str, layout: Optional[str], in_axis: Optional[Axis],
-                 out_axis: Optional[Axis], batch_axis: Axis, groups: int, full_shape: Optional[Shape],
-                 index: Optional[Index], dtype: Any) -> Tuple[np.ndarray, float]:
+def _kaiming_std(out: Any, a: float, mode: str, nonlinearity: str, layout: str | None, in_axis: Axis | None,
+                 out_axis: Axis | None, batch_axis: Axis, groups: int, full_shape: Shape | None,
+                 index: Index | None, dtype: Any) -> tuple[np.ndarray, float]:
     mode = check_choice(mode, "mode", _TORCH_MODES)
     gain = calculate_gain(nonlinearity, a)
     array, shape = prepare(out, dtype, full_shape, index)
@@ -61,15 +61,15 @@ def xavier_uniform(
     out: Any,
     gain: float = 1.0,
     *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
+    layout: str | None = "torch",
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (PyTorch
@@ -91,15 +91,15 @@ def xavier_normal(
     out: Any,
     gain: float = 1.0,
     *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
+    layout: str | None = "torch",
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with N(0, std**2), std = gain * sqrt(2 / (fan_in + fan_out)), untruncated
@@ -122,15 +122,15 @@ def kaiming_uniform(
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
     *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
+    layout: str | None = "torch",
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with U(-bound, bound), bound = gain * sqrt(3 / fan_mode) (PyTorch
@@ -158,15 +158,15 @@ def kaiming_normal(
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
     *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
+    layout: str | None = "torch",
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with N(0, std**2), std = gain / sqrt(fan_mode), untruncated (PyTorch

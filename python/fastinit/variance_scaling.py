@@ -24,7 +24,7 @@ same slice of a whole fill, bit for bit.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 import numpy as np
 
@@ -79,15 +79,15 @@ def variance_scaling(
     mode: str = "fan_in",
     distribution: str = "truncated_normal",
     *,
-    layout: Optional[str] = None,
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with zero-mean values of variance ``scale / n`` (Keras ``VarianceScaling``,
@@ -133,15 +133,15 @@ def _preset(name: str, scale: float, mode: str, distribution: str, formula: str,
     def preset(
         out: Any,
         *,
-        layout: Optional[str] = None,
-        in_axis: Optional[Axis] = None,
-        out_axis: Optional[Axis] = None,
+        layout: str | None = None,
+        in_axis: Axis | None = None,
+        out_axis: Axis | None = None,
         batch_axis: Axis = (),
         groups: int = 1,
         seed: Seed = None,
         stream: Stream = 0,
-        full_shape: Optional[Shape] = None,
-        index: Optional[Index] = None,
+        full_shape: Shape | None = None,
+        index: Index | None = None,
         dtype: Any = None,
     ) -> np.ndarray:
         return variance_scaling(out, scale, mode, distribution, layout=layout, in_axis=in_axis,
