@@ -40,7 +40,7 @@ from .variance_scaling import (glorot_normal, glorot_uniform, he_normal, he_unif
 #: Version of the value contract; a change to any produced bit increments it.
 STREAM_VERSION = 1
 
-__version__ = "0.1.0"
+from ._version import __version__ as __version__  # noqa: E402
 
 __all__ = [
     "STREAM_VERSION",
