@@ -5,6 +5,17 @@ memory-write roofline (``out.fill``) are printed, and the same data is written a
     pytest bench/                       # full run: sizes from 1 MB to 1 GB, 3 rounds each
     pytest bench/ --quick               # under a minute: small sizes, 2 rounds
     pytest bench/ --bench-json out.json # also write the results here
+
+The numbers are only as good as the machine was quiet. The summary says UNRELIABLE, with the
+reason, in its header and under every table it concerns (and the JSON lists the reasons in
+``meta["unreliable"]``) when
+
+- the 1-minute load average was above the number of cores when the session started or ended:
+  other work competed for the CPUs while we timed; or
+- a thread-scaling row's efficiency (time on 1 thread / time on n threads / n) falls outside
+  50-110 %: either the cores were shared, or the clock changed during the run.
+
+It never fails the run.
 """
 
 from __future__ import annotations
@@ -20,6 +31,21 @@ import pytest
 
 RESULTS: list[dict] = []
 SCALING: list[dict] = []
+LOAD: dict[str, float | None] = {}  # 1-minute load average at "start" and "end" of the session
+
+EFFICIENCY_RANGE = (0.50, 1.10)  # plausible thread-scaling efficiency; outside it the run was disturbed
+
+
+def _load1() -> float | None:
+    """The 1-minute load average, or None where the OS has none (Windows)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def pytest_sessionstart(session):
+    LOAD["start"] = _load1()
 
 
 def pytest_addoption(parser):
@@ -68,7 +94,55 @@ def _size(nbytes: int) -> str:
     return f"{nbytes} B"
 
 
-def _tables() -> list[str]:
+def _efficiencies() -> list[tuple[dict, float]]:
+    """Each scaling row with its efficiency: time on 1 thread / time on n threads / n."""
+    base: dict[tuple, float] = {}
+    rows = []
+    for r in sorted(SCALING, key=lambda r: (r["fill"], r["dtype"], r["threads"])):
+        base.setdefault((r["fill"], r["dtype"]), r["seconds"])
+        rows.append((r, base[(r["fill"], r["dtype"])] / r["seconds"] / r["threads"]))
+    return rows
+
+
+def _efficiency_note(r: dict, eff: float) -> str:
+    """Why a scaling row is implausible, or "" when it is not."""
+    lo, hi = EFFICIENCY_RANGE
+    if r["threads"] < 2 or lo <= eff <= hi:
+        return ""
+    return (f"thread-scaling efficiency {eff:.0%} for {r['fill']} {r['dtype']} on {r['threads']} threads is outside "
+            f"{lo:.0%}-{hi:.0%} (cores shared with other work, or the clock changed during the run)")
+
+
+def unreliable_reasons() -> list[tuple[str, str]]:
+    """Why this session's numbers should not be taken as facts, as (short, full) pairs; empty
+    when there is no sign of trouble."""
+    cores = os.cpu_count() or 1
+    reasons = []
+    for when in ("start", "end"):
+        load = LOAD.get(when)
+        if load is not None and load > cores:
+            reasons.append((f"load {load:.2f} > {cores} cores at {when}",
+                            f"1-minute load average {load:.2f} at the {when} of the session is above the "
+                            f"{cores} cores: other work competed for the CPUs"))
+    for r, eff in _efficiencies():
+        note = _efficiency_note(r, eff)
+        if note:
+            reasons.append((f"scaling {eff:.0%} ({r['fill']}, {r['threads']} threads)", note))
+    return reasons
+
+
+def _header(reasons: list[tuple[str, str]]) -> list[str]:
+    cores = os.cpu_count() or 1
+    loads = ", ".join(f"{LOAD[w]:.2f} at {w}" for w in ("start", "end") if LOAD.get(w) is not None)
+    lines = ["", f"fastinit bench: {cores} cores, 1-minute load average {loads or 'unknown'}"]
+    lines += [f"UNRELIABLE: {full}" for _, full in reasons]
+    return lines
+
+
+def _tables(reasons: list[tuple[str, str]] | None = None) -> list[str]:
+    """The throughput table, the roofline and the scaling table. With reasons, every table
+    carries one UNRELIABLE line naming them, and each implausible scaling row its own mark."""
+    banner = [f"  UNRELIABLE (see above): {'; '.join(short for short, _ in reasons)}"] if reasons else []
     lines = []
     groups: dict[tuple, dict[str, dict]] = {}
     for r in RESULTS:
@@ -77,7 +151,7 @@ def _tables() -> list[str]:
     peers = sorted({r["impl"] for r in RESULTS} - {"fastinit", "out.fill"})
     head = f"{'fill':<24}{'dtype':<10}{'size':>9}{'fastinit M/s':>14}{'GB/s':>7}{'t/fill':>9}"
     head += "".join(f"{p + ' M/s':>22}{'x':>7}" for p in peers)
-    lines += ["", "fastinit throughput (median; speed-up = peer time / fastinit time)", head, "-" * len(head)]
+    lines += ["", "fastinit throughput (median; speed-up = peer time / fastinit time)", *banner, head, "-" * len(head)]
     for (fill, dtype, nbytes), impls in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
         if "fastinit" not in impls:
             continue
@@ -93,26 +167,25 @@ def _tables() -> list[str]:
         lines.append(line)
     fills = [r for r in RESULTS if r["impl"] == "out.fill"]
     if fills:
-        lines += ["", "memory-write roofline (out.fill(1.0))"]
+        lines += ["", "memory-write roofline (out.fill(1.0))", *banner]
         for r in sorted(fills, key=lambda r: (r["dtype"], r["bytes"])):
             lines.append(f"  {r['dtype']:<10}{_size(r['bytes']):>9}{r['mvalues_per_s']:>12,.0f} M/s"
                          f"{r['gb_per_s']:>7.1f} GB/s")
     if SCALING:
-        lines += ["", "thread scaling (fastinit)"]
-        base: dict[tuple, float] = {}
-        for r in sorted(SCALING, key=lambda r: (r["fill"], r["dtype"], r["threads"])):
-            key = (r["fill"], r["dtype"])
-            base.setdefault(key, r["seconds"])
-            eff = base[key] / r["seconds"] / r["threads"]
+        lines += ["", "thread scaling (fastinit)", *banner]
+        for r, eff in _efficiencies():
+            mark = "   UNRELIABLE: outside {:.0%}-{:.0%}".format(*EFFICIENCY_RANGE) if _efficiency_note(r, eff) else ""
             lines.append(f"  {r['fill']:<22}{r['dtype']:<10}{r['threads']:>3} threads{r['mvalues_per_s']:>10,.0f} M/s"
-                         f"   efficiency {eff:6.1%}")
+                         f"   efficiency {eff:6.1%}{mark}")
     return lines
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not RESULTS and not SCALING:
         return
-    for line in _tables():
+    LOAD["end"] = _load1()
+    reasons = unreliable_reasons()
+    for line in _header(reasons) + _tables(reasons):
         terminalreporter.write_line(line)
     path: str | None = config.getoption("--bench-json")
     if path:
@@ -121,7 +194,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         meta = {"fastinit": fastinit.__version__, "simd_path": fastinit.simd_path(),
                 "threads": fastinit.get_num_threads(), "cpu_count": os.cpu_count(),
                 "machine": platform.machine(), "processor": platform.processor(),
-                "python": platform.python_version(), "quick": bool(config.getoption("--quick"))}
+                "python": platform.python_version(), "quick": bool(config.getoption("--quick")),
+                "loadavg_1min": {"start": LOAD.get("start"), "end": LOAD.get("end")},
+                "unreliable": [full for _, full in reasons]}
+        scaling = [dict(r, efficiency=eff, unreliable=_efficiency_note(r, eff) or None) for r, eff in _efficiencies()]
         with open(path, "w") as f:
-            json.dump({"meta": meta, "results": RESULTS, "scaling": SCALING}, f, indent=1)
+            json.dump({"meta": meta, "results": RESULTS, "scaling": scaling}, f, indent=1)
         terminalreporter.write_line(f"\nresults written to {path}")

@@ -178,3 +178,28 @@ def test_orthogonal(ortho_n, rounds):
         key = jax.random.key(0)
         record(f"orthogonal {n}x{n}", "float32", out.size, 4, "jax",
                median_seconds(lambda: init(key, (n, n), jnp.float32).block_until_ready(), r))
+
+
+def test_unreliable_flags(monkeypatch):
+    """The summary's UNRELIABLE marks: none for a quiet machine with plausible scaling; the load
+    and each implausible scaling row named otherwise (checked on made-up numbers)."""
+    import conftest
+
+    cores = os.cpu_count() or 1
+    rows = [{"fill": "normal", "dtype": "float32", "n": 1000, "threads": 1, "seconds": 1.0, "mvalues_per_s": 0.001},
+            {"fill": "normal", "dtype": "float32", "n": 1000, "threads": 2, "seconds": 0.55, "mvalues_per_s": 0.002}]
+    monkeypatch.setattr(conftest, "SCALING", rows)
+    monkeypatch.setattr(conftest, "RESULTS", [])
+    monkeypatch.setattr(conftest, "LOAD", {"start": cores * 0.5, "end": None})
+    assert conftest.unreliable_reasons() == []
+    assert not any("UNRELIABLE" in line for line in conftest._header([]) + conftest._tables([]))
+
+    rows[1]["seconds"] = 1.5  # 2 threads slower than 1: efficiency 33 %
+    monkeypatch.setattr(conftest, "LOAD", {"start": 0.1, "end": cores + 0.5})
+    reasons = conftest.unreliable_reasons()
+    assert [short for short, _ in reasons] == [f"load {cores + 0.5:.2f} > {cores} cores at end",
+                                              "scaling 33% (normal, 2 threads)"]
+    header, tables = conftest._header(reasons), conftest._tables(reasons)
+    assert sum(line.startswith("UNRELIABLE: ") for line in header) == 2
+    assert any("2 threads" in line and "UNRELIABLE" in line for line in tables)
+    assert not any("1 threads" in line and "UNRELIABLE" in line for line in tables)
