@@ -4,18 +4,16 @@
 #include <vector>
 
 #include "kernels.hpp"
+#if FASTINIT_X86
+#include "cpu_features.hpp"
+#endif
 
 namespace fastinit {
 namespace {
 
 #if FASTINIT_X86
-bool cpu_has_avx2() {
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-}
-bool cpu_has_avx512() {
-  return cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-}
+bool cpu_has_avx2() { return cpu_features().avx2; }
+bool cpu_has_avx512() { return cpu_features().avx512; }
 #endif
 
 const KernelTable* table_named(const std::string& name) {

@@ -4,12 +4,15 @@
 #include "fill.hpp"
 #include "kernels.hpp"
 #include "register.hpp"
+#include "stream_version.hpp"
 
 namespace py = pybind11;
 
 namespace fastinit {
 
 void register_runtime(py::module_& m) {
+  // A plain int attribute: the version of the value contract (cpp/stream_version.hpp).
+  m.attr("STREAM_VERSION") = py::int_(kStreamVersion);
   m.def("get_num_threads", &num_threads, "Threads a fill uses at most.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads a fill uses at most (n >= 1).");
   m.def("default_num_threads", &default_num_threads,

@@ -4,6 +4,8 @@ from typing import Sequence
 
 import numpy as np
 
+STREAM_VERSION: int
+
 def philox4x32_10(counter: Sequence[int], key: Sequence[int]) -> list[int]: ...
 def fill_bits(out: np.ndarray, seed: int, stream: int, logical_strides: Sequence[int], origin: int) -> None: ...
 def fill_uniform(
