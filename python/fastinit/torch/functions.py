@@ -48,15 +48,15 @@ except ImportError as _exc:  # pragma: no cover - only without torch
 if not hasattr(torch, "Tensor"):  # pragma: no cover - python/fastinit itself on sys.path
     raise ImportError("`import torch` found fastinit's own torch.py; do not put python/fastinit on sys.path")
 
-from . import fills as _fills
-from ._dtypes import bfloat16 as _np_bfloat16
-from ._preset_args import real_param as _real_param
-from ._seed import Seed, Stream, resolve_seed
-from .fans import calculate_gain, compute_fans
-from .orthogonal import orthogonal as _orthogonal
-from .registry import Initializer, get as _get
-from .structured import dirac as _dirac, eye as _eye, sparse as _sparse
-from .torch_presets import (kaiming_normal as _kaiming_normal, kaiming_uniform as _kaiming_uniform,
+from .. import fills as _fills
+from .._dtypes import bfloat16 as _np_bfloat16
+from .._preset_args import real_param as _real_param
+from .._seed import Seed, Stream, resolve_seed
+from ..fans import calculate_gain, compute_fans
+from ..orthogonal import orthogonal as _orthogonal
+from ..registry import Initializer, get as _get
+from ..structured import dirac as _dirac, eye as _eye, sparse as _sparse
+from ..torch_presets import (kaiming_normal as _kaiming_normal, kaiming_uniform as _kaiming_uniform,
                             xavier_normal as _xavier_normal, xavier_uniform as _xavier_uniform)
 
 __all__ = [
