@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import ml_dtypes
@@ -9,9 +10,9 @@ import numpy as np
 
 __all__ = ["FLOAT_FORMATS", "bfloat16", "format_of", "resolve_dtype"]
 
-bfloat16 = np.dtype(ml_dtypes.bfloat16)
+bfloat16: np.dtype = np.dtype(ml_dtypes.bfloat16)
 
-FLOAT_FORMATS = {
+FLOAT_FORMATS: dict[np.dtype, str] = {
     np.dtype(np.float32): "float32",
     np.dtype(np.float64): "float64",
     np.dtype(np.float16): "float16",
@@ -24,12 +25,13 @@ def resolve_dtype(dtype: Any) -> np.dtype:
     if isinstance(dtype, str) and dtype == "bfloat16":
         return bfloat16
     try:
-        return np.dtype(dtype)
+        dt: np.dtype = np.dtype(dtype)
     except TypeError as exc:
         raise TypeError(f"dtype {dtype!r} is not a NumPy dtype") from exc
+    return dt
 
 
-def format_of(dtype: np.dtype, allowed: dict) -> str:
+def format_of(dtype: np.dtype, allowed: Mapping[np.dtype, str]) -> str:
     """The core's format name for ``dtype``, or TypeError listing what is allowed."""
     dt = np.dtype(dtype)
     if not dt.isnative:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -71,12 +71,7 @@ def _resolve_index(full_shape: tuple[int, ...], index: Index) -> tuple[tuple[int
     full_strides = _c_strides(full_shape)
     shape, strides, origin = [], [], 0
     for axis, (entry, n, stride) in enumerate(zip(index, full_shape, full_strides)):
-        if _is_int(entry):
-            i = int(entry)
-            if not -n <= i < n:
-                raise IndexError(f"index {i} is out of bounds for axis {axis} of full_shape {full_shape}")
-            origin += (i % n) * stride
-        elif isinstance(entry, slice):
+        if isinstance(entry, slice):
             start, stop, step = entry.indices(n)
             if step != 1:
                 raise ValueError(f"index entries must be step-1 slices or ints; axis {axis} has step {entry.step}")
@@ -85,6 +80,11 @@ def _resolve_index(full_shape: tuple[int, ...], index: Index) -> tuple[tuple[int
             strides.append(stride)
             if length:
                 origin += start * stride
+        elif _is_int(entry):
+            i = int(entry)
+            if not -n <= i < n:
+                raise IndexError(f"index {i} is out of bounds for axis {axis} of full_shape {full_shape}")
+            origin += (i % n) * stride
         else:
             raise TypeError(f"index entries must be ints or slices, got {type(entry).__name__} {entry!r} "
                             f"on axis {axis}")
@@ -103,7 +103,7 @@ def resolve_target(
     out: Any,
     dtype: Any,
     default_dtype: Any,
-    allowed: dict,
+    allowed: Mapping[np.dtype, str],
     full_shape: Shape | None,
     index: Index | None,
 ) -> Target:

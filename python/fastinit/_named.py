@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import math
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -246,7 +246,10 @@ class Expected:
         return f"{self.distribution}({args})"
 
 
-_FORMATS = {"float32": np.float32, "float64": np.float64, "float16": np.float16, "bfloat16": bfloat16}
+_FORMATS: dict[str, np.dtype] = {
+    "float32": np.dtype(np.float32), "float64": np.dtype(np.float64), "float16": np.dtype(np.float16),
+    "bfloat16": bfloat16,
+}
 
 
 class _Recorder:
@@ -265,25 +268,28 @@ class _Recorder:
     def _mine(self) -> bool:
         return threading.get_ident() == self._owner
 
-    def fill_uniform(self, out, fmt, seed, stream, strides, origin, low, high):  # type: ignore[no-untyped-def]
+    def fill_uniform(self, out: np.ndarray, fmt: str, seed: int, stream: int, strides: Sequence[int], origin: int,
+                     low: float, high: float) -> None:
         if self._mine():
             self.calls.append(("uniform", {"low": low, "high": high}))
-        return self._core.fill_uniform(out, fmt, seed, stream, strides, origin, low, high)
+        self._core.fill_uniform(out, fmt, seed, stream, strides, origin, low, high)
 
-    def fill_normal(self, out, fmt, seed, stream, strides, origin, mean, std):  # type: ignore[no-untyped-def]
+    def fill_normal(self, out: np.ndarray, fmt: str, seed: int, stream: int, strides: Sequence[int], origin: int,
+                    mean: float, std: float) -> None:
         if self._mine():
             self.calls.append(("normal", {"mean": mean, "std": std}))
-        return self._core.fill_normal(out, fmt, seed, stream, strides, origin, mean, std)
+        self._core.fill_normal(out, fmt, seed, stream, strides, origin, mean, std)
 
-    def fill_truncated_normal(self, out, fmt, seed, stream, strides, origin, mean, std, a, b):  # type: ignore[no-untyped-def]
+    def fill_truncated_normal(self, out: np.ndarray, fmt: str, seed: int, stream: int, strides: Sequence[int],
+                              origin: int, mean: float, std: float, a: float, b: float) -> None:
         if self._mine():
             self.calls.append(("truncated_normal", {"mean": mean, "std": std, "a": a, "b": b}))
-        return self._core.fill_truncated_normal(out, fmt, seed, stream, strides, origin, mean, std, a, b)
+        self._core.fill_truncated_normal(out, fmt, seed, stream, strides, origin, mean, std, a, b)
 
-    def fill_constant(self, out, fmt, pattern):  # type: ignore[no-untyped-def]
+    def fill_constant(self, out: np.ndarray, fmt: str, pattern: bytes) -> None:
         if self._mine():
             self.calls.append(("constant", {"value": float(np.frombuffer(pattern, dtype=_FORMATS[fmt])[0])}))
-        return self._core.fill_constant(out, fmt, pattern)
+        self._core.fill_constant(out, fmt, pattern)
 
 
 _PROBE_LOCK = threading.Lock()
@@ -316,9 +322,9 @@ def _moments(dist: str, p: dict[str, float]) -> Expected:
         shift = (_phi(a) - _phi(b)) / z
         var_term = ((a * _phi(a) if math.isfinite(a) else 0.0) - (b * _phi(b) if math.isfinite(b) else 0.0)) / z
     var = max(0.0, 1.0 + var_term - shift * shift)
-    lo = mean + a * std if math.isfinite(a) else None
-    hi = mean + b * std if math.isfinite(b) else None
-    return Expected(dist, p, mean + std * shift, std * math.sqrt(var), lo, hi)
+    lower = mean + a * std if math.isfinite(a) else None
+    upper = mean + b * std if math.isfinite(b) else None
+    return Expected(dist, p, mean + std * shift, std * math.sqrt(var), lower, upper)
 
 
 def check_and_expect(init: NamedInit, full_shape: tuple[int, ...], dtype: Any, seed: int,

@@ -29,7 +29,7 @@ class _Usage(Exception):
     """Bad usage: message for stderr, exit code 2."""
 
 
-def _parse_shape(text: str) -> tuple:
+def _parse_shape(text: str) -> tuple[int, ...]:
     t = text.strip().lower().replace(" ", "")
     if t in ("", "()", "scalar"):
         return ()

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
+from . import _core as _core  # explicit re-export: _named swaps it for a recorder in its probe
 from ._dtypes import FLOAT_FORMATS
 from ._layout import Index, Shape, resolve_target
 from ._seed import Seed, Stream, resolve_seed, resolve_stream

@@ -238,7 +238,8 @@ class Initializer:
         if full_shape is not None:
             return as_shape(full_shape, "full_shape")
         if isinstance(out, np.ndarray):
-            return out.shape
+            shape: tuple[int, ...] = out.shape
+            return shape
         return as_shape(out, "shape")
 
     def __call__(
