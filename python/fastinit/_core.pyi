@@ -1,6 +1,6 @@
 """Stubs for fastinit's compiled core (cpp/bindings/). Checked in CI by mypy.stubtest."""
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
