@@ -45,7 +45,8 @@ def element(fn: str, params: dict, dtype: str, e: int) -> np.ndarray:
 
 
 def bits_hex(a: np.ndarray) -> str:
-    return a.view({1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}[a.itemsize])[0].item().to_bytes(a.itemsize, "big").hex()
+    word = a.view({1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}[a.itemsize])[0].item()
+    return word.to_bytes(a.itemsize, "big").hex()
 
 
 def check(fn: str, params: dict, dtype: str, e: int, value: np.ndarray) -> None:

@@ -7,8 +7,10 @@ index in the full tensor, parameters, dtype).
 
 from __future__ import annotations
 
+from types import ModuleType
+
 try:
-    from . import _core
+    from . import _core  # noqa: F401  (imported first: a broken build fails here, with the message below)
 except ImportError as exc:  # pragma: no cover - only on a broken install
     raise ImportError(
         "fastinit's compiled core (fastinit._core) failed to load: "
@@ -26,16 +28,23 @@ from ._runtime import (
     simd_paths,
 )
 from ._seed import stream_from_name
-from .fills import constant, normal, ones, random_bits, truncated_normal, uniform, zeros
 from .fans import calculate_gain, compute_fans
+from .fills import constant, normal, ones, random_bits, truncated_normal, uniform, zeros
 from .orthogonal import orthogonal
 from .random_presets import random_normal, random_truncated_normal, random_uniform
 from .registry import Initializer, get
 from .shard import shard_index, shard_shape
 from .structured import dirac, eye, identity, sparse
 from .torch_presets import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
-from .variance_scaling import (glorot_normal, glorot_uniform, he_normal, he_uniform, lecun_normal, lecun_uniform,
-                               variance_scaling)
+from .variance_scaling import (
+    glorot_normal,
+    glorot_uniform,
+    he_normal,
+    he_uniform,
+    lecun_normal,
+    lecun_uniform,
+    variance_scaling,
+)
 
 #: Version of the value contract; a change to any produced bit increments it.
 STREAM_VERSION = 1
@@ -92,7 +101,8 @@ _apply_environment()
 _LAZY_SUBMODULES = ("dask", "outofcore", "cli", "torch", "keras", "jax")
 
 
-def __getattr__(name: str):  # PEP 562: ``fastinit.dask`` etc. without importing dask at ``import fastinit``
+# PEP 562: ``fastinit.dask`` etc. without importing dask at ``import fastinit``
+def __getattr__(name: str) -> ModuleType:
     if name in _LAZY_SUBMODULES:
         import importlib
 
