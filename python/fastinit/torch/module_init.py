@@ -1,0 +1,307 @@
+"""Whole-model init: :func:`init_module`, its ``scheme`` handling, and meta-device materialization.
+
+:func:`init_module` checks everything first (tensors, devices, dtypes, the scheme, a rule for
+every tensor), and only then draws the seed (if None), materializes a meta module and fills each
+tensor on the stream named by its qualified name.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from typing import Any, Callable, NamedTuple, Union
+
+import torch  # absolute import: the real PyTorch
+
+from .._seed import Seed, resolve_seed
+from ..registry import Initializer
+from ..registry import get as _get
+from .functions import _FLOAT_DTYPES, Tensor, _fill, _seed
+from .rules import ZEROS, Rule, module_rules
+
+__all__ = ["init_module", "Scheme", "SchemeValue"]
+
+SchemeValue = Union[str, Mapping[str, Any], Initializer, Callable[..., Any], None]
+Scheme = Union[str, Initializer, Mapping[str, SchemeValue], None]
+
+
+class _Entry(NamedTuple):
+    """One tensor of the module: its first (canonical) name, the tensor, whether it is a parameter."""
+
+    name: str
+    tensor: Tensor
+    is_param: bool
+
+
+class _Scheme(NamedTuple):
+    """A parsed ``scheme``: ``(pattern, rule or None)`` in order, and the rule for all weights."""
+
+    patterns: list[tuple[str, Rule | None]]
+    weight_rule: Rule | None
+
+
+# ---------------------------------------------------------------- the module's tensors
+
+
+def _collect(module: torch.nn.Module) -> tuple[list[_Entry], dict[int, list[str]]]:
+    """Every tensor, by its first (canonical) name, and (by ``id``) all its names."""
+    entries: list[_Entry] = []
+    aliases: dict[int, list[str]] = {}
+    for kind, named in ((True, module.named_parameters(remove_duplicate=False)),
+                        (False, module.named_buffers(remove_duplicate=False))):
+        for name, t in named:
+            if t is None:
+                continue
+            if id(t) not in aliases:
+                aliases[id(t)] = []
+                entries.append(_Entry(name, t, kind))
+            aliases[id(t)].append(name)
+    return entries, aliases
+
+
+def _check_placement(entries: list[_Entry]) -> None:
+    """No lazy (shapeless) tensors, and every tensor on the CPU or the meta device."""
+    lazy = [e.name for e in entries if torch.nn.parameter.is_lazy(e.tensor)]
+    if lazy:
+        raise ValueError(f"init_module: lazy modules are not materialized yet ({', '.join(lazy[:5])}); run a forward "
+                         "pass (or module.initialize_parameters) first")
+    elsewhere = [f"{e.name} ({e.tensor.device})" for e in entries if e.tensor.device.type not in ("cpu", "meta")]
+    if elsewhere:
+        raise ValueError(f"init_module fills CPU memory, but {', '.join(elsewhere[:5])} are elsewhere; build the model "
+                         "on the CPU or on torch.device('meta'), call init_module, then move it with .to(device)")
+
+
+def _default_rules(module: torch.nn.Module) -> dict[str, Rule]:
+    """The layers' own rules by qualified name: pre-order, ancestors first (MultiheadAttention,
+    Transformer override their children)."""
+    defaults: dict[str, Rule] = {}
+    for prefix, m in module.named_modules():
+        for rel, module_rule in module_rules(m).items():
+            defaults.setdefault(f"{prefix}.{rel}" if prefix else rel, module_rule)
+    return defaults
+
+
+# ---------------------------------------------------------------- scheme
+
+
+def _scheme_rule(value: Any, where: str) -> Rule | None:
+    """The rule of a scheme entry: a preset name/config/Initializer, a callable, or None (keep)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, Mapping)):
+        try:
+            value = _get(value)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"scheme{where}: {exc}") from None
+    if isinstance(value, Initializer):
+        return _initializer_rule(value, where)
+    if callable(value):
+        fn = value
+
+        def call(t: Tensor, seed: int, stream: str) -> None:
+            fn(t, seed=seed, stream=stream)
+        return Rule(call, any_dtype=True)  # the callable decides which dtypes it fills
+    raise TypeError(f"scheme{where} must be an initializer name, a config dict, a fastinit.get(...) initializer, "
+                    f"a callable fn(tensor, *, seed, stream) or None (leave as is); got {type(value).__name__}")
+
+
+def _initializer_rule(init: Initializer, where: str) -> Rule:
+    """A fastinit initializer filling the tensor's NumPy view, with ``layout="torch"`` unless set."""
+    extra: dict[str, Any] = {"layout": "torch"} if "layout" in init._accepts and "layout" not in init.params else {}
+
+    def fill(t: Tensor, seed: int, stream: str) -> None:
+        _fill(t, f"scheme{where}", lambda x: init(x, seed=seed, stream=stream, **extra))
+    return Rule(fill)
+
+
+def _parse_scheme(scheme: Scheme) -> _Scheme:
+    """``scheme`` checked and turned into rules (see :func:`init_module`)."""
+    patterns: list[tuple[str, Rule | None]] = []
+    weight_rule: Rule | None = None
+    if isinstance(scheme, (str, Initializer)):
+        weight_rule = _scheme_rule(scheme, "")
+    elif isinstance(scheme, Mapping):
+        for pattern, value in scheme.items():
+            if not isinstance(pattern, str):
+                raise TypeError(f"scheme keys must be fnmatch patterns (str), got {type(pattern).__name__} {pattern!r}")
+            patterns.append((pattern, _scheme_rule(value, f"[{pattern!r}]")))
+    elif scheme is not None:
+        raise TypeError(f"scheme must be None, a preset name (e.g. 'glorot_uniform'), a fastinit.get(...) initializer "
+                        f"or a mapping {{pattern: initializer}}, got {type(scheme).__name__}")
+    return _Scheme(patterns, weight_rule)
+
+
+# ---------------------------------------------------------------- the plan
+
+
+def _is_bias(name: str) -> bool:
+    """Whether the last component of the qualified ``name`` contains "bias"."""
+    return "bias" in name.rsplit(".", 1)[-1]
+
+
+def _find_rule(entry: _Entry, names: list[str], parsed: _Scheme,
+               defaults: dict[str, Rule]) -> tuple[bool, Rule | None]:
+    """``(found, rule)`` for one tensor known by ``names``: the first matching scheme pattern, else
+    the scheme's weight rule (rank >= 2) or zeros (a rank < 2 parameter named bias), else the
+    layer's own rule. ``rule`` None with ``found`` True: the scheme leaves the tensor as it is."""
+    for pattern, value in parsed.patterns:
+        if any(fnmatch.fnmatchcase(n, pattern) for n in names):
+            return True, value
+    if parsed.weight_rule is not None and entry.is_param:
+        if entry.tensor.dim() >= 2:
+            return True, parsed.weight_rule
+        if any(_is_bias(n) for n in names):
+            return True, ZEROS
+    for n in names:
+        if n in defaults:
+            return True, defaults[n]
+    return False, None
+
+
+def _check_rule(entry: _Entry, rule: Rule | None, on_meta: bool) -> None:
+    """A tensor on the meta device needs a rule; fastinit's own rules need a float dtype."""
+    if rule is None and on_meta:
+        raise ValueError(f"init_module: scheme leaves {entry.name} as it is, but the module is on the meta device, "
+                         "where it has no values; give it an initializer")
+    if rule is not None and not rule.any_dtype and entry.tensor.dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"init_module: {entry.name} has dtype {entry.tensor.dtype}; fastinit fills float32, float64, "
+                        "float16 and bfloat16 tensors (scheme value None leaves a tensor as it is)")
+
+
+def _unknown_error(unknown: list[str], on_meta: bool) -> ValueError:
+    """The error listing the tensors no rule covers."""
+    what = "parameters" if not on_meta else "parameters/buffers (the module is on the meta device)"
+    return ValueError(
+        f"init_module: no rule for the {what} {'; '.join(unknown[:10])}"
+        f"{' ...' if len(unknown) > 10 else ''}: their modules are not torch's own layers (or override "
+        "reset_parameters). Give them initializers with scheme={pattern: initializer}, e.g. "
+        f"scheme={{{unknown[0].split(' ')[0]!r}: 'zeros'}} or a callable fn(tensor, *, seed, stream)")
+
+
+def _plan(module: torch.nn.Module, entries: list[_Entry], aliases: dict[int, list[str]], defaults: dict[str, Rule],
+          parsed: _Scheme, on_meta: bool) -> list[tuple[str, Rule | None]]:
+    """``(name, rule or None)`` for every tensor to fill or keep, in order; raises before anything
+    is written. Tensors without a rule: parameters (and, on the meta device, buffers) raise;
+    buffers of a CPU module are left as they are."""
+    plan: list[tuple[str, Rule | None]] = []
+    unknown: list[str] = []
+    for entry in entries:
+        found, rule = _find_rule(entry, aliases[id(entry.tensor)], parsed, defaults)
+        if not found:
+            if entry.is_param or on_meta:
+                owner = type(module.get_submodule(entry.name.rpartition(".")[0])).__name__
+                unknown.append(f"{entry.name} {tuple(entry.tensor.shape)} in {owner}")
+            continue
+        _check_rule(entry, rule, on_meta)
+        plan.append((entry.name, rule))
+    if unknown:
+        raise _unknown_error(unknown, on_meta)
+    return plan
+
+
+# ---------------------------------------------------------------- init_module
+
+
+def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -> torch.nn.Module:
+    """Initialize every parameter and buffer of ``module`` in place, reproducibly, and return it.
+
+    Each tensor is filled on its own fastinit stream, named by its qualified name
+    (``"encoder.0.weight"``): its values depend only on (``seed``, that name, its shape, dtype and
+    rule), not on the other layers, the order of the modules, or the thread count. Adding a layer
+    leaves every other layer's weights unchanged (note that ``nn.Sequential`` names layers by
+    position: inserting one renames those after it; name your layers to avoid that).
+
+    Rules (``scheme=None``): what the module's own ``reset_parameters`` does with torch's
+    defaults, with fastinit's values:
+
+    - ``nn.Linear``, ``nn.Conv1d/2d/3d``, ``nn.ConvTranspose1d/2d/3d``: weight
+      ``kaiming_uniform_(a=sqrt(5))``, bias U(+-1/sqrt(fan_in)); ``nn.Bilinear``: U(+-1/sqrt(in1));
+    - ``nn.Embedding``, ``nn.EmbeddingBag``: N(0, 1), row ``padding_idx`` zero;
+    - ``nn.BatchNorm*``, ``nn.SyncBatchNorm``, ``nn.InstanceNorm*``: weight 1, bias 0,
+      running_mean 0, running_var 1, num_batches_tracked 0; ``nn.LayerNorm``, ``nn.GroupNorm``,
+      ``nn.RMSNorm``: weight 1, bias 0; ``nn.PReLU``: its ``init`` value;
+    - ``nn.MultiheadAttention``: xavier_uniform in-projections, zero in_proj_bias and
+      out_proj.bias, xavier_normal bias_k/bias_v (out_proj.weight: nn.Linear's rule);
+    - ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and their cells: every parameter U(+-1/sqrt(hidden_size));
+    - ``nn.Transformer``: xavier_uniform for every parameter of rank > 1 under it (its
+      ``_reset_parameters``), the others by their own modules' rules.
+
+    A rule applies when the module's reset method is torch's own; a subclass that overrides
+    ``reset_parameters`` counts as unknown. Unknown modules with parameters (custom modules with
+    their own ``nn.Parameter``, ParameterList, parametrizations ...) raise ValueError listing the
+    tensors, unless ``scheme`` covers them; their buffers are left as they are (but raise when the
+    module is materialized from the meta device, since their memory is then uninitialized).
+    Tied (shared) tensors are filled once, under their first name in ``named_parameters()``.
+
+    Args:
+        module: a ``torch.nn.Module`` on the CPU, or on the meta device (then
+            ``module.to_empty(device="cpu")`` allocates it, ties between shared parameters are
+            kept, and every tensor is filled), or a mix of both.
+        seed: an int in [0, 2**64); None draws one from torch's default generator.
+        scheme: None (torch's defaults, above); a preset name (``"glorot_uniform"``,
+            ``"he_normal"``, ``"trunc_normal_"`` ..., resolved with :func:`fastinit.get`) or a
+            :func:`fastinit.get` initializer, applied to every parameter of rank >= 2 (with
+            ``layout="torch"`` for fan-based presets: ``(out, in, *kernel)``), parameters of rank
+            < 2 whose name contains "bias" set to zero, the rest by the defaults; or a mapping
+            ``{pattern: initializer}``, the patterns ``fnmatch``-style over qualified names
+            (``"*.bias"``, ``"encoder.*.weight"``; ``*`` crosses dots), the first matching pattern
+            winning and unmatched tensors taking the defaults. A mapping's initializer is a preset
+            name, a config dict, a :func:`fastinit.get` initializer (these fill a NumPy view of the
+            tensor, torch layout), a callable ``fn(tensor, *, seed, stream)`` that fills the torch
+            tensor in place (e.g. ``functools.partial(fastinit.torch.trunc_normal_, std=0.02)``),
+            or None to leave the tensor as it is. Patterns that match nothing are ignored.
+
+    Returns:
+        ``module`` (materialized on the CPU if it was on the meta device).
+
+    Raises:
+        TypeError / ValueError before anything is written: a tensor on a device other than CPU or
+        meta (build on CPU or meta, init, then ``.to(device)``), an unsupported dtype, lazy
+        (uninitialized) parameters, unknown tensors without a scheme entry, a bad scheme.
+    """
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    base_seed = None if seed is None else resolve_seed(seed)  # None: drawn once everything is checked
+    entries, aliases = _collect(module)
+    _check_placement(entries)
+    on_meta = any(e.tensor.is_meta for e in entries)
+    defaults = _default_rules(module)
+    parsed = _parse_scheme(scheme)
+    plan = _plan(module, entries, aliases, defaults, parsed, on_meta)
+
+    if base_seed is None:
+        base_seed = _seed(None)
+    if on_meta:
+        _materialize(module)
+    _fill_plan(module, plan, base_seed)
+    return module
+
+
+def _fill_plan(module: torch.nn.Module, plan: list[tuple[str, Rule | None]], seed: int) -> None:
+    """Run every planned rule on the (possibly just materialized) tensor of that name."""
+    tensors = {name: t for name, t in list(module.named_parameters()) + list(module.named_buffers())}
+    for name, planned in plan:
+        t = tensors[name]
+        if planned is None or t.numel() == 0:
+            continue
+        planned(t, seed, name)
+
+
+def _materialize(module: torch.nn.Module) -> None:
+    """``module.to_empty(device="cpu")``, keeping parameters/buffers that were shared shared."""
+    owners: dict[int, list[tuple[torch.nn.Module, str, bool]]] = {}
+    for m in module.modules():
+        stores: tuple[tuple[dict[str, Any], bool], ...] = ((m._parameters, True), (m._buffers, False))
+        for store, is_param in stores:
+            for key, t in store.items():
+                if t is not None:
+                    owners.setdefault(id(t), []).append((m, key, is_param))
+    groups = [g for g in owners.values() if len(g) > 1]
+    module.to_empty(device="cpu")
+    for group in groups:
+        first_m, first_key, first_is_param = group[0]
+        first_store: dict[str, Any] = first_m._parameters if first_is_param else first_m._buffers
+        shared = first_store[first_key]
+        for m, key, is_param in group[1:]:
+            store_of: dict[str, Any] = m._parameters if is_param else m._buffers
+            store_of[key] = shared
