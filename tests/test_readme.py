@@ -1,0 +1,179 @@
+"""README.md's code runs as written.
+
+Every fenced ```python block runs in a fresh interpreter (this one's ``sys.executable``) and every
+```bash block with ``bash -e -o pipefail``, each in its own empty temporary directory, with this
+interpreter's ``bin`` directory first on PATH (so ``fastinit`` and ``python`` are the installed
+ones). A block fails the test if it exits non-zero.
+
+The README's conventions (its section "How the examples are tested" says the same):
+
+- One way to shrink big sizes, visible in the block: a line ``NAME = VALUE  # ... scaled in
+  tests: NEW`` (or ``NAME=VALUE`` in bash) runs here with ``NEW`` in place of ``VALUE``. Nothing
+  else in a block is changed.
+- A block preceded by the line ``<!-- not run by tests/test_readme.py: REASON -->`` is not run
+  (the install commands, which make virtual environments; CI runs them itself). There are
+  exactly ``NOT_RUN`` of them.
+- Output and listings are fenced ```text; any other info string is an error here.
+
+A block that needs a framework (torch, Keras and its backend, JAX, Dask, zarr) is skipped, with
+the reason, when that framework is not installed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+
+RUNNABLE = ("python", "bash")
+ALLOWED_INFO = RUNNABLE + ("text",)
+NOT_RUN_MARK = "<!-- not run by tests/test_readme.py:"
+NOT_RUN = 2  # the install commands at the top, and the full benchmark run under Performance
+MIN_RUNNABLE = 10  # so that a parser that finds nothing fails (README.md has 10 today)
+SLOW_BLOCKS = ("fastinit info",)  # marked slow: times 64 M-value fills against NumPy (~5 s of CPU)
+TIMEOUT_S = 600
+
+SCALED = re.compile(r"^(?P<lhs>\s*[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*)(?P<value>\S.*?)"
+                    r"(?P<comment>\s+#.*?\bscaled in tests:\s*)(?P<new>\S.*?)\s*$")
+FENCE = re.compile(r"^```(?P<info>[^`]*)$")
+
+
+@dataclasses.dataclass
+class Block:
+    line: int  # 1-based line of the opening fence
+    info: str
+    code: str
+    not_run_reason: str | None
+
+    @property
+    def lang(self) -> str:
+        return self.info.split()[0] if self.info.split() else ""
+
+    @property
+    def id(self) -> str:
+        return f"L{self.line}-{self.lang or 'plain'}"
+
+
+def parse(text: str) -> list[Block]:
+    """The fenced blocks of a Markdown text, with the not-run mark of the line before each."""
+    blocks: list[Block] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        m = FENCE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        start = i
+        j = i + 1
+        while j < len(lines) and lines[j] != "```":
+            j += 1
+        assert j < len(lines), f"README.md:{start + 1}: code fence never closed"
+        prev = next((lines[k].strip() for k in range(start - 1, -1, -1) if lines[k].strip()), "")
+        reason = prev[len(NOT_RUN_MARK):].rstrip("->").strip() if prev.startswith(NOT_RUN_MARK) else None
+        blocks.append(Block(start + 1, m.group("info").strip(), "\n".join(lines[start + 1:j]) + "\n", reason))
+        i = j + 1
+    return blocks
+
+
+def scale(code: str) -> str:
+    """Apply the README's one scaling convention: `NAME = VALUE  # ... scaled in tests: NEW`
+    runs as `NAME = NEW`. Every other line is left exactly as written."""
+    out = []
+    for line in code.splitlines():
+        if "scaled in tests:" in line:
+            m = SCALED.match(line)
+            assert m, f"a 'scaled in tests:' comment must follow an assignment NAME = VALUE: {line!r}"
+            line = m.group("lhs") + m.group("new")
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+BLOCKS = parse(README.read_text(encoding="utf-8"))
+RUN = [b for b in BLOCKS if b.lang in RUNNABLE and b.not_run_reason is None]
+
+
+def _has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _requirements(block: Block) -> list[tuple]:
+    """(module, pip hint) pairs the block needs, judged from its text (no framework is imported
+    here: Keras picks its backend at import, and the block is the one that chooses it)."""
+    code = block.code
+    need = []
+    if re.search(r"\bimport torch\b|fastinit\.torch\b", code):
+        need.append(("torch", 'pip install "fastinit[test]" (torch==2.13.0)'))
+    if re.search(r"\bimport keras\b|fastinit\.keras\b", code):
+        backend = os.environ.get("KERAS_BACKEND", "torch")
+        need.append(("keras", "pip install keras"))
+        need.append(({"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(backend, backend),
+                     f"Keras backend {backend!r} (KERAS_BACKEND) not installed"))
+    if re.search(r"\bimport jax\b|fastinit\.jax\b", code):
+        need.append(("jax", 'pip install "jax[cpu]"'))
+    if re.search(r"fastinit\.dask\b", code):
+        need.append(("dask", 'pip install "fastinit[dask]"'))
+    if re.search(r"\.zarr\b|\bto_zarr\b", code):
+        need.append(("zarr", 'pip install "fastinit[dask]" (zarr 3, Python >= 3.11)'))
+    return need
+
+
+def _param(block: Block):
+    marks = [pytest.mark.slow] if any(s in block.code for s in SLOW_BLOCKS) else []
+    return pytest.param(block, id=block.id, marks=marks)
+
+
+def test_readme_blocks_are_fenced_by_the_convention():
+    """Every fence says what it is; exactly the install blocks are marked not run, and they say
+    why; every scaled line follows the one convention; enough blocks run that this test means
+    something."""
+    assert BLOCKS, "no fenced blocks found in README.md"
+    for b in BLOCKS:
+        assert b.lang in ALLOWED_INFO, (f"README.md:{b.line}: fence info {b.info!r}: use ```python or ```bash "
+                                        "for code that runs, ```text for output and listings")
+        if b.not_run_reason is not None:
+            assert b.lang in RUNNABLE and b.not_run_reason, f"README.md:{b.line}: a not-run mark needs a reason"
+        scale(b.code)  # raises on a malformed 'scaled in tests' line
+    not_run = [b for b in BLOCKS if b.not_run_reason is not None]
+    assert len(not_run) == NOT_RUN, [b.id for b in not_run]
+    assert len(RUN) >= MIN_RUNNABLE, f"only {len(RUN)} runnable blocks found in README.md"
+
+
+def test_scale_replaces_only_the_value():
+    code = 'N = 10_000_000  # 40 MB; scaled in tests: 10_000\nx = N  # scaled? no\nROWS=100 # scaled in tests: 7\n'
+    assert scale(code) == "N = 10_000\nx = N  # scaled? no\nROWS=7\n"
+    with pytest.raises(AssertionError):
+        scale("print(1)  # scaled in tests: 2\n")
+
+
+@pytest.mark.parametrize("block", [_param(b) for b in RUN])
+def test_readme_block_runs(block: Block, tmp_path):
+    for module, hint in _requirements(block):
+        if not _has(module):
+            pytest.skip(f"README.md:{block.line} needs {module}: {hint}")
+    code = scale(block.code)
+    env = dict(os.environ)
+    bindir = os.path.dirname(sys.executable)
+    env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
+    if block.lang == "python":
+        script = tmp_path / "block.py"
+        argv = [sys.executable, str(script)]
+    else:
+        script = tmp_path / "block.sh"
+        argv = ["bash", "-e", "-o", "pipefail", str(script)]
+    work = tmp_path / "work"
+    work.mkdir()
+    script.write_text(code, encoding="utf-8")
+    proc = subprocess.run(argv, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=TIMEOUT_S)
+    out = proc.stdout.decode("utf-8", "replace")
+    assert proc.returncode == 0, (f"README.md:{block.line} ({block.lang}) exited with {proc.returncode}\n"
+                                  f"--- block as run ---\n{code}--- output (last 4000 chars) ---\n{out[-4000:]}")
