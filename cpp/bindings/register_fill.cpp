@@ -88,6 +88,29 @@ void run_fill(const Target& t, uint64_t seed, uint64_t stream, const Distributio
   if (!complete) throw py::error_already_set();  // the handler's exception, e.g. KeyboardInterrupt
 }
 
+// One double per distribution parameter.
+template <class Name>
+struct Param {
+  using type = double;
+};
+
+// Binds name(out, format, seed, stream, logical_strides, origin, <one double per param_name>) to a
+// fill of out with the values of make(<those doubles>, format).
+template <class... Name>
+void def_random_fill(py::module_& m, const char* name, Distribution (*make)(typename Param<Name>::type..., Format),
+                     Name... param_name) {
+  m.def(
+      name,
+      [make](py::handle out, const std::string& format, uint64_t seed, uint64_t stream,
+             std::vector<uint64_t> logical_strides, uint64_t origin, typename Param<Name>::type... param) {
+        const Format fmt = parse_format(format);
+        const Target t = make_target(out, fmt, logical_strides, origin);
+        run_fill(t, seed, stream, make(param..., fmt));
+      },
+      py::arg("out"), py::arg("format"), py::arg("seed"), py::arg("stream"), py::arg("logical_strides"),
+      py::arg("origin"), py::arg(param_name)...);
+}
+
 }  // namespace
 
 void register_fill(py::module_& m) {
@@ -97,36 +120,9 @@ void register_fill(py::module_& m) {
         run_fill(make_target(out, Format::UInt32, logical_strides, origin), seed, stream, make_bits());
       },
       py::arg("out"), py::arg("seed"), py::arg("stream"), py::arg("logical_strides"), py::arg("origin"));
-  m.def(
-      "fill_uniform",
-      [](py::handle out, const std::string& format, uint64_t seed, uint64_t stream,
-         std::vector<uint64_t> logical_strides, uint64_t origin, double low, double high) {
-        const Format fmt = parse_format(format);
-        const Target t = make_target(out, fmt, logical_strides, origin);
-        run_fill(t, seed, stream, make_uniform(low, high, fmt));
-      },
-      py::arg("out"), py::arg("format"), py::arg("seed"), py::arg("stream"), py::arg("logical_strides"),
-      py::arg("origin"), py::arg("low"), py::arg("high"));
-  m.def(
-      "fill_normal",
-      [](py::handle out, const std::string& format, uint64_t seed, uint64_t stream,
-         std::vector<uint64_t> logical_strides, uint64_t origin, double mean, double std) {
-        const Format fmt = parse_format(format);
-        const Target t = make_target(out, fmt, logical_strides, origin);
-        run_fill(t, seed, stream, make_normal(mean, std, fmt));
-      },
-      py::arg("out"), py::arg("format"), py::arg("seed"), py::arg("stream"), py::arg("logical_strides"),
-      py::arg("origin"), py::arg("mean"), py::arg("std"));
-  m.def(
-      "fill_truncated_normal",
-      [](py::handle out, const std::string& format, uint64_t seed, uint64_t stream,
-         std::vector<uint64_t> logical_strides, uint64_t origin, double mean, double std, double a, double b) {
-        const Format fmt = parse_format(format);
-        const Target t = make_target(out, fmt, logical_strides, origin);
-        run_fill(t, seed, stream, make_truncated_normal(mean, std, a, b, fmt));
-      },
-      py::arg("out"), py::arg("format"), py::arg("seed"), py::arg("stream"), py::arg("logical_strides"),
-      py::arg("origin"), py::arg("mean"), py::arg("std"), py::arg("a"), py::arg("b"));
+  def_random_fill(m, "fill_uniform", &make_uniform, "low", "high");
+  def_random_fill(m, "fill_normal", &make_normal, "mean", "std");
+  def_random_fill(m, "fill_truncated_normal", &make_truncated_normal, "mean", "std", "a", "b");
   m.def(
       "fill_constant",
       [](py::handle out, const std::string& format, py::bytes pattern) {
