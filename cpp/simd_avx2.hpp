@@ -1,12 +1,12 @@
 // AVX2 + FMA + F16C vectors with the operations of simd_scalar.hpp. Included only by
-// kernels_avx2.cpp and kernels_avx512.cpp, which are compiled with those instruction sets.
+// kernels_avx2.cpp, which is compiled with those instruction sets.
 #pragma once
 #include <immintrin.h>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
-#include "philox.hpp"
+#include "philox_simd.hpp"
 
 namespace fastinit {
 namespace {
@@ -47,7 +47,6 @@ struct Avx2F32 {
   static F max(F a, F b) { return _mm256_max_ps(a, b); }
   static F neg(F a) { return _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); }
   static F abs(F a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
-  static M lt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
   static M le(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
   static M gt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
   static M mnot(M m) { return _mm256_xor_ps(m, _mm256_castsi256_ps(_mm256_set1_epi32(-1))); }
@@ -65,7 +64,6 @@ struct Avx2F32 {
   template <int n> static U sll(U a) { return _mm256_slli_epi32(a, n); }
   static F cvt_i32(U a) { return _mm256_cvtepi32_ps(a); }
 
-  static uint32_t mask_bits(M m) { return static_cast<uint32_t>(_mm256_movemask_ps(m)); }
   static F load(const float* p) { return _mm256_loadu_ps(p); }
   static unsigned compress(M m, F v, float* out) {
     const unsigned bits = static_cast<unsigned>(_mm256_movemask_ps(m));
@@ -106,7 +104,6 @@ struct Avx2F64 {
   static F max(F a, F b) { return _mm256_max_pd(a, b); }
   static F neg(F a) { return _mm256_xor_pd(a, _mm256_set1_pd(-0.0)); }
   static F abs(F a) { return _mm256_andnot_pd(_mm256_set1_pd(-0.0), a); }
-  static M lt(F a, F b) { return _mm256_cmp_pd(a, b, _CMP_LT_OQ); }
   static M le(F a, F b) { return _mm256_cmp_pd(a, b, _CMP_LE_OQ); }
   static M gt(F a, F b) { return _mm256_cmp_pd(a, b, _CMP_GT_OQ); }
   static M mnot(M m) { return _mm256_xor_pd(m, _mm256_castsi256_pd(_mm256_set1_epi32(-1))); }
@@ -121,9 +118,7 @@ struct Avx2F64 {
   static U andu(U a, U b) { return _mm256_and_si256(a, b); }
   static U oru(U a, U b) { return _mm256_or_si256(a, b); }
   template <int n> static U srl(U a) { return _mm256_srli_epi64(a, n); }
-  template <int n> static U sll(U a) { return _mm256_slli_epi64(a, n); }
 
-  static uint32_t mask_bits(M m) { return static_cast<uint32_t>(_mm256_movemask_pd(m)); }
   static F load(const double* p) { return _mm256_loadu_pd(p); }
   static unsigned compress(M m, F v, double* out) {
     const unsigned bits = static_cast<unsigned>(_mm256_movemask_pd(m));
@@ -136,56 +131,30 @@ struct Avx2F64 {
   static void store(double* p, F v) { _mm256_storeu_pd(p, v); }
 };
 
-// Eight Philox blocks at once, in two sets of four with one block per 64-bit lane (see
-// Avx512Philox: counter words in the low halves, junk in the high halves that no multiply
-// reads). Words are stored in stream order.
-struct Avx2Philox {
-  static constexpr int kBlocks = 8;
+// 64-bit lanes for PhiloxLanes (philox_simd.hpp): four blocks per set, eight per call.
+struct Avx2Lanes64 {
+  using I = __m256i;
+  static constexpr int kLanes = 4;
 
-  struct Set {
-    __m256i x0, x1, x2, x3;
-  };
-
-  static inline void round(Set& s, __m256i m0, __m256i m1, __m256i k0, __m256i k1) {
-    const __m256i p0 = _mm256_mul_epu32(s.x0, m0);
-    const __m256i p1 = _mm256_mul_epu32(s.x2, m1);
-    s.x0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), s.x1), k0);
-    s.x1 = p1;
-    s.x2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), s.x3), k1);
-    s.x3 = p0;
+  static I set1(uint64_t x) { return _mm256_set1_epi64x(static_cast<long long>(x)); }
+  static I iota() { return _mm256_set_epi64x(3, 2, 1, 0); }
+  static I add(I a, I b) { return _mm256_add_epi64(a, b); }
+  static I mul32(I a, I b) { return _mm256_mul_epu32(a, b); }
+  static I srl32(I a) { return _mm256_srli_epi64(a, 32); }
+  static I xor3(I a, I b, I c) { return _mm256_xor_si256(_mm256_xor_si256(a, b), c); }
+  static I join(I lo, I hi) {
+    return _mm256_or_si256(_mm256_and_si256(lo, _mm256_set1_epi64x(0xffffffffll)), _mm256_slli_epi64(hi, 32));
   }
-
-  // Blocks 0..3 of the set -> stream order, 16 words at out.
-  static inline void store(const Set& s, uint32_t* out) {
-    const __m256i lo32 = _mm256_set1_epi64x(0xffffffffll);
-    const __m256i p01 = _mm256_or_si256(_mm256_and_si256(s.x0, lo32), _mm256_slli_epi64(s.x1, 32));
-    const __m256i p23 = _mm256_or_si256(_mm256_and_si256(s.x2, lo32), _mm256_slli_epi64(s.x3, 32));
-    const __m256i even = _mm256_unpacklo_epi64(p01, p23);  // blocks 0 2
-    const __m256i odd = _mm256_unpackhi_epi64(p01, p23);   // blocks 1 3
-    __m256i* o = reinterpret_cast<__m256i*>(out);
+  static void store_blocks(I p01, I p23, uint32_t* out) {
+    const I even = _mm256_unpacklo_epi64(p01, p23);  // blocks 0 2
+    const I odd = _mm256_unpackhi_epi64(p01, p23);   // blocks 1 3
+    I* o = reinterpret_cast<I*>(out);
     _mm256_storeu_si256(o, _mm256_permute2x128_si256(even, odd, 0x20));
     _mm256_storeu_si256(o + 1, _mm256_permute2x128_si256(even, odd, 0x31));
   }
-
-  static void blocks(const StreamKey& key, uint64_t b, uint32_t* out) {
-    const __m256i ba = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(b)), _mm256_set_epi64x(3, 2, 1, 0));
-    const __m256i bb = _mm256_add_epi64(ba, _mm256_set1_epi64x(4));
-    const __m256i s0 = _mm256_set1_epi64x(key.s0), s1 = _mm256_set1_epi64x(key.s1);
-    Set a{ba, _mm256_srli_epi64(ba, 32), s0, s1};
-    Set c{bb, _mm256_srli_epi64(bb, 32), s0, s1};
-    const __m256i m0 = _mm256_set1_epi64x(kPhiloxM0), m1 = _mm256_set1_epi64x(kPhiloxM1);
-    uint32_t k0 = key.k0, k1 = key.k1;
-    for (int r = 0; r < kPhiloxRounds; ++r) {
-      const __m256i vk0 = _mm256_set1_epi64x(k0), vk1 = _mm256_set1_epi64x(k1);
-      round(a, m0, m1, vk0, vk1);
-      round(c, m0, m1, vk0, vk1);
-      k0 += kPhiloxW0;
-      k1 += kPhiloxW1;
-    }
-    store(a, out);
-    store(c, out + 16);
-  }
 };
+
+using Avx2Philox = PhiloxLanes<Avx2Lanes64>;
 
 // Copies bytes to dst with non-temporal stores for its aligned middle, so a fill larger than the
 // caches writes memory without first reading every line (read-for-ownership).

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "philox.hpp"
+#include "philox_simd.hpp"
 
 namespace fastinit {
 namespace {
@@ -29,7 +29,6 @@ struct Avx512F32 {
   static F max(F a, F b) { return _mm512_max_ps(a, b); }
   static F neg(F a) { return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MIN))); }
   static F abs(F a) { return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(a), _mm512_set1_epi32(INT32_MAX))); }
-  static M lt(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
   static M le(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LE_OQ); }
   static M gt(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
   static M mnot(M m) { return static_cast<M>(~m); }
@@ -47,7 +46,6 @@ struct Avx512F32 {
   template <int n> static U sll(U a) { return _mm512_slli_epi32(a, n); }
   static F cvt_i32(U a) { return _mm512_cvtepi32_ps(a); }
 
-  static uint32_t mask_bits(M m) { return static_cast<uint32_t>(m); }
   static F load(const float* p) { return _mm512_loadu_ps(p); }
   static unsigned compress(M m, F v, float* out) {
     _mm512_storeu_ps(out, _mm512_maskz_compress_ps(m, v));
@@ -85,7 +83,6 @@ struct Avx512F64 {
   static F max(F a, F b) { return _mm512_max_pd(a, b); }
   static F neg(F a) { return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(INT64_MIN))); }
   static F abs(F a) { return _mm512_castsi512_pd(_mm512_and_si512(_mm512_castpd_si512(a), _mm512_set1_epi64(INT64_MAX))); }
-  static M lt(F a, F b) { return _mm512_cmp_pd_mask(a, b, _CMP_LT_OQ); }
   static M le(F a, F b) { return _mm512_cmp_pd_mask(a, b, _CMP_LE_OQ); }
   static M gt(F a, F b) { return _mm512_cmp_pd_mask(a, b, _CMP_GT_OQ); }
   static M mnot(M m) { return static_cast<M>(~m); }
@@ -100,9 +97,7 @@ struct Avx512F64 {
   static U andu(U a, U b) { return _mm512_and_si512(a, b); }
   static U oru(U a, U b) { return _mm512_or_si512(a, b); }
   template <int n> static U srl(U a) { return _mm512_srli_epi64(a, n); }
-  template <int n> static U sll(U a) { return _mm512_slli_epi64(a, n); }
 
-  static uint32_t mask_bits(M m) { return static_cast<uint32_t>(m); }
   static F load(const double* p) { return _mm512_loadu_pd(p); }
   static unsigned compress(M m, F v, double* out) {
     _mm512_storeu_pd(out, _mm512_maskz_compress_pd(m, v));
@@ -113,57 +108,29 @@ struct Avx512F64 {
   static void store(double* p, F v) { _mm512_storeu_pd(p, v); }
 };
 
-// Sixteen Philox blocks at once, in two sets of eight with one block per 64-bit lane: each
-// counter word sits in the low half of its lane, where vpmuludq reads it, so a round is two
-// multiplies, two shifts and two three-way XORs per set (the high halves carry junk that no
-// multiply ever reads). Words are stored in stream order.
-struct Avx512Philox {
-  static constexpr int kBlocks = 16;
+// 64-bit lanes for PhiloxLanes (philox_simd.hpp): eight blocks per set, sixteen per call.
+struct Avx512Lanes64 {
+  using I = __m512i;
+  static constexpr int kLanes = 8;
 
-  struct Set {
-    __m512i x0, x1, x2, x3;
-  };
-
-  static inline void round(Set& s, __m512i m0, __m512i m1, __m512i k0, __m512i k1) {
-    const __m512i p0 = _mm512_mul_epu32(s.x0, m0);
-    const __m512i p1 = _mm512_mul_epu32(s.x2, m1);
-    s.x0 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p1, 32), s.x1, k0, 0x96);  // a ^ b ^ c
-    s.x1 = p1;
-    s.x2 = _mm512_ternarylogic_epi64(_mm512_srli_epi64(p0, 32), s.x3, k1, 0x96);
-    s.x3 = p0;
+  static I set1(uint64_t x) { return _mm512_set1_epi64(static_cast<long long>(x)); }
+  static I iota() { return _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0); }
+  static I add(I a, I b) { return _mm512_add_epi64(a, b); }
+  static I mul32(I a, I b) { return _mm512_mul_epu32(a, b); }
+  static I srl32(I a) { return _mm512_srli_epi64(a, 32); }
+  static I xor3(I a, I b, I c) { return _mm512_ternarylogic_epi64(a, b, c, 0x96); }  // 0x96: a ^ b ^ c
+  static I join(I lo, I hi) {  // 0xEA: (a & b) | c
+    return _mm512_ternarylogic_epi64(lo, _mm512_set1_epi64(0xffffffffll), _mm512_slli_epi64(hi, 32), 0xEA);
   }
-
-  // Blocks 2L and 2L+1 of the set (L = 128-bit lane) -> stream order, 32 words at out.
-  static inline void store(const Set& s, uint32_t* out) {
-    const __m512i lo32 = _mm512_set1_epi64(0xffffffffll);
-    const __m512i p01 = _mm512_ternarylogic_epi64(s.x0, lo32, _mm512_slli_epi64(s.x1, 32), 0xEA);  // (a & b) | c
-    const __m512i p23 = _mm512_ternarylogic_epi64(s.x2, lo32, _mm512_slli_epi64(s.x3, 32), 0xEA);
-    const __m512i even = _mm512_unpacklo_epi64(p01, p23);  // blocks 0 2 4 6
-    const __m512i odd = _mm512_unpackhi_epi64(p01, p23);   // blocks 1 3 5 7
+  static void store_blocks(I p01, I p23, uint32_t* out) {
+    const I even = _mm512_unpacklo_epi64(p01, p23);  // blocks 0 2 4 6
+    const I odd = _mm512_unpackhi_epi64(p01, p23);   // blocks 1 3 5 7
     _mm512_storeu_si512(out, _mm512_permutex2var_epi64(even, _mm512_set_epi64(11, 10, 3, 2, 9, 8, 1, 0), odd));
     _mm512_storeu_si512(out + 16, _mm512_permutex2var_epi64(even, _mm512_set_epi64(15, 14, 7, 6, 13, 12, 5, 4), odd));
   }
-
-  static void blocks(const StreamKey& key, uint64_t b, uint32_t* out) {
-    const __m512i iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i ba = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(b)), iota);
-    const __m512i bb = _mm512_add_epi64(ba, _mm512_set1_epi64(8));
-    const __m512i s0 = _mm512_set1_epi64(key.s0), s1 = _mm512_set1_epi64(key.s1);
-    Set a{ba, _mm512_srli_epi64(ba, 32), s0, s1};
-    Set c{bb, _mm512_srli_epi64(bb, 32), s0, s1};
-    const __m512i m0 = _mm512_set1_epi64(kPhiloxM0), m1 = _mm512_set1_epi64(kPhiloxM1);
-    uint32_t k0 = key.k0, k1 = key.k1;
-    for (int r = 0; r < kPhiloxRounds; ++r) {
-      const __m512i vk0 = _mm512_set1_epi64(k0), vk1 = _mm512_set1_epi64(k1);
-      round(a, m0, m1, vk0, vk1);
-      round(c, m0, m1, vk0, vk1);
-      k0 += kPhiloxW0;
-      k1 += kPhiloxW1;
-    }
-    store(a, out);
-    store(c, out + 32);
-  }
 };
+
+using Avx512Philox = PhiloxLanes<Avx512Lanes64>;
 
 // Copies bytes to dst with non-temporal stores for its aligned middle, so a fill larger than the
 // caches writes memory without first reading every line (read-for-ownership).

@@ -59,7 +59,6 @@ struct ScalarF32 {
   static F max(F a, F b) { return a > b ? a : b; }
   static F neg(F a) { return bit_cast_<float>(bit_cast_<uint32_t>(a) ^ 0x80000000u); }
   static F abs(F a) { return bit_cast_<float>(bit_cast_<uint32_t>(a) & 0x7fffffffu); }
-  static M lt(F a, F b) { return a < b; }
   static M le(F a, F b) { return a <= b; }
   static M gt(F a, F b) { return a > b; }
   static M mnot(M m) { return !m; }
@@ -78,7 +77,6 @@ struct ScalarF32 {
   // Exact for |signed value| < 2**24.
   static F cvt_i32(U a) { return static_cast<float>(static_cast<int32_t>(a)); }
 
-  static uint32_t mask_bits(M m) { return m ? 1u : 0u; }
   static F load(const float* p) { return *p; }
   // Stores the lanes of v where m is set, first to last, at out; returns how many.
   static unsigned compress(M m, F v, float* out) { *out = v; return m ? 1u : 0u; }
@@ -107,7 +105,6 @@ struct ScalarF64 {
   static F max(F a, F b) { return a > b ? a : b; }
   static F neg(F a) { return bit_cast_<double>(bit_cast_<uint64_t>(a) ^ 0x8000000000000000ull); }
   static F abs(F a) { return bit_cast_<double>(bit_cast_<uint64_t>(a) & 0x7fffffffffffffffull); }
-  static M lt(F a, F b) { return a < b; }
   static M le(F a, F b) { return a <= b; }
   static M gt(F a, F b) { return a > b; }
   static M mnot(M m) { return !m; }
@@ -122,13 +119,11 @@ struct ScalarF64 {
   static U andu(U a, U b) { return a & b; }
   static U oru(U a, U b) { return a | b; }
   template <int n> static U srl(U a) { return a >> n; }
-  template <int n> static U sll(U a) { return a << n; }
 
-  // Two consecutive stream words as one little-endian 64-bit integer (word 2e low, 2e+1 high).
-  static uint32_t mask_bits(M m) { return m ? 1u : 0u; }
   static F load(const double* p) { return *p; }
   static unsigned compress(M m, F v, double* out) { *out = v; return m ? 1u : 0u; }
   static F iota() { return 0.0; }
+  // Two consecutive stream words as one little-endian 64-bit integer (word 2e low, 2e+1 high).
   static U load_words(const uint32_t* p) {
     return static_cast<uint64_t>(p[0]) | (static_cast<uint64_t>(p[1]) << 32);
   }
