@@ -10,12 +10,14 @@
 namespace fastinit {
 namespace {
 
-constexpr std::size_t kTile = 1024;                 // elements per step: 8 KiB of words, in L1
-constexpr uint64_t kMinElementsPerThread = 1u << 15;  // below this a thread costs more than it saves
-constexpr uint64_t kSplitAlign = 64;                // ranges start on cache-line multiples
-constexpr uint64_t kRangesPerThread = 16;
-constexpr uint64_t kSlab = uint64_t{1} << 23;           // elements between interruption checks
-constexpr uint64_t kStreamingBytes = uint64_t{32} << 20;  // larger outputs bypass the caches           // dynamic ranges per thread: balance vs overhead
+constexpr std::size_t kTile = 1024;  // elements per step; its word and value buffers are 8 KiB each
+constexpr uint64_t kMinElementsPerThread = 1u << 15;  // a fill uses one thread per this many elements at most
+constexpr uint64_t kSplitAlign = 64;                  // ranges start at multiples of 64 elements
+constexpr uint64_t kRangesPerThread = 16;             // about this many ranges per thread
+constexpr uint64_t kSlab = uint64_t{1} << 23;         // elements between interruption checks
+// Outputs of at least this many bytes write their contiguous runs through stream_copy
+// (non-temporal stores on the SIMD paths, which bypass the caches).
+constexpr uint64_t kStreamingBytes = uint64_t{32} << 20;
 
 // GNU OpenMP cannot start a parallel region in a child forked after the parent used one (it
 // waits forever for the parent's pool), so a forked child fills on its own thread.
@@ -88,9 +90,9 @@ void for_each_run(const Target& t, const std::vector<Axis>& axes, uint64_t lo, u
   }
 }
 
-// Runs body(lo, hi) on disjoint flat ranges covering [0, total). Ranges are handed out
+// Runs body(lo, hi) on disjoint flat ranges covering [begin, end). Ranges are handed out
 // dynamically, several per thread, so a thread that the OS preempts (a busy machine) delays
-// the fill by one range, not by its whole share; each range starts on a cache-line multiple.
+// the fill by one range, not by its whole share; each range starts at a multiple of kSplitAlign.
 template <class Body>
 void parallel_ranges(uint64_t begin, uint64_t end, int threads, Body&& body) {
   const uint64_t total = end - begin;

@@ -63,7 +63,7 @@ void transform_loop(const SamplerParams<T>& P, const uint32_t* w, std::size_t n,
 }
 
 // Normal and truncated normal: every element gets the central formula in full vectors; the
-// ~15% of elements outside it are gathered (tail input, sign, position) with compressing
+// elements outside it (15% of a normal's) are gathered (tail input, sign, position) with compressing
 // stores and then computed densely by the tail formula, instead of computing the tail for every
 // lane. Each element goes through exactly the operations of ndtri_pq, so the bits are the same
 // as one lane at a time.

@@ -1,5 +1,5 @@
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC'11),
-// with Random123's round function and constants. Known answers: shared/kat/philox4x32_10.txt.
+// with Random123's round function and constants. Known answers: tests/data/philox4x32_10.txt.
 #pragma once
 #include <cstdint>
 

@@ -1,7 +1,10 @@
 // The samplers, written once over a vector type A (simd_*.hpp), so that every instruction set
 // executes the same IEEE operations in the same order and gives the same bits (docs/stream-v1.md).
-// No libm: log is our own (FreeBSD msun e_logf.c / e_log.c, as in musl), the inverse normal
-// CDF is Wichura's AS 241 (PPND16), evaluated with explicit fused multiply-adds.
+// log is our own (FreeBSD msun e_logf.c / e_log.c, as in musl); the inverse normal CDF is
+// Wichura's AS 241 (PPND16 for float64, PPND7 for float32), evaluated with explicit fused
+// multiply-adds. Bit identity across paths relies on fma and sqrt being correctly rounded: the
+// SIMD paths use vfmadd and vsqrt; the scalar path uses sqrtss/sqrtsd and, built for baseline
+// x86-64, calls libm's fma and fmaf (glibc's are correctly rounded).
 #pragma once
 #include <cstdint>
 #include <type_traits>
@@ -102,7 +105,8 @@ inline typename A::F log_(typename A::F x) {
 
 // ---- inverse normal CDF: Wichura, Algorithm AS 241 (Applied Statistics 37, 1988) ----
 // PPND16 (about 16 digits) for float64; PPND7 (about 7 digits) for float32, whose error with
-// float32 arithmetic stays below 0.4e-6 (tests/test_accuracy.py checks every float32 level).
+// float32 arithmetic stays below 0.4e-6 * max(1, |z|) (3.7e-7 over every float32 level;
+// tests/test_accuracy.py checks every level against 1e-6 * max(1, |z|)).
 // Coefficients lowest degree first; the denominators' constant terms are 1.
 
 struct Ppnd16 {
