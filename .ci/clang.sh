@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Build the extension with Clang (and LLVM's OpenMP runtime) into a fresh venv in a temp dir, show
+# which compiler built it and the SIMD paths it finds on this CPU, then run the core tests
+# (tests/core_tests.txt) against that build. Installs clang + libomp-dev with apt-get when they
+# are missing. Run from the checkout's root by .ci/run; leaves nothing in the checkout.
+# Knobs: PYTHON (default python3), CLANG_CC / CLANG_CXX (default clang / clang++).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+python=${PYTHON:-python3}
+cc=${CLANG_CC:-clang}
+cxx=${CLANG_CXX:-clang++}
+
+# Does $cxx exist and compile and link an OpenMP program?
+clang_with_openmp() {
+    command -v "$cxx" >/dev/null 2>&1 || return 1
+    local probe
+    probe=$(mktemp -d "${TMPDIR:-/tmp}/fastinit-omp.XXXXXX")
+    printf '#include <omp.h>\nint main() { return omp_get_max_threads() > 0 ? 0 : 1; }\n' > "$probe/omp.cpp"
+    local ok=0
+    "$cxx" -fopenmp "$probe/omp.cpp" -o "$probe/omp" >/dev/null 2>&1 && "$probe/omp" || ok=1
+    rm -rf "$probe"
+    return $ok
+}
+
+if ! clang_with_openmp; then
+    echo "== installing clang and the LLVM OpenMP runtime (apt-get)"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q clang libomp-dev
+    clang_with_openmp || { echo "clang.sh: $cxx still cannot build an OpenMP program" >&2; exit 1; }
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/fastinit-clang.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+echo "== compiler"
+"$cxx" --version | head -n 1
+
+echo "== build with $cxx into a fresh venv"
+"$python" -m venv "$work/venv"
+venv_py="$work/venv/bin/python"
+"$venv_py" -m pip install -q --upgrade pip
+"$venv_py" -m pip install -q numpy ml_dtypes pytest hypothesis scipy
+CC=$cc CXX=$cxx "$venv_py" -m pip install -v --no-cache-dir "$root" -C "build-dir=$work/build" > "$work/build.log" 2>&1 \
+    || { tail -n 60 "$work/build.log"; echo "clang.sh: the build failed" >&2; exit 1; }
+grep -E "The CXX compiler identification is" "$work/build.log" | sed 's/^ *//'
+grep -q "The CXX compiler identification is Clang" "$work/build.log" \
+    || { echo "clang.sh: CMake did not pick Clang (see the line above)" >&2; exit 1; }
+if grep -E "(warning|error):" "$work/build.log"; then
+    echo "clang.sh: note: Clang warned while compiling fastinit (above)" >&2
+fi
+
+echo "== the installed module"
+(
+    cd "$work"  # nowhere near python/: the import must come from the venv
+    "$venv_py" - <<'PY'
+import pathlib, subprocess, sys, sysconfig
+import fastinit
+core = pathlib.Path(fastinit._core.__file__).resolve()
+site = pathlib.Path(sysconfig.get_paths()["platlib"]).resolve()
+assert site in core.parents, f"fastinit._core imported from {core}, not from {site}"
+# The installed module is stripped (no .comment naming the compiler); the OpenMP runtime it links
+# tells: Clang's -fopenmp links LLVM's libomp, GCC's links libgomp.
+ldd = subprocess.run(["ldd", str(core)], capture_output=True, text=True).stdout
+omp = sorted({line.split()[0] for line in ldd.splitlines() if "omp" in line})
+assert omp and not any("gomp" in lib for lib in omp), f"{core} should link LLVM's libomp, not {omp}:\n{ldd}"
+print(f"fastinit {fastinit.__version__} (stream version {fastinit.STREAM_VERSION}) from {core}")
+print(f"OpenMP runtime: {', '.join(omp)}")
+print(f"simd_paths(): {fastinit.simd_paths()}, active: {fastinit.simd_path()}")
+PY
+)
+
+echo "== core tests against the clang build"
+mapfile -t tests < <(grep -vE '^[[:space:]]*(#|$)' tests/core_tests.txt | sed 's|^|tests/|')
+# From the root: pytest puts tests/ (not python/) on sys.path, so fastinit comes from the venv.
+FASTINIT_NO_SKIP=1 "$venv_py" -m pytest -p no:cacheprovider -q "${tests[@]}"
