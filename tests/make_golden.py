@@ -3,7 +3,7 @@
 Run once, from a checkout with fastinit installed: ``python tests/make_golden.py``. It computes
 the values with the scalar path and refuses to write unless they pass independent checks:
 random_bits and uniform against tests/philox_reference.py (bit for bit), normal and
-truncated_normal within DESIGN.md's accuracy bounds of scipy.special.ndtri of the same uniforms.
+truncated_normal within docs/stream-v1.md's accuracy bounds of scipy.special.ndtri of the same uniforms.
 After that the file pins the stream: test_golden.py fails on any change to a single bit, which
 must come with a new fastinit.STREAM_VERSION and a new golden file.
 """

@@ -1,7 +1,7 @@
 """fastinit: neural-network weight initializations written in place, at memory speed,
 reproducible bit for bit across threads, SIMD paths, shards and machines.
 
-Stream version 1 (see DESIGN.md): every value is a pure function of (seed, stream, element
+Stream version 1 (see docs/stream-v1.md): every value is a pure function of (seed, stream, element
 index in the full tensor, parameters, dtype).
 """
 
@@ -46,8 +46,9 @@ from .variance_scaling import (
     variance_scaling,
 )
 
-#: Version of the value contract; a change to any produced bit increments it.
-STREAM_VERSION = 1
+#: Version of the value contract (defined in the C++ core, cpp/stream_version.hpp); a change to any
+#: produced bit increments it.
+STREAM_VERSION: int = _core.STREAM_VERSION
 
 from ._version import __version__ as __version__  # noqa: E402
 
