@@ -1,20 +1,57 @@
-"""Tables larger than memory (see :mod:`fastinit.outofcore.writer`)."""
+"""Tables larger than memory: write a ``.npy`` file (or a zarr v3 array) in chunks, with bounded
+memory, progress, a resumable record of what is done, a summary, and verification.
+
+:func:`write_table` fills the table one chunk at a time, each chunk a slice of the full tensor
+(``full_shape``/``index``), so the file equals an in-memory fill of the whole tensor bit for bit
+whatever the chunk size, and fans come from the full shape. A ``.npy`` file is written through a
+memory map of one chunk at a time (mapped, filled by every core, unmapped): resident memory stays
+near one chunk (``chunk_mb``) plus the interpreter, whatever the table's size. A ``.zarr`` path
+(a directory) is a zarr v3 array, uncompressed, chunked along the rows; it needs ``zarr``.
+
+Resume. Beside the table, ``TABLE.fastinit.json`` (the *sidecar*) records the settings (shape,
+dtype, initializer and parameters, seed, stream, stream version) and how many elements are done.
+It is written first, replaced atomically (``os.replace``) after each checkpoint -- for ``.npy``
+only after the data it counts is flushed to disk (``fsync``) --, and removed only once the table
+is complete. While it exists, a ``.npy`` file's header is a placeholder, so ``numpy.load`` refuses
+the file: an interrupted or killed run never leaves a file that looks complete. ``resume=True``
+continues from the record (values are a pure function of the position, so the result equals an
+uninterrupted run bit for bit) and refuses a record whose settings differ.
+
+:func:`verify_table` recomputes a sample of rows (or all of them) and compares the bits.
+
+``FASTINIT_DEBUG_CHUNK_SLEEP`` (seconds, environment) sleeps after every chunk: a testing aid
+that makes a run slow enough to interrupt.
+
+The modules, one concern each:
+
+- :mod:`.writer` -- :func:`write_table` and the write loop;
+- :mod:`.plan` -- the settings, checked, and the chunk sizes;
+- :mod:`.resume` -- where a run starts: new, or continued from the record (and the settings check);
+- :mod:`.record` -- the resume record: its contents, atomic writes, the checkpointer;
+- :mod:`.targets`, :mod:`.npy_target`, :mod:`.zarr_target` -- opening, filling and completing
+  the table on disk;
+- :mod:`.npy` -- ``.npy`` headers, the placeholder, reserving disk space;
+- :mod:`.stats`, :mod:`.progress`, :mod:`.summary`, :mod:`.signals` -- statistics, progress,
+  the summary, stopping between chunks on SIGINT/SIGTERM;
+- :mod:`.blocks` -- the walk over the table in contiguous blocks;
+- :mod:`.verify` -- :func:`verify_table`.
+"""
 
 from __future__ import annotations
 
-from .writer import (  # noqa: F401
-    TableError,
-    TableSummary,
-    VerifyResult,
-    _as_float,
-    _open_for_reading,
-    _table_format,
-    blocks,
-    read_npy_header,
-    sidecar_path,
-    verify_table,
-    write_table,
-)
+from .blocks import blocks
+from .common import SIDECAR_SUFFIX, TableError, sidecar_path, table_format
+from .npy import read_npy_header
+from .progress import Progress
+from .stats import Stats, as_float
+from .summary import TableSummary
+from .verify import VerifyResult, open_for_reading, verify_table
+from .writer import write_table
 
-__all__ = ["TableError", "TableSummary", "VerifyResult", "write_table", "verify_table", "sidecar_path",
-           "blocks", "read_npy_header"]
+# Old private names, still imported from here by fastinit.cli and the tests (not part of the API).
+_table_format = table_format
+_open_for_reading = open_for_reading
+_as_float = as_float
+
+__all__ = ["SIDECAR_SUFFIX", "Progress", "Stats", "TableError", "TableSummary", "VerifyResult", "blocks",
+           "read_npy_header", "sidecar_path", "verify_table", "write_table"]

@@ -1,0 +1,140 @@
+"""The settings of a write, checked and worked out before anything touches the disk: format,
+shape, element type, initializer, seed and stream, and the chunk sizes the memory budget allows."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import _runtime
+from .._dtypes import FLOAT_FORMATS, format_of, resolve_dtype
+from .._layout import as_shape
+from .._named import Expected, NamedInit, check_and_expect, resolve
+from .._seed import resolve_seed, resolve_stream
+from .common import DTYPE_NAMES, TableError, prod, sidecar_path, table_format
+
+__all__ = ["TablePlan", "make_plan", "named_init", "table_seed"]
+
+
+@dataclass
+class TablePlan:
+    """What to write where, and in what pieces: everything :func:`make_plan` checked."""
+
+    path: str
+    fmt: str  # "npy" or "zarr"
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    dtname: str
+    named: NamedInit
+    seed: int
+    stream: int
+    stream_arg: Any  # the stream as given (an int, or the name it was hashed from), for the command
+    expected: Expected | None  # the distribution, for the summary (None for structured initializers)
+    chunk_bytes: int  # the memory budget
+    total: int  # elements
+    row_elements: int
+    max_elements: int  # per chunk
+    zarr_chunk_rows: int = 0
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self.dtype.itemsize
+
+    @property
+    def sidecar(self) -> str:
+        """The path of the table's resume record."""
+        return sidecar_path(self.path)
+
+    def set_zarr_chunk_rows(self, rows: int) -> None:
+        """Use zarr chunks of ``rows`` rows, and write as many whole zarr chunks at once as the
+        memory budget holds (at least one)."""
+        row_bytes = self.row_elements * self.itemsize
+        rows_per_write = max(rows, (self.chunk_bytes // max(1, row_bytes)) // rows * rows)
+        self.zarr_chunk_rows = rows
+        self.max_elements = max(1, rows_per_write * self.row_elements)
+
+
+def named_init(init: Any, params: Mapping[str, Any]) -> NamedInit:
+    """``init`` as a :class:`NamedInit` (a name or one of fastinit's functions, with ``params``)."""
+    return init if isinstance(init, NamedInit) else resolve(init, params)
+
+
+def table_seed(named: NamedInit, seed: int | None, advice: str) -> int:
+    """The seed to fill with: ``seed``, or 0 for a deterministic initializer; a random one without
+    a seed is a TableError (``advice`` says what to pass)."""
+    if seed is None:
+        if named.is_random:
+            raise TableError(f"{named.canonical} is random: {advice}")
+        seed = 0
+    return resolve_seed(seed)
+
+
+def _check_mib(name: str, v: Any) -> None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or not math.isfinite(v):
+        raise TableError(f"{name} must be a positive number of MiB, got {v!r}")
+
+
+def _check_chunkable(named: NamedInit, total: int, itemsize: int, chunk_bytes: int) -> None:
+    """orthogonal and sparse compute the whole tensor: refuse a table bigger than one chunk."""
+    need = total * 8 * 3 if named.fn_name == "orthogonal" else total * itemsize
+    if not named.is_global or need <= chunk_bytes:
+        return
+    why = ("orthogonal needs the whole matrix (a float64 QR, about 3 x 8 bytes per element)"
+           if named.fn_name == "orthogonal" else
+           "sparse picks each column's zeros from the whole column, so every chunk would redo the "
+           "whole table's work")
+    raise TableError(f"{named.canonical} cannot be written chunk by chunk: {why}. This table needs "
+                     f"one chunk of {need / 2**20:,.0f} MiB: pass chunk_mb/--chunk-mb >= "
+                     f"{math.ceil(need / 2**20)} if that fits in memory, or use the Python API "
+                     f"(fastinit.{named.fn_name}).")
+
+
+def _plan_zarr_chunks(plan: TablePlan, zarr_chunk_mb: float) -> None:
+    """zarr chunks of whole rows, about ``zarr_chunk_mb`` MiB; a row must fit the memory budget."""
+    if plan.fmt != "zarr":
+        return
+    row_bytes = plan.row_elements * plan.itemsize
+    if plan.shape and row_bytes > plan.chunk_bytes:
+        raise TableError(f"one row of {plan.shape} is {row_bytes / 2**20:,.1f} MiB, more than the chunk budget: "
+                         f"pass --chunk-mb >= {math.ceil(row_bytes / 2**20)}, or write .npy")
+    if plan.shape:
+        plan.set_zarr_chunk_rows(max(1, min(plan.shape[0], int(zarr_chunk_mb * 2**20) // max(1, row_bytes))))
+
+
+def make_plan(path: Any, shape: Any, init: Any, *, seed: int | None, stream: Any, dtype: Any, chunk_mb: float,
+              zarr_chunk_mb: float, threads: int | None, params: Mapping[str, Any]) -> TablePlan:
+    """Check the settings of :func:`~fastinit.outofcore.write_table` (every initializer parameter
+    against the full shape included) and work out the chunks; sets the thread count."""
+    path = os.fspath(path)
+    fmt = table_format(path)
+    shape = as_shape(shape, "shape")
+    dt = resolve_dtype(dtype)
+    format_of(dt, FLOAT_FORMATS)
+    dtname = DTYPE_NAMES[dt]
+    if fmt == "zarr" and dtname == "bfloat16":
+        raise TableError("zarr has no bfloat16 data type: write bfloat16 tables as .npy, or use float16/float32")
+    named = named_init(init, params)
+    seed_int = table_seed(named, seed, "pass a seed (e.g. seed=0 / --seed 0); a table is only reproducible, "
+                                       "resumable and verifiable with a fixed seed")
+    stream_int = resolve_stream(stream)
+    _check_mib("chunk_mb", chunk_mb)
+    _check_mib("zarr_chunk_mb", zarr_chunk_mb)
+    if threads is not None:
+        _runtime.set_num_threads(threads)
+    chunk_bytes = int(chunk_mb * 2**20)
+    if chunk_bytes < dt.itemsize:
+        raise TableError(f"chunk_mb={chunk_mb} is smaller than one {dtname} element; use at least 0.001")
+    total = prod(shape)
+    expected = check_and_expect(named, shape, dt, seed_int, stream_int)  # checks every parameter first
+    _check_chunkable(named, total, dt.itemsize, chunk_bytes)
+    plan = TablePlan(path, fmt, shape, dt, dtname, named, seed_int, stream_int,
+                     stream if isinstance(stream, str) else stream_int, expected, chunk_bytes, total,
+                     prod(shape[1:]) if shape else 1, max(1, chunk_bytes // dt.itemsize))
+    _plan_zarr_chunks(plan, zarr_chunk_mb)
+    return plan
