@@ -20,7 +20,7 @@ import pytest
 
 import fastinit
 import fastinit.jax as fj
-from fastinit._dtypes import bfloat16 as np_bfloat16
+from fastinit.core.dtypes import bfloat16 as np_bfloat16
 
 from parity_stats import TRUNC_STD, assert_same_distribution
 

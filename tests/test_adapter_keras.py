@@ -27,7 +27,7 @@ from keras import initializers as K  # noqa: E402
 
 import fastinit  # noqa: E402
 import fastinit.keras as fk  # noqa: E402
-from fastinit._dtypes import bfloat16 as np_bfloat16  # noqa: E402
+from fastinit.core.dtypes import bfloat16 as np_bfloat16  # noqa: E402
 
 from parity_stats import TRUNC_STD, as_f64, assert_same_distribution  # noqa: E402
 

@@ -30,7 +30,7 @@ from torch import nn
 
 import fastinit
 import fastinit.torch as ft
-from fastinit._dtypes import bfloat16 as np_bfloat16
+from fastinit.core.dtypes import bfloat16 as np_bfloat16
 
 from parity_stats import TRUNC_STD, as_f64, assert_same_distribution
 

@@ -41,7 +41,7 @@ def bits(a):
 
 
 def expected_fill(init, shape, dtype, params, seed=0, stream=0):
-    if init in fastinit._named.own_names():
+    if init in fastinit.names.named.own_names():
         fn = getattr(fastinit, init)
         if "seed" not in inspect.signature(fn).parameters:  # constant, zeros, ones, identity ...
             return fn(shape, dtype=dtype, **params)
@@ -51,7 +51,7 @@ def expected_fill(init, shape, dtype, params, seed=0, stream=0):
 
 def load(path, dtype):
     a = np.load(path)
-    return a.view(fastinit._dtypes.bfloat16) if dtype == "bfloat16" else a
+    return a.view(fastinit.core.dtypes.bfloat16) if dtype == "bfloat16" else a
 
 
 # (init, dtype, shape, command-line parameters, the same as Python values, chunk MiB)
@@ -428,7 +428,7 @@ def test_missing_seed_and_bad_paths(tmp_path, capsys):
 def test_statistics_read_half_precision_exactly():
     from fastinit.outofcore import _as_float
 
-    for name, dt in (("float16", np.float16), ("bfloat16", fastinit._dtypes.bfloat16)):
+    for name, dt in (("float16", np.float16), ("bfloat16", fastinit.core.dtypes.bfloat16)):
         every = np.arange(65536, dtype=np.uint16).view(dt)
         ref = every.astype(np.float32)
         finite = np.isfinite(ref)

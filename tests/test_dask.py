@@ -52,7 +52,7 @@ def test_every_kind_of_initializer(init, params, dtype, shape, chunks):
     arr = fdask.array(init, shape, chunks=chunks, dtype=dtype, seed=11, stream=3, **params)
     if init in ("identity", "zeros"):  # deterministic: no seed
         want = getattr(fastinit, init)(shape, dtype=dtype, **params)
-    elif init in fastinit._named.own_names():
+    elif init in fastinit.names.named.own_names():
         want = getattr(fastinit, init)(shape, seed=11, stream=3, dtype=dtype, **params)
     else:
         want = fastinit.get({"class_name": init, "config": params})(shape, seed=11, stream=3, dtype=dtype)

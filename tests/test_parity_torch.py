@@ -94,7 +94,7 @@ TORCH_NONLINEARITIES = typing.get_args(torch.nn.init._NonlinearityType)
 
 
 def test_nonlinearity_tables_are_the_same():
-    assert set(TORCH_NONLINEARITIES) == set(fastinit.fans.NONLINEARITIES)
+    assert set(TORCH_NONLINEARITIES) == set(fastinit.presets.fans.NONLINEARITIES)
 
 
 @pytest.mark.parametrize("nonlinearity", TORCH_NONLINEARITIES)

@@ -186,7 +186,7 @@ def test_sparse_edge_sparsities(s, expected):
 
 
 def test_sparse_large_shard_uses_blocks(monkeypatch):
-    from fastinit import structured
+    from fastinit.presets import structured
     monkeypatch.setattr(structured, "_KEY_BLOCK", 64)  # force many column blocks
     whole = fastinit.sparse((20, 30), 0.5, seed=4)
     part = fastinit.sparse(np.empty((6, 17), np.float32), 0.5, seed=4, full_shape=(20, 30),

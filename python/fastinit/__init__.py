@@ -18,7 +18,8 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
         "or, from a checkout, `pip install .` (needs a C++17 compiler with OpenMP)."
     ) from exc
 
-from ._runtime import (
+from .core.fills import constant, normal, ones, random_bits, truncated_normal, uniform, zeros
+from .core.runtime import (
     SIMD_ENV_VAR,
     _apply_environment,
     get_num_threads,
@@ -27,16 +28,14 @@ from ._runtime import (
     simd_path,
     simd_paths,
 )
-from ._seed import stream_from_name
-from .fans import calculate_gain, compute_fans
-from .fills import constant, normal, ones, random_bits, truncated_normal, uniform, zeros
-from .orthogonal import orthogonal
-from .random_presets import random_normal, random_truncated_normal, random_uniform
-from .registry import Initializer, get
-from .shard import shard_index, shard_shape
-from .structured import dirac, eye, identity, sparse
-from .torch_presets import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
-from .variance_scaling import (
+from .core.seed import stream_from_name
+from .names.registry import Initializer, get
+from .presets.fans import calculate_gain, compute_fans
+from .presets.orthogonal import orthogonal
+from .presets.pytorch import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
+from .presets.random_init import random_normal, random_truncated_normal, random_uniform
+from .presets.structured import dirac, eye, identity, sparse
+from .presets.variance_scaling import (
     glorot_normal,
     glorot_uniform,
     he_normal,
@@ -45,6 +44,7 @@ from .variance_scaling import (
     lecun_uniform,
     variance_scaling,
 )
+from .shard import shard_index, shard_shape
 
 #: Version of the value contract (defined in the C++ core, cpp/stream_version.hpp); a change to any
 #: produced bit increments it.

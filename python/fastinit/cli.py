@@ -55,7 +55,7 @@ def _parse_shape(text: str) -> tuple[int, ...]:
 
 
 def _param_options(parser: argparse.ArgumentParser) -> None:
-    from ._named import all_parameter_names
+    from .names.named import all_parameter_names
 
     group = parser.add_argument_group(
         "initializer parameters",
@@ -174,8 +174,8 @@ def _flag(name: str) -> str:
 
 
 def _resolve(args: argparse.Namespace) -> Any:
-    from ._named import parameters_of, resolve
-    from ._suggest import closest
+    from .core.suggest import closest
+    from .names.named import parameters_of, resolve
 
     params = _params(args)
     canonical, accepted, missing = parameters_of(args.init, params)
@@ -297,8 +297,8 @@ def _cmd_info(args: argparse.Namespace, out: Any, err: Any) -> int:
 
 
 def _cmd_list(args: argparse.Namespace, out: Any, err: Any) -> int:
-    from ._named import own_names, resolve
-    from .registry import names
+    from .names.named import own_names, resolve
+    from .names.registry import names
 
     out.write("fastinit's initializers (--init NAME) and their parameters (--PARAM VALUE):\n")
     for name in own_names():

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from ._dtypes import FLOAT_FORMATS, format_of, resolve_dtype
-from ._layout import as_shape
-from ._named import NamedInit, check_and_expect, resolve
-from ._seed import Seed, Stream, resolve_seed, resolve_stream
+from .core.dtypes import FLOAT_FORMATS, format_of, resolve_dtype
+from .core.layout import as_shape
+from .core.seed import Seed, Stream, resolve_seed, resolve_stream
+from .names.named import NamedInit, check_and_expect, resolve
 
 __all__ = ["array"]
 

@@ -52,14 +52,14 @@ except ImportError as _exc:  # pragma: no cover - only without jax
 if not hasattr(jax, "random"):  # pragma: no cover - python/fastinit itself on sys.path
     raise ImportError("`import jax` found fastinit's own jax.py; do not put python/fastinit on sys.path")
 
-from . import fills as _fills
-from ._dtypes import FLOAT_FORMATS
-from ._layout import as_shape
-from ._preset_args import real_param
-from ._suggest import check_choice, unknown_choice
-from .orthogonal import orthogonal as _orthogonal
-from .variance_scaling import MODES
-from .variance_scaling import variance_scaling as _variance_scaling
+from .core import fills as _fills
+from .core.dtypes import FLOAT_FORMATS
+from .core.layout import as_shape
+from .core.suggest import check_choice, unknown_choice
+from .presets.args import real_param
+from .presets.orthogonal import orthogonal as _orthogonal
+from .presets.variance_scaling import MODES
+from .presets.variance_scaling import variance_scaling as _variance_scaling
 
 __all__ = [
     "constant",

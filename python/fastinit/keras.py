@@ -52,19 +52,19 @@ except ImportError as _exc:  # pragma: no cover - only without keras
 if not hasattr(keras, "initializers"):  # pragma: no cover - python/fastinit itself on sys.path
     raise ImportError("`import keras` found fastinit's own keras.py; do not put python/fastinit on sys.path")
 
-from . import fills as _fills
-from ._dtypes import bfloat16 as _np_bfloat16
-from ._layout import as_shape
-from ._preset_args import real_param
-from ._seed import Stream, resolve_seed, resolve_stream, stream_from_name
-from ._suggest import check_choice
-from .orthogonal import orthogonal as _orthogonal
-from .random_presets import random_normal as _random_normal
-from .random_presets import random_truncated_normal as _random_truncated_normal
-from .random_presets import random_uniform as _random_uniform
-from .structured import identity as _identity
-from .variance_scaling import DISTRIBUTIONS, MODES
-from .variance_scaling import variance_scaling as _variance_scaling
+from .core import fills as _fills
+from .core.dtypes import bfloat16 as _np_bfloat16
+from .core.layout import as_shape
+from .core.seed import Stream, resolve_seed, resolve_stream, stream_from_name
+from .core.suggest import check_choice
+from .presets.args import real_param
+from .presets.orthogonal import orthogonal as _orthogonal
+from .presets.random_init import random_normal as _random_normal
+from .presets.random_init import random_truncated_normal as _random_truncated_normal
+from .presets.random_init import random_uniform as _random_uniform
+from .presets.structured import identity as _identity
+from .presets.variance_scaling import DISTRIBUTIONS, MODES
+from .presets.variance_scaling import variance_scaling as _variance_scaling
 
 __all__ = [
     "VarianceScaling",

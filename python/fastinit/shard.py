@@ -18,7 +18,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from ._layout import as_shape
+from .core.layout import as_shape
 
 __all__ = ["shard_index", "shard_shape", "shard_range"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .._dtypes import bfloat16
+from ..core.dtypes import bfloat16
 
 __all__ = ["DTYPE_NAMES", "SIDECAR_SUFFIX", "TableError", "prod", "sidecar_path", "table_format"]
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import _runtime
-from .._dtypes import FLOAT_FORMATS, format_of, resolve_dtype
-from .._layout import as_shape
-from .._named import Expected, NamedInit, check_and_expect, resolve
-from .._seed import resolve_seed, resolve_stream
+from ..core import runtime as _runtime
+from ..core.dtypes import FLOAT_FORMATS, format_of, resolve_dtype
+from ..core.layout import as_shape
+from ..core.seed import resolve_seed, resolve_stream
+from ..names.named import Expected, NamedInit, check_and_expect, resolve
 from .common import DTYPE_NAMES, TableError, prod, sidecar_path, table_format
 
 __all__ = ["TablePlan", "make_plan", "named_init", "table_seed"]

@@ -7,7 +7,7 @@ import resource
 import sys
 from dataclasses import dataclass
 
-from .._named import Expected
+from ..names.named import Expected
 from .stats import Stats
 
 __all__ = ["TableSummary", "peak_rss"]

@@ -13,9 +13,9 @@ from typing import IO, Any, TextIO
 import numpy as np
 import numpy.typing as npt
 
-from .._dtypes import bfloat16, resolve_dtype
-from .._named import NamedInit, check_and_expect
-from .._seed import resolve_stream
+from ..core.dtypes import bfloat16, resolve_dtype
+from ..core.seed import resolve_stream
+from ..names.named import NamedInit, check_and_expect
 from .blocks import Block, blocks
 from .common import DTYPE_NAMES, TableError, prod, sidecar_path, table_format
 from .npy import read_npy_header

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from .. import _runtime
+from ..core import runtime as _runtime
 from .blocks import blocks
 from .plan import TablePlan, make_plan
 from .progress import Progress

@@ -18,19 +18,19 @@ from typing import Any, Callable
 import numpy as np
 import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
 
-from .. import fills as _fills
-from .._dtypes import bfloat16 as _np_bfloat16
-from .._preset_args import real_param as _real_param
-from .._seed import Seed, Stream, resolve_seed
-from ..fans import calculate_gain
-from ..orthogonal import orthogonal as _orthogonal
-from ..structured import dirac as _dirac
-from ..structured import eye as _eye
-from ..structured import sparse as _sparse
-from ..torch_presets import kaiming_normal as _kaiming_normal
-from ..torch_presets import kaiming_uniform as _kaiming_uniform
-from ..torch_presets import xavier_normal as _xavier_normal
-from ..torch_presets import xavier_uniform as _xavier_uniform
+from ..core import fills as _fills
+from ..core.dtypes import bfloat16 as _np_bfloat16
+from ..core.seed import Seed, Stream, resolve_seed
+from ..presets.args import real_param as _real_param
+from ..presets.fans import calculate_gain
+from ..presets.orthogonal import orthogonal as _orthogonal
+from ..presets.pytorch import kaiming_normal as _kaiming_normal
+from ..presets.pytorch import kaiming_uniform as _kaiming_uniform
+from ..presets.pytorch import xavier_normal as _xavier_normal
+from ..presets.pytorch import xavier_uniform as _xavier_uniform
+from ..presets.structured import dirac as _dirac
+from ..presets.structured import eye as _eye
+from ..presets.structured import sparse as _sparse
 
 __all__ = [
     "Tensor",

@@ -13,9 +13,9 @@ from typing import Any, Callable, NamedTuple, Union
 
 import torch  # absolute import: the real PyTorch
 
-from .._seed import Seed, resolve_seed
-from ..registry import Initializer
-from ..registry import get as _get
+from ..core.seed import Seed, resolve_seed
+from ..names.registry import Initializer
+from ..names.registry import get as _get
 from .functions import _FLOAT_DTYPES, Tensor, _fill, _seed
 from .rules import ZEROS, Rule, module_rules
 

@@ -14,7 +14,7 @@ from typing import Callable, cast
 
 import torch  # absolute import: the real PyTorch
 
-from ..fans import compute_fans
+from ..presets.fans import compute_fans
 from .functions import (
     Tensor,
     constant_,

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from ._layout import Index, Shape
-from ._seed import Seed, Stream
-from .fills import normal, truncated_normal, uniform
+from ..core.fills import normal, truncated_normal, uniform
+from ..core.layout import Index, Shape
+from ..core.seed import Seed, Stream
 
 __all__ = ["random_uniform", "random_normal", "random_truncated_normal"]
 

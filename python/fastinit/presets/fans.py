@@ -27,8 +27,8 @@ from typing import Any, Union
 
 import numpy as np
 
-from ._layout import as_shape
-from ._suggest import unknown_choice
+from ..core.layout import as_shape
+from ..core.suggest import unknown_choice
 
 __all__ = ["Axis", "LAYOUTS", "NONLINEARITIES", "compute_fans", "calculate_gain", "check_layout"]
 

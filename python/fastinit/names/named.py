@@ -25,9 +25,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import fills as _fills
-from ._dtypes import bfloat16
-from ._suggest import closest
+from ..core import fills as _fills
+from ..core.dtypes import bfloat16
+from ..core.suggest import closest
 from .registry import Initializer, _lookup, _Spec
 
 __all__ = ["NamedInit", "resolve", "own_names", "all_parameter_names", "Expected", "expected_of"]

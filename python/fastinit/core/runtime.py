@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 import os
 
-from . import _core
+from .. import _core
 
 __all__ = ["SIMD_ENV_VAR", "get_num_threads", "set_num_threads", "simd_path", "simd_paths", "set_simd_path"]
 

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from ._layout import Index, Shape
-from ._preset_args import prepare, real_param
-from ._seed import Seed, Stream, resolve_seed, resolve_stream, stream_from_name
-from .fills import normal, uniform, zeros
+from ..core.fills import normal, uniform, zeros
+from ..core.layout import Index, Shape
+from ..core.seed import Seed, Stream, resolve_seed, resolve_stream, stream_from_name
+from .args import prepare, real_param
 
 __all__ = ["identity", "eye", "dirac", "sparse", "sparse_mask_stream"]
 

@@ -31,11 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from ._layout import Index, Shape
-from ._preset_args import prepare, real_param
-from ._seed import Seed, Stream, resolve_seed
+from ..core.fills import normal
+from ..core.layout import Index, Shape
+from ..core.seed import Seed, Stream, resolve_seed
+from .args import prepare, real_param
 from .fans import check_layout
-from .fills import normal
 
 __all__ = ["orthogonal"]
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ._dtypes import FLOAT_FORMATS
-from ._layout import Index, Shape, as_shape, resolve_target
+from ..core.dtypes import FLOAT_FORMATS
+from ..core.layout import Index, Shape, as_shape, resolve_target
 
 __all__ = ["prepare", "real_param"]
 

@@ -34,16 +34,16 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._layout import Index, Shape, as_shape
-from ._preset_args import prepare
-from ._seed import Seed, Stream
-from ._suggest import closest
-from .fills import constant, normal, ones, truncated_normal, uniform, zeros
-from .orthogonal import orthogonal
-from .random_presets import random_normal, random_truncated_normal, random_uniform
-from .structured import dirac, eye, identity, sparse
-from .torch_presets import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
-from .variance_scaling import (
+from ..core.fills import constant, normal, ones, truncated_normal, uniform, zeros
+from ..core.layout import Index, Shape, as_shape
+from ..core.seed import Seed, Stream
+from ..core.suggest import closest
+from ..presets.args import prepare
+from ..presets.orthogonal import orthogonal
+from ..presets.pytorch import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
+from ..presets.random_init import random_normal, random_truncated_normal, random_uniform
+from ..presets.structured import dirac, eye, identity, sparse
+from ..presets.variance_scaling import (
     glorot_normal,
     glorot_uniform,
     he_normal,

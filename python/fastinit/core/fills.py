@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from . import _core as _core  # explicit re-export: _named swaps it for a recorder in its probe
-from ._dtypes import FLOAT_FORMATS
-from ._layout import Index, Shape, resolve_target
-from ._seed import Seed, Stream, resolve_seed, resolve_stream
+from .. import _core as _core  # explicit re-export: _named swaps it for a recorder in its probe
+from .dtypes import FLOAT_FORMATS
+from .layout import Index, Shape, resolve_target
+from .seed import Seed, Stream, resolve_seed, resolve_stream
 
 __all__ = ["random_bits", "uniform", "normal", "truncated_normal", "constant", "zeros", "ones"]
 

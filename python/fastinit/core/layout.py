@@ -10,7 +10,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from ._dtypes import format_of, resolve_dtype
+from .dtypes import format_of, resolve_dtype
 
 __all__ = ["Shape", "Index", "Target", "as_shape", "resolve_target"]
 

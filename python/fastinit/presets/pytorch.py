@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from ._layout import Index, Shape
-from ._preset_args import prepare, real_param
-from ._seed import Seed, Stream
-from ._suggest import check_choice
+from ..core.fills import normal, uniform
+from ..core.layout import Index, Shape
+from ..core.seed import Seed, Stream
+from ..core.suggest import check_choice
+from .args import prepare, real_param
 from .fans import Axis, calculate_gain, compute_fans
-from .fills import normal, uniform
 
 __all__ = ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal"]
 
