@@ -32,18 +32,16 @@ if ! clang_with_openmp; then
     clang_with_openmp || { echo "clang.sh: $cxx still cannot build an OpenMP program" >&2; exit 1; }
 fi
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/fastinit-clang.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. .ci/lib.sh
+ci_workdir clang
 
 echo "== compiler"
 "$cxx" --version | head -n 1
 
 echo "== build with $cxx into a fresh venv"
-"$python" -m venv "$work/venv"
+new_venv "$python" "$work/venv"
 venv_py="$work/venv/bin/python"
-"$venv_py" -m pip install -q --upgrade pip
-"$venv_py" -m pip install -q numpy ml_dtypes pytest hypothesis scipy
-CC=$cc CXX=$cxx "$venv_py" -m pip install -v --no-cache-dir "$root" -C "build-dir=$work/build" > "$work/build.log" 2>&1 \
+CC=$cc CXX=$cxx "$venv_py" -m pip install -v --no-cache-dir "$root[core-test]" -C "build-dir=$work/build" > "$work/build.log" 2>&1 \
     || { tail -n 60 "$work/build.log"; echo "clang.sh: the build failed" >&2; exit 1; }
 grep -E "The CXX compiler identification is" "$work/build.log" | sed 's/^ *//'
 grep -q "The CXX compiler identification is Clang" "$work/build.log" \
@@ -73,6 +71,4 @@ PY
 )
 
 echo "== core tests against the clang build"
-mapfile -t tests < <(grep -vE '^[[:space:]]*(#|$)' tests/core_tests.txt | sed 's|^|tests/|')
-# From the root: pytest puts tests/ (not python/) on sys.path, so fastinit comes from the venv.
-FASTINIT_NO_SKIP=1 "$venv_py" -m pytest -p no:cacheprovider -q "${tests[@]}"
+run_core_tests "$work/venv" "$root"

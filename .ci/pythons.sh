@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/fastinit-pythons.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. .ci/lib.sh
+ci_workdir pythons
 
 # An interpreter whose version is exactly $1 (e.g. 3.9): pyenv's newest 3.9.*, else python3.9 on PATH.
 find_python() {
@@ -25,28 +25,6 @@ find_python() {
     return 1
 }
 
-# The core tests against the fastinit installed in venv $1, from a copy of tests/ (and the pytest
-# settings in pyproject.toml) so that neither the checkout nor python/ is on sys.path.
-run_core_tests() {
-    local venv=$1 run
-    run=$(mktemp -d "$work/run.XXXXXX")
-    cp -r "$root/tests" "$root/pyproject.toml" "$run/"
-    local -a tests
-    mapfile -t tests < <(grep -vE '^[[:space:]]*(#|$)' "$run/tests/core_tests.txt" | sed 's|^|tests/|')
-    tests+=(tests/test_packaging.py)  # the installed metadata: version, license, classifiers
-    (
-        cd "$run"
-        "$venv/bin/python" - "$venv" <<'PY'
-import pathlib, sys, sysconfig
-import fastinit
-where = pathlib.Path(fastinit.__file__).resolve()
-site = {pathlib.Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")}
-assert any(s in where.parents for s in site), f"fastinit imported from {where}, not from the venv {sys.argv[1]}"
-print(f"fastinit {fastinit.__version__} from {where.parent} on Python {sys.version.split()[0]}")
-PY
-        FASTINIT_NO_SKIP=1 "$venv/bin/python" -m pytest -p no:cacheprovider -q "${tests[@]}"
-    )
-}
 
 mapfile -t declared < <(grep -oE '"Programming Language :: Python :: 3\.[0-9]+"' pyproject.toml |
                         grep -oE '3\.[0-9]+' | sort -V)
@@ -57,8 +35,7 @@ highest=${declared[${#declared[@]}-1]}
 for v in $(printf '%s\n' "$lowest" "$highest" | sort -uV); do
     echo "== Python $v: fresh venv, pip install \".[core-test]\", core tests"
     py=$(find_python "$v")
-    "$py" -m venv "$work/venv-$v"
-    "$work/venv-$v/bin/python" -m pip install -q --upgrade pip
+    new_venv "$py" "$work/venv-$v"
     "$work/venv-$v/bin/python" -m pip install -q --config-settings=build-dir="$work/build-$v" ".[core-test]"
-    run_core_tests "$work/venv-$v"
+    run_core_tests "$work/venv-$v" "$root" tests/test_packaging.py
 done

