@@ -37,7 +37,6 @@ dtype (they are ``jnp.zeros``/``jnp.ones``/``jnp.full``; the key is ignored).
 from __future__ import annotations
 
 import hashlib
-import numbers
 import warnings
 from collections.abc import Sequence
 from typing import Any, Callable, Union
@@ -53,6 +52,7 @@ if not hasattr(jax, "random"):  # pragma: no cover - python/fastinit itself on s
     raise ImportError("`import jax` found fastinit's own jax.py; do not put python/fastinit on sys.path")
 
 from .core import fills as _fills
+from .core.checks import integer, real
 from .core.dtypes import FLOAT_FORMATS
 from .core.layout import as_shape
 from .core.suggest import check_choice, unknown_choice
@@ -237,10 +237,7 @@ def truncated_normal(stddev: float = 1e-2, dtype: Any = None, lower: float = -2.
     """JAX ``truncated_normal``: N(0, stddev**2) cut at [lower * stddev, upper * stddev]
     (``stddev`` before the cut); :func:`fastinit.truncated_normal` ``(std=stddev, a=lower, b=upper)``."""
     stddev = real_param(stddev, "stddev", minimum=0.0)
-    for name, v in (("lower", lower), ("upper", upper)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"{name} must be a real number, got {type(v).__name__} {v!r}")
-    lo, hi = float(lower), float(upper)
+    lo, hi = real(lower, "lower"), real(upper, "upper")
     if not lo < hi:
         raise ValueError(f"truncated_normal needs lower < upper, got lower={lower!r}, upper={upper!r}")
     return _initializer(lambda out, seed: _fills.truncated_normal(out, 0.0, stddev, lo, hi, seed=seed), dtype,
@@ -251,8 +248,7 @@ def orthogonal(scale: float = 1.0, column_axis: int = -1, dtype: Any = None) -> 
     """JAX ``orthogonal``: a Haar (semi-)orthogonal matrix times ``scale``, columns along
     ``column_axis``; :func:`fastinit.orthogonal`. Shapes of rank >= 2."""
     scale = real_param(scale, "scale")
-    if isinstance(column_axis, bool) or not isinstance(column_axis, int):
-        raise TypeError(f"column_axis must be an int, got {type(column_axis).__name__} {column_axis!r}")
+    column_axis = integer(column_axis, "column_axis")
 
     def fill(out: np.ndarray, seed: int) -> None:
         if out.ndim < 2:

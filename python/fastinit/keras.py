@@ -38,7 +38,6 @@ using them saves and loads (import ``fastinit.keras`` before ``keras.models.load
 
 from __future__ import annotations
 
-import numbers
 import random as _random
 from collections.abc import Sequence
 from typing import Any
@@ -53,6 +52,7 @@ if not hasattr(keras, "initializers"):  # pragma: no cover - python/fastinit its
     raise ImportError("`import keras` found fastinit's own keras.py; do not put python/fastinit on sys.path")
 
 from .core import fills as _fills
+from .core.checks import is_integer
 from .core.dtypes import bfloat16 as _np_bfloat16
 from .core.layout import as_shape
 from .core.seed import Stream, resolve_seed, resolve_stream, stream_from_name
@@ -114,7 +114,7 @@ def _to_tensor(array: np.ndarray, name: str) -> Any:
 def _check_seed(seed: Any, who: str) -> int | None:
     if seed is None:
         return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+    if not is_integer(seed):
         raise TypeError(f"{who}: seed must be an int in [0, 2**64) or None, got {type(seed).__name__}; fastinit "
                         "gives every call its own stream, so a keras.random.SeedGenerator is not needed")
     return resolve_seed(int(seed))
@@ -123,14 +123,14 @@ def _check_seed(seed: Any, who: str) -> int | None:
 def _axes(value: Any, name: str) -> tuple[int, ...] | None:
     if value is None:
         return None
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+    if is_integer(value):
         return (int(value),)
     try:
         axes = tuple(value)
     except TypeError:
         raise TypeError(f"{name} must be a list of ints or None, got {type(value).__name__} {value!r}") from None
     for a in axes:
-        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+        if not is_integer(a):
             raise TypeError(f"{name} must contain ints, got {a!r}")
     return tuple(int(a) for a in axes)
 
@@ -141,7 +141,7 @@ class _RandomInitializer(keras.initializers.Initializer):  # type: ignore[misc]
     def __init__(self, seed: int | None = None, *, stream: Stream = 0) -> None:
         who = type(self).__name__
         self.seed = _check_seed(seed, who)
-        if isinstance(stream, bool) or not isinstance(stream, (str, numbers.Integral)):
+        if not (isinstance(stream, str) or is_integer(stream)):
             raise TypeError(f"{who}: stream must be an int in [0, 2**64) or a str, got {type(stream).__name__}")
         self._stream = resolve_stream(stream if isinstance(stream, str) else int(stream))
         self.stream = stream

@@ -15,27 +15,21 @@ shape::
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
+from .core.checks import integer
 from .core.layout import as_shape
 
 __all__ = ["shard_index", "shard_shape", "shard_range"]
-
-
-def _int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    return int(value)
 
 
 def shard_range(n: int, rank: int, world_size: int) -> tuple[int, int]:
     """``(start, stop)`` of rank ``rank``'s part when ``n`` items are split over ``world_size``
     ranks: ``n // world_size`` items each, one more for the first ``n % world_size`` ranks.
     Ranks past ``n`` (when ``world_size > n``) get an empty range."""
-    n = _int(n, "n")
-    world_size = _int(world_size, "world_size")
-    rank = _int(rank, "rank")
+    n = integer(n, "n")
+    world_size = integer(world_size, "world_size")
+    rank = integer(rank, "rank")
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     if world_size < 1:
@@ -49,7 +43,7 @@ def shard_range(n: int, rank: int, world_size: int) -> tuple[int, int]:
 
 def _checked(full_shape: Any, axis: Any) -> tuple[tuple[int, ...], int]:
     shape = as_shape(full_shape, "full_shape")
-    axis = _int(axis, "axis")
+    axis = integer(axis, "axis")
     if not shape:
         raise ValueError("full_shape is () (a scalar): there is nothing to shard; fill it whole")
     if not -len(shape) <= axis < len(shape):

@@ -16,12 +16,12 @@ parameters, the dtype): not on threads, SIMD path, strides or memory order.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 
 from .. import _core as _core  # explicit re-export: _named swaps it for a recorder in its probe
+from .checks import real
 from .dtypes import FLOAT_FORMATS
 from .layout import Index, Shape, resolve_target
 from .seed import Seed, Stream, resolve_seed, resolve_stream
@@ -29,12 +29,6 @@ from .seed import Seed, Stream, resolve_seed, resolve_stream
 __all__ = ["random_bits", "uniform", "normal", "truncated_normal", "constant", "zeros", "ones"]
 
 _UINT32 = {np.dtype(np.uint32): "uint32"}
-
-
-def _real(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    return float(value)
 
 
 def random_bits(
@@ -73,7 +67,7 @@ def uniform(
     [low, high]; float16/bfloat16 are the float32 values rounded to nearest even.
     ``out``: a float32/float64/float16/bfloat16 array, or a shape (``dtype`` default float32).
     """
-    low, high = _real(low, "low"), _real(high, "high")
+    low, high = real(low, "low"), real(high, "high")
     t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, full_shape, index)
     _core.fill_uniform(t.core_array, t.format, resolve_seed(seed), resolve_stream(stream),
                        t.logical_strides, t.origin, low, high)
@@ -96,7 +90,7 @@ def normal(
     One word (float64: two) per element, no rejection, so any element can be computed alone.
     ``out``: a float32/float64/float16/bfloat16 array, or a shape (``dtype`` default float32).
     """
-    mean, std = _real(mean, "mean"), _real(std, "std")
+    mean, std = real(mean, "mean"), real(std, "std")
     t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, full_shape, index)
     _core.fill_normal(t.core_array, t.format, resolve_seed(seed), resolve_stream(stream),
                       t.logical_strides, t.origin, mean, std)
@@ -123,8 +117,8 @@ def truncated_normal(
     results always lie inside the interval.
     ``out``: a float32/float64/float16/bfloat16 array, or a shape (``dtype`` default float32).
     """
-    mean, std = _real(mean, "mean"), _real(std, "std")
-    a, b = _real(a, "a"), _real(b, "b")
+    mean, std = real(mean, "mean"), real(std, "std")
+    a, b = real(a, "a"), real(b, "b")
     t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, full_shape, index)
     _core.fill_truncated_normal(t.core_array, t.format, resolve_seed(seed), resolve_stream(stream),
                                 t.logical_strides, t.origin, mean, std, a, b)
@@ -137,7 +131,7 @@ def constant(out: Any, value: float, *, dtype: Any = None) -> np.ndarray:
     ``out``: a float32/float64/float16/bfloat16 array, or a shape (``dtype`` default float32).
     A finite ``value`` that overflows the dtype raises ValueError.
     """
-    value = _real(value, "value")
+    value = real(value, "value")
     t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, None, None)
     with np.errstate(over="ignore"):
         cast = np.asarray(value, dtype=t.array.dtype)

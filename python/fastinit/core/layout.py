@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
 
+from .checks import is_integer
 from .dtypes import format_of, resolve_dtype
 
 __all__ = ["Shape", "Index", "Target", "as_shape", "resolve_target"]
@@ -31,20 +31,16 @@ class Target:
     origin: int
 
 
-def _is_int(x: Any) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
 def as_shape(shape: Any, name: str = "shape") -> tuple[int, ...]:
     """``shape`` as a tuple of non-negative ints (an int is a 1-d shape)."""
-    if _is_int(shape):
+    if is_integer(shape):
         shape = (shape,)
     try:
         dims = tuple(shape)
     except TypeError:
         raise TypeError(f"{name} must be an int or a sequence of ints, got {type(shape).__name__}") from None
     for d in dims:
-        if not _is_int(d):
+        if not is_integer(d):
             raise TypeError(f"{name} must contain ints, got {type(d).__name__} {d!r} in {shape!r}")
         if d < 0:
             raise ValueError(f"{name} must not contain negative dimensions, got {dims}")
@@ -80,7 +76,7 @@ def _resolve_index(full_shape: tuple[int, ...], index: Index) -> tuple[tuple[int
             strides.append(stride)
             if length:
                 origin += start * stride
-        elif _is_int(entry):
+        elif is_integer(entry):
             i = int(entry)
             if not -n <= i < n:
                 raise IndexError(f"index {i} is out of bounds for axis {axis} of full_shape {full_shape}")

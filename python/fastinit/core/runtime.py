@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
 import os
 
 from .. import _core
+from .checks import integer
 
 __all__ = ["SIMD_ENV_VAR", "get_num_threads", "set_num_threads", "simd_path", "simd_paths", "set_simd_path"]
 
@@ -20,11 +20,7 @@ def get_num_threads() -> int:
 
 def set_num_threads(n: int) -> None:
     """Use at most ``n`` threads (n >= 1). Values never depend on it."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"n must be an int, got {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
-    _core.set_num_threads(int(n))
+    _core.set_num_threads(integer(n, "n", minimum=1))
 
 
 def simd_paths() -> list[str]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import numbers
 import secrets
 from typing import Optional, Union
+
+from .checks import integer
 
 __all__ = ["Seed", "Stream", "resolve_seed", "resolve_stream", "stream_from_name"]
 
@@ -16,9 +17,7 @@ _U64 = 1 << 64
 
 
 def _as_u64(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int in [0, 2**64), got {type(value).__name__} {value!r}")
-    v = int(value)
+    v = integer(value, name, expected="an int in [0, 2**64)")
     if not 0 <= v < _U64:
         raise ValueError(f"{name} must be in [0, 2**64), got {v}")
     return v

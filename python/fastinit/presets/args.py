@@ -3,12 +3,11 @@ the logical (whole-tensor) shape that fans are computed from, and check real-val
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
 import numpy as np
 
+from ..core.checks import finite_real
 from ..core.dtypes import FLOAT_FORMATS
 from ..core.layout import Index, Shape, as_shape, resolve_target
 
@@ -27,15 +26,6 @@ def prepare(out: Any, dtype: Any, full_shape: Shape | None, index: Index | None)
 
 
 def real_param(value: Any, name: str, *, minimum: float | None = None, strict: bool = False) -> float:
-    """``value`` as a finite float, >= ``minimum`` (> when ``strict``), else TypeError/ValueError."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if minimum is not None:
-        if strict and not v > minimum:
-            raise ValueError(f"{name} must be > {minimum:g}, got {value!r}")
-        if not strict and not v >= minimum:
-            raise ValueError(f"{name} must be >= {minimum:g}, got {value!r}")
-    return v
+    """``value`` as a finite float, >= ``minimum`` (> when ``strict``), else TypeError/ValueError
+    (:func:`fastinit.core.checks.finite_real`)."""
+    return finite_real(value, name, minimum=minimum, strict=strict)

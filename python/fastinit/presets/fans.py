@@ -21,12 +21,12 @@ Rank 0 gives (1, 1) and rank 1 gives (n, n) in every layout, as Keras does (PyTo
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any, Union
 
 import numpy as np
 
+from ..core.checks import finite_real, integer, is_integer
 from ..core.layout import as_shape
 from ..core.suggest import unknown_choice
 
@@ -43,10 +43,6 @@ _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_tra
 NONLINEARITIES = _LINEAR + ("sigmoid", "tanh", "relu", "leaky_relu", "selu")
 
 
-def _is_int(x: Any) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
 def check_layout(layout: str | None) -> str:
     """``layout`` normalised: None is "keras", "jax" is "keras"; anything else raises."""
     if layout is None:
@@ -61,7 +57,7 @@ def check_layout(layout: str | None) -> str:
 def _axes(axis: Axis, rank: int, name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
     """``axis`` (an int or a sequence of ints) as non-negative axes of a rank-``rank`` shape."""
     items: tuple[Any, ...]
-    if _is_int(axis):
+    if is_integer(axis):
         items = (axis,)
     else:
         if isinstance(axis, (str, bytes)):
@@ -73,24 +69,17 @@ def _axes(axis: Axis, rank: int, name: str, shape: tuple[int, ...]) -> tuple[int
                             f"got {type(axis).__name__} {axis!r}") from None
     out: list[int] = []
     for a in items:
-        if not _is_int(a):
+        if not is_integer(a):
             raise TypeError(f"{name} must contain ints, got {type(a).__name__} {a!r}")
-        if not -rank <= a < rank:
+        i = int(a)
+        if not -rank <= i < rank:
             raise ValueError(f"{name}={axis!r} is out of range for shape {shape} (rank {rank}); "
                              f"axes must lie in [{-rank}, {rank})")
-        a = int(a) % rank
-        if a in out:
-            raise ValueError(f"{name}={axis!r} names axis {a} twice")
-        out.append(a)
+        i %= rank
+        if i in out:
+            raise ValueError(f"{name}={axis!r} names axis {i} twice")
+        out.append(i)
     return tuple(out)
-
-
-def _check_groups(groups: Any) -> int:
-    if not _is_int(groups):
-        raise TypeError(f"groups must be an int >= 1, got {type(groups).__name__} {groups!r}")
-    if groups < 1:
-        raise ValueError(f"groups must be >= 1, got {groups}")
-    return int(groups)
 
 
 def compute_fans(  # noqa: C901  # TODO(issue 11): split
@@ -136,7 +125,7 @@ def compute_fans(  # noqa: C901  # TODO(issue 11): split
     dims = as_shape(shape, "shape")
     rank = len(dims)
     layout = check_layout(layout)
-    groups = _check_groups(groups)
+    groups = integer(groups, "groups", minimum=1, expected="an int >= 1")
     batch = _axes(batch_axis, rank, "batch_axis", dims)
     explicit = in_axis is not None or out_axis is not None
 
@@ -213,15 +202,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        if param is None:
-            negative_slope: float = 0.01
-        elif isinstance(param, bool) or not isinstance(param, numbers.Real):
-            raise TypeError(f"param (leaky_relu's negative_slope) must be a real number, "
-                            f"got {type(param).__name__} {param!r}")
-        else:
-            negative_slope = float(param)
-            if not math.isfinite(negative_slope):
-                raise ValueError(f"param (leaky_relu's negative_slope) must be finite, got {param!r}")
+        negative_slope = 0.01 if param is None else finite_real(param, "param (leaky_relu's negative_slope)")
         return math.sqrt(2.0 / (1 + negative_slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4

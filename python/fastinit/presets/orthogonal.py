@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checks import integer
 from ..core.fills import normal
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream, resolve_seed
@@ -84,8 +85,7 @@ def orthogonal(  # noqa: C901  # TODO(issue 11): split
     if column_axis is not None:
         if layout == "torch":
             raise ValueError("column_axis is JAX's (Keras/JAX layout); with layout='torch' the rows are axis 0")
-        if isinstance(column_axis, bool) or not isinstance(column_axis, int):
-            raise TypeError(f"column_axis must be an int, got {type(column_axis).__name__} {column_axis!r}")
+        column_axis = integer(column_axis, "column_axis")
         if not -rank <= column_axis < rank:
             raise ValueError(f"column_axis={column_axis} is out of range for shape {shape}")
     col = rank - 1 if column_axis is None else column_axis % rank

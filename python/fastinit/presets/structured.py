@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.checks import integer
 from ..core.fills import normal, uniform, zeros
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream, resolve_seed, resolve_stream, stream_from_name
@@ -128,10 +129,7 @@ def dirac(
     divisible by ``groups``. ``out`` is an array filled in place or a shape to allocate
     (``dtype``, default float32); ``full_shape``/``index``: ``out`` is ``full[index]``.
     """
-    if isinstance(groups, bool) or not isinstance(groups, int):
-        raise TypeError(f"groups must be an int >= 1, got {type(groups).__name__} {groups!r}")
-    if groups < 1:
-        raise ValueError(f"groups must be >= 1, got {groups}")
+    groups = integer(groups, "groups", minimum=1, expected="an int >= 1")
     array, shape = prepare(out, dtype, full_shape, index)
     if len(shape) not in (3, 4, 5):
         raise ValueError(f"dirac needs a convolution kernel (out_channels, in_channels, *kernel) of rank 3, 4 "

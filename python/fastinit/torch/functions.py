@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 import warnings
 from typing import Any, Callable
 
@@ -19,6 +17,7 @@ import numpy as np
 import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
 
 from ..core import fills as _fills
+from ..core.checks import real
 from ..core.dtypes import bfloat16 as _np_bfloat16
 from ..core.seed import Seed, Stream, resolve_seed
 from ..presets.args import real_param as _real_param
@@ -143,16 +142,6 @@ def _fan_rank(tensor: Tensor) -> None:
         raise ValueError(_FAN_MESSAGE)
 
 
-def _number(value: Any, name: str, where: str) -> float:
-    """``value`` as a float: a real number (not bool), not NaN (infinities allowed)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{where}: {name} must be a real number, got {type(value).__name__} {value!r}")
-    v = float(value)
-    if math.isnan(v):
-        raise ValueError(f"{where}: {name} must not be NaN")
-    return v
-
-
 # ---------------------------------------------------------------- torch.nn.init's functions
 
 
@@ -194,7 +183,8 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     _check_generator(generator, "trunc_normal_")
     mean = _real_param(mean, "mean")
     std = _real_param(std, "std")
-    a_abs, b_abs = _number(a, "a", "trunc_normal_"), _number(b, "b", "trunc_normal_")
+    a_abs = real(a, "a", "trunc_normal_", allow_nan=False)
+    b_abs = real(b, "b", "trunc_normal_", allow_nan=False)
     if not std > 0:
         raise ValueError(f"trunc_normal_: std must be > 0, got {std!r}")
     if not a_abs < b_abs:
