@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 
-import ml_dtypes
 import numpy as np
 import pytest
 
 import fastinit
+from fastinit.core.dtypes import FLOAT_DTYPES
 
 from conftest import median_seconds, record, record_scaling
 
@@ -29,8 +29,7 @@ except ImportError:  # pragma: no cover
 NEED_TORCH = pytest.mark.skipif(torch is None, reason="torch not installed (pip install torch==2.13.0)")
 NEED_JAX = pytest.mark.skipif(jax is None, reason="jax not installed (pip install jax)")
 
-DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64),
-          "float16": np.dtype(np.float16), "bfloat16": np.dtype(ml_dtypes.bfloat16)}
+DTYPES = FLOAT_DTYPES  # name -> NumPy dtype of every element type fastinit writes
 FULL_SIZES = [1 << 20, 16 << 20, 256 << 20, 1 << 30]
 QUICK_SIZES = [1 << 20, 16 << 20]
 FILLS = ["uniform", "normal", "truncated_normal"]

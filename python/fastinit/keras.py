@@ -53,7 +53,7 @@ if not hasattr(keras, "initializers"):  # pragma: no cover - python/fastinit its
 
 from .core import fills as _fills
 from .core.checks import is_integer
-from .core.dtypes import bfloat16 as _np_bfloat16
+from .core.dtypes import FLOAT_DTYPES
 from .core.layout import as_shape
 from .core.seed import Stream, resolve_seed, resolve_stream, stream_from_name
 from .core.suggest import check_choice
@@ -84,9 +84,6 @@ __all__ = [
     "Constant",
 ]
 
-_FLOATS = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64), "float16": np.dtype(np.float16),
-           "bfloat16": _np_bfloat16}
-
 _register = keras.saving.register_keras_serializable(package="fastinit")
 
 
@@ -98,7 +95,7 @@ def _keras_dtype(dtype: Any) -> str:
 
 
 def _float_dtype(name: str, who: str) -> np.dtype:
-    dt = _FLOATS.get(name)
+    dt = FLOAT_DTYPES.get(name)
     if dt is None:
         raise TypeError(f"{who}: dtype {name!r} is not supported; fastinit writes float32, float64, float16 and "
                         "bfloat16")
@@ -344,8 +341,8 @@ class _Deterministic(keras.initializers.Initializer):  # type: ignore[misc]
         """A tensor of ``shape`` and ``dtype`` (default ``keras.backend.floatx()``)."""
         name = _keras_dtype(dtype)
         dims = as_shape(shape)
-        if name in _FLOATS:
-            out = np.empty(dims, _FLOATS[name])
+        if name in FLOAT_DTYPES:
+            out = np.empty(dims, FLOAT_DTYPES[name])
             self._float(out)
         else:
             out = self._other(dims, np.dtype(name))

@@ -1,4 +1,9 @@
-"""Element formats: the NumPy dtypes fastinit writes and the core's name for each."""
+"""Element formats: the NumPy dtypes fastinit writes and the core's name for each.
+
+One table, :data:`FLOAT_DTYPES` (name -> dtype); :data:`FLOAT_FORMATS` is its inverse. A format's
+name is the dtype's name, the string the compiled core takes, the name records and summaries
+write, and the name Keras, JAX and the command line use.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,20 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 
-__all__ = ["FLOAT_FORMATS", "bfloat16", "format_of", "resolve_dtype"]
+__all__ = ["FLOAT_DTYPES", "FLOAT_FORMATS", "bfloat16", "format_of", "resolve_dtype"]
 
 bfloat16: np.dtype = np.dtype(ml_dtypes.bfloat16)
 
-FLOAT_FORMATS: dict[np.dtype, str] = {
-    np.dtype(np.float32): "float32",
-    np.dtype(np.float64): "float64",
-    np.dtype(np.float16): "float16",
-    bfloat16: "bfloat16",
+#: The element types fastinit writes, by name ("bfloat16" is ``ml_dtypes.bfloat16``).
+FLOAT_DTYPES: dict[str, np.dtype] = {
+    "float32": np.dtype(np.float32),
+    "float64": np.dtype(np.float64),
+    "float16": np.dtype(np.float16),
+    "bfloat16": bfloat16,
 }
+
+#: The same table inverted: each dtype's name (= the compiled core's format string).
+FLOAT_FORMATS: dict[np.dtype, str] = {dt: name for name, dt in FLOAT_DTYPES.items()}
 
 
 def resolve_dtype(dtype: Any) -> np.dtype:
