@@ -8,20 +8,16 @@ from typing import Any
 
 import numpy as np
 
-from ..core.dtypes import bfloat16
+from ..core.dtypes import FLOAT_FORMATS
 
 __all__ = ["DTYPE_NAMES", "SIDECAR_SUFFIX", "TableError", "prod", "sidecar_path", "table_format"]
 
 SIDECAR_SUFFIX = ".fastinit.json"
 """Appended to a table's path to name its resume record (the *sidecar*)."""
 
-DTYPE_NAMES: dict[np.dtype[Any], str] = {
-    np.dtype(np.float32): "float32",
-    np.dtype(np.float64): "float64",
-    np.dtype(np.float16): "float16",
-    bfloat16: "bfloat16",
-}
-"""The element types a table can hold, and the name the record and the summary give each."""
+DTYPE_NAMES: dict[np.dtype[Any], str] = FLOAT_FORMATS
+"""The element types a table can hold, and the name the record and the summary give each (the
+table of :mod:`fastinit.core.dtypes`)."""
 
 
 class TableError(ValueError):
