@@ -417,11 +417,12 @@ def test_missing_seed_and_bad_paths(tmp_path, capsys):
     assert code == 2 and "--seed" in err
     code, _, err = call(capsys, "init", tmp_path / "t.bin", "--shape", "10", "--init", "normal", "--seed", 0)
     assert code == 2 and ".npy" in err and ".zarr" in err
+    # a missing or damaged file is a data problem (exit 1), not a usage error
     code, _, err = call(capsys, "verify", tmp_path / "none.npy", "--init", "normal", "--seed", 0)
-    assert code == 2 and "does not exist" in err
+    assert code == 1 and "does not exist" in err and "none.npy" in err
     (tmp_path / "junk.npy").write_bytes(b"not numpy at all" * 10)
     code, _, err = call(capsys, "verify", tmp_path / "junk.npy", "--init", "normal", "--seed", 0)
-    assert code == 2 and "not a .npy file" in err
+    assert code == 1 and "not a .npy file" in err and len(err.splitlines()) == 1
     assert call(capsys, "init", tmp_path / "t.npy", "--shape", "10", "--init", "zeros")[0] == 0  # no seed needed
 
 

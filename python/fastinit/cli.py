@@ -6,14 +6,18 @@
     fastinit info                                   # SIMD path, threads, throughput against NumPy
     fastinit list                                   # initializer names and their parameters
 
-Exit codes: 0 done, 1 failed (verify: mismatch or incomplete; init: an I/O error), 2 bad usage
-(the message says how to fix it), 130 interrupted by Ctrl-C (143 by SIGTERM) with the resume
-record kept.
+Exit codes: 0 done, 1 failed (verify: mismatch or incomplete; any command: an I/O or data
+problem -- a full disk, a missing, truncated or damaged table or record, another run writing the
+same table), 2 bad usage (the message says how to fix it), 130 interrupted by Ctrl-C (143 by
+SIGTERM). Every failure is one line on stderr naming the file and the cause. The exit code of
+init and verify is about the table: a summary that cannot be printed (stdout closed or full)
+does not change it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -27,6 +31,65 @@ _DTYPES = ("float32", "float16", "bfloat16", "float64")
 
 class _Usage(Exception):
     """Bad usage: message for stderr, exit code 2."""
+
+
+class _Stream:
+    """stdout or stderr as the command writes to them: a stream that is closed, missing (None:
+    the descriptor was closed when Python started) or full never raises; ``failed`` says why
+    something could not be written."""
+
+    def __init__(self, stream: Any):
+        self.stream = stream
+        self.failed: str | None = None if stream is not None else "closed"
+
+    def write(self, text: str) -> int:
+        if self.failed is None:
+            try:
+                self.stream.write(text)
+            except (OSError, ValueError) as exc:
+                self.failed = getattr(exc, "strerror", None) or str(exc)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.failed is None:
+            try:
+                self.stream.flush()
+            except (OSError, ValueError) as exc:
+                self.failed = getattr(exc, "strerror", None) or str(exc)
+
+    def isatty(self) -> bool:
+        try:
+            return self.failed is None and bool(self.stream.isatty())
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    def settle(self) -> None:
+        """Flush; when that fails, point the descriptor at /dev/null, so that what is still
+        buffered is dropped at exit instead of failing there (Python exits 120 when it cannot
+        flush stdout)."""
+        self.flush()
+        if self.failed is None or self.stream is None:
+            return
+        try:
+            fd = self.stream.fileno()
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, fd)
+            os.close(null)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+def _guard_std_fds() -> None:
+    """Open /dev/null on descriptors 0, 1 and 2 if they are closed, so that no file this process
+    opens (a table, its record) gets one of them, where something printing could write into it."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
 
 
 def _parse_shape(text: str) -> tuple[int, ...]:
@@ -174,15 +237,14 @@ def _flag(name: str) -> str:
 
 
 def _resolve(args: argparse.Namespace) -> Any:
-    from .core.suggest import closest
+    from .core.suggest import did_you_mean
     from .names.named import parameters_of, resolve
 
     params = _params(args)
     canonical, accepted, missing = parameters_of(args.init, params)
     for key in params:
         if key not in accepted:
-            near = closest(key, accepted)
-            hint = (" Did you mean " + " or ".join(_flag(n) for n in near) + "?") if near else ""
+            hint = did_you_mean(key, accepted, show=_flag)
             takes = ("its parameters are " + ", ".join(_flag(n) for n in accepted)) if accepted else "it takes none"
             raise _Usage(f"{canonical} takes no {_flag(key)}.{hint} ({takes}; `fastinit list` shows every "
                          "initializer's)")
@@ -206,13 +268,21 @@ def _cmd_init(args: argparse.Namespace, out: Any, err: Any) -> int:
     if summary.interrupted:
         if not args.quiet:
             done = summary.elements_written + summary.resumed_from
-            err.write(f"\nfastinit: interrupted ({summary.interrupted}) at {done:,} "
-                      f"of {summary.elements:,} elements; the record is kept. Continue with:\n  "
-                      f"{summary.resume_command}\n")
+            if summary.resume_command:
+                err.write(f"\nfastinit: interrupted ({summary.interrupted}) at {done:,} "
+                          f"of {summary.elements:,} elements; the record is kept. Continue with:\n  "
+                          f"{summary.resume_command}\n")
+            else:
+                err.write(f"\nfastinit: interrupted ({summary.interrupted}) before anything was written; "
+                          "nothing new was left behind\n")
             err.flush()
         return 143 if summary.interrupted == "SIGTERM" else 130
     if not args.quiet:
         out.write(str(summary) + "\n")
+        out.flush()
+        if out.failed is not None:  # the table is complete: the exit code says so
+            err.write(f"fastinit init: wrote {summary.path} (complete), but could not print the summary: "
+                      f"stdout: {out.failed}\n")
     return 0
 
 
@@ -315,34 +385,60 @@ def _cmd_list(args: argparse.Namespace, out: Any, err: Any) -> int:
 _COMMANDS = {"init": _cmd_init, "verify": _cmd_verify, "info": _cmd_info, "list": _cmd_list}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``fastinit`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    out, err = sys.stdout, sys.stderr
-    parser = _build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version, or argparse's own usage errors (code 2)
-        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
-    if args.command is None:
-        parser.print_help(out)
-        return 0
-    from .outofcore import TableError
+def _error_line(command: str, exc: BaseException, table: str | None) -> tuple[int, str]:
+    """The exit code and the one line for an error (usage 2; I/O and data problems 1)."""
+    from .outofcore import TableDataError, TableError
 
+    one = " ".join(str(exc).split("\n"))
+    if isinstance(exc, _Usage):
+        return 2, f"fastinit {command}: error: {one} (see `fastinit {command} --help`)"
+    if isinstance(exc, TableDataError):
+        return 1, f"fastinit {command}: error: {one}"
+    if isinstance(exc, (TableError, TypeError, ValueError, OverflowError)):
+        return 2, f"fastinit {command}: error: {one}"
+    if isinstance(exc, MemoryError):
+        return 1, f"fastinit {command}: error: not enough memory{f' for {table}' if table else ''}: lower --chunk-mb"
+    assert isinstance(exc, OSError)
+    where = exc.filename if isinstance(exc.filename, str) else table
+    cause = exc.strerror or str(exc)
+    return 1, f"fastinit {command}: error: {f'{where}: ' if where else ''}{cause}"
+
+
+def _run(args: argparse.Namespace, out: _Stream, err: _Stream) -> int:
+    """Run the command; errors become one line on stderr and an exit code."""
     try:
-        return _COMMANDS[args.command](args, out, err)
-    except _Usage as exc:
-        err.write(f"fastinit {args.command}: error: {exc}\n(see `fastinit {args.command} --help`)\n")
-        return 2
-    except (TableError, TypeError, ValueError) as exc:
-        err.write(f"fastinit {args.command}: error: {exc}\n")
-        return 2
+        code: int = _COMMANDS[args.command](args, out, err)
     except KeyboardInterrupt:
         err.write(f"\nfastinit {args.command}: interrupted\n")
         return 130
-    except OSError as exc:
-        err.write(f"fastinit {args.command}: {exc}\n")
+    except (_Usage, ValueError, TypeError, OverflowError, MemoryError, OSError) as exc:
+        code, line = _error_line(args.command, exc, getattr(args, "table", None))
+        err.write(line + "\n")
+        return code
+    if out.failed is not None and args.command in ("info", "list"):  # their output is what they are for
+        err.write(f"fastinit {args.command}: error: could not write to stdout: {out.failed}\n")
         return 1
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``fastinit`` command with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _guard_std_fds()
+    out, err = _Stream(sys.stdout), _Stream(sys.stderr)
+    try:
+        parser = _build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help, --version, or argparse's own usage errors (code 2)
+            return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+        if args.command is None:
+            parser.print_help(out)
+            return 0
+        return _run(args, out, err)
+    finally:
+        out.settle()
+        err.settle()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,12 +10,20 @@ near one chunk (``chunk_mb``) plus the interpreter, whatever the table's size. A
 
 Resume. Beside the table, ``TABLE.fastinit.json`` (the *sidecar*) records the settings (shape,
 dtype, initializer and parameters, seed, stream, stream version) and how many elements are done.
-It is written first, replaced atomically (``os.replace``) after each checkpoint -- for ``.npy``
-only after the data it counts is flushed to disk (``fsync``) --, and removed only once the table
-is complete. While it exists, a ``.npy`` file's header is a placeholder, so ``numpy.load`` refuses
-the file: an interrupted or killed run never leaves a file that looks complete. ``resume=True``
-continues from the record (values are a pure function of the position, so the result equals an
-uninterrupted run bit for bit) and refuses a record whose settings differ.
+It is written first, replaced atomically (a temporary file created exclusively in the same
+folder, then ``os.replace``) after each checkpoint -- for ``.npy`` only after the data it counts
+is flushed to disk (``fsync``) --, and removed only once the table is complete; it is checked
+(types, ranges, and that the table holds what it counts) before a resume trusts it. While it
+exists, a ``.npy`` file's header is a placeholder, so ``numpy.load`` refuses the file: an
+interrupted or killed run never leaves a file that looks complete. ``resume=True`` continues from
+the record (values are a pure function of the position, so the result equals an uninterrupted
+run bit for bit) and refuses a record whose settings differ.
+
+Safety. A run holds an exclusive lock on the table (``TABLE.fastinit.lock``) for its whole
+length, checks every setting before it deletes or creates anything, creates its files
+exclusively (never through a symbolic link), and writes through a memory map only blocks it
+reserved (elsewhere ``pwrite``, so a full disk is an error, not a crash). A run completes the
+table, or keeps a record from which a resume completes it, or leaves nothing new behind.
 
 :func:`verify_table` recomputes a sample of rows (or all of them) and compares the bits.
 
@@ -25,9 +33,11 @@ that makes a run slow enough to interrupt.
 The modules, one concern each:
 
 - :mod:`.writer` -- :func:`write_table` and the write loop;
+- :mod:`.lock` -- the table's lock, held for the whole run (``TABLE.fastinit.lock``);
 - :mod:`.plan` -- the settings, checked, and the chunk sizes;
 - :mod:`.resume` -- where a run starts: new, or continued from the record (and the settings check);
-- :mod:`.record` -- the resume record: its contents, atomic writes, the checkpointer;
+- :mod:`.record`, :mod:`.record_check` -- the resume record: its contents, atomic writes, the
+  checkpointer; checking a record before it is trusted;
 - :mod:`.targets`, :mod:`.npy_target`, :mod:`.zarr_target` -- opening, filling and completing
   the table on disk;
 - :mod:`.npy` -- ``.npy`` headers, the placeholder, reserving disk space;
@@ -40,7 +50,7 @@ The modules, one concern each:
 from __future__ import annotations
 
 from .blocks import blocks
-from .common import SIDECAR_SUFFIX, TableError, sidecar_path, table_format
+from .common import LOCK_SUFFIX, SIDECAR_SUFFIX, TableDataError, TableError, lock_path, sidecar_path, table_format
 from .npy import read_npy_header
 from .progress import Progress
 from .stats import Stats, as_float
@@ -53,5 +63,5 @@ _table_format = table_format
 _open_for_reading = open_for_reading
 _as_float = as_float
 
-__all__ = ["SIDECAR_SUFFIX", "Progress", "Stats", "TableError", "TableSummary", "VerifyResult", "blocks",
-           "read_npy_header", "sidecar_path", "verify_table", "write_table"]
+__all__ = ["LOCK_SUFFIX", "SIDECAR_SUFFIX", "Progress", "Stats", "TableDataError", "TableError", "TableSummary",
+           "VerifyResult", "blocks", "lock_path", "read_npy_header", "sidecar_path", "verify_table", "write_table"]

@@ -1,5 +1,5 @@
-"""What every part of the out-of-core writer shares: its error type, the name of a table's resume
-record, a table's format (from its name) and the element types a table can hold."""
+"""What every part of the out-of-core writer shares: its error types, the names of a table's resume
+record and lock file, a table's format (from its name) and the element types a table can hold."""
 
 from __future__ import annotations
 
@@ -10,10 +10,14 @@ import numpy as np
 
 from ..core.dtypes import FLOAT_FORMATS
 
-__all__ = ["DTYPE_NAMES", "SIDECAR_SUFFIX", "TableError", "prod", "sidecar_path", "table_format"]
+__all__ = ["DTYPE_NAMES", "LOCK_SUFFIX", "SIDECAR_SUFFIX", "TableDataError", "TableError", "lock_path", "prod",
+           "sidecar_path", "size_text", "table_format"]
 
 SIDECAR_SUFFIX = ".fastinit.json"
 """Appended to a table's path to name its resume record (the *sidecar*)."""
+
+LOCK_SUFFIX = ".fastinit.lock"
+"""Appended to a table's path to name the lock file a run holds while it writes the table."""
 
 DTYPE_NAMES: dict[np.dtype[Any], str] = FLOAT_FORMATS
 """The element types a table can hold, and the name the record and the summary give each (the
@@ -21,13 +25,25 @@ table of :mod:`fastinit.core.dtypes`)."""
 
 
 class TableError(ValueError):
-    """A table cannot be written or verified as asked (the message says how to fix it)."""
+    """A table cannot be written or verified as asked (the message says how to fix it). Raised
+    as such for settings that cannot work (the command exits 2); see :class:`TableDataError`."""
+
+
+class TableDataError(TableError):
+    """The files are not as they must be, or the disk failed: a missing, truncated or corrupt
+    table or record, a full disk, another run holding the table (the command exits 1)."""
 
 
 def sidecar_path(path: Any) -> str:
     """Where the record of an incomplete table lives: ``TABLE`` + ``.fastinit.json``."""
     p: str = os.fspath(path)
     return p + SIDECAR_SUFFIX
+
+
+def lock_path(path: Any) -> str:
+    """The lock file a run holds while it writes the table: ``TABLE`` + ``.fastinit.lock``."""
+    p: str = os.fspath(path)
+    return p + LOCK_SUFFIX
 
 
 def table_format(path: str) -> str:
@@ -47,3 +63,11 @@ def prod(shape: tuple[int, ...]) -> int:
     for d in shape:
         n *= d
     return n
+
+
+def size_text(nbytes: int) -> str:
+    """A byte count for people: ``123 kB``, ``4.5 MB``, ``1.23 GB`` (powers of 1000)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:,.2f} {unit}"
+    return f"{nbytes:,} bytes"

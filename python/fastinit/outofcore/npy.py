@@ -12,12 +12,18 @@ from typing import Any
 
 import numpy as np
 
-from .common import TableError
+from .common import TableDataError, prod, size_text
 
-__all__ = ["PLACEHOLDER_MAGIC", "npy_header", "placeholder", "preallocate", "read_npy_header"]
+__all__ = ["PLACEHOLDER_MAGIC", "is_placeholder", "npy_header", "placeholder", "preallocate", "read_npy_header"]
 
 PLACEHOLDER_MAGIC = b"\x93FASTINIT"
 """How an incomplete table's placeholder header starts (``numpy.load`` refuses it)."""
+
+
+def is_placeholder(head: bytes) -> bool:
+    """Is ``head`` (a header's bytes) the placeholder of an incomplete table (this version's, or
+    an earlier one's that named the record)?"""
+    return head.startswith(PLACEHOLDER_MAGIC) and head.endswith(b"\n")
 
 
 def npy_header(shape: tuple[int, ...], dtype: np.dtype[Any]) -> bytes:
@@ -32,45 +38,80 @@ def npy_header(shape: tuple[int, ...], dtype: np.dtype[Any]) -> bytes:
     return buf.getvalue()
 
 
-def placeholder(length: int, sidecar: str) -> bytes:
-    """``length`` bytes that stand in for the header of an incomplete table and name its record."""
-    text = PLACEHOLDER_MAGIC + b" incomplete table: do not use; see " + os.path.basename(sidecar).encode(
-        "utf-8", "replace")
+def placeholder(length: int) -> bytes:
+    """``length`` bytes that stand in for the header of an incomplete table. They do not name the
+    record, so a table and its record can be moved (or renamed) together and still resumed."""
+    text = PLACEHOLDER_MAGIC + b" incomplete table: do not use; see its .fastinit.json record"
     text = text[:length - 1]
     return text + b" " * (length - 1 - len(text)) + b"\n"
 
 
-def preallocate(fd: int, offset: int, length: int, path: str) -> None:
-    """Reserve the table's blocks up front (Linux ``fallocate``): writes through the memory map
-    then skip the file system's per-page block allocation (several times faster on ext4), and a
-    full disk is reported now rather than as a crash mid-run. Elsewhere, or on a file system
-    without ``fallocate``, the file stays sparse (no slow emulation that writes zeros)."""
-    if length <= 0 or not sys.platform.startswith("linux"):
-        return
+def _fallocate() -> Any:
+    """libc's ``fallocate`` (None where there is none)."""
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        fallocate = libc.fallocate
+        fn = ctypes.CDLL(None, use_errno=True).fallocate
     except (OSError, AttributeError):
-        return
-    fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
-    fallocate.restype = ctypes.c_int
-    if fallocate(fd, 0, offset, length) != 0:
-        err = ctypes.get_errno()
-        if err == errno.ENOSPC:
-            free = shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free
-            raise TableError(f"not enough disk space for {path}: the table needs {length / 1e9:,.2f} GB, "
-                             f"{free / 1e9:,.2f} GB are free")
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+_UNSUPPORTED = {errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL, getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)}
+_PUNCH_HOLE_KEEP_SIZE = 0x02 | 0x01  # FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
+
+
+def preallocate(fd: int, offset: int, length: int, path: str) -> bool:
+    """Reserve the disk blocks of bytes ``[offset, offset + length)`` of the table (Linux
+    ``fallocate``). Writes through a memory map are only safe where the blocks are reserved:
+    a memory-mapped write that needs a block on a full disk kills the process (SIGBUS).
+
+    Returns True when reserved, False where the file system cannot reserve (then the caller
+    writes with ``pwrite``, which reports a full disk as an error). When there is not room,
+    gives the blocks it got back and raises TableDataError saying how much is needed and how
+    much is free (measured after giving them back)."""
+    fallocate = _fallocate()
+    if length <= 0:
+        return True
+    if fallocate is None:
+        return False
+    if fallocate(fd, 0, offset, length) == 0:
+        return True
+    err = ctypes_errno()
+    if err in _UNSUPPORTED:
+        return False
+    fallocate(fd, _PUNCH_HOLE_KEEP_SIZE, offset, length)  # give back what the failed call got
+    if err in (errno.ENOSPC, errno.EDQUOT):
+        free = shutil.disk_usage(os.path.dirname(os.path.abspath(path))).free
+        raise TableDataError(f"not enough disk space for {path}: the table needs {size_text(length)} more, "
+                             f"{size_text(free)} are free; free some space (or choose another disk) and run "
+                             "again")
+    if err == errno.EFBIG:
+        raise TableDataError(f"{path}: the file system cannot hold a file of {size_text(offset + length)} "
+                             "(File too large): choose another disk")
+    raise TableDataError(f"cannot reserve disk space for {path}: {os.strerror(err)}")
+
+
+def ctypes_errno() -> int:
+    """The ``errno`` libc set on the last ``ctypes`` call."""
+    import ctypes
+
+    return ctypes.get_errno()
 
 
 def read_npy_header(path: str) -> tuple[tuple[int, ...], np.dtype[Any], int]:
-    """``(shape, dtype, data offset)`` of a C-order ``.npy`` file (TableError otherwise)."""
+    """``(shape, dtype, data offset)`` of a C-order ``.npy`` file whose size is the one its
+    header implies (TableDataError naming the file otherwise: incomplete, not ``.npy``, in
+    Fortran order, truncated or with bytes beyond its data)."""
     with open(path, "rb") as f:
         head = f.read(16)
         if head.startswith(PLACEHOLDER_MAGIC):
-            raise TableError(f"{path} is an incomplete fastinit table (its header is a placeholder); "
-                             f"finish it with `fastinit init ... --resume` or rewrite it with --force")
+            raise TableDataError(f"{path} is an incomplete fastinit table (its header is a placeholder); "
+                                 f"finish it with `fastinit init ... --resume` or rewrite it with --force")
         f.seek(0)
         try:
             version = np.lib.format.read_magic(f)
@@ -79,8 +120,15 @@ def read_npy_header(path: str) -> tuple[tuple[int, ...], np.dtype[Any], int]:
             else:
                 shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
         except ValueError as exc:
-            raise TableError(f"{path} is not a .npy file: {exc}") from None
+            raise TableDataError(f"{path} is not a .npy file: {exc}") from None
         offset = f.tell()
+        size = os.fstat(f.fileno()).st_size
     if fortran and len(shape) > 1:
-        raise TableError(f"{path} is in Fortran order; fastinit writes and verifies C-order tables")
-    return tuple(shape), np.dtype(dtype), offset
+        raise TableDataError(f"{path} is in Fortran order; fastinit writes and verifies C-order tables")
+    dt = np.dtype(dtype)
+    need = offset + prod(tuple(shape)) * dt.itemsize
+    if size != need:
+        what = "is truncated" if size < need else "has bytes beyond its data"
+        raise TableDataError(f"{path} {what}: it has {size:,} bytes, its header ({tuple(shape)} {dt}) needs "
+                             f"{need:,}")
+    return tuple(shape), dt, offset

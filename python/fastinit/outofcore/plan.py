@@ -3,6 +3,7 @@ shape, element type, initializer, seed and stream, and the chunk sizes the memor
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from ..core.dtypes import FLOAT_FORMATS, format_of, resolve_dtype
 from ..core.layout import as_shape
 from ..core.seed import resolve_seed, resolve_stream
 from ..names.named import Expected, NamedInit, check_and_expect, resolve
-from .common import DTYPE_NAMES, TableError, prod, sidecar_path, table_format
+from .common import DTYPE_NAMES, TableDataError, TableError, prod, sidecar_path, table_format
 
 __all__ = ["TablePlan", "make_plan", "named_init", "table_seed"]
 
@@ -40,6 +41,7 @@ class TablePlan:
     row_elements: int
     max_elements: int  # per chunk
     zarr_chunk_rows: int = 0
+    prefilled: Any = None  # a global initializer's whole table, computed while checking the settings
 
     @property
     def itemsize(self) -> int:
@@ -57,7 +59,8 @@ class TablePlan:
         row_bytes = self.row_elements * self.itemsize
         rows_per_write = max(rows, (self.chunk_bytes // max(1, row_bytes)) // rows * rows)
         self.zarr_chunk_rows = rows
-        self.max_elements = max(1, rows_per_write * self.row_elements)
+        # never more than the table: the write buffer is this big
+        self.max_elements = max(1, min(rows_per_write, max(1, self.shape[0])) * self.row_elements)
 
 
 def named_init(init: Any, params: Mapping[str, Any]) -> NamedInit:
@@ -95,6 +98,40 @@ def _check_chunkable(named: NamedInit, total: int, itemsize: int, chunk_bytes: i
                      f"(fastinit.{named.fn_name}).")
 
 
+MAX_FILE_BYTES = 2**63 - 2**20
+"""No file can be larger (a file's size is a signed 64-bit number; a header comes first)."""
+
+
+def _check_size(path: str, total: int, itemsize: int) -> None:
+    """Refuse a table no file can hold."""
+    if total * itemsize > MAX_FILE_BYTES:
+        raise TableError(f"{path}: a table of {total:,} elements ({total * itemsize:,} bytes) is larger than any "
+                         "file can be (2**63 bytes): check --shape")
+
+
+def _check_target(path: str, fmt: str) -> None:
+    """What the table needs before anything is created: its folder, zarr for ``.zarr``, and no
+    directory where a ``.npy`` file must go."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise TableDataError(f"{path}: the folder {folder} does not exist")
+    if fmt == "npy" and os.path.isdir(path) and not os.path.islink(path):
+        raise TableError(f"{path} is a directory; remove it or choose another path")
+    if fmt == "zarr" and importlib.util.find_spec("zarr") is None:
+        raise TableError("writing .zarr needs zarr (pip install 'fastinit[dask]' or pip install zarr); "
+                         "or write TABLE.npy")
+
+
+def _prefill(plan: TablePlan) -> None:
+    """A global initializer (orthogonal, sparse) computes the whole table at once and the table
+    fits in one chunk: compute it now, so that its errors come before anything is written or
+    deleted; the write stores it."""
+    if plan.named.is_global:
+        full: Any = np.empty(plan.shape, plan.dtype)
+        plan.named(full, seed=plan.seed, stream=plan.stream, full_shape=plan.shape, index=None)
+        plan.prefilled = full
+
+
 def _plan_zarr_chunks(plan: TablePlan, zarr_chunk_mb: float) -> None:
     """zarr chunks of whole rows, about ``zarr_chunk_mb`` MiB; a row must fit the memory budget."""
     if plan.fmt != "zarr":
@@ -115,6 +152,7 @@ def make_plan(path: Any, shape: Any, init: Any, *, seed: int | None, stream: Any
     fmt = table_format(path)
     shape = as_shape(shape, "shape")
     dt = resolve_dtype(dtype)
+    _check_size(path, prod(shape), dt.itemsize)
     format_of(dt, FLOAT_FORMATS)
     dtname = DTYPE_NAMES[dt]
     if fmt == "zarr" and dtname == "bfloat16":
@@ -135,6 +173,8 @@ def make_plan(path: Any, shape: Any, init: Any, *, seed: int | None, stream: Any
     _check_chunkable(named, total, dt.itemsize, chunk_bytes)
     plan = TablePlan(path, fmt, shape, dt, dtname, named, seed_int, stream_int,
                      stream if isinstance(stream, str) else stream_int, expected, chunk_bytes, total,
-                     prod(shape[1:]) if shape else 1, max(1, chunk_bytes // dt.itemsize))
+                     prod(shape[1:]) if shape else 1, max(1, min(total, chunk_bytes // dt.itemsize)))
     _plan_zarr_chunks(plan, zarr_chunk_mb)
+    _check_target(path, fmt)
+    _prefill(plan)
     return plan

@@ -21,17 +21,25 @@ def _fmt_seconds(s: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+def _isatty(stream: TextIO | None) -> bool:
+    """Is ``stream`` a terminal (False for None, or a closed stream)?"""
+    try:
+        return bool(getattr(stream, "isatty", lambda: False)())
+    except (OSError, ValueError):
+        return False
+
+
 class Progress:
     """Rows done, GB/s and ETA on ``stream``: a bar redrawn in place (``"bar"``, a terminal), a
     plain line every ``interval`` seconds (``"lines"``), or nothing (``"none"``)."""
 
     def __init__(self, mode: str, total: int, done: int, row_elements: int, itemsize: int,
-                 stream: TextIO, interval: float | None = None, label: str = "rows"):
+                 stream: TextIO | None, interval: float | None = None, label: str = "rows"):
         if mode == "auto":
-            mode = "bar" if getattr(stream, "isatty", lambda: False)() else "lines"
+            mode = "bar" if _isatty(stream) else "lines"
         if mode not in ("bar", "lines", "none"):
             raise TableError(f"progress must be 'auto', 'bar', 'lines' or 'none', got {mode!r}")
-        self.mode = mode
+        self.mode = mode if stream is not None else "none"  # no stream (sys.stderr is None when closed)
         self.total, self.start_done, self.done = total, done, done
         self.row_elements = max(1, row_elements)
         self.itemsize = itemsize
@@ -41,6 +49,21 @@ class Progress:
         self.t0 = time.perf_counter()
         self.last = -math.inf
         self.width = 0
+
+    def begin(self, done: int) -> None:
+        """The write starts now, with ``done`` elements already done (a resumed run)."""
+        self.start_done = self.done = done
+        self.t0 = time.perf_counter()
+
+    def _write(self, text: str) -> None:
+        """Show ``text``; a stream that cannot be written (closed, a full disk) stops the
+        progress, never the work it reports on."""
+        try:
+            assert self.stream is not None
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.mode = "none"
 
     def _line(self, now: float) -> str:
         """The text shown at time ``now``."""
@@ -70,11 +93,10 @@ class Progress:
         line = self._line(now)
         if self.mode == "bar":
             pad = max(0, self.width - len(line))
-            self.stream.write("\r" + line + " " * pad)
+            self._write("\r" + line + " " * pad)
             self.width = len(line)
         else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+            self._write(line + "\n")
 
     def finish(self) -> None:
         """Show the final state (and end the bar's line)."""
@@ -82,5 +104,4 @@ class Progress:
             return
         self.update(self.done, force=True)
         if self.mode == "bar":
-            self.stream.write("\n")
-            self.stream.flush()
+            self._write("\n")

@@ -4,16 +4,19 @@ removed once the table is complete."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
+import tempfile
 import threading
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from .common import TableError
+from .common import TableDataError
 from .plan import TablePlan
+from .record_check import check_record
 
 __all__ = ["RECORD_VERSION", "Checkpointer", "command", "fsync_dir", "jsonable", "new_record", "read_record",
            "remove_record", "write_first_record", "write_json_atomic"]
@@ -26,16 +29,28 @@ _ABOUT = ("fastinit's record of an INCOMPLETE table: resume it with the command 
 
 
 def write_json_atomic(path: str, data: Mapping[str, Any], durable: bool) -> None:
-    """Replace ``path`` with ``data`` as JSON, atomically (``PATH.tmp`` then ``os.replace``);
-    ``durable``: flush the new file to disk (``fsync``) first."""
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-        f.write("\n")
-        f.flush()
-        if durable:
-            os.fsync(f.fileno())
-    os.replace(tmp, path)
+    """Replace ``path`` with ``data`` as JSON, atomically: a new temporary file in the same
+    directory (created exclusively, so never through a symbolic link or over another file), then
+    ``os.replace``; ``durable``: flush the new file to disk (``fsync``) first. On failure the
+    temporary file is removed and ``path`` is unchanged."""
+    folder, name = os.path.split(os.path.abspath(path))
+    tmp = ""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+            f.write("\n")
+            f.flush()
+            if durable:
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if tmp:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror, path) from None  # name the record, not the temporary
+        raise
 
 
 def fsync_dir(path: str) -> None:
@@ -54,18 +69,18 @@ def fsync_dir(path: str) -> None:
 
 
 def read_record(path: str) -> dict[str, Any] | None:
-    """The record at ``path``, or None when there is none (TableError when it cannot be used)."""
+    """The record at ``path``, checked (every field of the right type and in range), or None when
+    there is none; TableDataError naming the file when it cannot be read or used."""
     try:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise TableError(f"cannot read the resume record {path}: {exc}; delete the table and the "
-                         "record and start over (or use --force)") from None
-    if not isinstance(data, dict) or data.get("fastinit_sidecar") != RECORD_VERSION:
-        raise TableError(f"{path} is not a fastinit resume record this version understands; start over "
-                         "with --force")
+        why = exc.strerror if isinstance(exc, OSError) else f"not valid JSON ({exc})"
+        raise TableDataError(f"cannot read the resume record {path}: {why}; start over with --force") from None
+    check_record(data, path)
+    assert isinstance(data, dict)
     return data
 
 
@@ -76,17 +91,40 @@ def jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def command(path: str, shape: tuple[int, ...], init: str, dtype: str, seed: int, stream: Any,
-            params: Mapping[str, Any]) -> str:
-    """The ``fastinit init`` command line that writes this table (shell-quoted)."""
-    parts = ["fastinit", "init", path, "--shape", ",".join(str(d) for d in shape), "--init", init,
-             "--dtype", dtype, "--seed", str(seed)]
-    if stream != 0:
-        parts += ["--stream", str(stream)]
-    for k, v in sorted(params.items()):
-        if isinstance(v, (tuple, list)):
-            v = ",".join(str(x) for x in v)
-        parts.append(f"--{k.replace('_', '-')}={v}")
+def _reads_as_number(text: str) -> bool:
+    """Would the command line take ``text`` (given to --stream) as a number rather than a name?"""
+    for base in (10, 0):
+        try:
+            int(text, base)
+            return True
+        except ValueError:
+            pass
+    return False
+
+
+def _value_text(v: Any) -> str:
+    """A parameter value as the command line reads it back (a 1-tuple of axes keeps its comma)."""
+    if isinstance(v, (tuple, list)):
+        return ",".join(str(x) for x in v) + ("," if len(v) < 2 else "")
+    return str(v)
+
+
+def command(path: str, record: Mapping[str, Any]) -> str:
+    """The ``fastinit init`` command line that writes the table of ``record`` at ``path``, shell
+    quoted, such that pasted into a shell it gives the same settings (``--resume`` appended, it
+    resumes the table): streams and parameters in ``--name=value`` form, a stream name that would
+    read as a number given as its number, a path starting with ``-`` as ``./-...``."""
+    if path.startswith("-"):
+        path = os.path.join(".", path)
+    parts = ["fastinit", "init", path, "--shape=" + ",".join(str(d) for d in record["shape"]),
+             "--init=" + str(record["init"]), "--dtype=" + str(record["dtype"]), f"--seed={record['seed']}"]
+    arg = record.get("stream_arg")
+    if isinstance(arg, str) and not _reads_as_number(arg):
+        parts.append("--stream=" + arg)
+    elif record["stream"] != 0:
+        parts.append(f"--stream={record['stream']}")
+    for k, v in sorted(record["params"].items()):
+        parts.append(f"--{k.replace('_', '-')}={_value_text(v)}")
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -95,15 +133,16 @@ def new_record(plan: TablePlan) -> dict[str, Any]:
     from .. import STREAM_VERSION, __version__
 
     named = plan.named
-    return {
+    record = {
         "fastinit_sidecar": RECORD_VERSION,
         "about": _ABOUT,
         "format": plan.fmt, "shape": list(plan.shape), "dtype": plan.dtname, "init": named.name,
         "params": jsonable(named.params), "seed": plan.seed, "stream": plan.stream, "stream_arg": plan.stream_arg,
         "stream_version": STREAM_VERSION, "fastinit_version": __version__, "elements_total": plan.total,
         "elements_done": 0, "chunk_bytes": plan.chunk_bytes, "zarr_chunk_rows": plan.zarr_chunk_rows,
-        "command": command(plan.path, plan.shape, named.name, plan.dtname, plan.seed, plan.stream_arg, named.params),
     }
+    record["command"] = command(plan.path, record)
+    return record
 
 
 def write_first_record(sidecar: str, record: Mapping[str, Any], durable: bool) -> None:
@@ -114,8 +153,9 @@ def write_first_record(sidecar: str, record: Mapping[str, Any], durable: bool) -
 
 
 def remove_record(sidecar: str, durable: bool) -> None:
-    """Remove the record of a table now complete."""
-    os.remove(sidecar)
+    """Remove the record of a table now complete (or of a start that failed)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(sidecar)
     if durable:
         fsync_dir(sidecar)
 

@@ -1,9 +1,10 @@
-"""Where a table is written: the interface the write loop uses, and :func:`open_target`, which
-makes sure the record exists before the table does, clears the way for a new table, and opens
-the ``.npy`` or zarr target."""
+"""The table on disk, whatever its format: the :class:`Target` protocol, and opening the table of
+a run -- continued, or created anew after what was at its path is removed (``force``) -- and
+removing what a run created when it ends having written nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Mapping
@@ -11,14 +12,13 @@ from typing import Any, Protocol
 
 import numpy.typing as npt
 
-from .common import TableError
 from .npy_target import NpyTarget
 from .plan import TablePlan
-from .record import write_first_record
+from .record import fsync_dir, remove_record, write_first_record
 from .resume import Start
 from .zarr_target import ZarrTarget
 
-__all__ = ["Target", "open_target"]
+__all__ = ["Target", "discard", "open_target"]
 
 
 class Target(Protocol):
@@ -30,8 +30,11 @@ class Target(Protocol):
         """The array to fill with the chunk of ``count`` elements from flat position ``p``, which is
         ``full[index]`` of shape ``shape``."""
 
-    def store(self, index: tuple[Any, ...], arr: npt.NDArray[Any]) -> None:
+    def store(self, p: int, index: tuple[Any, ...], arr: npt.NDArray[Any]) -> None:
         """Store the filled chunk (when it was not filled in place)."""
+
+    def read(self, p: int, count: int, index: tuple[Any, ...], shape: tuple[int, ...]) -> npt.NDArray[Any]:
+        """The elements of the chunk as written, flat."""
 
     def abandon(self) -> None:
         """Stop with the table incomplete."""
@@ -40,24 +43,42 @@ class Target(Protocol):
         """Every element is written: make the table usable."""
 
 
-def _remove(plan: TablePlan) -> None:
-    """Remove what is at the table's path (``--force``): a file, a link, or a ``.zarr`` directory."""
-    path = plan.path
+def _remove_path(path: str) -> None:
+    """Remove what is at ``path``: a file, a link, or a directory (a ``.zarr`` array; the plan
+    refused a directory where a ``.npy`` file goes)."""
     if os.path.isdir(path) and not os.path.islink(path):
-        if plan.fmt != "zarr":
-            raise TableError(f"{path} is a directory; remove it or choose another path")
         shutil.rmtree(path)
     else:
-        os.remove(path)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
+
+
+def _make(plan: TablePlan, existing: bool, done: int) -> Target:
+    if plan.fmt == "npy":
+        return NpyTarget(plan, existing, done)
+    return ZarrTarget(plan, existing, done)
 
 
 def open_target(plan: TablePlan, record: Mapping[str, Any], start: Start, durable: bool) -> Target:
-    """Open the table to continue it (``start.existing``), or write its record and then create it
-    (removing what was at its path)."""
-    if not start.existing:
-        write_first_record(plan.sidecar, record, durable)
+    """Open the table to continue it (``start.existing``); or write its record, remove what was at
+    its path (``force``, or a resume with nothing done) and create it. When creating fails, the
+    record is removed again and the new table is not left behind."""
+    if start.existing:
+        return _make(plan, True, start.done)
+    write_first_record(plan.sidecar, record, durable)
+    try:
         if start.exists:
-            _remove(plan)
-    if plan.fmt == "npy":
-        return NpyTarget(plan, start.existing)
-    return ZarrTarget(plan, start.existing)
+            _remove_path(plan.path)
+        return _make(plan, False, 0)
+    except BaseException:
+        remove_record(plan.sidecar, durable)
+        raise
+
+
+def discard(plan: TablePlan, target: Target, durable: bool) -> None:
+    """Remove the table this run created and its record: the run ends having written nothing."""
+    target.abandon()
+    _remove_path(plan.path)
+    remove_record(plan.sidecar, durable)
+    if durable:
+        fsync_dir(plan.path)

@@ -17,11 +17,11 @@ from ..core.dtypes import bfloat16, resolve_dtype
 from ..core.seed import resolve_stream
 from ..names.named import NamedInit, check_and_expect
 from .blocks import Block, blocks
-from .common import DTYPE_NAMES, TableError, prod, sidecar_path, table_format
+from .common import DTYPE_NAMES, TableDataError, TableError, prod, sidecar_path, table_format
 from .npy import read_npy_header
 from .plan import named_init, table_seed
 from .progress import Progress
-from .record import read_record
+from .record import command, read_record
 
 __all__ = ["VerifyResult", "open_for_reading", "verify_table"]
 
@@ -55,7 +55,7 @@ def open_for_reading(path: str, fmt: str) -> tuple[tuple[int, ...], np.dtype[Any
     file, for zarr the array opened read-only (TableError if missing, incomplete or unreadable)."""
     if fmt == "npy":
         if not os.path.isfile(path):
-            raise TableError(f"{path} does not exist (or is not a file)")
+            raise TableDataError(f"{path} does not exist (or is not a file)")
         shape, dt, offset = read_npy_header(path)
         return shape, dt, offset
     try:
@@ -63,8 +63,11 @@ def open_for_reading(path: str, fmt: str) -> tuple[tuple[int, ...], np.dtype[Any
     except ImportError:
         raise TableError("reading .zarr needs zarr (pip install zarr)") from None
     if not os.path.exists(path):
-        raise TableError(f"{path} does not exist")
-    za = zarr.open_array(store=path, mode="r")
+        raise TableDataError(f"{path} does not exist")
+    try:
+        za = zarr.open_array(store=path, mode="r")
+    except Exception as exc:  # zarr raises its own types for a damaged array
+        raise TableDataError(f"cannot read the zarr array {path}: {exc}") from None
     return tuple(za.shape), np.dtype(za.dtype), za
 
 
@@ -74,8 +77,8 @@ def _incomplete(path: str) -> VerifyResult | None:
     old = read_record(side)
     if old is None:
         return None
-    msg = (f"{path} is INCOMPLETE: {int(old.get('elements_done', 0)):,} of {int(old.get('elements_total', 0)):,} "
-           f"elements written (record {os.path.basename(side)}). Finish it with:\n  {old.get('command', '?')} --resume")
+    msg = (f"{path} is INCOMPLETE: {old['elements_done']:,} of {old['elements_total']:,} "
+           f"elements written (record {os.path.basename(side)}). Finish it with:\n  {command(path, old)} --resume")
     return VerifyResult(path, False, "incomplete", message=msg)
 
 

@@ -1,6 +1,8 @@
 """The write: :func:`write_table` checks the settings, decides where to start, opens the table
 and runs the write loop, one chunk at a time, with statistics, progress, checkpoints and a stop
-on SIGINT/SIGTERM between chunks; then completes the table and removes its record.
+on SIGINT/SIGTERM between chunks; then completes the table and removes its record. The whole
+run holds the table's lock (:mod:`.lock`); a new table that gets nothing written is removed
+again with its record, and I/O errors become one-line :class:`TableDataError` messages.
 
 ``FASTINIT_DEBUG_CHUNK_SLEEP`` (seconds, environment) sleeps after every chunk: a testing aid
 that makes a run slow enough to interrupt.
@@ -12,19 +14,21 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from ..core import runtime as _runtime
 from .blocks import blocks
+from .common import TableDataError
+from .lock import TableLock
 from .plan import TablePlan, make_plan
 from .progress import Progress
-from .record import Checkpointer, new_record, read_record, remove_record
-from .resume import Start, decide_start
+from .record import Checkpointer, new_record, remove_record
+from .resume import Start, check_done, decide_start, read_old_record
 from .signals import install_stop_handlers, restore_handlers
 from .stats import Stats
 from .summary import TableSummary, peak_rss
-from .targets import Target, open_target
+from .targets import Target, discard, open_target
 
 __all__ = ["DEBUG_SLEEP_ENV", "write_table"]
 
@@ -51,7 +55,7 @@ class _Run:
     threads: int
     checkpointer: Checkpointer
     done: int  # elements written (by this run and those before it)
-    stop: list[str] = field(default_factory=list)  # the signals that asked to stop
+    stop: list[str]  # the signals that asked to stop
 
 
 def _fill(run: _Run, delay: float) -> None:
@@ -62,10 +66,13 @@ def _fill(run: _Run, delay: float) -> None:
         if run.stop:
             break
         arr = target.block(p, count, index, bshape)
-        plan.named(arr, seed=plan.seed, stream=plan.stream, full_shape=plan.shape, index=index)
+        if plan.prefilled is not None:  # a global initializer's table, computed while checking
+            arr[...] = plan.prefilled[index]
+        else:
+            plan.named(arr, seed=plan.seed, stream=plan.stream, full_shape=plan.shape, index=index)
         if stat is not None:
             stat.add(arr, plan.dtname, run.pool)
-        target.store(index, arr)
+        target.store(p, index, arr)
         del arr  # a .npy chunk is unmapped here
         run.done = p + count
         run.checkpointer.advance(run.done, stat.to_json() if stat is not None else None)
@@ -87,7 +94,7 @@ def _close(run: _Run) -> None:
 
 
 def _start_run(plan: TablePlan, start: Start, target: Target, record: dict[str, Any], *, stats: bool,
-               progress: Progress, durable: bool) -> _Run:
+               progress: Progress, durable: bool, stop: list[str]) -> _Run:
     """The statistics (continued from the record, or new), their threads and the checkpointer."""
     stat = None
     if stats:
@@ -96,7 +103,81 @@ def _start_run(plan: TablePlan, start: Start, target: Target, record: dict[str, 
     nthreads = _runtime.get_num_threads()
     pool = ThreadPoolExecutor(max_workers=nthreads) if stat is not None and nthreads > 1 else None
     return _Run(plan, target, stat, progress, pool, nthreads,
-                Checkpointer(plan.sidecar, record, target.fd, durable), start.done)
+                Checkpointer(plan.sidecar, record, target.fd, durable), start.done, stop)
+
+
+@dataclass
+class _Options:
+    """How to write: what :func:`write_table` was asked besides the table's settings."""
+
+    resume: bool
+    force: bool
+    durable: bool
+    stats: bool
+
+
+def _open(plan: TablePlan, opts: _Options, record: dict[str, Any]) -> tuple[Start, Target]:
+    """Decide where to start and open the table (checking that a continued table holds what its
+    record counts)."""
+    old = read_old_record(plan, force=opts.force)
+    start = decide_start(plan, record, old, resume=opts.resume, force=opts.force, keep_stats=opts.stats)
+    target = open_target(plan, record, start, opts.durable)  # the record always exists before the table does
+    if start.existing:
+        try:
+            check_done(plan, target, start.done)
+        except BaseException:
+            target.abandon()
+            raise
+    return start, target
+
+
+def _end(run: _Run, start: Start, durable: bool) -> None:
+    """After the loop: close it; a new table that got nothing written is removed with its record."""
+    try:
+        _close(run)
+    finally:
+        if not start.existing and run.done == 0 < run.plan.total:
+            discard(run.plan, run.target, durable)
+
+
+def _write_locked(plan: TablePlan, opts: _Options, prog: Progress, stop: list[str]) -> TableSummary:
+    """The write, under the table's lock."""
+    record = new_record(plan)
+    start, target = _open(plan, opts, record)
+    prog.begin(start.done)
+    run = _start_run(plan, start, target, record, stats=opts.stats, progress=prog, durable=opts.durable, stop=stop)
+    delay = _debug_sleep()
+    t0 = time.perf_counter()
+    prog.update(run.done, force=True)
+    try:
+        _fill(run, delay)
+    finally:
+        seconds = time.perf_counter() - t0
+        _end(run, start, opts.durable)
+    complete = run.done == plan.total
+    if complete:
+        target.complete(record, opts.durable)
+        remove_record(plan.sidecar, opts.durable)
+    prog.finish()
+    kept = not complete and os.path.exists(plan.sidecar)
+    return TableSummary(
+        path=plan.path, format=plan.fmt, shape=plan.shape, dtype=plan.dtname, init=plan.named.describe(),
+        seed=plan.seed, stream=plan.stream, elements=plan.total, nbytes=plan.total * plan.itemsize,
+        elements_written=run.done - start.done, resumed_from=start.done, seconds=seconds, complete=complete,
+        interrupted=run.stop[0] if run.stop and not complete else None, stats=run.stats, expected=plan.expected,
+        peak_rss=peak_rss(), threads=run.threads, chunk_bytes=plan.chunk_bytes,
+        resume_command=record["command"] + " --resume" if kept else "")
+
+
+def _io_error(plan: TablePlan, exc: OSError) -> TableDataError:
+    """An I/O error as one line naming the file and the cause, and what is left."""
+    where = exc.filename if isinstance(exc.filename, str) else plan.path
+    if os.path.exists(plan.sidecar):
+        tail = (f"; the record {os.path.basename(plan.sidecar)} is kept: once that is fixed, run the same "
+                "command with --resume")
+    else:
+        tail = "; nothing new was left behind"
+    return TableDataError(f"cannot write {where}: {exc.strerror or exc}{tail}")
 
 
 def write_table(
@@ -146,35 +227,27 @@ def write_table(
 
     Raises:
         TableError (a ValueError) for settings that cannot work, an existing table, or a resume
-        whose settings differ; TypeError/ValueError for bad initializer parameters; OSError.
+        whose settings differ; TypeError/ValueError for bad initializer parameters (all of these
+        before anything on disk is touched); TableDataError (a TableError) for files that are not
+        as they must be (a damaged record, a table that does not hold what its record counts),
+        another run writing the same table, and I/O errors (a full disk ...): its one-line
+        message names the file, the cause, and whether the record is kept for ``resume``.
+
+    A run either completes the table, or keeps a record from which ``resume=True`` completes it,
+    or leaves nothing new behind (a new table that got nothing written is removed with its
+    record). The table is locked (``TABLE.fastinit.lock``) for the whole run.
     """
     plan = make_plan(path, shape, init, seed=seed, stream=stream, dtype=dtype, chunk_mb=chunk_mb,
                      zarr_chunk_mb=zarr_chunk_mb, threads=threads, params=params)
-    record = new_record(plan)
-    start = decide_start(plan, record, read_record(plan.sidecar), resume=resume, force=force, keep_stats=stats)
-    target = open_target(plan, record, start, fsync)  # the record always exists before the table does
-    prog = Progress(progress, plan.total, start.done, plan.row_elements, plan.itemsize,
+    prog = Progress(progress, plan.total, 0, plan.row_elements, plan.itemsize,
                     progress_stream if progress_stream is not None else sys.stderr, progress_interval)
-    run = _start_run(plan, start, target, record, stats=stats, progress=prog, durable=fsync)
-    old_handlers = install_stop_handlers(run.stop, handle_signals)
-    delay = _debug_sleep()
-    t0 = time.perf_counter()
-    prog.update(run.done, force=True)
+    opts = _Options(resume=resume, force=force, durable=fsync, stats=stats)
+    stop: list[str] = []
+    old_handlers = install_stop_handlers(stop, handle_signals)
     try:
-        _fill(run, delay)
+        with TableLock(plan.path):
+            return _write_locked(plan, opts, prog, stop)
+    except OSError as exc:
+        raise _io_error(plan, exc) from None
     finally:
-        seconds = time.perf_counter() - t0
         restore_handlers(old_handlers)
-        _close(run)
-    complete = run.done == plan.total
-    if complete:
-        target.complete(record, fsync)
-        remove_record(plan.sidecar, fsync)
-    prog.finish()
-    return TableSummary(
-        path=plan.path, format=plan.fmt, shape=plan.shape, dtype=plan.dtname, init=plan.named.describe(),
-        seed=plan.seed, stream=plan.stream, elements=plan.total, nbytes=plan.total * plan.itemsize,
-        elements_written=run.done - start.done, resumed_from=start.done, seconds=seconds, complete=complete,
-        interrupted=run.stop[0] if run.stop and not complete else None, stats=run.stats, expected=plan.expected,
-        peak_rss=peak_rss(), threads=run.threads, chunk_bytes=plan.chunk_bytes,
-        resume_command=record["command"] + " --resume")
