@@ -4,9 +4,9 @@ name (difflib, ignoring case and underscores) and every valid name."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-__all__ = ["check_choice", "closest", "unknown_choice"]
+__all__ = ["check_choice", "closest", "did_you_mean", "unknown_choice"]
 
 
 def _norm(name: str) -> str:
@@ -22,14 +22,18 @@ def closest(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
     return [by_norm[h] for h in hits]
 
 
+def did_you_mean(value: str, choices: Iterable[str], show: Callable[[str], str] = repr) -> str:
+    """``" Did you mean 'a' or 'b'?"`` (leading space included) naming the :func:`closest` of
+    ``choices`` to ``value`` in their order, each written by ``show`` (default ``repr``; e.g. a
+    command-line flag); ``""`` when none is close."""
+    near = closest(value, choices)
+    return " Did you mean " + " or ".join(show(c) for c in near) + "?" if near else ""
+
+
 def unknown_choice(param: str, value: object, choices: Iterable[str]) -> ValueError:
     """A ValueError for ``param=value`` not among ``choices``, suggesting the closest names."""
     choices = list(choices)
-    hint = ""
-    if isinstance(value, str):
-        near = closest(value, choices)
-        if near:
-            hint = " Did you mean " + " or ".join(repr(c) for c in near) + "?"
+    hint = did_you_mean(value, choices) if isinstance(value, str) else ""
     valid = ", ".join(repr(c) for c in choices)
     return ValueError(f"unknown {param}={value!r}.{hint} Valid values: {valid}")
 
