@@ -306,7 +306,7 @@ def _cmd_verify(args: argparse.Namespace, out: Any, err: Any) -> int:
                 out.write(f"{args.table}: MISMATCH: shape {tuple(have)}, not {want}\n")
             return 1
     result = verify_table(args.table, init, seed=_seed(args), stream=_stream(args.stream), dtype=args.dtype,
-                          rows=args.rows, all=args.all, chunk_mb=args.chunk_mb, sample_seed=args.sample_seed,
+                          rows=args.rows, every_row=args.all, chunk_mb=args.chunk_mb, sample_seed=args.sample_seed,
                           progress="none" if args.quiet else args.progress, progress_stream=err)
     if not args.quiet:
         out.write(result.message + "\n")

@@ -196,7 +196,7 @@ def verify_table(
     stream: Any = 0,
     dtype: Any = None,
     rows: int = 1000,
-    all: bool = False,
+    every_row: bool = False,
     chunk_mb: float = 64.0,
     sample_seed: int = 0,
     progress: str = "none",
@@ -204,7 +204,7 @@ def verify_table(
     **params: Any,
 ) -> VerifyResult:
     """Recompute ``rows`` rows of ``path`` (always the first and the last, the rest at random;
-    every row with ``all=True``) with ``init``/``seed``/``stream``/``params`` and compare bits.
+    every row with ``every_row=True``) with ``init``/``seed``/``stream``/``params`` and compare bits.
 
     ``dtype`` reinterprets the file's elements (needed for bfloat16, which ``.npy`` stores as
     2-byte void); by default the file's dtype is used. Returns a :class:`VerifyResult` (``ok``).
@@ -234,7 +234,7 @@ def verify_table(
     if named.is_global and total * dt.itemsize > int(chunk_mb * 2**20):
         raise TableError(f"{named.canonical} is computed whole: pass --chunk-mb >= "
                          f"{math.ceil(total * dt.itemsize / 2**20)} to verify this table")
-    ranges = _row_ranges(n_rows, total, rows, all, sample_seed)
+    ranges = _row_ranges(n_rows, total, rows, every_row, sample_seed)
     checked_rows = sum(b - a for a, b in ranges)
     prog = Progress(progress, checked_rows * row_elements, 0, row_elements, dt.itemsize,
                     progress_stream if progress_stream is not None else sys.stderr, label="rows checked")
