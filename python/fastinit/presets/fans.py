@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 import numpy as np
 
@@ -82,7 +82,7 @@ def _axes(axis: Axis, rank: int, name: str, shape: tuple[int, ...]) -> tuple[int
     return tuple(out)
 
 
-def compute_fans(  # noqa: C901  # TODO(issue 11): split
+def compute_fans(
     shape: Any,
     *,
     layout: str | None = None,
@@ -123,55 +123,74 @@ def compute_fans(  # noqa: C901  # TODO(issue 11): split
     if isinstance(shape, np.ndarray):
         raise TypeError("shape must be a shape (an int or a sequence of ints), got an array; pass array.shape")
     dims = as_shape(shape, "shape")
-    rank = len(dims)
     layout = check_layout(layout)
     groups = integer(groups, "groups", minimum=1, expected="an int >= 1")
-    batch = _axes(batch_axis, rank, "batch_axis", dims)
+    batch = _axes(batch_axis, len(dims), "batch_axis", dims)
     explicit = in_axis is not None or out_axis is not None
+    if layout == "depthwise":
+        roles = _depthwise_roles(dims, groups, explicit)
+    elif not explicit and len(dims) < 2:
+        return _vector_fans(dims, batch_axis, bool(batch), groups)
+    else:
+        default_in, default_out = (1, 0) if layout == "torch" else (-2, -1)
+        roles = _Roles(_axes(default_in if in_axis is None else in_axis, len(dims), "in_axis", dims),
+                       _axes(default_out if out_axis is None else out_axis, len(dims), "out_axis", dims),
+                       False, groups)
+    return _fans(dims, roles, batch, groups)
+
+
+class _Roles(NamedTuple):
+    """The input and output axes of a weight, and how its groups divide the channels."""
 
     in_axes: tuple[int, ...]
     out_axes: tuple[int, ...]
-    if layout == "depthwise":
-        if explicit:
-            raise ValueError("layout='depthwise' fixes the axes (*kernel, channels, multiplier); "
-                             "omit in_axis/out_axis, or use layout='keras' with explicit axes")
-        if rank < 2:
-            raise ValueError(f"layout='depthwise' needs a kernel (*kernel, channels, multiplier) of rank >= 2, "
-                             f"got shape {dims}")
-        channels = dims[-2]
-        if groups not in (1, channels):
-            raise ValueError(f"groups={groups} contradicts layout='depthwise', where groups is the number of "
-                             f"channels ({channels}); omit groups")
-        in_axes, out_axes = (rank - 2,), (rank - 1,)
-        in_groups, out_groups = 0, 1  # 0: each output sees one channel, whatever the count
-    else:
-        if not explicit and rank < 2:
-            if batch:
-                raise ValueError(f"batch_axis={batch_axis!r} leaves no input/output axes in shape {dims}; "
-                                 "pass in_axis and out_axis")
-            if groups != 1:
-                raise ValueError(f"groups={groups} needs a convolution kernel (rank >= 2), got shape {dims}")
-            n = dims[0] if rank == 1 else 1
-            return n, n
-        default_in, default_out = (1, 0) if layout == "torch" else (-2, -1)
-        in_axes = _axes(default_in if in_axis is None else in_axis, rank, "in_axis", dims)
-        out_axes = _axes(default_out if out_axis is None else out_axis, rank, "out_axis", dims)
-        in_groups, out_groups = 1, groups
+    one_input: bool  # each output sees one input channel, whatever their number (depthwise)
+    out_groups: int  # fan_out is divided by this
 
+
+def _depthwise_roles(dims: tuple[int, ...], groups: int, explicit: bool) -> _Roles:
+    """A Keras depthwise kernel ``(*kernel, channels, multiplier)``: the last two axes."""
+    rank = len(dims)
+    if explicit:
+        raise ValueError("layout='depthwise' fixes the axes (*kernel, channels, multiplier); "
+                         "omit in_axis/out_axis, or use layout='keras' with explicit axes")
+    if rank < 2:
+        raise ValueError(f"layout='depthwise' needs a kernel (*kernel, channels, multiplier) of rank >= 2, "
+                         f"got shape {dims}")
+    channels = dims[-2]
+    if groups not in (1, channels):
+        raise ValueError(f"groups={groups} contradicts layout='depthwise', where groups is the number of "
+                         f"channels ({channels}); omit groups")
+    return _Roles((rank - 2,), (rank - 1,), True, 1)
+
+
+def _vector_fans(dims: tuple[int, ...], batch_axis: Axis, has_batch: bool, groups: int) -> tuple[int, int]:
+    """Rank 0 or 1 without explicit axes: (1, 1) or (n, n), Keras's rule."""
+    if has_batch:
+        raise ValueError(f"batch_axis={batch_axis!r} leaves no input/output axes in shape {dims}; "
+                         "pass in_axis and out_axis")
+    if groups != 1:
+        raise ValueError(f"groups={groups} needs a convolution kernel (rank >= 2), got shape {dims}")
+    n = dims[0] if dims else 1
+    return n, n
+
+
+def _fans(dims: tuple[int, ...], roles: _Roles, batch: tuple[int, ...], groups: int) -> tuple[int, int]:
+    """(fan_in, fan_out) once the axes are known: checked distinct, the rest is the receptive field."""
     named: dict[int, str] = {}
-    for name, axes in (("in_axis", in_axes), ("out_axis", out_axes), ("batch_axis", batch)):
+    for name, axes in (("in_axis", roles.in_axes), ("out_axis", roles.out_axes), ("batch_axis", batch)):
         for a in axes:
             if a in named:
                 raise ValueError(f"axis {a} of shape {dims} is in both {named[a]} and {name}; "
                                  "input, output and batch axes must be distinct")
             named[a] = name
-    in_size = math.prod(dims[a] for a in in_axes)
-    out_size = math.prod(dims[a] for a in out_axes)
+    in_size = math.prod(dims[a] for a in roles.in_axes)
+    out_size = math.prod(dims[a] for a in roles.out_axes)
     receptive = math.prod(d for a, d in enumerate(dims) if a not in named)
-    if out_size % out_groups:
+    if out_size % roles.out_groups:
         raise ValueError(f"groups={groups} does not divide the {out_size} output channels of shape {dims}")
-    in_per_group = 1 if in_groups == 0 else in_size // in_groups
-    return in_per_group * receptive, out_size // out_groups * receptive
+    in_per_group = 1 if roles.one_input else in_size
+    return in_per_group * receptive, out_size // roles.out_groups * receptive
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:

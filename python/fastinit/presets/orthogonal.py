@@ -41,7 +41,7 @@ from .fans import check_layout
 __all__ = ["orthogonal"]
 
 
-def orthogonal(  # noqa: C901  # TODO(issue 11): split
+def orthogonal(
     out: Any,
     gain: float = 1.0,
     *,
@@ -75,20 +75,12 @@ def orthogonal(  # noqa: C901  # TODO(issue 11): split
     if layout == "depthwise":
         raise ValueError("orthogonal takes layout='keras' (or 'jax') or 'torch'; 'depthwise' has no meaning here")
     array, shape = prepare(out, dtype, full_shape, index)
-    with np.errstate(over="ignore"):
-        if not np.isfinite(np.asarray(gain, array.dtype).astype(np.float64)):
-            raise ValueError(f"gain={gain!r} overflows {array.dtype}; use a wider dtype")
+    _check_gain(gain, array.dtype)
     rank = len(shape)
     if rank < 2:
         raise ValueError(f"orthogonal needs a tensor of rank >= 2, got shape {shape}; "
                          "for a vector use e.g. fastinit.normal")
-    if column_axis is not None:
-        if layout == "torch":
-            raise ValueError("column_axis is JAX's (Keras/JAX layout); with layout='torch' the rows are axis 0")
-        column_axis = integer(column_axis, "column_axis")
-        if not -rank <= column_axis < rank:
-            raise ValueError(f"column_axis={column_axis} is out of range for shape {shape}")
-    col = rank - 1 if column_axis is None else column_axis % rank
+    col = _column(column_axis, layout, shape)
     if array.size == 0:
         return array
     if layout == "torch":
@@ -96,13 +88,7 @@ def orthogonal(  # noqa: C901  # TODO(issue 11): split
     else:
         cols = shape[col]
         rows = math.prod(shape) // cols
-    big, small = max(rows, cols), min(rows, cols)
-    a = normal((big, small), 0.0, 1.0, seed=resolve_seed(seed), stream=stream, dtype=np.float64)
-    q, r = np.linalg.qr(a)
-    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
-    if rows < cols:
-        q = q.T
-    q *= gain
+    q = _haar(rows, cols, resolve_seed(seed), stream) * gain
     if layout == "torch" or col == rank - 1:
         full = q.reshape(shape)
     else:
@@ -110,3 +96,33 @@ def orthogonal(  # noqa: C901  # TODO(issue 11): split
         full = np.moveaxis(q.reshape(moved), -1, col)
     array[...] = full if index is None else full[index]
     return array
+
+
+def _check_gain(gain: float, dtype: np.dtype) -> None:
+    """``gain`` must be finite in the output dtype."""
+    with np.errstate(over="ignore"):
+        if not np.isfinite(np.asarray(gain, dtype).astype(np.float64)):
+            raise ValueError(f"gain={gain!r} overflows {dtype}; use a wider dtype")
+
+
+def _column(column_axis: Any, layout: str, shape: tuple[int, ...]) -> int:
+    """The non-negative axis that holds the columns (Keras/JAX layout; JAX's ``column_axis``)."""
+    rank = len(shape)
+    if column_axis is None:
+        return rank - 1
+    if layout == "torch":
+        raise ValueError("column_axis is JAX's (Keras/JAX layout); with layout='torch' the rows are axis 0")
+    axis = integer(column_axis, "column_axis")
+    if not -rank <= axis < rank:
+        raise ValueError(f"column_axis={axis} is out of range for shape {shape}")
+    return axis % rank
+
+
+def _haar(rows: int, cols: int, seed: int, stream: Stream) -> np.ndarray:
+    """A Haar-distributed ``rows x cols`` float64 matrix with orthonormal columns (rows when
+    rows < cols): Q of the QR of a normal matrix from (seed, stream), signs fixed by diag(R)."""
+    big, small = max(rows, cols), min(rows, cols)
+    a = normal((big, small), 0.0, 1.0, seed=seed, stream=stream, dtype=np.float64)
+    q, r = np.linalg.qr(a)
+    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
+    return q.T if rows < cols else q
