@@ -13,6 +13,7 @@ from typing import IO, Any, TextIO
 import numpy as np
 import numpy.typing as npt
 
+from ..core.checks import is_integer
 from ..core.dtypes import bfloat16, resolve_dtype
 from ..core.seed import resolve_stream
 from ..names.named import NamedInit, check_and_expect
@@ -225,8 +226,9 @@ def verify_table(
     seed_int = table_seed(named, seed, "pass the seed the table was written with (--seed)")
     stream_int = resolve_stream(stream)
     check_and_expect(named, shape, dt, seed_int, stream_int)
-    if not isinstance(rows, int) or isinstance(rows, bool) or rows < 1:
+    if not is_integer(rows) or rows < 1:
         raise TableError(f"rows must be an int >= 1, got {rows!r}")
+    rows = int(rows)  # a NumPy integer too
     total = prod(shape)
     row_elements = prod(shape[1:]) if shape else 1
     n_rows = shape[0] if shape else 1
