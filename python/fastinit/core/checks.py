@@ -23,13 +23,15 @@ if TYPE_CHECKING:  # typing.TypeGuard is Python >= 3.10; annotations are not eva
 __all__ = ["choice", "finite_real", "integer", "is_integer", "is_real", "real"]
 
 
-def is_integer(value: object) -> TypeGuard[numbers.Integral]:
-    """True for an int or a NumPy integer scalar, False for bool and everything else."""
+def is_integer(value: object) -> TypeGuard[int]:
+    """True for an int or a NumPy integer scalar, False for bool and everything else. (Type checkers
+    then see an ``int``: NumPy integers compare and compute as ints do.)"""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def is_real(value: object) -> TypeGuard[numbers.Real]:
-    """True for a real number (int, float, NumPy integer or floating scalar), False for bool."""
+def is_real(value: object) -> TypeGuard[float]:
+    """True for a real number (int, float, NumPy integer or floating scalar), False for bool. (Type
+    checkers then see a ``float``: these numbers compare and compute as floats do.)"""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core import runtime as _runtime
+from ..core.checks import is_real
 from ..core.dtypes import FLOAT_FORMATS, format_of, resolve_dtype
 from ..core.layout import as_shape
 from ..core.seed import resolve_seed, resolve_stream
@@ -79,7 +80,7 @@ def table_seed(named: NamedInit, seed: int | None, advice: str) -> int:
 
 
 def _check_mib(name: str, v: Any) -> None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0 or not math.isfinite(v):
+    if not is_real(v) or not v > 0 or not math.isfinite(v):
         raise TableError(f"{name} must be a positive number of MiB, got {v!r}")
 
 
