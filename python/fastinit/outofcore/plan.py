@@ -3,7 +3,7 @@ shape, element type, initializer, seed and stream, and the chunk sizes the memor
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import math
 import os
 from collections.abc import Mapping
@@ -17,7 +17,8 @@ from ..core.checks import is_real
 from ..core.dtypes import FLOAT_FORMATS, format_of, resolve_dtype
 from ..core.layout import as_shape
 from ..core.seed import resolve_seed, resolve_stream
-from ..names.named import Expected, NamedInit, check_and_expect, resolve
+from ..names.expected import Expected, check_and_expect
+from ..names.named import NamedInit, resolve
 from .common import DTYPE_NAMES, TableDataError, TableError, prod, sidecar_path, table_format
 
 __all__ = ["TablePlan", "make_plan", "named_init", "table_seed"]
@@ -110,6 +111,15 @@ def _check_size(path: str, total: int, itemsize: int) -> None:
                          "file can be (2**63 bytes): check --shape")
 
 
+def _have_zarr() -> bool:
+    """Can zarr be imported?"""
+    try:
+        importlib.import_module("zarr")
+    except ImportError:
+        return False
+    return True
+
+
 def _check_target(path: str, fmt: str) -> None:
     """What the table needs before anything is created: its folder, zarr for ``.zarr``, and no
     directory where a ``.npy`` file must go."""
@@ -118,7 +128,7 @@ def _check_target(path: str, fmt: str) -> None:
         raise TableDataError(f"{path}: the folder {folder} does not exist")
     if fmt == "npy" and os.path.isdir(path) and not os.path.islink(path):
         raise TableError(f"{path} is a directory; remove it or choose another path")
-    if fmt == "zarr" and importlib.util.find_spec("zarr") is None:
+    if fmt == "zarr" and not _have_zarr():
         raise TableError("writing .zarr needs zarr (pip install 'fastinit[dask]' or pip install zarr); "
                          "or write TABLE.npy")
 

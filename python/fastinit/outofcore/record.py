@@ -5,6 +5,7 @@ removed once the table is complete."""
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import shlex
@@ -19,6 +20,7 @@ from .plan import TablePlan
 from .record_check import check_record
 
 __all__ = ["RECORD_VERSION", "Checkpointer", "command", "fsync_dir", "jsonable", "new_record", "read_record",
+           "remove_stale_temporaries",
            "remove_record", "write_first_record", "write_json_atomic"]
 
 RECORD_VERSION = 1
@@ -51,6 +53,15 @@ def write_json_atomic(path: str, data: Mapping[str, Any], durable: bool) -> None
         if isinstance(exc, OSError) and exc.errno is not None:
             raise OSError(exc.errno, exc.strerror, path) from None  # name the record, not the temporary
         raise
+
+
+def remove_stale_temporaries(path: str) -> None:
+    """Remove the temporaries of :func:`write_json_atomic` for ``path`` that a killed run left
+    (call it holding the table's lock: no live run writes them then)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    for tmp in glob.glob(os.path.join(glob.escape(folder), f".{glob.escape(name)}.*.tmp")):
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
 
 
 def fsync_dir(path: str) -> None:

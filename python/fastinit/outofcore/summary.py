@@ -7,7 +7,7 @@ import resource
 import sys
 from dataclasses import dataclass
 
-from ..names.named import Expected
+from ..names.expected import Expected
 from .stats import Stats
 
 __all__ = ["TableSummary", "peak_rss"]

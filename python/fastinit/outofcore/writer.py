@@ -23,7 +23,7 @@ from .common import TableDataError
 from .lock import TableLock
 from .plan import TablePlan, make_plan
 from .progress import Progress
-from .record import Checkpointer, new_record, remove_record
+from .record import Checkpointer, new_record, remove_record, remove_stale_temporaries
 from .resume import Start, check_done, decide_start, read_old_record
 from .signals import install_stop_handlers, restore_handlers
 from .stats import Stats
@@ -142,6 +142,7 @@ def _end(run: _Run, start: Start, durable: bool) -> None:
 
 def _write_locked(plan: TablePlan, opts: _Options, prog: Progress, stop: list[str]) -> TableSummary:
     """The write, under the table's lock."""
+    remove_stale_temporaries(plan.sidecar)
     record = new_record(plan)
     start, target = _open(plan, opts, record)
     prog.begin(start.done)
