@@ -53,3 +53,38 @@ def test_numpy_scalars_work_where_python_numbers_do():
     np.testing.assert_array_equal(d, fastinit.dirac((4, 2, 3), groups=2))
     with pytest.raises(TypeError, match="groups must be an int >= 1, got bool True"):
         fastinit.dirac((4, 2, 3), groups=True)
+
+
+# ---------------------------------------------------------------- the other shared helpers
+
+
+def test_did_you_mean():
+    from fastinit.core.suggest import did_you_mean
+
+    assert did_you_mean("fan_avgg", ["fan_in", "fan_out", "fan_avg"]) == " Did you mean 'fan_avg'?"
+    assert did_you_mean("std", ["mean", "stdd"], show=lambda n: "--" + n) == " Did you mean --stdd?"
+    assert did_you_mean("zzz", ["fan_in", "fan_out"]) == ""
+
+
+def test_torch_trunc_bounds():
+    from fastinit.presets.truncation import torch_trunc_bounds
+
+    assert torch_trunc_bounds(1, 2, -3, np.float32(5)) == (1.0, 2.0, -2.0, 2.0)
+    assert torch_trunc_bounds(0.0, 1.0, -math.inf, 0.5) == (0.0, 1.0, -math.inf, 0.5)
+    with pytest.raises(ValueError, match=r"^trunc_normal_: std must be > 0, got 0.0$"):
+        torch_trunc_bounds(0.0, 0.0, -1.0, 1.0)
+    with pytest.raises(ValueError, match=r"^f: the bounds need a < b, got a=1, b=1$"):
+        torch_trunc_bounds(0.0, 1.0, 1, 1, "f")
+    with pytest.raises(ValueError, match=r"^trunc_normal_: b must not be NaN$"):
+        torch_trunc_bounds(0.0, 1.0, 0.0, math.nan)
+    with pytest.raises(TypeError, match=r"^mean must be a real number, got bool True$"):
+        torch_trunc_bounds(True, 1.0, 0.0, 1.0)
+
+
+def test_keras_axes():
+    from fastinit.presets.fans import compute_fans, keras_axes
+
+    axes = keras_axes([1], [-1], 4)
+    assert axes == {"in_axis": (1,), "out_axis": (-1,), "batch_axis": (0, 2)}
+    assert compute_fans((2, 3, 5, 7), **axes) == (3, 7)
+    assert keras_axes((np.int64(0),), (9,), 2)["batch_axis"] == (1,)  # 9: left for compute_fans to report

@@ -58,6 +58,7 @@ from .core.layout import as_shape
 from .core.seed import Stream, resolve_seed, resolve_stream, stream_from_name
 from .core.suggest import check_choice
 from .presets.args import real_param
+from .presets.fans import keras_axes
 from .presets.orthogonal import orthogonal as _orthogonal
 from .presets.random_init import random_normal as _random_normal
 from .presets.random_init import random_truncated_normal as _random_truncated_normal
@@ -190,10 +191,7 @@ class VarianceScaling(_RandomInitializer):
     def _fill(self, out: np.ndarray, seed: int, stream: int) -> None:
         axes: dict[str, Any] = {}
         if self._in_axes is not None and self._out_axes is not None:  # Keras uses them only together
-            rank = out.ndim
-            named = {a % rank for a in self._in_axes + self._out_axes if -rank <= a < rank}
-            axes = dict(in_axis=self._in_axes, out_axis=self._out_axes,
-                        batch_axis=tuple(a for a in range(rank) if a not in named))
+            axes = keras_axes(self._in_axes, self._out_axes, out.ndim)
         _variance_scaling(out, self.scale, self.mode, self.distribution, seed=seed, stream=stream, **axes)
 
     def get_config(self) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from ..core.checks import finite_real, integer, is_integer
 from ..core.layout import as_shape
 from ..core.suggest import unknown_choice
 
-__all__ = ["Axis", "LAYOUTS", "NONLINEARITIES", "compute_fans", "calculate_gain", "check_layout"]
+__all__ = ["Axis", "LAYOUTS", "NONLINEARITIES", "compute_fans", "calculate_gain", "check_layout", "keras_axes"]
 
 Axis = Union[int, Sequence[int]]
 
@@ -191,6 +191,16 @@ def _fans(dims: tuple[int, ...], roles: _Roles, batch: tuple[int, ...], groups: 
         raise ValueError(f"groups={groups} does not divide the {out_size} output channels of shape {dims}")
     in_per_group = 1 if roles.one_input else in_size
     return in_per_group * receptive, out_size // roles.out_groups * receptive
+
+
+def keras_axes(input_axes: Sequence[int], output_axes: Sequence[int], rank: int) -> dict[str, tuple[int, ...]]:
+    """Keras's ``input_axes`` and ``output_axes`` (used only together: Keras then ignores every
+    other axis) as :func:`compute_fans`'s ``in_axis``, ``out_axis`` and ``batch_axis`` for a
+    tensor of rank ``rank``: the batch axes are all the axes neither names. Entries that are not
+    axes of the tensor are passed on for :func:`compute_fans` to report."""
+    named = {int(a) % rank for a in (*input_axes, *output_axes) if is_integer(a) and -rank <= a < rank}
+    return {"in_axis": tuple(input_axes), "out_axis": tuple(output_axes),
+            "batch_axis": tuple(a for a in range(rank) if a not in named)}
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:

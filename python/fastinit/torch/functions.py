@@ -17,10 +17,8 @@ import numpy as np
 import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
 
 from ..core import fills as _fills
-from ..core.checks import real
 from ..core.dtypes import bfloat16 as _np_bfloat16
 from ..core.seed import Seed, Stream, resolve_seed
-from ..presets.args import real_param as _real_param
 from ..presets.fans import calculate_gain
 from ..presets.orthogonal import orthogonal as _orthogonal
 from ..presets.pytorch import kaiming_normal as _kaiming_normal
@@ -30,6 +28,7 @@ from ..presets.pytorch import xavier_uniform as _xavier_uniform
 from ..presets.structured import dirac as _dirac
 from ..presets.structured import eye as _eye
 from ..presets.structured import sparse as _sparse
+from ..presets.truncation import torch_trunc_bounds
 
 __all__ = [
     "Tensor",
@@ -181,15 +180,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     infinite (one-sided). Returns ``tensor``.
     """
     _check_generator(generator, "trunc_normal_")
-    mean = _real_param(mean, "mean")
-    std = _real_param(std, "std")
-    a_abs = real(a, "a", "trunc_normal_", allow_nan=False)
-    b_abs = real(b, "b", "trunc_normal_", allow_nan=False)
-    if not std > 0:
-        raise ValueError(f"trunc_normal_: std must be > 0, got {std!r}")
-    if not a_abs < b_abs:
-        raise ValueError(f"trunc_normal_: the bounds need a < b, got a={a!r}, b={b!r}")
-    lo, hi = (a_abs - mean) / std, (b_abs - mean) / std
+    mean, std, lo, hi = torch_trunc_bounds(mean, std, a, b, "trunc_normal_")
     _check_tensor(tensor, "trunc_normal_")
     s = _seed(seed)
     return _fill(tensor, "trunc_normal_",
