@@ -1,0 +1,159 @@
+"""``fastinit init`` never harms what it does not own: temporary files are never created through a
+symbolic link, two runs on one table exclude each other (started together, or ``--force`` while
+another writes), ``--force`` deletes nothing before the new settings are checked, a failed start
+leaves nothing behind (so a retry is not told to resume), and ``--force`` overrides a damaged
+record."""
+
+import json
+import os
+import pathlib
+import resource
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+import fastinit
+from fastinit.outofcore import lock_path, sidecar_path
+
+SLOW = dict(os.environ, FASTINIT_DEBUG_CHUNK_SLEEP="0.05")
+ARGS = ["--shape", "2000,500", "--init", "uniform", "--seed", "3", "--chunk-mb", "0.2", "--progress", "none"]
+
+
+def cmd(*args):
+    return [sys.executable, "-m", "fastinit", *map(str, args)]
+
+
+def run(*args, **kw):
+    return subprocess.run(cmd(*args), capture_output=True, text=True, timeout=120, **kw)
+
+
+def one_line(r, code, *words):
+    assert r.returncode == code, (r.returncode, r.stderr)
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    for w in words:
+        assert w in r.stderr, r.stderr
+
+
+def want():
+    return fastinit.uniform((2000, 500), seed=3)
+
+
+def wait_for_progress(proc, path, timeout=60):
+    side = pathlib.Path(sidecar_path(path))
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        assert proc.poll() is None, "the run finished before the test could race it"
+        try:
+            if json.loads(side.read_text()).get("elements_done", 0) > 0:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.01)
+    raise AssertionError("no progress recorded")
+
+
+def test_symlinks_at_predictable_names_are_never_followed(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    path = tmp_path / "t.npy"
+    (tmp_path / "t.npy.fastinit.json.tmp").symlink_to(victim)  # the old temporary name
+    r = run("init", path, "--shape", "100,10", "--init", "uniform", "--seed", 0)
+    assert r.returncode == 0, r.stderr
+    assert victim.read_text() == "precious" and (tmp_path / "t.npy.fastinit.json.tmp").is_symlink()
+    # a link at the lock's name: refused, the target untouched
+    lock = pathlib.Path(lock_path(tmp_path / "u.npy"))
+    lock.symlink_to(victim)
+    one_line(run("init", tmp_path / "u.npy", "--shape", "10", "--init", "zeros"), 1, "symbolic link", str(lock))
+    assert victim.read_text() == "precious" and not (tmp_path / "u.npy").exists()
+    lock.unlink()
+    # a link at the table's own name with --force: the link is replaced, not written through
+    (tmp_path / "v.npy").symlink_to(victim)
+    assert run("init", tmp_path / "v.npy", "--shape", "10", "--init", "zeros", "--force").returncode == 0
+    assert victim.read_text() == "precious" and not (tmp_path / "v.npy").is_symlink()
+
+
+def test_two_runs_started_together_exclude_each_other(tmp_path):
+    path = tmp_path / "t.npy"
+    procs = [subprocess.Popen(cmd("init", path, *ARGS), env=SLOW, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(3)]
+    results = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
+    codes = sorted(c for c, _ in results)
+    assert codes[0] == 0 and all(c in (1, 2) for c in codes[1:]), results
+    for code, err in results:
+        if code == 1:  # lost the race for the lock
+            assert "being written by another fastinit run" in err and len(err.strip().splitlines()) == 1, err
+        elif code == 2:  # came after the winner: the table exists
+            assert "already exists" in err or "incomplete" in err, err
+    np.testing.assert_array_equal(np.load(path), want())
+    assert sorted(os.listdir(tmp_path)) == ["t.npy"]
+
+
+def test_force_while_another_run_writes_fails_and_harms_nothing(tmp_path):
+    path = tmp_path / "t.npy"
+    slower = dict(os.environ, FASTINIT_DEBUG_CHUNK_SLEEP="0.4")  # 20 chunks: 8 s
+    first = subprocess.Popen(cmd("init", path, *ARGS), env=slower, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    wait_for_progress(first, path)
+    ino = os.stat(path).st_ino
+    for extra in (["--force"], ["--resume"], []):
+        r = run("init", path, *ARGS, *extra)
+        one_line(r, 1, "being written by another fastinit run", str(path))
+        assert os.stat(path).st_ino == ino and first.poll() is None
+    out, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    np.testing.assert_array_equal(np.load(path), want())
+    assert run("verify", path, "--init", "uniform", "--seed", 3, "--all").returncode == 0
+
+
+def test_force_deletes_nothing_before_the_settings_are_checked(tmp_path):
+    path = tmp_path / "t.npy"
+    assert run("init", path, "--shape", "10", "--init", "uniform", "--seed", 1).returncode == 0
+    good = path.read_bytes()
+    for bad in (["--init", "orthogonal", "--shape", "10", "--seed", 1],  # rank 1: only the fill itself finds out
+                ["--init", "normal", "--std", "-1", "--shape", "10", "--seed", 1],
+                ["--init", "zeros", "--shape", "9223372036854775807"]):
+        r = run("init", path, *bad, "--force")
+        one_line(r, 2, str(path) if "9223372036854775807" in bad else "")
+        assert path.read_bytes() == good, bad
+        assert sorted(os.listdir(tmp_path)) == ["t.npy"]
+
+
+def test_failed_starts_leave_nothing_and_a_retry_just_works(tmp_path):
+    path = tmp_path / "t.npy"
+    # a directory where the table goes
+    path.mkdir()
+    one_line(run("init", path, "--shape", "10", "--init", "zeros", "--force"), 2, "is a directory")
+    assert sorted(os.listdir(tmp_path)) == ["t.npy"] and path.is_dir()
+    path.rmdir()
+
+    # "File too large" (a file size limit, as `ulimit -f` sets)
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+    r = subprocess.run(cmd("init", path, *ARGS), capture_output=True, text=True, timeout=120, preexec_fn=limit)
+    one_line(r, 1, str(path), "File too large")
+    assert os.listdir(tmp_path) == []
+    # zarr missing (hidden from this process)
+    hide = ("import sys; sys.modules['zarr'] = None; from fastinit.cli import main; "
+            f"sys.exit(main({['init', str(tmp_path / 't.zarr'), '--shape', '10', '--init', 'zeros']!r}))")
+    r = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=120)
+    one_line(r, 2, "needs zarr")
+    assert os.listdir(tmp_path) == []
+    r = run("init", path, *ARGS)  # the retry is a plain run, not a --resume
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(np.load(path), want())
+
+
+def test_force_overrides_a_damaged_record(tmp_path):
+    path = tmp_path / "t.npy"
+    side = pathlib.Path(sidecar_path(path))
+    path.write_bytes(b"junk")
+    side.write_text("{ not json")
+    for extra in ([], ["--resume"]):
+        one_line(run("init", path, "--shape", "10", "--init", "zeros", *extra), 1, str(side), "--force")
+    assert run("init", path, "--shape", "10", "--init", "zeros", "--force").returncode == 0
+    assert np.load(path).tolist() == [0.0] * 10 and not side.exists()
