@@ -23,11 +23,12 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
-import time
-from typing import Callable
 
 import pytest
+
+from fastinit.core.timing import median_seconds  # the timer `fastinit info` uses too
+
+__all__ = ["median_seconds", "record", "record_scaling"]
 
 RESULTS: list[dict] = []
 SCALING: list[dict] = []
@@ -61,18 +62,6 @@ def quick(request) -> bool:
 @pytest.fixture(scope="session")
 def rounds(quick) -> int:
     return 2 if quick else 3
-
-
-def median_seconds(fn: Callable[[], object], rounds: int) -> float:
-    """Median wall time of fn over `rounds` calls, after one untimed call that touches every
-    output page and loads the code paths."""
-    fn()
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def record(fill: str, dtype: str, n: int, itemsize: int, impl: str, seconds: float, note: str = "") -> None:

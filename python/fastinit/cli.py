@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from collections.abc import Sequence
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["main"]
 
@@ -321,20 +319,12 @@ def _incomplete(path: str) -> bool:
     return os.path.exists(sidecar_path(path))
 
 
-def _median_seconds(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm-up: pages touched, code paths loaded
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
 def _cmd_info(args: argparse.Namespace, out: Any, err: Any) -> int:
     import numpy as np
 
     import fastinit
+
+    from .core.timing import median_seconds
 
     if args.size < 1 or args.repeat < 1:
         raise _Usage("--size and --repeat must be >= 1")
@@ -356,10 +346,10 @@ def _cmd_info(args: argparse.Namespace, out: Any, err: Any) -> int:
     out.write(f"\n{args.size:,} float32 values, median of {args.repeat}:\n")
     out.write(f"{'fill':<26}{'fastinit M/s':>14}{'NumPy M/s':>12}{'speed-up':>10}\n")
     for name, ours, theirs in rows:
-        t = _median_seconds(ours, args.repeat)
+        t = median_seconds(ours, args.repeat)
         line = f"{name:<26}{args.size / t / 1e6:>14,.0f}"
         if theirs is not None:
-            t2 = _median_seconds(theirs, args.repeat)
+            t2 = median_seconds(theirs, args.repeat)
             line += f"{args.size / t2 / 1e6:>12,.0f}{t2 / t:>9.1f}x"
         out.write(line + "\n")
         out.flush()
