@@ -141,6 +141,25 @@ def _fan_rank(tensor: Tensor) -> None:
         raise ValueError(_FAN_MESSAGE)
 
 
+def _matrix_rank(tensor: Tensor) -> None:
+    """Rank 2 (eye_, sparse_), with torch's message."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+
+
+def _random_fill(where: str, tensor: Tensor, generator: Any, seed: Seed, fill: Callable[[np.ndarray, int], Any],
+                 check: Callable[[Tensor], None] | None = None) -> Tensor:
+    """A random fill in torch's order: ``generator`` refused, the tensor checked, ``check(tensor)``
+    (a rank rule), and only then the seed drawn (a refused call leaves torch's generator as it
+    was) and ``fill(view, seed)`` run on the tensor's memory. Returns ``tensor``."""
+    _check_generator(generator, where)
+    _check_tensor(tensor, where)
+    if check is not None:
+        check(tensor)
+    s = _seed(seed)
+    return _fill(tensor, where, lambda x: fill(x, s))
+
+
 # ---------------------------------------------------------------- torch.nn.init's functions
 
 
@@ -151,10 +170,8 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: torch.Ge
     Values: :func:`fastinit.uniform` ``(view, a, b, seed=seed, stream=stream)``. ``seed=None``
     draws the seed from torch's default generator.
     """
-    _check_generator(generator, "uniform_")
-    _check_tensor(tensor, "uniform_")
-    s = _seed(seed)
-    return _fill(tensor, "uniform_", lambda x: _fills.uniform(x, a, b, seed=s, stream=stream))
+    return _random_fill("uniform_", tensor, generator, seed,
+                        lambda x, s: _fills.uniform(x, a, b, seed=s, stream=stream))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: torch.Generator | None = None, *,
@@ -163,10 +180,8 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: torc
 
     Values: :func:`fastinit.normal` ``(view, mean, std, seed=seed, stream=stream)``.
     """
-    _check_generator(generator, "normal_")
-    _check_tensor(tensor, "normal_")
-    s = _seed(seed)
-    return _fill(tensor, "normal_", lambda x: _fills.normal(x, mean, std, seed=s, stream=stream))
+    return _random_fill("normal_", tensor, generator, seed,
+                        lambda x, s: _fills.normal(x, mean, std, seed=s, stream=stream))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
@@ -205,8 +220,7 @@ def zeros_(tensor: Tensor, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
 def eye_(tensor: Tensor, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
     """Fill the 2-d ``tensor`` with the identity matrix (``torch.nn.init.eye_``)."""
     _check_tensor(tensor, "eye_")
-    if tensor.dim() != 2:
-        raise ValueError("Only tensors with 2 dimensions are supported")
+    _matrix_rank(tensor)
     return _fill(tensor, "eye_", _eye)
 
 
@@ -222,22 +236,16 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: torch.Generato
                     seed: Seed = None, stream: Stream = 0) -> Tensor:
     """U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)), fans of torch's layout
     (``torch.nn.init.xavier_uniform_``). Values: :func:`fastinit.xavier_uniform`."""
-    _check_generator(generator, "xavier_uniform_")
-    _check_tensor(tensor, "xavier_uniform_")
-    _fan_rank(tensor)
-    s = _seed(seed)
-    return _fill(tensor, "xavier_uniform_", lambda x: _xavier_uniform(x, gain, seed=s, stream=stream))
+    return _random_fill("xavier_uniform_", tensor, generator, seed,
+                        lambda x, s: _xavier_uniform(x, gain, seed=s, stream=stream), _fan_rank)
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: torch.Generator | None = None, *,
                    seed: Seed = None, stream: Stream = 0) -> Tensor:
     """N(0, std**2), std = gain * sqrt(2 / (fan_in + fan_out)), untruncated
     (``torch.nn.init.xavier_normal_``). Values: :func:`fastinit.xavier_normal`."""
-    _check_generator(generator, "xavier_normal_")
-    _check_tensor(tensor, "xavier_normal_")
-    _fan_rank(tensor)
-    s = _seed(seed)
-    return _fill(tensor, "xavier_normal_", lambda x: _xavier_normal(x, gain, seed=s, stream=stream))
+    return _random_fill("xavier_normal_", tensor, generator, seed,
+                        lambda x, s: _xavier_normal(x, gain, seed=s, stream=stream), _fan_rank)
 
 
 def _kaiming(fill: Callable[..., np.ndarray], where: str, tensor: Tensor, a: float, mode: str, nonlinearity: str,
@@ -274,21 +282,17 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: torch.Generator | No
     """A (semi-)orthogonal matrix times ``gain``, rows = shape[0], the other axes flattened
     (``torch.nn.init.orthogonal_``). Values: :func:`fastinit.orthogonal` with ``layout="torch"``
     (Haar-distributed; float64 QR of a normal matrix from the stream)."""
-    _check_generator(generator, "orthogonal_")
-    _check_tensor(tensor, "orthogonal_")
-    if tensor.dim() < 2:
-        raise ValueError("Only tensors with 2 or more dimensions are supported")
-    s = _seed(seed)
-    return _fill(tensor, "orthogonal_", lambda x: _orthogonal(x, gain, layout="torch", seed=s, stream=stream))
+    def rank(t: Tensor) -> None:
+        if t.dim() < 2:
+            raise ValueError("Only tensors with 2 or more dimensions are supported")
+
+    return _random_fill("orthogonal_", tensor, generator, seed,
+                        lambda x, s: _orthogonal(x, gain, layout="torch", seed=s, stream=stream), rank)
 
 
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: torch.Generator | None = None, *,
             seed: Seed = None, stream: Stream = 0) -> Tensor:
     """N(0, std**2) with ceil(sparsity * rows) zeros in every column of the 2-d ``tensor``
     (``torch.nn.init.sparse_``). Values: :func:`fastinit.sparse`."""
-    _check_generator(generator, "sparse_")
-    _check_tensor(tensor, "sparse_")
-    if tensor.dim() != 2:
-        raise ValueError("Only tensors with 2 dimensions are supported")
-    s = _seed(seed)
-    return _fill(tensor, "sparse_", lambda x: _sparse(x, sparsity, std, seed=s, stream=stream))
+    return _random_fill("sparse_", tensor, generator, seed,
+                        lambda x, s: _sparse(x, sparsity, std, seed=s, stream=stream), _matrix_rank)
