@@ -357,15 +357,13 @@ def _cmd_info(args: argparse.Namespace, out: Any, err: Any) -> int:
 
 
 def _cmd_list(args: argparse.Namespace, out: Any, err: Any) -> int:
-    from .names.named import own_names, resolve
-    from .names.registry import names
+    from .names.lookup import by_name, names, own_names
 
     out.write("fastinit's initializers (--init NAME) and their parameters (--PARAM VALUE):\n")
     for name in own_names():
-        init = resolve(name, {"value": 0.0} if name == "constant" else
-                       {"sparsity": 0.1} if name == "sparse" else {})
-        params = " ".join(f"--{p.replace('_', '-')}" for p in init.accepted())
-        note = "  (whole tensor per chunk: one chunk only)" if init.is_global else ""
+        binding = by_name(name)
+        params = " ".join(f"--{p.replace('_', '-')}" for p in binding.accepted())
+        note = "  (whole tensor per chunk: one chunk only)" if binding.spec.kind == "whole" else ""
         out.write(f"  {name:<24} {params}{note}\n")
     out.write("\nAlso Keras and PyTorch names, with their parameter names and defaults (see fastinit.get):\n  ")
     out.write(", ".join(n for n in names() if n not in own_names()) + "\n")

@@ -21,7 +21,8 @@ import numpy as np
 from .core.dtypes import FLOAT_FORMATS, format_of, resolve_dtype
 from .core.layout import as_shape
 from .core.seed import Seed, Stream, resolve_seed, resolve_stream
-from .names.named import NamedInit, check_and_expect, resolve
+from .names.expected import check_and_expect
+from .names.named import NamedInit, resolve
 
 __all__ = ["array"]
 

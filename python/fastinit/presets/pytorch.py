@@ -13,7 +13,9 @@ The layout is PyTorch's by default (``layout="torch"``: Linear ``(out, in)``, Co
 ``(out, in // groups, *kernel)``); pass ``layout="keras"`` or explicit axes for other layouts. A
 rank-0/1 tensor gets Keras's fans ((1, 1) and (n, n)) where PyTorch raises. Fans come from
 ``full_shape`` when filling a shard. Each function makes ONE call to :func:`fastinit.uniform` or
-:func:`fastinit.normal`, with ``seed``, ``stream``, ``full_shape`` and ``index`` passed through.
+:func:`fastinit.normal`, with ``seed``, ``stream``, ``full_shape`` and ``index`` passed through;
+which fill, with which parameters, is the preset's plan (``xavier_uniform_plan`` ...: a pure
+function of the whole tensor's shape and the parameters, see :mod:`fastinit.presets.plans`).
 """
 
 from __future__ import annotations
@@ -23,38 +25,130 @@ from typing import Any
 
 import numpy as np
 
-from ..core.fills import normal, uniform
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream
 from ..core.suggest import check_choice
 from .args import prepare, real_param
 from .fans import Axis, calculate_gain, compute_fans
+from .plans import Plan, fill
 
-__all__ = ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal"]
+__all__ = ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "xavier_uniform_plan",
+           "xavier_normal_plan", "kaiming_uniform_plan", "kaiming_normal_plan"]
 
 _TORCH_MODES = ("fan_in", "fan_out")
 
 
-def _xavier_std(out: Any, gain: float, layout: str | None, in_axis: Axis | None, out_axis: Axis | None,
-                batch_axis: Axis, groups: int, full_shape: Shape | None, index: Index | None,
-                dtype: Any) -> tuple[np.ndarray, float]:
+def _xavier_std(shape: Shape, gain: float, layout: str | None, in_axis: Axis | None, out_axis: Axis | None,
+                batch_axis: Axis, groups: int) -> float:
     gain = real_param(gain, "gain", minimum=0.0)
-    array, shape = prepare(out, dtype, full_shape, index)
     fan_in, fan_out = compute_fans(shape, layout=layout, in_axis=in_axis, out_axis=out_axis,
                                    batch_axis=batch_axis, groups=groups)
-    return array, gain * math.sqrt(2.0 / float(max(1, fan_in + fan_out)))
+    return gain * math.sqrt(2.0 / float(max(1, fan_in + fan_out)))
 
 
-def _kaiming_std(out: Any, a: float, mode: str, nonlinearity: str, layout: str | None, in_axis: Axis | None,
-                 out_axis: Axis | None, batch_axis: Axis, groups: int, full_shape: Shape | None,
-                 index: Index | None, dtype: Any) -> tuple[np.ndarray, float]:
+def _kaiming_gain(a: float, mode: str, nonlinearity: str) -> tuple[float, str]:
     mode = check_choice(mode, "mode", _TORCH_MODES)
-    gain = calculate_gain(nonlinearity, a)
-    array, shape = prepare(out, dtype, full_shape, index)
+    return calculate_gain(nonlinearity, a), mode
+
+
+def _kaiming_std(shape: Shape, a: float, mode: str, nonlinearity: str, layout: str | None, in_axis: Axis | None,
+                 out_axis: Axis | None, batch_axis: Axis, groups: int) -> float:
+    gain, mode = _kaiming_gain(a, mode, nonlinearity)
     fan_in, fan_out = compute_fans(shape, layout=layout, in_axis=in_axis, out_axis=out_axis,
                                    batch_axis=batch_axis, groups=groups)
     fan = fan_in if mode == "fan_in" else fan_out
-    return array, gain / math.sqrt(max(1, fan))
+    return gain / math.sqrt(max(1, fan))
+
+
+def xavier_uniform_plan(
+    shape: Shape,
+    gain: float = 1.0,
+    *,
+    layout: str | None = "torch",
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Plan:
+    """The fill :func:`xavier_uniform` makes for a tensor of ``shape`` (a pure function):
+    ``Plan("uniform", low=-a, high=a)``, a = gain * sqrt(6 / (fan_in + fan_out)).
+
+    Args:
+        shape: the whole tensor's shape; the fans come from it.
+        gain, layout, in_axis, out_axis, batch_axis, groups: as for :func:`xavier_uniform`.
+    """
+    std = _xavier_std(shape, gain, layout, in_axis, out_axis, batch_axis, groups)
+    bound = math.sqrt(3.0) * std
+    return Plan("uniform", low=-bound, high=bound)
+
+
+def xavier_normal_plan(
+    shape: Shape,
+    gain: float = 1.0,
+    *,
+    layout: str | None = "torch",
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Plan:
+    """The fill :func:`xavier_normal` makes for a tensor of ``shape`` (a pure function):
+    ``Plan("normal", mean=0, std=gain * sqrt(2 / (fan_in + fan_out)))``.
+
+    Args:
+        shape: the whole tensor's shape; the fans come from it.
+        gain, layout, in_axis, out_axis, batch_axis, groups: as for :func:`xavier_normal`.
+    """
+    return Plan("normal", mean=0.0, std=_xavier_std(shape, gain, layout, in_axis, out_axis, batch_axis, groups))
+
+
+def kaiming_uniform_plan(
+    shape: Shape,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    *,
+    layout: str | None = "torch",
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Plan:
+    """The fill :func:`kaiming_uniform` makes for a tensor of ``shape`` (a pure function):
+    ``Plan("uniform", low=-bound, high=bound)``, bound = gain * sqrt(3 / fan_mode).
+
+    Args:
+        shape: the whole tensor's shape; the fans come from it.
+        a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups: as for
+            :func:`kaiming_uniform`.
+    """
+    std = _kaiming_std(shape, a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups)
+    bound = math.sqrt(3.0) * std
+    return Plan("uniform", low=-bound, high=bound)
+
+
+def kaiming_normal_plan(
+    shape: Shape,
+    a: float = 0.0,
+    mode: str = "fan_in",
+    nonlinearity: str = "leaky_relu",
+    *,
+    layout: str | None = "torch",
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Plan:
+    """The fill :func:`kaiming_normal` makes for a tensor of ``shape`` (a pure function):
+    ``Plan("normal", mean=0, std=gain / sqrt(fan_mode))``.
+
+    Args:
+        shape: the whole tensor's shape; the fans come from it.
+        a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups: as for
+            :func:`kaiming_normal`.
+    """
+    std = _kaiming_std(shape, a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups)
+    return Plan("normal", mean=0.0, std=std)
 
 
 def xavier_uniform(
@@ -82,9 +176,11 @@ def xavier_uniform(
             PyTorch's layout ``(out, in, *kernel)`` by default.
         seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
     """
-    array, std = _xavier_std(out, gain, layout, in_axis, out_axis, batch_axis, groups, full_shape, index, dtype)
-    bound = math.sqrt(3.0) * std
-    return uniform(array, -bound, bound, seed=seed, stream=stream, full_shape=full_shape, index=index)
+    real_param(gain, "gain", minimum=0.0)  # the parameters first, then ``out``
+    array, shape = prepare(out, dtype, full_shape, index)
+    plan = xavier_uniform_plan(shape, gain, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                               groups=groups)
+    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
 def xavier_normal(
@@ -112,8 +208,11 @@ def xavier_normal(
             PyTorch's layout ``(out, in, *kernel)`` by default.
         seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
     """
-    array, std = _xavier_std(out, gain, layout, in_axis, out_axis, batch_axis, groups, full_shape, index, dtype)
-    return normal(array, 0.0, std, seed=seed, stream=stream, full_shape=full_shape, index=index)
+    real_param(gain, "gain", minimum=0.0)
+    array, shape = prepare(out, dtype, full_shape, index)
+    plan = xavier_normal_plan(shape, gain, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                              groups=groups)
+    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
 def kaiming_uniform(
@@ -146,10 +245,11 @@ def kaiming_uniform(
             PyTorch's layout ``(out, in, *kernel)`` by default.
         seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
     """
-    array, std = _kaiming_std(out, a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups,
-                              full_shape, index, dtype)
-    bound = math.sqrt(3.0) * std
-    return uniform(array, -bound, bound, seed=seed, stream=stream, full_shape=full_shape, index=index)
+    _kaiming_gain(a, mode, nonlinearity)  # the parameters first, then ``out``
+    array, shape = prepare(out, dtype, full_shape, index)
+    plan = kaiming_uniform_plan(shape, a, mode, nonlinearity, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                batch_axis=batch_axis, groups=groups)
+    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
 def kaiming_normal(
@@ -181,6 +281,8 @@ def kaiming_normal(
             PyTorch's layout ``(out, in, *kernel)`` by default.
         seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
     """
-    array, std = _kaiming_std(out, a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups,
-                              full_shape, index, dtype)
-    return normal(array, 0.0, std, seed=seed, stream=stream, full_shape=full_shape, index=index)
+    _kaiming_gain(a, mode, nonlinearity)
+    array, shape = prepare(out, dtype, full_shape, index)
+    plan = kaiming_normal_plan(shape, a, mode, nonlinearity, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                               batch_axis=batch_axis, groups=groups)
+    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)

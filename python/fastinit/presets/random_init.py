@@ -12,7 +12,8 @@ upper)`` are ``random_uniform(minval=0, maxval=scale)``, ``random_normal(stddev=
 deviations too); JAX's defaults are scale/stddev 1e-2.
 
 Each is one call to a fill, with ``seed``, ``stream``, ``full_shape`` and ``index`` passed
-through unchanged.
+through unchanged; which fill, with which parameters, is the preset's plan
+(``random_uniform_plan`` ...: a pure function, see :mod:`fastinit.presets.plans`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,44 @@ from typing import Any
 
 import numpy as np
 
-from ..core.fills import normal, truncated_normal, uniform
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream
+from .plans import Plan, fill
 
-__all__ = ["random_uniform", "random_normal", "random_truncated_normal"]
+__all__ = ["random_uniform", "random_normal", "random_truncated_normal", "random_uniform_plan", "random_normal_plan",
+           "random_truncated_normal_plan"]
+
+
+def random_uniform_plan(shape: Shape, minval: float = -0.05, maxval: float = 0.05) -> Plan:
+    """The fill :func:`random_uniform` makes: ``Plan("uniform", low=minval, high=maxval)``.
+
+    Args:
+        shape: the whole tensor's shape (unused: the parameters do not depend on it).
+        minval, maxval: as for :func:`random_uniform`; TypeError (naming ``low``/``high``, the
+            fill's names) when not real numbers.
+    """
+    return Plan("uniform", low=minval, high=maxval)
+
+
+def random_normal_plan(shape: Shape, mean: float = 0.0, stddev: float = 0.05) -> Plan:
+    """The fill :func:`random_normal` makes: ``Plan("normal", mean=mean, std=stddev)``.
+
+    Args:
+        shape: the whole tensor's shape (unused).
+        mean, stddev: as for :func:`random_normal`.
+    """
+    return Plan("normal", mean=mean, std=stddev)
+
+
+def random_truncated_normal_plan(shape: Shape, mean: float = 0.0, stddev: float = 0.05) -> Plan:
+    """The fill :func:`random_truncated_normal` makes: ``Plan("truncated_normal", mean=mean,
+    std=stddev, a=-2, b=2)``.
+
+    Args:
+        shape: the whole tensor's shape (unused).
+        mean, stddev: as for :func:`random_truncated_normal`.
+    """
+    return Plan("truncated_normal", mean=mean, std=stddev, a=-2.0, b=2.0)
 
 
 def random_uniform(
@@ -44,7 +78,8 @@ def random_uniform(
     :func:`fastinit.uniform` with ``low=minval, high=maxval``. ``out`` is an array filled in place
     or a shape to allocate (``dtype``, default float32). Returns the filled array.
     """
-    return uniform(out, minval, maxval, seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)
+    plan = random_uniform_plan((), minval, maxval)  # any shape: checks the parameters before ``out``
+    return fill(out, plan, seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)
 
 
 def random_normal(
@@ -63,7 +98,8 @@ def random_normal(
     :func:`fastinit.normal` with ``std=stddev``. ``out`` is an array filled in place or a shape to
     allocate (``dtype``, default float32). Returns the filled array.
     """
-    return normal(out, mean, stddev, seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)
+    plan = random_normal_plan((), mean, stddev)
+    return fill(out, plan, seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)
 
 
 def random_truncated_normal(
@@ -85,5 +121,5 @@ def random_truncated_normal(
     a=-2, b=2``. ``out`` is an array filled in place or a shape to allocate (``dtype``, default
     float32). Returns the filled array.
     """
-    return truncated_normal(out, mean, stddev, -2.0, 2.0, seed=seed, stream=stream, full_shape=full_shape,
-                            index=index, dtype=dtype)
+    plan = random_truncated_normal_plan((), mean, stddev)
+    return fill(out, plan, seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)

@@ -18,22 +18,24 @@ Each function fills ``out`` (a float32/float64/float16/bfloat16 array, or a shap
 ``dtype``, default float32) with ONE call to :func:`fastinit.uniform`, :func:`fastinit.normal` or
 :func:`fastinit.truncated_normal`, passing ``seed``, ``stream``, ``full_shape`` and ``index``
 through unchanged: the values are those fills' values (stream version 1), and a shard equals the
-same slice of a whole fill, bit for bit.
+same slice of a whole fill, bit for bit. Which fill, with which parameters, is the preset's plan
+(``variance_scaling_plan``, ``glorot_uniform_plan`` ...: a pure function of the whole tensor's
+shape and the parameters, see :mod:`fastinit.presets.plans`).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
-from ..core.fills import normal, truncated_normal, uniform
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream
 from ..core.suggest import check_choice
 from .args import prepare, real_param
 from .fans import Axis, compute_fans
+from .plans import Plan, fill
 
 __all__ = [
     "MODES",
@@ -46,6 +48,13 @@ __all__ = [
     "he_normal",
     "lecun_uniform",
     "lecun_normal",
+    "variance_scaling_plan",
+    "glorot_uniform_plan",
+    "glorot_normal_plan",
+    "he_uniform_plan",
+    "he_normal_plan",
+    "lecun_uniform_plan",
+    "lecun_normal_plan",
 ]
 
 #: Accepted ``mode`` values.
@@ -56,9 +65,12 @@ DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform", "normal")
 TRUNCATED_NORMAL_STD = 0.87962566103423978
 
 
-def _check_distribution(distribution: Any) -> str:
+def _checked(scale: Any, mode: Any, distribution: Any) -> tuple[float, str, str]:
+    """``(scale, mode, distribution)`` checked and normalised ("normal" is "truncated_normal")."""
+    scale = real_param(scale, "scale", minimum=0.0, strict=True)
+    mode = check_choice(mode, "mode", MODES)
     d = check_choice(distribution, "distribution", DISTRIBUTIONS)
-    return "truncated_normal" if d == "normal" else d
+    return scale, mode, "truncated_normal" if d == "normal" else d
 
 
 def _denominator(fan_in: int, fan_out: int, mode: str) -> float:
@@ -71,6 +83,43 @@ def _denominator(fan_in: int, fan_out: int, mode: str) -> float:
     else:
         n = math.sqrt(fan_in * fan_out)
     return max(1.0, n)
+
+
+def variance_scaling_plan(
+    shape: Shape,
+    scale: float = 1.0,
+    mode: str = "fan_in",
+    distribution: str = "truncated_normal",
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Plan:
+    """The fill :func:`variance_scaling` makes for a tensor of ``shape`` (a pure function).
+
+    Args:
+        shape: the whole tensor's shape; the fans come from it.
+        scale, mode, distribution: as for :func:`variance_scaling`.
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans`.
+
+    Returns:
+        ``Plan("truncated_normal", mean=0, std=sqrt(scale/n)/0.8796..., a=-2, b=2)``,
+        ``Plan("normal", mean=0, std=sqrt(scale/n))`` or ``Plan("uniform", low=-limit,
+        high=limit)``, limit = sqrt(3*scale/n).
+    """
+    scale, mode, distribution = _checked(scale, mode, distribution)
+    fan_in, fan_out = compute_fans(shape, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                   batch_axis=batch_axis, groups=groups)
+    scale /= _denominator(fan_in, fan_out, mode)
+    if distribution == "truncated_normal":
+        return Plan("truncated_normal", mean=0.0, std=math.sqrt(scale) / TRUNCATED_NORMAL_STD, a=-2.0, b=2.0)
+    if distribution == "untruncated_normal":
+        return Plan("normal", mean=0.0, std=math.sqrt(scale))
+    limit = math.sqrt(3.0 * scale)
+    return Plan("uniform", low=-limit, high=limit)
 
 
 def variance_scaling(
@@ -106,88 +155,360 @@ def variance_scaling(
         layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
             :func:`fastinit.compute_fans` (default: Keras/JAX layout, input axis -2, output -1).
         seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
+        dtype: element type when ``out`` is a shape.
 
     Returns:
         The filled array.
     """
-    scale = real_param(scale, "scale", minimum=0.0, strict=True)
-    mode = check_choice(mode, "mode", MODES)
-    distribution = _check_distribution(distribution)
+    _checked(scale, mode, distribution)  # the parameters first, then ``out``
     array, shape = prepare(out, dtype, full_shape, index)
-    fan_in, fan_out = compute_fans(shape, layout=layout, in_axis=in_axis, out_axis=out_axis,
-                                   batch_axis=batch_axis, groups=groups)
-    scale /= _denominator(fan_in, fan_out, mode)
-    if distribution == "truncated_normal":
-        std = math.sqrt(scale) / TRUNCATED_NORMAL_STD
-        return truncated_normal(array, 0.0, std, -2.0, 2.0, seed=seed, stream=stream,
-                                full_shape=full_shape, index=index)
-    if distribution == "untruncated_normal":
-        return normal(array, 0.0, math.sqrt(scale), seed=seed, stream=stream,
-                      full_shape=full_shape, index=index)
-    limit = math.sqrt(3.0 * scale)
-    return uniform(array, -limit, limit, seed=seed, stream=stream, full_shape=full_shape, index=index)
+    plan = variance_scaling_plan(shape, scale, mode, distribution, layout=layout, in_axis=in_axis,
+                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
+    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
-def _preset(name: str, scale: float, mode: str, distribution: str, formula: str,
-            reference: str) -> Callable[..., np.ndarray]:
-    def preset(
-        out: Any,
-        *,
-        layout: str | None = None,
-        in_axis: Axis | None = None,
-        out_axis: Axis | None = None,
-        batch_axis: Axis = (),
-        groups: int = 1,
-        seed: Seed = None,
-        stream: Stream = 0,
-        full_shape: Shape | None = None,
-        index: Index | None = None,
-        dtype: Any = None,
-    ) -> np.ndarray:
-        return variance_scaling(out, scale, mode, distribution, layout=layout, in_axis=in_axis,
-                                out_axis=out_axis, batch_axis=batch_axis, groups=groups, seed=seed,
-                                stream=stream, full_shape=full_shape, index=index, dtype=dtype)
+def glorot_uniform_plan(
+    shape: Shape,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Plan:
+    """The fill :func:`glorot_uniform` makes for a tensor of ``shape`` (a pure function):
+    ``Plan("uniform", low=-limit, high=limit)``.
 
-    preset.__name__ = preset.__qualname__ = name
-    preset.__doc__ = f"""Fill ``out`` with {formula} (Keras/JAX ``{name}``).
-
-    :func:`variance_scaling` with ``scale={scale}, mode="{mode}", distribution="{distribution}"``.
-    {reference}
-
-    Fans come from :func:`fastinit.compute_fans` (``layout``, ``in_axis``, ``out_axis``,
-    ``batch_axis``, ``groups``; default Keras/JAX layout: input axis -2, output axis -1), from
-    ``full_shape`` when filling a shard. ``out`` is an array filled in place or a shape to
-    allocate (``dtype``, default float32); ``seed``, ``stream``, ``full_shape`` and ``index`` are
-    passed to the fill unchanged. Returns the filled array.
+    Args:
+        shape: the whole tensor's shape; the fans come from it.
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans`.
     """
-    return preset
+    return variance_scaling_plan(shape, 1.0, "fan_avg", "uniform", layout=layout, in_axis=in_axis,
+                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
 
 
-glorot_uniform = _preset(
-    "glorot_uniform", 1.0, "fan_avg", "uniform",
-    "U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out))",
-    "Keras ``GlorotUniform``, JAX ``glorot_uniform`` (= JAX ``xavier_uniform``); PyTorch's "
-    "``xavier_uniform_`` gives the same numbers in its own layout (see :func:`xavier_uniform`).")
-glorot_normal = _preset(
-    "glorot_normal", 1.0, "fan_avg", "truncated_normal",
-    "a normal truncated at +-2 std whose std is sqrt(2 / (fan_in + fan_out))",
-    "Keras ``GlorotNormal``, JAX ``glorot_normal`` (= JAX ``xavier_normal``). Truncated, unlike "
-    "PyTorch's ``xavier_normal_`` (see :func:`xavier_normal`).")
-he_uniform = _preset(
-    "he_uniform", 2.0, "fan_in", "uniform",
-    "U(-limit, limit), limit = sqrt(6 / fan_in)",
-    "Keras ``HeUniform``, JAX ``he_uniform`` (= JAX ``kaiming_uniform``); PyTorch's "
-    "``kaiming_uniform_(nonlinearity='relu')`` gives the same numbers in its own layout.")
-he_normal = _preset(
-    "he_normal", 2.0, "fan_in", "truncated_normal",
-    "a normal truncated at +-2 std whose std is sqrt(2 / fan_in)",
-    "Keras ``HeNormal``, JAX ``he_normal`` (= JAX ``kaiming_normal``). Truncated, unlike "
-    "PyTorch's ``kaiming_normal_`` (see :func:`kaiming_normal`).")
-lecun_uniform = _preset(
-    "lecun_uniform", 1.0, "fan_in", "uniform",
-    "U(-limit, limit), limit = sqrt(3 / fan_in)",
-    "Keras ``LecunUniform``, JAX ``lecun_uniform``.")
-lecun_normal = _preset(
-    "lecun_normal", 1.0, "fan_in", "truncated_normal",
-    "a normal truncated at +-2 std whose std is sqrt(1 / fan_in)",
-    "Keras ``LecunNormal``, JAX ``lecun_normal``.")
+def glorot_uniform(
+    out: Any,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)) (Keras/JAX ``glorot_uniform``).
+
+    :func:`variance_scaling` with ``scale=1.0, mode="fan_avg", distribution="uniform"``.
+    Keras ``GlorotUniform``, JAX ``glorot_uniform`` (= JAX ``xavier_uniform``); PyTorch's
+    ``xavier_uniform_`` gives the same numbers in its own layout (see :func:`xavier_uniform`).
+
+    Args:
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
+            -1); from ``full_shape`` when filling a shard.
+        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
+        dtype: element type when ``out`` is a shape.
+
+    Returns:
+        The filled array.
+    """
+    array, shape = prepare(out, dtype, full_shape, index)
+    plan = glorot_uniform_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                               groups=groups)
+    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
+
+
+def glorot_normal_plan(
+    shape: Shape,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Plan:
+    """The fill :func:`glorot_normal` makes for a tensor of ``shape`` (a pure function):
+    ``Plan("truncated_normal", mean=0, std=sqrt(2 / (fan_in + fan_out)) / 0.8796..., a=-2, b=2)``.
+
+    Args:
+        shape: the whole tensor's shape; the fans come from it.
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans`.
+    """
+    return variance_scaling_plan(shape, 1.0, "fan_avg", "truncated_normal", layout=layout, in_axis=in_axis,
+                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
+
+
+def glorot_normal(
+    out: Any,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with a normal truncated at +-2 std whose std is sqrt(2 / (fan_in + fan_out))
+    (Keras/JAX ``glorot_normal``).
+
+    :func:`variance_scaling` with ``scale=1.0, mode="fan_avg", distribution="truncated_normal"``.
+    Keras ``GlorotNormal``, JAX ``glorot_normal`` (= JAX ``xavier_normal``). Truncated, unlike
+    PyTorch's ``xavier_normal_`` (see :func:`xavier_normal`).
+
+    Args:
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
+            -1); from ``full_shape`` when filling a shard.
+        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
+        dtype: element type when ``out`` is a shape.
+
+    Returns:
+        The filled array.
+    """
+    array, shape = prepare(out, dtype, full_shape, index)
+    plan = glorot_normal_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                              groups=groups)
+    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
+
+
+def he_uniform_plan(
+    shape: Shape,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Plan:
+    """The fill :func:`he_uniform` makes for a tensor of ``shape`` (a pure function):
+    ``Plan("uniform", low=-limit, high=limit)``.
+
+    Args:
+        shape: the whole tensor's shape; the fans come from it.
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans`.
+    """
+    return variance_scaling_plan(shape, 2.0, "fan_in", "uniform", layout=layout, in_axis=in_axis,
+                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
+
+
+def he_uniform(
+    out: Any,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with U(-limit, limit), limit = sqrt(6 / fan_in) (Keras/JAX ``he_uniform``).
+
+    :func:`variance_scaling` with ``scale=2.0, mode="fan_in", distribution="uniform"``.
+    Keras ``HeUniform``, JAX ``he_uniform`` (= JAX ``kaiming_uniform``); PyTorch's
+    ``kaiming_uniform_(nonlinearity='relu')`` gives the same numbers in its own layout.
+
+    Args:
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
+            -1); from ``full_shape`` when filling a shard.
+        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
+        dtype: element type when ``out`` is a shape.
+
+    Returns:
+        The filled array.
+    """
+    array, shape = prepare(out, dtype, full_shape, index)
+    plan = he_uniform_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                           groups=groups)
+    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
+
+
+def he_normal_plan(
+    shape: Shape,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Plan:
+    """The fill :func:`he_normal` makes for a tensor of ``shape`` (a pure function):
+    ``Plan("truncated_normal", mean=0, std=sqrt(2 / fan_in) / 0.8796..., a=-2, b=2)``.
+
+    Args:
+        shape: the whole tensor's shape; the fans come from it.
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans`.
+    """
+    return variance_scaling_plan(shape, 2.0, "fan_in", "truncated_normal", layout=layout, in_axis=in_axis,
+                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
+
+
+def he_normal(
+    out: Any,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with a normal truncated at +-2 std whose std is sqrt(2 / fan_in) (Keras/JAX ``he_normal``).
+
+    :func:`variance_scaling` with ``scale=2.0, mode="fan_in", distribution="truncated_normal"``.
+    Keras ``HeNormal``, JAX ``he_normal`` (= JAX ``kaiming_normal``). Truncated, unlike
+    PyTorch's ``kaiming_normal_`` (see :func:`kaiming_normal`).
+
+    Args:
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
+            -1); from ``full_shape`` when filling a shard.
+        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
+        dtype: element type when ``out`` is a shape.
+
+    Returns:
+        The filled array.
+    """
+    array, shape = prepare(out, dtype, full_shape, index)
+    plan = he_normal_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                          groups=groups)
+    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
+
+
+def lecun_uniform_plan(
+    shape: Shape,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Plan:
+    """The fill :func:`lecun_uniform` makes for a tensor of ``shape`` (a pure function):
+    ``Plan("uniform", low=-limit, high=limit)``.
+
+    Args:
+        shape: the whole tensor's shape; the fans come from it.
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans`.
+    """
+    return variance_scaling_plan(shape, 1.0, "fan_in", "uniform", layout=layout, in_axis=in_axis,
+                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
+
+
+def lecun_uniform(
+    out: Any,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with U(-limit, limit), limit = sqrt(3 / fan_in) (Keras/JAX ``lecun_uniform``).
+
+    :func:`variance_scaling` with ``scale=1.0, mode="fan_in", distribution="uniform"``.
+    Keras ``LecunUniform``, JAX ``lecun_uniform``.
+
+    Args:
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
+            -1); from ``full_shape`` when filling a shard.
+        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
+        dtype: element type when ``out`` is a shape.
+
+    Returns:
+        The filled array.
+    """
+    array, shape = prepare(out, dtype, full_shape, index)
+    plan = lecun_uniform_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                              groups=groups)
+    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
+
+
+def lecun_normal_plan(
+    shape: Shape,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+) -> Plan:
+    """The fill :func:`lecun_normal` makes for a tensor of ``shape`` (a pure function):
+    ``Plan("truncated_normal", mean=0, std=sqrt(1 / fan_in) / 0.8796..., a=-2, b=2)``.
+
+    Args:
+        shape: the whole tensor's shape; the fans come from it.
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans`.
+    """
+    return variance_scaling_plan(shape, 1.0, "fan_in", "truncated_normal", layout=layout, in_axis=in_axis,
+                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
+
+
+def lecun_normal(
+    out: Any,
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill ``out`` with a normal truncated at +-2 std whose std is sqrt(1 / fan_in) (Keras/JAX ``lecun_normal``).
+
+    :func:`variance_scaling` with ``scale=1.0, mode="fan_in", distribution="truncated_normal"``.
+    Keras ``LecunNormal``, JAX ``lecun_normal``.
+
+    Args:
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
+            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
+            -1); from ``full_shape`` when filling a shard.
+        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
+        dtype: element type when ``out`` is a shape.
+
+    Returns:
+        The filled array.
+    """
+    array, shape = prepare(out, dtype, full_shape, index)
+    plan = lecun_normal_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                             groups=groups)
+    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
