@@ -31,9 +31,10 @@ from .core.runtime import (
 from .core.seed import stream_from_name
 from .names.registry import Initializer, get
 from .presets.fans import calculate_gain, compute_fans
-from .presets.orthogonal import orthogonal
+from .presets.orthogonal import delta_orthogonal, orthogonal
 from .presets.pytorch import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
 from .presets.random_init import random_normal, random_truncated_normal, random_uniform
+from .presets.stft import stft
 from .presets.structured import dirac, eye, identity, sparse
 from .presets.variance_scaling import (
     glorot_normal,
@@ -72,6 +73,7 @@ __all__ = [
     "Initializer",
     "calculate_gain",
     "compute_fans",
+    "delta_orthogonal",
     "dirac",
     "eye",
     "get",
@@ -89,6 +91,7 @@ __all__ = [
     "random_truncated_normal",
     "random_uniform",
     "sparse",
+    "stft",
     "variance_scaling",
     # shards (fastinit.dask, fastinit.outofcore and fastinit.cli are imported on first use)
     "shard_index",

@@ -38,7 +38,7 @@ from ..core.seed import Seed, Stream, resolve_seed
 from .args import prepare, real_param
 from .fans import check_layout
 
-__all__ = ["orthogonal"]
+__all__ = ["delta_orthogonal", "orthogonal"]
 
 
 def orthogonal(
@@ -126,3 +126,53 @@ def _haar(rows: int, cols: int, seed: int, stream: Stream) -> np.ndarray:
     q, r = np.linalg.qr(a)
     q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
     return q.T if rows < cols else q
+
+
+def delta_orthogonal(
+    out: Any,
+    gain: float = 1.0,
+    *,
+    column_axis: int = -1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """Fill a convolution kernel with the delta-orthogonal initialization (Xiao et al. 2018; JAX
+    ``delta_orthogonal``): zero everywhere except the spatial centre, which holds an orthogonal
+    ``in x out`` matrix times ``gain``.
+
+    ``out`` has shape ``(*spatial, in, out)`` with 1, 2 or 3 spatial axes (rank 3, 4 or 5) and
+    ``in <= out``; the centre is index ``(k - 1) // 2`` on each spatial axis (the lower middle for
+    even sizes, as in JAX), and it equals ``fastinit.orthogonal((in, out), gain,
+    column_axis=column_axis, seed=seed, stream=stream)`` (in float64, rounded once), so its rows
+    are orthonormal times ``gain``.
+
+    Args:
+        out: array of rank 3, 4 or 5 to fill in place, or a shape to allocate (``dtype``, default
+            float32).
+        gain: multiplicative factor (JAX's ``scale``).
+        column_axis: JAX's ``column_axis`` of the ``(in, out)`` centre matrix (-1, -2, 0 or 1).
+        seed, stream: the centre matrix's stream.
+        full_shape, index: ``out`` is ``full[index]``; shards agree with a whole fill.
+
+    Raises:
+        ValueError for a rank other than 3, 4 or 5, or ``in > out`` (JAX's conditions).
+    """
+    gain = real_param(gain, "gain")
+    array, shape = prepare(out, dtype, full_shape, index)
+    _check_gain(gain, array.dtype)
+    if len(shape) not in (3, 4, 5):
+        raise ValueError(f"delta_orthogonal needs a 3-d, 4-d or 5-d kernel shape (*spatial, in, out), got {shape}")
+    if shape[-1] < shape[-2]:
+        raise ValueError(f"delta_orthogonal needs in <= out (shape[-2] <= shape[-1], fan_in <= fan_out), got {shape}")
+    col = _column(column_axis, "keras", shape[-2:])
+    if array.size == 0:
+        return array
+    rows, cols = (shape[-2], shape[-1]) if col == 1 else (shape[-1], shape[-2])
+    q = _haar(rows, cols, resolve_seed(seed), stream) * gain
+    full = np.zeros(shape, np.float64)
+    full[tuple((k - 1) // 2 for k in shape[:-2])] = q if col == 1 else q.T
+    array[...] = full if index is None else full[index]
+    return array

@@ -1,0 +1,158 @@
+"""Short-time Fourier transform kernels: Keras's ``STFT`` initializer, computed with NumPy.
+
+A kernel of shape ``(T, C, F)`` (frame length, input channels, frequency bins ``F = N / 2 + 1`` of
+an ``N``-point FFT, ``N = 2 * (F - 1)``) holds, at ``[t, c, f]``,
+
+    real side:  cos(-2 pi t f / N) * w[t] / s
+    imag side:  sin(-2 pi t f / N) * w[t] / s
+
+with ``w`` the window (``None``: no window, ``w = 1``, ``s = 1``) and ``s`` its scaling:
+``"density"``: sqrt(sum w**2) (L2), ``"spectrum"``: sum |w| (L1), ``None``: 1. Every channel
+``c`` gets the same values (Keras builds the kernel with ``C = 1``).
+
+Nothing is random. The angle is reduced exactly first (``t * f mod N`` in integers), then the
+value is computed in float64 and rounded once to the output dtype, so the result is the formula's
+value correctly rounded to within a few float64 ulps; Keras computes in the output dtype (float32:
+errors up to ~1e-4 for long frames), so the two agree to that tolerance.
+
+Windows: an array of ``T`` values, ``None``, or a name. "hann" (also "hanning"), "hamming",
+"blackman", "bartlett" and "boxcar" (also "rectangular", "ones") are computed here with NumPy;
+``periodic=True`` gives the periodic (DFT-even) form, the symmetric window of length ``T + 1``
+without its last value, as ``scipy.signal.get_window(window, T, fftbins=periodic)`` does. Any
+other name (or a ``(name, parameter, ...)`` tuple) is passed to ``scipy.signal.get_window`` when
+SciPy is installed (Keras's own rule; Keras requires SciPy).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..core.suggest import check_choice
+from .args import prepare
+
+__all__ = ["SCALINGS", "SIDES", "WINDOWS", "stft", "stft_window"]
+
+#: ``side`` values.
+SIDES = ("real", "imag")
+#: ``scaling`` values (``None`` too).
+SCALINGS = ("density", "spectrum")
+
+
+def _cosine_sum(*coefficients: float) -> Callable[[int], np.ndarray]:
+    """The symmetric generalised cosine window sum_k (-1)**k a_k cos(2 pi k n / (M - 1))."""
+    def window(m: int) -> np.ndarray:
+        if m == 1:
+            return np.ones(1)
+        phase = 2.0 * np.pi * np.arange(m) / (m - 1)
+        values = np.zeros(m)
+        for k, a in enumerate(coefficients):
+            values += (-a if k % 2 else a) * np.cos(k * phase)
+        return values
+    return window
+
+
+def _bartlett(m: int) -> np.ndarray:
+    if m == 1:
+        return np.ones(1)
+    n = np.arange(m)
+    half = (m - 1) / 2.0
+    values: np.ndarray = 1.0 - np.abs(n - half) / half
+    return values
+
+
+#: The windows computed here (symmetric forms of length M).
+WINDOWS: dict[str, Callable[[int], np.ndarray]] = {
+    "hann": _cosine_sum(0.5, 0.5),
+    "hanning": _cosine_sum(0.5, 0.5),
+    "hamming": _cosine_sum(0.54, 0.46),
+    "blackman": _cosine_sum(0.42, 0.5, 0.08),
+    "bartlett": _bartlett,
+    "boxcar": np.ones,
+    "rectangular": np.ones,
+    "ones": np.ones,
+}
+
+
+def _scipy_window(window: Any, length: int, periodic: bool) -> np.ndarray:
+    try:
+        get_window = importlib.import_module("scipy.signal").get_window  # optional; no stubs needed
+    except ImportError:
+        raise ValueError(f"window={window!r} is not one of fastinit's windows {sorted(WINDOWS)}; other windows "
+                         "need SciPy (`pip install scipy`), or pass the window's values as an array") from None
+    try:
+        return np.asarray(get_window(window, length, fftbins=periodic), np.float64)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"window={window!r}: {exc}") from None
+
+
+def stft_window(window: Any, length: int, periodic: bool = False) -> np.ndarray | None:
+    """The ``length`` window values (float64) of ``window``: a name, a tuple for SciPy, an array of
+    ``length`` values, or None (no window: returns None). ``periodic``: the DFT-even form."""
+    if window is None:
+        return None
+    if isinstance(window, str) and window.lower() in WINDOWS:
+        make = WINDOWS[window.lower()]
+        if length <= 1:
+            return np.ones(length)
+        return np.asarray(make(length + 1)[:-1] if periodic else make(length), np.float64)
+    if isinstance(window, (str, tuple)):
+        return _scipy_window(window, length, bool(periodic))
+    values = np.asarray(window, np.float64)
+    if values.shape != (length,):
+        raise ValueError(f"window must have one value per frame ({length},), got shape {values.shape}")
+    return values
+
+
+def check_stft_args(side: Any, window: Any, scaling: Any) -> None:
+    """Checks of ``side``, ``window`` (a name is resolved on a 1-sample window) and ``scaling``."""
+    check_choice(side, "side", SIDES)
+    if scaling is not None:
+        check_choice(scaling, "scaling", SCALINGS)
+    if isinstance(window, (str, tuple)):
+        stft_window(window, 1)
+
+
+def _kernel(frames: int, bins: int, side: str) -> np.ndarray:
+    """cos or sin of -2 pi t f / N, shape (frames, 1, bins), float64, angle reduced exactly."""
+    n = 2 * (bins - 1)
+    k = (np.arange(frames, dtype=np.int64)[:, None] * np.arange(bins, dtype=np.int64)[None, :]) % n
+    angle = -2.0 * np.pi * (k / n)
+    return (np.cos(angle) if side == "real" else np.sin(angle))[:, None, :]
+
+
+def stft(out: Any, side: str = "real", window: Any = "hann", scaling: str | None = "density",
+         periodic: bool = False, *, dtype: Any = None) -> np.ndarray:
+    """Fill ``out`` (shape ``(T, C, F)``) with a short-time Fourier transform kernel (Keras ``STFT``).
+
+    Args:
+        out: float array of rank 3 to fill in place, or a shape to allocate (``dtype``, default
+            float32).
+        side: "real" (cosines) or "imag" (sines).
+        window: window name, ``(name, parameter)`` tuple (SciPy), ``T`` values, or None.
+        scaling: "density" (divide by the window's L2 norm), "spectrum" (by its L1 norm) or None.
+        periodic: periodic (DFT-even) window instead of symmetric.
+        dtype: element type when ``out`` is a shape.
+
+    Returns:
+        The filled array. Raises ValueError for a bad side, scaling, window or shape (rank 3,
+        ``F >= 2``).
+    """
+    check_stft_args(side, window, scaling)
+    array, shape = prepare(out, dtype, None, None)
+    if len(shape) != 3:
+        raise ValueError(f"stft needs a kernel shape (frame_length, channels, fft_bins), got {shape}")
+    frames, _, bins = shape
+    if bins < 2:
+        raise ValueError(f"stft needs at least 2 frequency bins (the last axis), got shape {shape}")
+    kernel = _kernel(frames, bins, side)
+    w = stft_window(window, frames, bool(periodic))
+    if w is not None:
+        norm = {"density": np.sqrt(np.sum(w * w)), "spectrum": np.sum(np.abs(w))}.get(scaling or "", 1.0)
+        kernel = kernel * (w / norm)[:, None, None]
+    array[...] = np.broadcast_to(kernel, shape)
+    return array
+
