@@ -1,3 +1,4 @@
+#include <atomic>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
@@ -33,7 +34,9 @@ const KernelTable* best_table() {
   return &scalar_kernels();
 }
 
-const KernelTable* g_active = nullptr;
+// The path fills use. The tables are immutable statics; release/acquire orders their
+// construction before any thread that reads the pointer uses them.
+std::atomic<const KernelTable*> g_active{nullptr};
 
 }  // namespace
 
@@ -48,7 +51,7 @@ std::vector<std::string> available_simd_paths() {
 
 void set_simd_path(const std::string& name) {
   if (name.empty() || name == "auto") {
-    g_active = best_table();
+    g_active.store(best_table(), std::memory_order_release);
     return;
   }
   const KernelTable* t = table_named(name);
@@ -58,12 +61,16 @@ void set_simd_path(const std::string& name) {
     throw std::invalid_argument("SIMD path '" + name + "' is unknown or not supported by this CPU; "
                                 "choose one of: auto, " + have);
   }
-  g_active = t;
+  g_active.store(t, std::memory_order_release);
 }
 
 const KernelTable& active_kernels() {
-  if (g_active == nullptr) g_active = best_table();
-  return *g_active;
+  const KernelTable* t = g_active.load(std::memory_order_acquire);
+  if (t != nullptr) return *t;
+  const KernelTable* best = best_table();
+  // First use: install the best path unless set_simd_path got there first.
+  return g_active.compare_exchange_strong(t, best, std::memory_order_acq_rel, std::memory_order_acquire) ? *best
+                                                                                                         : *t;
 }
 
 }  // namespace fastinit

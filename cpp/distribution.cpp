@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "normal_cdf.hpp"
+#include "simd_scalar.hpp"
 
 namespace fastinit {
 namespace {
@@ -68,6 +69,36 @@ float round_inward(double x, bool up) {
   if (up && static_cast<double>(f) < x) f = std::nextafter(f, std::numeric_limits<float>::infinity());
   if (!up && static_cast<double>(f) > x) f = std::nextafter(f, -std::numeric_limits<float>::infinity());
   return f;
+}
+
+// The value of float16 / bfloat16 bits (exact in float32).
+float half_value(uint16_t bits, Format fmt) {
+  if (fmt == Format::BFloat16) return bit_cast_<float>(static_cast<uint32_t>(bits) << 16);
+  const float sign = (bits & 0x8000u) ? -1.0f : 1.0f;
+  const int exp = (bits >> 10) & 0x1f;
+  const int frac = bits & 0x3ff;
+  if (exp == 31) return sign * std::numeric_limits<float>::infinity();  // the kernels never make NaN
+  if (exp == 0) return sign * std::ldexp(static_cast<float>(frac), -24);
+  return sign * std::ldexp(static_cast<float>(1024 + frac), exp - 25);
+}
+
+// The next float16 / bfloat16 bits toward +inf (up) or -inf (sign-magnitude encoding).
+uint16_t half_step(uint16_t bits, bool up) {
+  const bool negative = (bits & 0x8000u) != 0;
+  if ((bits & 0x7fffu) == 0) return up ? uint16_t{0x0001} : uint16_t{0x8001};  // from +-0
+  return static_cast<uint16_t>(up != negative ? bits + 1 : bits - 1);
+}
+
+// A bound rounded inward in the output format: the smallest value of the format >= x (up) or
+// the largest <= x, as a float32 (exact, since float16 and bfloat16 values are float32 values).
+float round_inward(double x, bool up, Format fmt) {
+  const float f = round_inward(x, up);
+  if ((fmt != Format::Float16 && fmt != Format::BFloat16) || !std::isfinite(f)) return f;
+  uint16_t bits = fmt == Format::Float16 ? f32_to_f16_bits(f) : f32_to_bf16_bits(f);
+  const float v = half_value(bits, fmt);
+  if (up && v < f) bits = half_step(bits, true);
+  if (!up && v > f) bits = half_step(bits, false);
+  return half_value(bits, fmt);
 }
 
 }  // namespace
@@ -154,8 +185,19 @@ Distribution make_truncated_normal(double mean, double std, double a, double b, 
     d.f.pa = static_cast<float>(pa);
     d.f.qb = static_cast<float>(qb);
     d.f.w = static_cast<float>(w);
-    d.f.lo = round_inward(d.d.lo, true);
-    d.f.hi = round_inward(d.d.hi, false);
+    // Rounded inward in the output format, so that rounding a clamped float32 to float16 or
+    // bfloat16 cannot leave the interval (docs/stream-v1.md §9.2); refused when no value of the
+    // format lies in it.
+    // With std == 0 the interval is the point mean (docs/stream-v1.md §9.2: the clamp yields HI,
+    // the float32 below mean, then rounded to the output format).
+    const Format bound_fmt = std > 0 ? fmt : Format::Float32;
+    d.f.lo = round_inward(d.d.lo, true, bound_fmt);
+    d.f.hi = round_inward(d.d.hi, false, bound_fmt);
+    if (std > 0 && d.f.lo > d.f.hi) {
+      fail("truncated_normal: no " + std::string(format_name(fmt)) + " value lies in [mean + a*std, mean + b*std] = [" +
+           num(d.d.lo) + ", " + num(d.d.hi) + "] (mean=" + num(mean) + ", std=" + num(std) + ", a=" + num(a) +
+           ", b=" + num(b) + "); widen the interval (larger std or a farther from b) or use a wider dtype");
+    }
     // float32 arithmetic needs p, q >= 2**-124 (normal floats): pa and qb either 0 or well
     // inside float32's range, and w large enough that u*w with u >= 2**-24 stays normal.
     constexpr double tiny = 0x1p-100;

@@ -22,7 +22,8 @@ struct Target {
   uint64_t origin = 0;
 };
 
-// Throws std::invalid_argument if the layout is inconsistent or an element index reaches 2**63.
+// Throws std::invalid_argument if the layout is inconsistent, an element index reaches 2**63, or
+// elements may overlap in memory (a zero stride, overlapping or interleaved strides).
 void check_target(const Target& t);
 
 // Asked between slabs of a long fill, on the calling thread; false stops the fill there.

@@ -23,24 +23,40 @@ struct ScalarPhilox {
   static void blocks(const StreamKey& key, uint64_t b, uint32_t* out) { philox_block(key, b, out); }
 };
 
+// Words j0 .. j0 + n - 1. Whole vector batches go straight to out; a range that starts inside a
+// block, or a short remainder, is cut from a batch computed into a scratch buffer (one batch
+// costs about as much as a few scalar blocks), so short and unaligned ranges, e.g. the rows of
+// the tiled walk in fill.cpp, stay vectorized. The last one or two blocks are computed alone.
 template <class P>
 void stream_words(const StreamKey& key, uint64_t j0, std::size_t n, uint32_t* out) {
+  constexpr std::size_t kWords = 4u * P::kBlocks;
   uint64_t b = j0 >> 2;
-  const unsigned skip = static_cast<unsigned>(j0 & 3u);
-  uint32_t block[4];
-  if (skip != 0 && n != 0) {
-    philox_block(key, b++, block);
-    const std::size_t m = n < 4u - skip ? n : 4u - skip;
-    std::memcpy(out, block + skip, m * sizeof(uint32_t));
+  std::size_t skip = static_cast<std::size_t>(j0 & 3u);
+  alignas(64) uint32_t scratch[kWords];
+  while (n != 0) {
+    if (skip == 0 && n >= kWords) {
+      P::blocks(key, b, out);
+      b += P::kBlocks;
+      out += kWords;
+      n -= kWords;
+      continue;
+    }
+    const std::size_t blocks_left = (skip + n + 3) / 4;
+    std::size_t got;
+    if (blocks_left <= 2) {
+      philox_block(key, b, scratch);
+      got = 4;
+      b += 1;
+    } else {
+      P::blocks(key, b, scratch);
+      got = kWords;
+      b += P::kBlocks;
+    }
+    const std::size_t m = n < got - skip ? n : got - skip;
+    std::memcpy(out, scratch + skip, m * sizeof(uint32_t));
     out += m;
     n -= m;
-  }
-  for (; n >= 4u * P::kBlocks; n -= 4u * P::kBlocks, out += 4u * P::kBlocks, b += P::kBlocks)
-    P::blocks(key, b, out);
-  for (; n >= 4u; n -= 4u, out += 4u, ++b) philox_block(key, b, out);
-  if (n != 0) {
-    philox_block(key, b, block);
-    std::memcpy(out, block, n * sizeof(uint32_t));
+    skip = 0;
   }
 }
 

@@ -177,3 +177,87 @@ def test_large_fill_with_streaming_stores_equals_small_fills(dtype):
     for start in (0, 12_345, n // 2 + 3, n - 1000):
         part = fn(1000, seed=6, full_shape=(n,), index=slice(start, start + 1000), **kw)
         np.testing.assert_array_equal(bits_of(whole[start:start + 1000]), bits_of(part))
+
+
+# Layouts whose memory order differs from element order take the tiled walk (cpp/fill.cpp):
+# tiles of up to 64 (float64: 32) consecutive elements per row, edges, full-width tiles that are one
+# range of indices, several threads, every SIMD path. base shape, memory order, view.
+TILED_VIEWS = {
+    "fortran_wide": ((70, 300), "F", lambda b: b),          # rows cross tile edges
+    "fortran_narrow": ((3000, 3), "F", lambda b: b),        # a full-width tile is one index range
+    "transposed": ((259, 130), "C", lambda b: b.T),
+    "transposed_slice": ((300, 200), "C", lambda b: b.T[5:190:1, 7:290]),
+    "strided_columns": ((130, 140), "F", lambda b: b[:, ::2]),  # m is not contiguous
+    "permuted_3d": ((5, 40, 66), "C", lambda b: b.transpose(2, 0, 1)),
+    "permuted_3d_b": ((33, 7, 70), "C", lambda b: b.transpose(1, 2, 0)),
+    "fortran_3d_reversed": ((9, 70, 40), "F", lambda b: b[::-1, :, ::-1]),
+    "unaligned_F": ((1 + 97 * 150,), "C", lambda b: b[1:].reshape(150, 97).T),
+}
+
+
+TILED_FILLS = [pytest.param(name, params, dtype, id=f"{fid}-{dtype}")
+               for (name, params), fid in zip(FILLS, FILL_IDS) for dtype in DTYPES]
+TILED_FILLS.append(pytest.param("random_bits", (), "uint32", id="bits-uint32"))
+
+
+@pytest.mark.parametrize("name,params,dtype", TILED_FILLS)
+@pytest.mark.parametrize("view", list(TILED_VIEWS))
+def test_tiled_layouts_equal_c_order(name, params, dtype, view, restore_runtime):
+    dt = np.dtype(ml_dtypes.bfloat16 if dtype == "bfloat16" else dtype)
+    base_shape, order, take = TILED_VIEWS[view]
+    mask = np.zeros(base_shape, bool, order=order)
+    take(mask)[...] = True
+    ref = None
+    for path in fastinit.simd_paths():
+        fastinit.set_simd_path(path)
+        for threads in (1, 3):
+            fastinit.set_num_threads(threads)
+            # A sentinel the fill never writes: NaN, or (uint32) all ones.
+            base = np.full(base_shape, 2**32 - 1 if name == "random_bits" else np.nan, dtype=dt, order=order)
+            v = take(base)
+            if ref is None:
+                ref = fill(name, params, v.shape, seed=31, stream=2, dtype=dt)
+            assert fill(name, params, v, seed=31, stream=2) is v
+            np.testing.assert_array_equal(bits_of(np.ascontiguousarray(v)), bits_of(ref), err_msg=f"{path} {threads}")
+            outside = base[~mask]
+            assert (outside == 2**32 - 1).all() if name == "random_bits" else np.isnan(outside.astype(np.float64)).all()
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_tiled_layout_of_a_slice_of_a_larger_tensor(dtype, restore_runtime):
+    """A Fortran-order out that holds a block of a bigger logical tensor: rows of a tile are
+    separate index ranges (not one range), across tile edges, with threads."""
+    full_shape, index = (400, 2, 333), (slice(17, 390), 1, slice(3, 300))
+    whole = fastinit.normal(full_shape, 0.5, 2.0, seed=12, stream=4, dtype=dtype)
+    for threads in (1, 2):
+        fastinit.set_num_threads(threads)
+        out = np.empty(whole[index].shape, whole.dtype, order="F")
+        fastinit.normal(out, 0.5, 2.0, seed=12, stream=4, full_shape=full_shape, index=index)
+        np.testing.assert_array_equal(bits_of(np.ascontiguousarray(out)), bits_of(np.ascontiguousarray(whole[index])))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+def test_large_tiled_fill_with_streaming_stores(dtype):
+    """An F-order output of 32 MiB and more writes its columns with non-temporal stores; the
+    values are those of the C-order fill, including at an unaligned start."""
+    rows = (36 << 20) // np.dtype(dtype).itemsize // 1024
+    raw = np.empty(rows * 1024 + 1, dtype)
+    for out in (raw[:-1].reshape(1024, rows).T, raw[1:].reshape(1024, rows).T):
+        fastinit.uniform(out, seed=3)
+        for r0 in (0, rows // 2 + 5, rows - 40):
+            part = fastinit.uniform((40, 1024), seed=3, dtype=dtype, full_shape=(rows, 1024),
+                                    index=(slice(r0, r0 + 40),))
+            np.testing.assert_array_equal(bits_of(np.ascontiguousarray(out[r0:r0 + 40])), bits_of(part))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("view", ["fortran", "transposed", "negative", "strided"])
+def test_constant_in_memory_order(dtype, view):
+    """constant/zeros/ones walk the memory in its own order and write exactly the view."""
+    base_shape, order, take = VIEWS[view]
+    dt = ml_dtypes.bfloat16 if dtype == "bfloat16" else dtype
+    base = np.full(base_shape, np.nan, dtype=dt, order=order)
+    v = take(base)
+    assert fastinit.constant(v, 0.375) is v
+    assert (v.astype(np.float64) == 0.375).all()
+    assert np.count_nonzero(~np.isnan(base.astype(np.float64))) == v.size
