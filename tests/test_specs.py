@@ -116,7 +116,7 @@ def test_shard_uses_the_whole_tensors_plan(monkeypatch):
     recorder = _Recorder(fills._core)
     monkeypatch.setattr(fills, "_core", recorder)
     fastinit.he_normal(np.empty((2, 5), np.float32), seed=0, full_shape=(10, 5), index=(slice(4, 6),))
-    assert recorder.calls == [fastinit.presets.variance_scaling.he_normal_plan((10, 5))]
+    assert recorder.calls == [fastinit.presets.glorot_he_lecun.he_normal_plan((10, 5))]
     assert recorder.calls[0] == Plan("truncated_normal", mean=0.0, std=(2 / 10) ** 0.5 / 0.87962566103423978,
                                      a=-2.0, b=2.0)
 

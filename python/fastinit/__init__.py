@@ -32,20 +32,13 @@ from .core.seed import stream_from_name
 from .names.registry import Initializer, get
 from .presets.disk import truncated_normal_disk, uniform_disk
 from .presets.fans import calculate_gain, compute_fans
+from .presets.glorot_he_lecun import glorot_normal, glorot_uniform, he_normal, he_uniform, lecun_normal, lecun_uniform
 from .presets.orthogonal import delta_orthogonal, orthogonal
 from .presets.pytorch import kaiming_normal, kaiming_uniform, xavier_normal, xavier_uniform
 from .presets.random_init import random_normal, random_truncated_normal, random_uniform
 from .presets.stft import stft
 from .presets.structured import dirac, eye, identity, sparse
-from .presets.variance_scaling import (
-    glorot_normal,
-    glorot_uniform,
-    he_normal,
-    he_uniform,
-    lecun_normal,
-    lecun_uniform,
-    variance_scaling,
-)
+from .presets.variance_scaling import variance_scaling
 from .shard import shard_index, shard_shape
 
 #: Version of the value contract (defined in the C++ core, cpp/stream_version.hpp); a change to any

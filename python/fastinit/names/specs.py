@@ -27,6 +27,7 @@ from typing import Any, Callable, Literal
 import numpy as np
 
 from ..core.fills import constant, normal, ones, truncated_normal, uniform, zeros
+from ..presets import glorot_he_lecun as ghl
 from ..presets import pytorch as pt
 from ..presets import random_init as ri
 from ..presets import variance_scaling as vs
@@ -174,12 +175,12 @@ SPECS: tuple[InitSpec, ...] = (
     InitSpec("variance_scaling", vs.variance_scaling,
              (_real("scale", 1.0), Param("mode", "str", "fan_in"), Param("distribution", "str", "truncated_normal"))
              + _FANS, keras_axes=True, plan=vs.variance_scaling_plan, keras=("VarianceScaling",)),
-    _keras_preset(vs.glorot_uniform, vs.glorot_uniform_plan, "GlorotUniform"),
-    _keras_preset(vs.glorot_normal, vs.glorot_normal_plan, "GlorotNormal"),
-    _keras_preset(vs.he_uniform, vs.he_uniform_plan, "HeUniform"),
-    _keras_preset(vs.he_normal, vs.he_normal_plan, "HeNormal"),
-    _keras_preset(vs.lecun_uniform, vs.lecun_uniform_plan, "LecunUniform"),
-    _keras_preset(vs.lecun_normal, vs.lecun_normal_plan, "LecunNormal"),
+    _keras_preset(ghl.glorot_uniform, ghl.glorot_uniform_plan, "GlorotUniform"),
+    _keras_preset(ghl.glorot_normal, ghl.glorot_normal_plan, "GlorotNormal"),
+    _keras_preset(ghl.he_uniform, ghl.he_uniform_plan, "HeUniform"),
+    _keras_preset(ghl.he_normal, ghl.he_normal_plan, "HeNormal"),
+    _keras_preset(ghl.lecun_uniform, ghl.lecun_uniform_plan, "LecunUniform"),
+    _keras_preset(ghl.lecun_normal, ghl.lecun_normal_plan, "LecunNormal"),
     InitSpec("random_uniform", ri.random_uniform, (_real("minval", -0.05), _real("maxval", 0.05)),
              plan=ri.random_uniform_plan, keras=("RandomUniform", "uniform")),
     InitSpec("random_normal", ri.random_normal, (_real("mean", 0.0), _real("stddev", 0.05)),
