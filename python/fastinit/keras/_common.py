@@ -62,7 +62,12 @@ def to_tensor(array: np.ndarray, name: str) -> Any:
 
 def as_array(value: Any) -> np.ndarray:
     """``value`` (a tensor of any backend, a NumPy array or scalar, a list) as a NumPy array."""
-    if keras.ops.is_tensor(value) or isinstance(value, keras.Variable):
+    if isinstance(value, keras.Variable):
+        value = value.value
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch: Keras's convert_to_numpy warns under NumPy 2
+        t = value.detach().cpu()
+        return np.asarray((t.float() if str(t.dtype) == "torch.bfloat16" else t).numpy())
+    if keras.ops.is_tensor(value):
         return np.asarray(keras.ops.convert_to_numpy(value))
     return np.asarray(value)
 
