@@ -11,14 +11,18 @@
 - eye_, dirac_, zeros_, ones_, constant_: equal bit for bit.
 """
 
+import inspect
 import math
 import typing
+from typing import Callable
 
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 import fastinit
+import fastinit.torch as ft
 
 from parity_stats import TRUNC_STD, affine_fit, as_f64, assert_params, assert_same_distribution
 
@@ -289,3 +293,100 @@ def test_constants_equal_torch():
     np.testing.assert_array_equal(fastinit.get("ones_")(shape), torch.nn.init.ones_(torch.empty(shape)).numpy())
     np.testing.assert_array_equal(fastinit.get({"class_name": "constant_", "config": {"val": 0.3}})(shape),
                                   torch.nn.init.constant_(torch.empty(shape), 0.3).numpy())
+
+
+# ---------------------------------------------------------------- every built-in module (issue 12)
+
+def _small_modules() -> dict[str, Callable[[], nn.Module]]:
+    """One small instance of every torch.nn module type that has parameters or buffers."""
+    enc = dict(d_model=8, nhead=2, dim_feedforward=16)
+    newer = {"LinearCrossEntropyLoss": lambda: nn.LinearCrossEntropyLoss(6, 5, bias=True)}  # torch >= 2.12
+    return {k: v for k, v in newer.items() if hasattr(nn, k)} | {
+        "Linear": lambda: nn.Linear(6, 5), "Bilinear": lambda: nn.Bilinear(4, 3, 5),
+        "Conv1d": lambda: nn.Conv1d(4, 6, 3), "Conv2d": lambda: nn.Conv2d(4, 6, 3, groups=2),
+        "Conv3d": lambda: nn.Conv3d(2, 3, 2), "ConvTranspose1d": lambda: nn.ConvTranspose1d(4, 6, 3),
+        "ConvTranspose2d": lambda: nn.ConvTranspose2d(4, 6, 3, groups=2),
+        "ConvTranspose3d": lambda: nn.ConvTranspose3d(2, 3, 2),
+        "Embedding": lambda: nn.Embedding(20, 4, padding_idx=3), "EmbeddingBag": lambda: nn.EmbeddingBag(20, 4),
+        "BatchNorm1d": lambda: nn.BatchNorm1d(5), "BatchNorm2d": lambda: nn.BatchNorm2d(5),
+        "BatchNorm3d": lambda: nn.BatchNorm3d(5), "SyncBatchNorm": lambda: nn.SyncBatchNorm(5),
+        "InstanceNorm1d": lambda: nn.InstanceNorm1d(5, affine=True, track_running_stats=True),
+        "InstanceNorm2d": lambda: nn.InstanceNorm2d(5, affine=True),
+        "InstanceNorm3d": lambda: nn.InstanceNorm3d(5, affine=True),
+        "LayerNorm": lambda: nn.LayerNorm(5), "GroupNorm": lambda: nn.GroupNorm(2, 6), "RMSNorm": lambda: nn.RMSNorm(5),
+        "PReLU": lambda: nn.PReLU(4, init=0.1),
+        "RNN": lambda: nn.RNN(3, 5, num_layers=2, bidirectional=True), "LSTM": lambda: nn.LSTM(3, 5, proj_size=2),
+        "GRU": lambda: nn.GRU(3, 5), "RNNCell": lambda: nn.RNNCell(3, 5), "LSTMCell": lambda: nn.LSTMCell(3, 5),
+        "GRUCell": lambda: nn.GRUCell(3, 5),
+        "MultiheadAttention": lambda: nn.MultiheadAttention(8, 2, add_bias_kv=True),
+        "MultiheadAttention_kdim": lambda: nn.MultiheadAttention(8, 2, kdim=4, vdim=6),
+        "TransformerEncoderLayer": lambda: nn.TransformerEncoderLayer(**enc),
+        "TransformerDecoderLayer": lambda: nn.TransformerDecoderLayer(**enc),
+        "TransformerEncoder": lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(**enc, batch_first=True), 2),
+        "TransformerDecoder": lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(**enc), 1),
+        "Transformer": lambda: nn.Transformer(num_encoder_layers=1, num_decoder_layers=1, batch_first=True, **enc),
+        "AdaptiveLogSoftmaxWithLoss": lambda: nn.AdaptiveLogSoftmaxWithLoss(32, 12, [4, 8]),
+        "LazyLinear": lambda: _materialized(nn.LazyLinear(5), torch.zeros(1, 6)),
+        "LazyConv2d": lambda: _materialized(nn.LazyConv2d(3, 2), torch.zeros(1, 4, 5, 5)),
+        "LazyBatchNorm1d": lambda: _materialized(nn.LazyBatchNorm1d(), torch.zeros(2, 5)),
+    }
+
+
+def _materialized(m: nn.Module, x: torch.Tensor) -> nn.Module:
+    m.eval()  # a forward pass in eval mode materializes without updating running statistics
+    m(x)
+    return m.train()
+
+
+def test_every_module_type_with_tensors_is_covered():
+    """Every class in torch.nn.modules.__all__ that can hold tensors is in the table above (or
+    is a base class / container / lazy form listed here)."""
+    covered = {type(make()).__name__ for make in _small_modules().values()}
+    without = {"Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Container",
+               "RNNBase", "RNNCellBase", "LocalResponseNorm", "CrossMapLRN2d"}
+    lazy = {n for n in nn.modules.__all__ if n.startswith("Lazy")}
+    for name in nn.modules.__all__:
+        cls = getattr(nn.modules, name)
+        if name in without or name in lazy or not isinstance(cls, type) or not issubclass(cls, nn.Module):
+            continue
+        params = inspect.signature(cls.__init__).parameters
+        if not any(p in params for p in ("in_features", "num_features", "normalized_shape", "num_embeddings",
+                                         "in_channels", "embed_dim", "input_size", "num_parameters", "d_model",
+                                         "encoder_layer", "decoder_layer", "in1_features", "num_channels",
+                                         "in_features")):
+            continue
+        assert name in covered, f"nn.{name} has tensors but no parity case"
+
+
+def _pooled(make: Callable[[], nn.Module], fast: bool, reps: int) -> dict[str, np.ndarray]:
+    """Every tensor's values over ``reps`` instances: torch's own init or fastinit's init_module."""
+    pooled: dict[str, list[np.ndarray]] = {}
+    for r in range(reps):
+        torch.manual_seed(1000 + r)
+        m = make()
+        if fast:
+            ft.init_module(m, 77 + r)
+        for name, t in list(m.named_parameters()) + list(m.named_buffers()):
+            pooled.setdefault(name, []).append(t.detach().double().numpy().ravel())
+    return {k: np.concatenate(v) for k, v in pooled.items()}
+
+
+@pytest.mark.parametrize("name", sorted(_small_modules()))
+def test_init_module_matches_each_modules_reset_parameters(name):
+    """Tensor by tensor, init_module gives the distribution the module's own reset gives:
+    constants exactly, random tensors the same support and a two-sample KS test."""
+    from scipy.stats import ks_2samp
+
+    make = _small_modules()[name]
+    theirs, ours = _pooled(make, False, 12), _pooled(make, True, 12)
+    assert theirs.keys() == ours.keys()
+    for key, want in theirs.items():
+        got = ours[key]
+        if np.all(want == want[0]):
+            np.testing.assert_array_equal(got, want, err_msg=f"{name}.{key}")
+            continue
+        bound = np.abs(want).max()
+        assert np.abs(got).max() <= bound * 1.35 + 1e-12, f"{name}.{key}: support differs"
+        assert ks_2samp(got, want).pvalue > 1e-4, f"{name}.{key}: distributions differ"
+    if name == "Embedding":
+        assert np.all(ours["weight"].reshape(12, 20, 4)[:, 3] == 0)

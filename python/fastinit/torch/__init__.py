@@ -18,10 +18,21 @@ torch op would.
   generator, so ``torch.manual_seed(s)`` makes a script repeatable, as it does with
   ``torch.nn.init``; the values themselves are fastinit's, not torch's.
 - ``stream``: an int or a str (e.g. the parameter's name); see :func:`fastinit.stream_from_name`.
-- ``generator``: accepted for signature compatibility; anything but None raises TypeError (pass
-  ``seed=`` instead).
+- ``generator``: a ``torch.Generator``: with ``seed=None`` the 64-bit seed is drawn from it instead
+  of from the default generator (``torch.Generator().manual_seed(42)`` gives what
+  ``torch.manual_seed(42)`` gives); passing both ``seed`` and ``generator`` raises ValueError.
+- Numbers may be Python or NumPy scalars, 0-d tensors or 0-d arrays. Complex64/complex128 tensors
+  are filled with torch's semantics (``normal_``: each part N(mean, std**2/2); ``uniform_``: each
+  part U(a, b); ``xavier_*``/``kaiming_*``/``sparse_`` likewise; ``eye_``/``dirac_``/``constant_``
+  real or complex values); ``trunc_normal_`` and ``orthogonal_`` refuse them, as torch does.
+- Exceptions have torch's types (ValueError for ranks and ``calculate_gain``; bad parameter
+  values raise :class:`ParameterError`, a ValueError and RuntimeError; unsupported dtypes
+  :class:`UnsupportedDtypeError`, a TypeError and NotImplementedError).
 - The deterministic ones (``constant_``, ``ones_``, ``zeros_``, ``eye_``, ``dirac_``) accept and
-  ignore ``seed``/``stream``, so any of these functions can serve as an :func:`init_module` rule.
+  ignore ``seed``/``stream``, so any of these functions can serve as an :func:`init_module` rule;
+  on dtypes fastinit does not write (int, bool ...) they use torch's own op, as torch does.
+- torch's deprecated names (``uniform``, ``normal``, ``constant``, ``eye``, ``dirac``,
+  ``xavier_uniform`` ...) warn (FutureWarning) and call the new ones.
 - CUDA (or any non-CPU) tensors raise ValueError: fill a CPU tensor and move it with
   ``.to(device)``. Meta tensors raise ValueError too: they have no memory; materialize the module
   with :func:`init_module`. Other dtypes raise TypeError.
@@ -41,25 +52,39 @@ if not hasattr(torch, "Tensor"):  # pragma: no cover - python/fastinit itself on
     raise ImportError("`import torch` found fastinit's own torch package; do not put python/fastinit on sys.path")
 
 # Tensor, Scheme and SchemeValue: importable from fastinit.torch as before the split, not in __all__.
-from .functions import Tensor as Tensor
-from .functions import (
+from .functions import (  # torch's deprecated names, not in __all__ (as in torch.nn.init)
+    NotATensorError,
+    ParameterError,
+    UnsupportedDtypeError,
     calculate_gain,
+    constant,
     constant_,
+    dirac,
     dirac_,
+    eye,
     eye_,
+    kaiming_normal,
     kaiming_normal_,
+    kaiming_uniform,
     kaiming_uniform_,
+    normal,
     normal_,
     numpy_view,
     ones_,
+    orthogonal,
     orthogonal_,
+    sparse,
     sparse_,
     trunc_normal_,
+    uniform,
     uniform_,
+    xavier_normal,
     xavier_normal_,
+    xavier_uniform,
     xavier_uniform_,
     zeros_,
 )
+from .functions import Tensor as Tensor
 from .module_init import Scheme as Scheme
 from .module_init import SchemeValue as SchemeValue
 from .module_init import init_module
@@ -82,4 +107,11 @@ __all__ = [
     "sparse_",
     "init_module",
     "numpy_view",
+    "ParameterError",
+    "UnsupportedDtypeError",
+    "NotATensorError",
 ]
+
+# torch.nn.init's deprecated names (FutureWarning), importable but not in __all__, as in torch.
+_DEPRECATED = (constant, dirac, eye, kaiming_normal, kaiming_uniform, normal, orthogonal, sparse, uniform,
+               xavier_normal, xavier_uniform)
