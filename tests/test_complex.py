@@ -315,3 +315,40 @@ def test_disk_defaults_and_refusals():
         fastinit.truncated_normal_disk(3, math.inf)
     with pytest.raises(TypeError, match="radius must be a real number"):
         fastinit.uniform_disk(3, "1")
+
+
+# ---------------------------------------------------------------- variance scaling (JAX's complex forms)
+
+@pytest.mark.parametrize("dtype", COMPLEX)
+def test_complex_variance_scaling_is_the_documented_sampler(dtype):
+    shape, v = (30, 40), 2.0 / 30  # scale 2, fan_in 30 (Keras/JAX layout)
+    kw = {"seed": SEED, "stream": STREAM}
+    same_bits(fastinit.variance_scaling(shape, 2.0, "fan_in", "truncated_normal", dtype=dtype, **kw),
+              fastinit.truncated_normal_disk(shape, math.sqrt(v) / 0.95311164380491208, 2.0, dtype=dtype, **kw))
+    same_bits(fastinit.variance_scaling(shape, 2.0, "fan_in", "normal", dtype=dtype, **kw),  # Keras alias
+              fastinit.truncated_normal_disk(shape, math.sqrt(v) / 0.95311164380491208, 2.0, dtype=dtype, **kw))
+    same_bits(fastinit.variance_scaling(shape, 2.0, "fan_in", "untruncated_normal", dtype=dtype, **kw),
+              fastinit.normal(shape, 0.0, math.sqrt(v), dtype=dtype, **kw))
+    same_bits(fastinit.variance_scaling(np.zeros(shape, dtype), 2.0, "fan_in", "uniform", **kw),
+              fastinit.uniform_disk(shape, math.sqrt(2 * v), dtype=dtype, **kw))
+    part = np.empty((10, 40), dtype)  # a shard: fans of the whole tensor
+    fastinit.variance_scaling(part, 2.0, "fan_in", "uniform", full_shape=shape, index=slice(5, 15), **kw)
+    same_bits(part, fastinit.uniform_disk(shape, math.sqrt(2 * v), dtype=dtype, **kw)[5:15])
+
+
+@pytest.mark.parametrize("distribution,jax_name", [("truncated_normal", "truncated_normal"),
+                                                   ("untruncated_normal", "normal"), ("uniform", "uniform")])
+def test_complex_variance_scaling_matches_jax(distribution, jax_name):
+    jax = pytest.importorskip("jax")
+    shape = (300, 400)
+    ours = fastinit.variance_scaling(shape, 1.5, "fan_avg", distribution, seed=1, dtype=np.complex64)
+    init = jax.nn.initializers.variance_scaling(1.5, "fan_avg", jax_name, dtype=jax.numpy.complex64)
+    theirs = np.asarray(init(jax.random.key(0), shape))
+    assert ours.dtype == theirs.dtype
+    for stat in (lambda z: np.mean(np.abs(z) ** 2), lambda z: z.real.std(), lambda z: z.imag.std(),
+                 lambda z: np.mean(np.abs(z))):
+        assert abs(stat(ours) / stat(theirs) - 1) < 0.02
+    if distribution != "untruncated_normal":
+        assert abs(np.abs(ours).max() / np.abs(theirs).max() - 1) < 0.01
+    assert abs(np.mean(np.angle(ours))) < 0.02
+    assert abs(np.corrcoef(ours.real.ravel(), ours.imag.ravel())[0, 1]) < 0.01

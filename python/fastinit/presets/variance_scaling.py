@@ -21,6 +21,17 @@ through unchanged: the values are those fills' values (stream version 1), and a 
 same slice of a whole fill, bit for bit. Which fill, with which parameters, is the preset's plan
 (``variance_scaling_plan``, ``glorot_uniform_plan`` ...: a pure function of the whole tensor's
 shape and the parameters, see :mod:`fastinit.presets.plans`).
+
+Complex outputs (complex64/complex128), with JAX's semantics (``v = scale / n``):
+
+    truncated_normal:   truncated_normal_disk(std = sqrt(v) / 0.95311164380491208, bound = 2)
+    untruncated_normal: normal(0, sqrt(v))       (each part N(0, v / 2))
+    uniform:            uniform_disk(radius = sqrt(2 * v))
+
+(0.95311164380491208 is JAX's constant; with it the truncated complex samples have
+``E|z|**2 = 1.0187 * v``, as in JAX.) These are the polar samplers of
+:mod:`fastinit.presets.disk` and the complex form of :func:`fastinit.normal`; a shard still equals
+the same slice of a whole fill.
 """
 
 from __future__ import annotations
@@ -30,14 +41,18 @@ from typing import Any
 
 import numpy as np
 
-from ..core.layout import Index, Shape
+from ..core.complex import complex_target, is_complex
+from ..core.fills import normal
+from ..core.layout import Index, Shape, as_shape
 from ..core.seed import Seed, Stream
 from ..core.suggest import check_choice
 from .args import prepare, real_param
+from .disk import truncated_normal_disk, uniform_disk
 from .fans import Axis, compute_fans
 from .plans import Plan, fill
 
-__all__ = ["MODES", "DISTRIBUTIONS", "TRUNCATED_NORMAL_STD", "variance_scaling", "variance_scaling_plan"]
+__all__ = ["MODES", "DISTRIBUTIONS", "TRUNCATED_NORMAL_STD", "COMPLEX_TRUNCATED_NORMAL_STD", "variance_scaling",
+           "variance_scaling_plan", "complex_variance_scaling"]
 
 #: Accepted ``mode`` values.
 MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
@@ -45,6 +60,8 @@ MODES = ("fan_in", "fan_out", "fan_avg", "fan_geo_avg")
 DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform", "normal")
 #: Standard deviation of a standard normal truncated to [-2, 2] (Keras's and JAX's constant).
 TRUNCATED_NORMAL_STD = 0.87962566103423978
+#: JAX's divisor for the complex truncated normal (modulus truncated at 2 standard deviations).
+COMPLEX_TRUNCATED_NORMAL_STD = 0.95311164380491208
 
 
 def _checked(scale: Any, mode: Any, distribution: Any) -> tuple[float, str, str]:
@@ -125,7 +142,8 @@ def variance_scaling(
     JAX ``jax.nn.initializers.variance_scaling``).
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
+        out: array to fill in place, or a shape to allocate (``dtype``, default float32); a
+            complex64/complex128 one gets JAX's complex forms (see the module docstring).
         scale: positive scaling factor.
         mode: "fan_in", "fan_out", "fan_avg" or "fan_geo_avg" (the last as in JAX): ``n`` is
             fan_in, fan_out, their mean, or their geometric mean (at least 1).
@@ -143,7 +161,50 @@ def variance_scaling(
         The filled array.
     """
     _checked(scale, mode, distribution)  # the parameters first, then ``out``
+    if is_complex(out, dtype):
+        return complex_variance_scaling(out, scale, mode, distribution, layout=layout, in_axis=in_axis,
+                                        out_axis=out_axis, batch_axis=batch_axis, groups=groups, seed=seed,
+                                        stream=stream, full_shape=full_shape, index=index, dtype=dtype)
     array, shape = prepare(out, dtype, full_shape, index)
     plan = variance_scaling_plan(shape, scale, mode, distribution, layout=layout, in_axis=in_axis,
                                  out_axis=out_axis, batch_axis=batch_axis, groups=groups)
     return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
+
+
+def complex_variance_scaling(
+    out: Any,
+    scale: float = 1.0,
+    mode: str = "fan_in",
+    distribution: str = "truncated_normal",
+    *,
+    layout: str | None = None,
+    in_axis: Axis | None = None,
+    out_axis: Axis | None = None,
+    batch_axis: Axis = (),
+    groups: int = 1,
+    seed: Seed = None,
+    stream: Stream = 0,
+    full_shape: Shape | None = None,
+    index: Index | None = None,
+    dtype: Any = None,
+) -> np.ndarray:
+    """:func:`variance_scaling` of a complex64/complex128 ``out`` (JAX's complex variance scaling).
+
+    With ``v = scale / n``: "truncated_normal" (and "normal", its Keras alias) is
+    :func:`fastinit.truncated_normal_disk` ``(std=sqrt(v) / 0.95311164380491208, bound=2)``;
+    "untruncated_normal" (JAX's "normal") is :func:`fastinit.normal` ``(0, sqrt(v))``, each part
+    N(0, v/2); "uniform" is :func:`fastinit.uniform_disk` ``(radius=sqrt(2 * v))``. Arguments as
+    for :func:`variance_scaling`; ``dtype`` (when ``out`` is a shape) must be complex.
+    """
+    scale, mode, distribution = _checked(scale, mode, distribution)
+    array = complex_target(out, dtype, full_shape, index).array
+    shape = array.shape if full_shape is None else as_shape(full_shape, "full_shape")
+    fan_in, fan_out = compute_fans(shape, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                   batch_axis=batch_axis, groups=groups)
+    v = scale / _denominator(fan_in, fan_out, mode)
+    where: dict[str, Any] = {"seed": seed, "stream": stream, "full_shape": full_shape, "index": index}
+    if distribution == "truncated_normal":
+        return truncated_normal_disk(array, math.sqrt(v) / COMPLEX_TRUNCATED_NORMAL_STD, 2.0, **where)
+    if distribution == "untruncated_normal":
+        return normal(array, 0.0, math.sqrt(v), **where)
+    return uniform_disk(array, math.sqrt(2.0 * v), **where)
