@@ -28,7 +28,7 @@ SEED = 1618
 KEY = jax.random.key(SEED)
 FACTORIES = ["variance_scaling", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
              "lecun_normal", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "uniform",
-             "normal", "truncated_normal", "orthogonal", "constant"]
+             "normal", "truncated_normal", "orthogonal", "delta_orthogonal", "constant"]
 
 
 @pytest.mark.parametrize("name", FACTORIES + ["zeros", "ones"])
@@ -237,3 +237,141 @@ def test_errors():
         fj.normal()(jax.random.split(KEY, 2), (3, 3))
     with pytest.raises(ValueError, match="lower < upper"):
         fj.truncated_normal(1.0, lower=1.0, upper=-1.0)
+
+
+# ------------------------------------------------------- issue 12: numbers as arrays, delta_orthogonal, complex
+
+
+@pytest.mark.parametrize("wrap", [lambda v: jnp.array(v, jnp.float32), np.array, np.float32, lambda v: jnp.array(v)],
+                         ids=["jnp float32", "0-d numpy", "numpy scalar", "jnp default"])
+def test_numbers_as_arrays(wrap):
+    pairs = [(fj.uniform(wrap(1.0), jnp.bfloat16), fj.uniform(1.0, jnp.bfloat16)),
+             (fj.normal(wrap(0.5)), fj.normal(0.5)), (fj.truncated_normal(wrap(0.5), lower=wrap(-1.0)),
+                                                       fj.truncated_normal(0.5, lower=-1.0)),
+             (fj.variance_scaling(wrap(2.0), "fan_in", "uniform"), fj.variance_scaling(2.0, "fan_in", "uniform")),
+             (fj.orthogonal(wrap(1.5)), fj.orthogonal(1.5)), (fj.delta_orthogonal(wrap(1.5)), fj.delta_orthogonal(1.5))]
+    for ours, plain in pairs:
+        np.testing.assert_array_equal(ours(KEY, (3, 4, 6)), plain(KEY, (3, 4, 6)))
+    assert fj.uniform(jnp.array(1.0, jnp.float32), jnp.bfloat16)(KEY, (5,)).dtype == jnp.bfloat16
+    with pytest.raises(TypeError, match="stddev"):
+        fj.normal(jnp.ones(2))
+    with pytest.raises(TypeError, match="scale"):
+        fj.uniform(np.array(True))
+
+
+@pytest.mark.parametrize("shape", [(3, 16, 32), (3, 3, 8, 8), (4, 2, 16, 40), (3, 3, 3, 5, 7), (1, 6, 6)])
+@pytest.mark.parametrize("scale,column_axis", [(1.0, -1), (2.0, -2)])
+def test_delta_orthogonal_structure(shape, scale, column_axis):
+    x = np.asarray(fj.delta_orthogonal(scale, column_axis)(KEY, shape), np.float64)
+    theirs = np.asarray(J.delta_orthogonal(scale, column_axis)(KEY, shape), np.float64)
+    centre = tuple((k - 1) // 2 for k in shape[:-2])
+    for w in (x, theirs):
+        assert w.shape == shape
+        mask = np.ones(shape[:-2], bool)
+        mask[centre] = False
+        assert (w[mask] == 0).all()  # zero away from the spatial centre
+        m = w[centre]
+        np.testing.assert_allclose(m @ m.T, scale**2 * np.eye(shape[-2]), atol=1e-5)  # orthonormal rows
+    np.testing.assert_array_equal(x, fastinit.delta_orthogonal(shape, scale, column_axis=column_axis, seed=SEED))
+    np.testing.assert_array_equal(x[centre], fastinit.orthogonal(shape[-2:], scale, column_axis=column_axis,
+                                                                 seed=SEED))
+    jitted = jax.jit(lambda k: fj.delta_orthogonal(scale, column_axis)(k, shape))(KEY)
+    np.testing.assert_array_equal(np.asarray(jitted, np.float64), x)
+
+
+def test_delta_orthogonal_statistics_and_errors():
+    shape = (3, 3, 200, 256)
+    x = np.asarray(fj.delta_orthogonal()(KEY, shape))[1, 1]
+    y = np.asarray(J.delta_orthogonal()(KEY, shape))[1, 1]
+    assert_same_distribution(x, y, 1 / math.sqrt(256), "normal", "delta_orthogonal centre")
+    for bad in [(3, 3), (3,), (2, 2, 2, 2, 2, 2)]:
+        with pytest.raises(ValueError, match="3D, 4D or 5D"):
+            J.delta_orthogonal()(KEY, bad)
+        with pytest.raises(ValueError, match="3D, 4D or 5D"):
+            fj.delta_orthogonal()(KEY, bad)
+    with pytest.raises(ValueError, match="fan_in.*less or equal"):
+        J.delta_orthogonal()(KEY, (3, 8, 4))
+    with pytest.raises(ValueError, match="fan_in.*less or equal"):
+        fj.delta_orthogonal()(KEY, (3, 8, 4))
+    with pytest.raises(ValueError, match="in <= out"):
+        fastinit.delta_orthogonal((3, 8, 4))
+    assert fj.delta_orthogonal(dtype=jnp.bfloat16)(KEY, (3, 4, 4)).dtype == jnp.bfloat16
+    assert fj.delta_orthogonal()(KEY, (3, 0, 4)).shape == (3, 0, 4)
+
+
+def complex_moduli_check(ours, theirs, variance, bound, what):
+    """Complex samples: E|z|^2 = variance (5 SE), phase uniform, |z| <= bound; |z| and the phase
+    match JAX's (KS)."""
+    from scipy import stats
+
+    x, y = np.asarray(ours).ravel(), np.asarray(theirs).ravel()
+    for name, z in (("fastinit", x), ("jax", y)):
+        p = np.abs(z.astype(np.complex128)) ** 2
+        se = p.std() / math.sqrt(p.size)
+        assert abs(p.mean() - variance) <= 5 * se, f"{what}: {name} E|z|^2 {p.mean():.5g} vs {variance:.5g}"
+        assert abs(z.mean()) <= 5 * math.sqrt(variance / z.size), f"{what}: {name} mean {z.mean()}"
+        if bound is not None:
+            assert np.abs(z).max() <= bound * (1 + 1e-6), f"{what}: {name} |z| beyond {bound}"
+    assert stats.ks_2samp(np.abs(x), np.abs(y)).pvalue > 1e-4, f"{what}: |z| distributions differ"
+    assert stats.ks_2samp(np.angle(x), np.angle(y)).pvalue > 1e-4, f"{what}: phases differ"
+    assert stats.kstest((np.angle(x) / (2 * np.pi)) % 1.0, "uniform").pvalue > 1e-4, f"{what}: phase not uniform"
+
+
+@pytest.mark.parametrize("distribution", ["normal", "truncated_normal", "uniform"])
+@pytest.mark.parametrize("mode,scale", [("fan_in", 1.0), ("fan_avg", 2.0), ("fan_geo_avg", 0.5)])
+def test_complex_variance_scaling(distribution, mode, scale):
+    shape = (256, 300)
+    ours = fj.variance_scaling(scale, mode, distribution)(KEY, shape, jnp.complex64)
+    theirs = J.variance_scaling(scale, mode, distribution)(KEY, shape, jnp.complex64)
+    assert ours.dtype == theirs.dtype == jnp.complex64 and ours.shape == shape
+    n = {"fan_in": 256, "fan_avg": 278, "fan_geo_avg": math.sqrt(256 * 300)}[mode]
+    v = scale / n
+    if distribution == "truncated_normal":  # JAX's constant: E|z|^2 = v * E[Exp(1) | <= 4] / 0.9531^2 = 1.0187 v
+        v_true = v * (1 - 4 * math.exp(-4) / (1 - math.exp(-4))) / fj.COMPLEX_TRUNCATED_NORMAL_STD**2
+        assert abs(v_true / v - 1.0187) < 1e-4
+    else:
+        v_true = v
+    bound = {"normal": None, "truncated_normal": 2 * math.sqrt(v) / fj.COMPLEX_TRUNCATED_NORMAL_STD,
+             "uniform": math.sqrt(2 * v)}[distribution]
+    complex_moduli_check(ours, theirs, v_true, bound, f"variance_scaling {distribution} {mode}")
+    out = np.empty(shape, np.complex64)
+    if distribution == "normal":
+        fastinit.normal(out, 0.0, math.sqrt(v), seed=SEED)
+    elif distribution == "uniform":
+        fastinit.uniform_disk(out, math.sqrt(2 * v), seed=SEED)
+    else:
+        fastinit.truncated_normal_disk(out, math.sqrt(v) / fj.COMPLEX_TRUNCATED_NORMAL_STD, 2.0, seed=SEED)
+    np.testing.assert_array_equal(np.asarray(ours), out)
+
+
+@pytest.mark.parametrize("name", ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+                                  "lecun_normal"])
+def test_complex_presets(name):
+    shape = (3, 3, 32, 48)
+    ours, theirs = getattr(fj, name)()(KEY, shape, jnp.complex64), getattr(J, name)()(KEY, shape, jnp.complex64)
+    fan_in, fan_out = 9 * 32, 9 * 48
+    v = {"glorot": 2 / (fan_in + fan_out), "he": 2 / fan_in, "lecun": 1 / fan_in}[name.split("_")[0]]
+    if name.endswith("normal"):  # truncated: JAX's constant gives 1.0187 v (see test_complex_variance_scaling)
+        v *= (1 - 4 * math.exp(-4) / (1 - math.exp(-4))) / fj.COMPLEX_TRUNCATED_NORMAL_STD**2
+    complex_moduli_check(ours, theirs, v, None, name)
+    np.testing.assert_array_equal(np.asarray(ours), np.asarray(getattr(fj, name)()(KEY, shape, jnp.complex64)))
+
+
+def test_complex_normal_and_complex128():
+    ours, theirs = fj.normal(0.3)(KEY, (200, 100), jnp.complex64), J.normal(0.3)(KEY, (200, 100), jnp.complex64)
+    complex_moduli_check(ours, theirs, 0.09, None, "normal")
+    x = np.asarray(ours)
+    for part in (x.real, x.imag):  # each part N(0, stddev^2 / 2)
+        assert abs(part.std() - 0.3 / math.sqrt(2)) < 5 * 0.3 / math.sqrt(2) * math.sqrt(2 / (4 * part.size))
+    np.testing.assert_array_equal(x, fastinit.normal(np.empty((200, 100), np.complex64), 0.0, 0.3, seed=SEED))
+    with jax.enable_x64(True):
+        z = fj.glorot_normal()(KEY, (64, 64), jnp.complex128)
+        assert z.dtype == jnp.complex128
+        assert fj.normal()(KEY, (4,), jnp.complex128).dtype == jnp.complex128
+    with pytest.warns(UserWarning, match="complex128.*truncated to dtype complex64"):
+        assert fj.normal()(KEY, (4,), jnp.complex128).dtype == jnp.complex64
+    z = jax.jit(lambda k: fj.he_uniform()(k, (16, 16), jnp.complex64))(KEY)
+    np.testing.assert_array_equal(np.asarray(z), np.asarray(fj.he_uniform()(KEY, (16, 16), jnp.complex64)))
+    for refused in (fj.uniform(), fj.truncated_normal(), fj.orthogonal()):  # real only, as JAX's samplers
+        with pytest.raises(TypeError, match="complex"):
+            refused(KEY, (4, 4), jnp.complex64)

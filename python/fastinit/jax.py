@@ -30,13 +30,20 @@ fastinit seed ``k0 * 2**32 + k1``, so ``jax.random.key(42)`` (and ``jax.random.P
 (BLAKE2b) to 64 bits. Split keys per layer, as usual in JAX.
 
 dtypes: float32, float64 (with ``jax_enable_x64``; otherwise float32 with JAX's warning), float16,
-bfloat16; ``dtype=None`` is JAX's default float dtype. ``zeros``, ``ones`` and ``constant`` take any
-dtype (they are ``jnp.zeros``/``jnp.ones``/``jnp.full``; the key is ignored).
+bfloat16; ``dtype=None`` is JAX's default float dtype. Complex (complex64, complex128 with x64),
+where JAX takes it, with JAX's complex semantics: ``normal`` is the complex normal (each part
+``stddev / sqrt(2)``, :func:`fastinit.normal`); ``variance_scaling`` and its presets give, with
+``v = scale / n``, the complex normal of variance ``v`` ("normal"), the complex normal whose
+modulus is truncated at 2 std, std ``sqrt(v) / 0.95311164380491208`` before the cut
+("truncated_normal", :func:`fastinit.truncated_normal_disk`), or the uniform disk of radius
+``sqrt(2 v)`` ("uniform", :func:`fastinit.uniform_disk`): each of variance ``v``. ``zeros``,
+``ones`` and ``constant`` take any dtype (they are ``jnp.zeros``/``jnp.ones``/``jnp.full``; the key is ignored).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import warnings
 from collections.abc import Sequence
 from typing import Any, Callable, Union
@@ -52,17 +59,21 @@ if not hasattr(jax, "random"):  # pragma: no cover - python/fastinit itself on s
     raise ImportError("`import jax` found fastinit's own jax.py; do not put python/fastinit on sys.path")
 
 from .core import fills as _fills
-from .core.checks import integer, real
+from .core.checks import integer, is_real, real
+from .core.complex import COMPLEX_PARTS
 from .core.dtypes import FLOAT_FORMATS
 from .core.layout import as_shape
 from .core.suggest import check_choice, unknown_choice
 from .presets.args import real_param
+from .presets.disk import truncated_normal_disk, uniform_disk
+from .presets.orthogonal import delta_orthogonal as _delta_orthogonal
 from .presets.orthogonal import orthogonal as _orthogonal
-from .presets.variance_scaling import MODES
+from .presets.variance_scaling import MODES, variance_scaling_plan
 from .presets.variance_scaling import variance_scaling as _variance_scaling
 
 __all__ = [
     "constant",
+    "delta_orthogonal",
     "glorot_normal",
     "glorot_uniform",
     "he_normal",
@@ -89,6 +100,22 @@ Initializer = Callable[..., Any]
 
 #: JAX's variance_scaling distributions and fastinit's name for each.
 _DISTRIBUTIONS = {"truncated_normal": "truncated_normal", "normal": "untruncated_normal", "uniform": "uniform"}
+#: std of a complex standard normal whose modulus is truncated at 2 (JAX's constant).
+COMPLEX_TRUNCATED_NORMAL_STD = 0.95311164380491208
+
+
+def _number(value: Any, name: str, *, minimum: float | None = None, strict: bool = False) -> float:
+    """A parameter JAX takes as a number: Python/NumPy numbers and 0-d (concrete) arrays of a real
+    dtype, as a finite float; anything else gets ``real_param``'s error naming ``name``."""
+    if not is_real(value) and not isinstance(value, (bool, str)) and getattr(value, "shape", None) == ():
+        try:
+            array = np.asarray(value)
+        except (TypeError, jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+            raise TypeError(f"{name} must be a concrete number (a Python number or a 0-d array), got a traced "
+                            "value; build the initializer outside jax.jit") from None
+        if array.dtype.kind in "iuf" or array.dtype == jnp.bfloat16:
+            value = float(array)
+    return real_param(value, name, minimum=minimum, strict=strict)
 
 
 def _seed_from_words(words: Any) -> int:
@@ -121,24 +148,29 @@ def seed_from_key(key: Any) -> int:
     return _seed_from_words(np.asarray(_key_data(key)))
 
 
-def _dtype(dtype: Any, who: str) -> np.dtype:
-    """``dtype`` (None: JAX's default float dtype) as JAX canonicalizes it, checked for fastinit."""
+def _dtype(dtype: Any, who: str, complex_ok: bool = False) -> np.dtype:
+    """``dtype`` (None: JAX's default float dtype) as JAX canonicalizes it, checked for fastinit
+    (complex64/complex128 too when ``complex_ok``)."""
     requested = np.dtype(np.float64 if dtype is None else dtype)
     canonical = np.dtype(jax.dtypes.canonicalize_dtype(requested))
     if dtype is not None and canonical != requested:
         warnings.warn(f"Explicitly requested dtype {requested} requested in {who} is not available, and will be "
                       f"truncated to dtype {canonical}. To enable more dtypes, set the jax_enable_x64 configuration "
                       "option or the JAX_ENABLE_X64 shell environment variable.", UserWarning, stacklevel=3)
-    if canonical not in FLOAT_FORMATS:
-        raise TypeError(f"{who}: dtype {canonical} is not supported; fastinit writes float32, float64, float16 and "
-                        "bfloat16 (jnp.bfloat16)")
-    return canonical
+    if canonical in FLOAT_FORMATS or (complex_ok and canonical in COMPLEX_PARTS):
+        return canonical
+    extra = "; complex64 and complex128 too" if complex_ok else " (complex only where JAX takes it)"
+    raise TypeError(f"{who}: dtype {canonical} is not supported; fastinit writes float32, float64, float16 and "
+                    f"bfloat16 (jnp.bfloat16){extra}")
 
 
-def _initializer(fill: Callable[[np.ndarray, int], Any], default_dtype: Any, name: str, doc: str) -> Initializer:
+def _initializer(fill: Callable[[np.ndarray, int], Any], default_dtype: Any, name: str, doc: str, *,
+                 check: Callable[[tuple[int, ...]], None] | None = None, complex_ok: bool = False) -> Initializer:
     def init(key: Any, shape: Sequence[int], dtype: Any = default_dtype, out_sharding: Any = None) -> Any:
         dims = as_shape(shape)
-        dt = _dtype(dtype, name)
+        dt = _dtype(dtype, name, complex_ok)
+        if check is not None:
+            check(dims)  # before any tracing: the error is JAX's, not a callback's
 
         def host(words: Any) -> np.ndarray:
             out = np.empty(dims, dt)
@@ -168,7 +200,17 @@ def _check_axes_rank(shape: Sequence[int], in_axis: Axis) -> None:
                          "default in_axis. Must be at least 2D or specify in_axis explicitly.")
 
 
-def variance_scaling(scale: float, mode: str, distribution: str, in_axis: Axis = -2, out_axis: Axis = -1,
+def _complex_variance_scaling(out: np.ndarray, std: float, distribution: str, seed: int) -> None:
+    """JAX's complex forms, each of variance ``std**2`` (see the module docstring)."""
+    if distribution == "normal":
+        _fills.normal(out, 0.0, std, seed=seed)
+    elif distribution == "truncated_normal":
+        truncated_normal_disk(out, std / COMPLEX_TRUNCATED_NORMAL_STD, 2.0, seed=seed)
+    else:
+        uniform_disk(out, math.sqrt(2.0) * std, seed=seed)
+
+
+def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axis = -2, out_axis: Axis = -1,
                      batch_axis: Axis = (), dtype: Any = None) -> Initializer:
     """JAX ``variance_scaling``: zero-mean values of variance ``scale / n``.
 
@@ -176,20 +218,25 @@ def variance_scaling(scale: float, mode: str, distribution: str, in_axis: Axis =
     "fan_avg", "fan_geo_avg"), fans from ``in_axis``/``out_axis``/``batch_axis`` as JAX computes
     them. ``distribution``: "truncated_normal" (cut at +-2 std, std corrected to sqrt(scale/n)),
     "normal" (JAX's: **untruncated**, fastinit's "untruncated_normal") or "uniform". Values:
-    :func:`fastinit.variance_scaling`. Raises ValueError for an unknown mode or distribution.
+    :func:`fastinit.variance_scaling`; complex dtypes: JAX's complex forms (module docstring).
+    Raises ValueError for an unknown mode or distribution.
     """
-    scale = real_param(scale, "scale", minimum=0.0, strict=True)
+    scale = _number(scale, "scale", minimum=0.0, strict=True)
     mode = check_choice(mode, "mode", MODES)
     if not isinstance(distribution, str) or distribution not in _DISTRIBUTIONS:
         raise unknown_choice("distribution", distribution, tuple(_DISTRIBUTIONS))
     ours = _DISTRIBUTIONS[distribution]
+    axes: dict[str, Any] = {"in_axis": in_axis, "out_axis": out_axis, "batch_axis": batch_axis}
 
     def fill(out: np.ndarray, seed: int) -> None:
-        _check_axes_rank(out.shape, in_axis)
-        _variance_scaling(out, scale, mode, ours, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
-                          seed=seed)
+        if out.dtype in COMPLEX_PARTS:
+            plan = variance_scaling_plan(out.shape, scale, mode, "untruncated_normal", **axes)
+            _complex_variance_scaling(out, plan["std"], distribution, seed)
+        else:
+            _variance_scaling(out, scale, mode, ours, seed=seed, **axes)
 
-    return _initializer(fill, dtype, "variance_scaling", f"variance_scaling({scale}, {mode!r}, {distribution!r})")
+    return _initializer(fill, dtype, "variance_scaling", f"variance_scaling({scale}, {mode!r}, {distribution!r})",
+                        check=lambda dims: _check_axes_rank(dims, in_axis), complex_ok=True)
 
 
 def _preset(name: str, scale: float, mode: str, distribution: str, alias: str = "") -> Callable[..., Initializer]:
@@ -216,46 +263,67 @@ kaiming_uniform = he_uniform
 kaiming_normal = he_normal
 
 
-def uniform(scale: float = 1e-2, dtype: Any = None) -> Initializer:
+def uniform(scale: Any = 1e-2, dtype: Any = None) -> Initializer:
     """JAX ``uniform``: U[0, scale); :func:`fastinit.random_uniform` ``(minval=0, maxval=scale)``
     (a negative ``scale`` gives U(scale, 0], as in JAX)."""
-    scale = real_param(scale, "scale")
+    scale = _number(scale, "scale")
     low, high = min(0.0, scale), max(0.0, scale)
     return _initializer(lambda out, seed: _fills.uniform(out, low, high, seed=seed), dtype, "uniform",
                         f"uniform({scale})")
 
 
-def normal(stddev: float = 1e-2, dtype: Any = None) -> Initializer:
-    """JAX ``normal``: N(0, stddev**2); :func:`fastinit.random_normal` ``(stddev=stddev)``."""
-    stddev = real_param(stddev, "stddev", minimum=0.0)
+def normal(stddev: Any = 1e-2, dtype: Any = None) -> Initializer:
+    """JAX ``normal``: N(0, stddev**2); :func:`fastinit.random_normal` ``(stddev=stddev)``; complex
+    dtypes: the complex normal of standard deviation ``stddev`` (each part ``stddev / sqrt(2)``)."""
+    stddev = _number(stddev, "stddev", minimum=0.0)
     return _initializer(lambda out, seed: _fills.normal(out, 0.0, stddev, seed=seed), dtype, "normal",
-                        f"normal({stddev})")
+                        f"normal({stddev})", complex_ok=True)
 
 
-def truncated_normal(stddev: float = 1e-2, dtype: Any = None, lower: float = -2.0,
-                     upper: float = 2.0) -> Initializer:
+def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, upper: Any = 2.0) -> Initializer:
     """JAX ``truncated_normal``: N(0, stddev**2) cut at [lower * stddev, upper * stddev]
     (``stddev`` before the cut); :func:`fastinit.truncated_normal` ``(std=stddev, a=lower, b=upper)``."""
-    stddev = real_param(stddev, "stddev", minimum=0.0)
-    lo, hi = real(lower, "lower"), real(upper, "upper")
+    stddev = _number(stddev, "stddev", minimum=0.0)
+    lo = real(lower if is_real(lower) else _number(lower, "lower"), "lower")
+    hi = real(upper if is_real(upper) else _number(upper, "upper"), "upper")
     if not lo < hi:
         raise ValueError(f"truncated_normal needs lower < upper, got lower={lower!r}, upper={upper!r}")
     return _initializer(lambda out, seed: _fills.truncated_normal(out, 0.0, stddev, lo, hi, seed=seed), dtype,
                         "truncated_normal", f"truncated_normal({stddev}, lower={lo}, upper={hi})")
 
 
-def orthogonal(scale: float = 1.0, column_axis: int = -1, dtype: Any = None) -> Initializer:
+def _check_orthogonal(dims: tuple[int, ...]) -> None:
+    if len(dims) < 2:
+        raise ValueError("orthogonal initializer requires at least a 2D shape")
+
+
+def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Initializer:
     """JAX ``orthogonal``: a Haar (semi-)orthogonal matrix times ``scale``, columns along
     ``column_axis``; :func:`fastinit.orthogonal`. Shapes of rank >= 2."""
-    scale = real_param(scale, "scale")
+    scale = _number(scale, "scale")
     column_axis = integer(column_axis, "column_axis")
+    return _initializer(lambda out, seed: _orthogonal(out, scale, column_axis=column_axis, seed=seed), dtype,
+                        "orthogonal", f"orthogonal({scale}, column_axis={column_axis})", check=_check_orthogonal)
 
-    def fill(out: np.ndarray, seed: int) -> None:
-        if out.ndim < 2:
-            raise ValueError("orthogonal initializer requires at least a 2D shape")
-        _orthogonal(out, scale, column_axis=column_axis, seed=seed)
 
-    return _initializer(fill, dtype, "orthogonal", f"orthogonal({scale}, column_axis={column_axis})")
+def _check_delta(dims: tuple[int, ...]) -> None:
+    if len(dims) not in (3, 4, 5):
+        raise ValueError(f"Delta orthogonal initializer requires a 3D, 4D or 5D shape, got {dims}.")
+    if dims[-1] < dims[-2]:
+        raise ValueError(f"`fan_in` must be less or equal than `fan_out`, got shape {dims} (in = shape[-2] > "
+                         "out = shape[-1]).")
+
+
+def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Initializer:
+    """JAX ``delta_orthogonal`` (Xiao et al. 2018): a 3/4/5-d kernel ``(*spatial, in, out)``, zero
+    except at the spatial centre (``(k - 1) // 2`` on each spatial axis), which holds
+    ``orthogonal(scale, column_axis)``'s ``(in, out)`` matrix; ``in <= out``.
+    :func:`fastinit.delta_orthogonal`. ValueError for other ranks or ``in > out``, as in JAX."""
+    scale = _number(scale, "scale")
+    column_axis = integer(column_axis, "column_axis")
+    return _initializer(lambda out, seed: _delta_orthogonal(out, scale, column_axis=column_axis, seed=seed), dtype,
+                        "delta_orthogonal", f"delta_orthogonal({scale}, column_axis={column_axis})",
+                        check=_check_delta)
 
 
 def _default(dtype: Any) -> Any:
