@@ -450,6 +450,24 @@ struct Generator {
       n -= m;
     }
   }
+
+  // `count` rows of `cols` (<= kTile) consecutive elements, row r starting at element
+  // e + r * step, one row after another at dst. The words of as many rows as fit in the buffer
+  // are transformed in one call (values depend only on their words, not on their neighbours).
+  void rows(uint64_t e, uint64_t step, std::size_t count, std::size_t cols, unsigned char* dst, uint32_t* words) const {
+    const std::size_t is = itemsize(fmt);
+    const unsigned wpe = words_per_element(fmt);
+    const std::size_t batch = kTile / cols;
+    for (std::size_t r0 = 0; r0 < count; r0 += batch) {
+      const std::size_t k = std::min(batch, count - r0);
+      for (std::size_t r = 0; r < k; ++r) {
+        const uint64_t er = e + (r0 + r) * step;
+        if (dist.kind == Kind::Bits) kernels.stream_words(key, er, cols, reinterpret_cast<uint32_t*>(dst + (r0 + r) * cols * is));
+        else kernels.stream_words(key, er * wpe, cols * wpe, words + r * cols * wpe);
+      }
+      if (dist.kind != Kind::Bits) kernels.transform(dist, fmt, words, k * cols, dst + r0 * cols * is);
+    }
+  }
 };
 
 bool fill_tiles(const Target& t, const TilePlan& p, const Generator& gen, int threads, const KeepGoing& keep_going) {
@@ -466,11 +484,8 @@ bool fill_tiles(const Target& t, const TilePlan& p, const Generator& gen, int th
         for (uint64_t k = lo; k < hi; ++k) {
           const Tile tile = tile_at(t, p, k);
           const auto rows = static_cast<std::size_t>(tile.rows), cols = static_cast<std::size_t>(tile.cols);
-          if (p.block) {
-            gen(tile.e, rows * cols, vals, words);
-          } else {
-            for (std::size_t i = 0; i < rows; ++i) gen(tile.e + i * p.m.lstride, cols, vals + i * cols * is, words);
-          }
+          if (p.block) gen(tile.e, rows * cols, vals, words);
+          else gen.rows(tile.e, p.m.lstride, rows, cols, vals, words);
           put_tile(tile, p, is, vals, stream);
         }
 #if defined(__SSE2__)
