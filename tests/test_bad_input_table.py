@@ -2,6 +2,8 @@
 raises TypeError or ValueError whose message names the offending parameter, and the output
 buffer is left exactly as it was."""
 
+import array
+
 import numpy as np
 import pytest
 
@@ -47,11 +49,17 @@ def _out(dtype=np.float32, shape=SHAPE):
     return np.full(shape, SENTINEL, dtype)
 
 
+def _strided(strides, shape=SHAPE):
+    """A writable view of SHAPE over 64 float32 elements with the given byte strides."""
+    return np.lib.stride_tricks.as_strided(_out(shape=(64,)), shape, strides)
+
+
 # (case id, how to build out, keyword arguments, exception types, words the message must contain)
 COMMON = [
     ("int_array", lambda: np.full(SHAPE, 3, np.int32), {}, TypeError, ["dtype"]),
     ("bool_array", lambda: np.zeros(SHAPE, bool), {}, TypeError, ["dtype"]),
-    ("complex_array", lambda: np.full(SHAPE, SENTINEL, np.complex64), {}, TypeError, ["dtype"]),
+    # complex64/complex128 are filled (docs/stream-v1.md section 13); extended-precision complex is not
+    ("clongdouble_array", lambda: np.full(SHAPE, SENTINEL, np.clongdouble), {}, TypeError, ["dtype"]),
     ("object_array", lambda: np.full(SHAPE, SENTINEL, object), {}, TypeError, ["dtype"]),
     ("big_endian", lambda: np.full(SHAPE, SENTINEL, ">f4"), {}, ValueError, ["byte order"]),
     ("list_of_floats", lambda: [[0.5] * 6] * 4, {}, TypeError, ["shape"]),
@@ -63,6 +71,17 @@ COMMON = [
     ("full_shape_overflows", _out, {"full_shape": (2**40, 2**40), "index": (slice(0, 4), slice(0, 6))},
      ValueError, ["2**63"]),
     ("full_shape_negative", _out, {"full_shape": (-4, 6)}, ValueError, ["full_shape"]),
+    ("full_shape_dimension_2**70", lambda: _out(shape=(0, 6)), {"full_shape": (0, 2**70)}, ValueError,
+     ["full_shape"]),
+    # elements that share memory would get values depending on thread timing
+    ("zero_stride", lambda: _strided((0, 4)), {}, ValueError, ["overlap"]),
+    ("overlapping_strides", lambda: _strided((8, 4)), {}, ValueError, ["overlap"]),
+    ("interleaved_strides", lambda: _strided((8, 12), shape=(3, 3)), {}, ValueError, ["overlap"]),
+    # a buffer is not a shape (it used to be read as one and left untouched)
+    ("memoryview", lambda: memoryview(bytearray(96)), {}, TypeError, ["buffer"]),
+    ("bytearray", lambda: bytearray(96), {}, TypeError, ["buffer"]),
+    ("bytes", lambda: bytes(96), {}, TypeError, ["buffer"]),
+    ("array.array", lambda: array.array("f", [SENTINEL] * 24), {}, TypeError, ["buffer"]),
 ]
 SEED_CASES = [
     ("seed_negative", _out, {"seed": -1}, ValueError, ["seed"]),
@@ -100,6 +119,7 @@ def _cases(table):
 def test_bad_input_raises_and_leaves_out_untouched(fn, args, make, kw, exc, words):
     out = make()
     before = np.array(out, dtype=object, copy=True) if isinstance(out, np.ndarray) else None
+    before_bytes = bytes(out) if isinstance(out, (memoryview, bytearray, array.array)) else None
     with pytest.raises((TypeError, ValueError, IndexError)) as info:
         fn(out, *args, **kw)
     assert isinstance(info.value, exc), f"{type(info.value).__name__}: {info.value}"
@@ -107,6 +127,8 @@ def test_bad_input_raises_and_leaves_out_untouched(fn, args, make, kw, exc, word
     assert any(w.lower() in message for w in words), message
     if before is not None:
         assert (np.array(out, dtype=object) == before).all()
+    if before_bytes is not None:
+        assert bytes(out) == before_bytes
 
 
 @pytest.mark.parametrize("fn,args", [pytest.param(fn, args, id=name) for name, (fn, args) in
