@@ -352,3 +352,20 @@ def test_complex_variance_scaling_matches_jax(distribution, jax_name):
         assert abs(np.abs(ours).max() / np.abs(theirs).max() - 1) < 0.01
     assert abs(np.mean(np.angle(ours))) < 0.02
     assert abs(np.corrcoef(ours.real.ravel(), ours.imag.ravel())[0, 1]) < 0.01
+
+
+@pytest.mark.parametrize("name,scale,mode,distribution", [
+    ("glorot_uniform", 1.0, "fan_avg", "uniform"), ("glorot_normal", 1.0, "fan_avg", "truncated_normal"),
+    ("he_uniform", 2.0, "fan_in", "uniform"), ("he_normal", 2.0, "fan_in", "truncated_normal"),
+    ("lecun_uniform", 1.0, "fan_in", "uniform"), ("lecun_normal", 1.0, "fan_in", "truncated_normal"),
+])
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_named_presets_take_complex_as_variance_scaling(name, scale, mode, distribution, dtype):
+    preset = getattr(fastinit, name)
+    got = preset((40, 30), seed=4, stream="w", dtype=dtype)
+    want = fastinit.variance_scaling((40, 30), scale, mode, distribution, seed=4, stream="w", dtype=dtype)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, want)
+    # a shard of a complex preset is the same slice of the whole, fans from the full shape
+    part = preset(np.empty((10, 30), dtype), seed=4, stream="w", full_shape=(40, 30), index=(slice(20, 30),))
+    np.testing.assert_array_equal(part, got[20:30])

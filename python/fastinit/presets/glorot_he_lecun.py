@@ -2,7 +2,7 @@
 truncated normal. Each is :func:`fastinit.presets.variance_scaling.variance_scaling` with a fixed
 scale, mode and distribution; each has a plan (``glorot_uniform_plan`` ...: a pure function of the
 whole tensor's shape, see :mod:`fastinit.presets.plans`) and fills ``out`` with that plan's one
-fill call.
+fill call. A complex64/complex128 ``out`` gets JAX's complex form (:func:`complex_variance_scaling`).
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from typing import Any
 
 import numpy as np
 
+from ..core.complex import is_complex
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream
 from .args import prepare
 from .fans import Axis
 from .plans import Plan, fill
-from .variance_scaling import variance_scaling_plan
+from .variance_scaling import complex_variance_scaling, variance_scaling_plan
 
 __all__ = [
     "glorot_uniform",
@@ -86,6 +87,10 @@ def glorot_uniform(
     Returns:
         The filled array.
     """
+    if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
+        return complex_variance_scaling(out, 1.0, "fan_avg", "uniform", layout=layout, in_axis=in_axis,
+                                        out_axis=out_axis, batch_axis=batch_axis, groups=groups, seed=seed,
+                                        stream=stream, full_shape=full_shape, index=index, dtype=dtype)
     array, shape = prepare(out, dtype, full_shape, index)
     plan = glorot_uniform_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
                                groups=groups)
@@ -145,6 +150,10 @@ def glorot_normal(
     Returns:
         The filled array.
     """
+    if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
+        return complex_variance_scaling(out, 1.0, "fan_avg", "truncated_normal", layout=layout, in_axis=in_axis,
+                                        out_axis=out_axis, batch_axis=batch_axis, groups=groups, seed=seed,
+                                        stream=stream, full_shape=full_shape, index=index, dtype=dtype)
     array, shape = prepare(out, dtype, full_shape, index)
     plan = glorot_normal_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
                               groups=groups)
@@ -203,6 +212,10 @@ def he_uniform(
     Returns:
         The filled array.
     """
+    if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
+        return complex_variance_scaling(out, 2.0, "fan_in", "uniform", layout=layout, in_axis=in_axis,
+                                        out_axis=out_axis, batch_axis=batch_axis, groups=groups, seed=seed,
+                                        stream=stream, full_shape=full_shape, index=index, dtype=dtype)
     array, shape = prepare(out, dtype, full_shape, index)
     plan = he_uniform_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
                            groups=groups)
@@ -261,6 +274,10 @@ def he_normal(
     Returns:
         The filled array.
     """
+    if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
+        return complex_variance_scaling(out, 2.0, "fan_in", "truncated_normal", layout=layout, in_axis=in_axis,
+                                        out_axis=out_axis, batch_axis=batch_axis, groups=groups, seed=seed,
+                                        stream=stream, full_shape=full_shape, index=index, dtype=dtype)
     array, shape = prepare(out, dtype, full_shape, index)
     plan = he_normal_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
                           groups=groups)
@@ -318,6 +335,10 @@ def lecun_uniform(
     Returns:
         The filled array.
     """
+    if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
+        return complex_variance_scaling(out, 1.0, "fan_in", "uniform", layout=layout, in_axis=in_axis,
+                                        out_axis=out_axis, batch_axis=batch_axis, groups=groups, seed=seed,
+                                        stream=stream, full_shape=full_shape, index=index, dtype=dtype)
     array, shape = prepare(out, dtype, full_shape, index)
     plan = lecun_uniform_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
                               groups=groups)
@@ -375,6 +396,10 @@ def lecun_normal(
     Returns:
         The filled array.
     """
+    if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
+        return complex_variance_scaling(out, 1.0, "fan_in", "truncated_normal", layout=layout, in_axis=in_axis,
+                                        out_axis=out_axis, batch_axis=batch_axis, groups=groups, seed=seed,
+                                        stream=stream, full_shape=full_shape, index=index, dtype=dtype)
     array, shape = prepare(out, dtype, full_shape, index)
     plan = lecun_normal_plan(shape, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
                              groups=groups)
