@@ -160,6 +160,32 @@ def test_presets(preset, quick, rounds):
                median_seconds(lambda: init(key, shape, jnp.float32).block_until_ready(), rounds))
 
 
+LAYOUT_BYTES = {"full": 256 << 20, "quick": 16 << 20}  # full: 8192 x 8192 float32 (the issue's case)
+LAYOUT_FILLS = {"uniform": lambda a: fastinit.uniform(a, seed=1), "normal": lambda a: fastinit.normal(a, seed=1),
+                "truncated_normal": lambda a: fastinit.truncated_normal(a, seed=1),
+                "constant": lambda a: fastinit.constant(a, 0.5)}
+
+
+@pytest.mark.parametrize("dtype", list(DTYPES))
+@pytest.mark.parametrize("fill", list(LAYOUT_FILLS))
+def test_layouts(fill, dtype, quick, rounds):
+    """Fortran-order and transposed outputs against the C-order fill of the same size: memory is
+    walked in its own order (tiles transposed in cache; constants in memory order). Rows
+    "<fill> layouts": the "F order" and "transposed" columns' x is their time / C-order time
+    (target <= 1.5). Each layout's values are checked against the C-order fill."""
+    dt = DTYPES[dtype]
+    n = int((LAYOUT_BYTES["quick" if quick else "full"] // dt.itemsize) ** 0.5)
+    op = LAYOUT_FILLS[fill]
+    c_order = np.empty((n, n), dt)
+    layouts = {"fastinit": c_order, "F order": np.empty((n, n), dt, order="F"), "transposed": np.empty((n, n), dt).T}
+    for impl, out in layouts.items():
+        record(f"{fill} layouts", dtype, n * n, dt.itemsize, impl, median_seconds(lambda out=out: op(out), rounds),
+               note="" if impl == "fastinit" else "x = time / C-order time")
+    raw = {2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize]
+    for impl, out in layouts.items():
+        assert np.array_equal(out[::97].view(raw), c_order[::97].view(raw)), impl
+
+
 def test_orthogonal(ortho_n, rounds):
     n = ortho_n
     out = np.empty((n, n), np.float32)

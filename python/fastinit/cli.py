@@ -319,6 +319,19 @@ def _incomplete(path: str) -> bool:
     return os.path.exists(sidecar_path(path))
 
 
+def _check_info_size(size: int) -> None:
+    """``info --size``: the float32 buffer must fit in half the physical memory (checked before
+    allocating, so the answer is a usage error, not a MemoryError or the OOM killer)."""
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not POSIX: the 2**40-byte cap only
+        memory = 2**41
+    limit = min(memory // 2, 2**40) // 4
+    if size > limit:
+        raise _Usage(f"--size {size:,} float32 values need {size * 4 / 2**30:,.1f} GiB; this machine allows "
+                     f"--size up to {limit:,} (half its memory)")
+
+
 def _cmd_info(args: argparse.Namespace, out: Any, err: Any) -> int:
     import numpy as np
 
@@ -328,6 +341,7 @@ def _cmd_info(args: argparse.Namespace, out: Any, err: Any) -> int:
 
     if args.size < 1 or args.repeat < 1:
         raise _Usage("--size and --repeat must be >= 1")
+    _check_info_size(args.size)
     if args.threads is not None:
         if args.threads < 1:
             raise _Usage("--threads must be >= 1")

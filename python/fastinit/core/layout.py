@@ -44,7 +44,36 @@ def as_shape(shape: Any, name: str = "shape") -> tuple[int, ...]:
             raise TypeError(f"{name} must contain ints, got {type(d).__name__} {d!r} in {shape!r}")
         if d < 0:
             raise ValueError(f"{name} must not contain negative dimensions, got {dims}")
+        if d >= _MAX_ELEMENTS:
+            raise ValueError(f"{name} has a dimension of {d}; fastinit supports fewer than 2**63 elements per "
+                             "dimension (and in all)")
     return tuple(int(d) for d in dims)
+
+
+def _is_buffer(x: Any) -> bool:
+    """True for objects with the buffer protocol (memoryview, bytes, bytearray, array.array, ...)."""
+    try:
+        memoryview(x)
+    except TypeError:
+        return False
+    return True
+
+
+def _check_no_overlap(a: np.ndarray) -> None:
+    """Refuse arrays whose elements share memory (a zero stride, overlapping or interleaved strides):
+    threads would write them in an order that depends on timing. Sorted by |stride|, each stride
+    must reach past everything the smaller axes span; exact overlap detection is not attempted."""
+    if a.size == 0:
+        return
+    reach = a.itemsize
+    for stride, n in sorted((abs(st), n) for n, st in zip(a.shape, a.strides) if n > 1):
+        if stride < reach:
+            raise ValueError(
+                f"out: elements of this array overlap in memory, or may (shape {a.shape}, strides {a.strides}): "
+                "a zero stride (np.broadcast_to, as_strided) or strides that overlap or interleave; values "
+                "written there would depend on thread timing; fill an array with one slot per element "
+                "(np.empty(shape)) and copy or broadcast from it")
+        reach += (n - 1) * stride
 
 
 def _c_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -111,6 +140,7 @@ def resolve_target(
         fmt = format_of(out.dtype, allowed)
         if not out.flags.writeable:
             raise ValueError("out is read-only; pass a writable array (e.g. out.copy())")
+        _check_no_overlap(out)
     else:
         if out is None:
             raise TypeError("out must be a numpy.ndarray to fill in place, or a shape to allocate; got None")
@@ -118,6 +148,11 @@ def resolve_target(
             raise TypeError(
                 f"out must be a numpy.ndarray (filled in place) or a shape, got {type(out).__name__}; "
                 "for torch tensors use fastinit.torch, or pass tensor.numpy()")
+        if not is_integer(out) and _is_buffer(out):
+            raise TypeError(
+                f"out must be a numpy.ndarray (filled in place) or a shape (an int or a tuple/list of ints), "
+                f"got {type(out).__name__}: a buffer is not a shape; to fill its memory, pass "
+                "np.frombuffer(buf, dtype).reshape(shape) (a writable buffer such as bytearray)")
         shape = as_shape(out, "shape")
         dt = resolve_dtype(default_dtype if dtype is None else dtype)
         fmt = format_of(dt, allowed)

@@ -12,6 +12,8 @@ __all__ = ["SIMD_ENV_VAR", "get_num_threads", "set_num_threads", "simd_path", "s
 #: Environment variable read at import: "scalar", "avx2", "avx512" or "auto" (the default).
 SIMD_ENV_VAR = "FASTINIT_SIMD"
 
+_MAX_THREADS = 2**31 - 1
+
 
 def get_num_threads() -> int:
     """Threads a fill uses at most (default: all cores, or ``OMP_NUM_THREADS`` when set)."""
@@ -19,8 +21,12 @@ def get_num_threads() -> int:
 
 
 def set_num_threads(n: int) -> None:
-    """Use at most ``n`` threads (n >= 1). Values never depend on it."""
-    _core.set_num_threads(integer(n, "n", minimum=1))
+    """Use at most ``n`` threads (1 <= n < 2**31). Values never depend on it."""
+    count = integer(n, "n", minimum=1)
+    if count > _MAX_THREADS:
+        raise ValueError(f"n must be <= {_MAX_THREADS} (a C int), got {count}; os.cpu_count() is the most "
+                         "that helps")
+    _core.set_num_threads(count)
 
 
 def simd_paths() -> list[str]:

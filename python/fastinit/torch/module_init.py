@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple, Union
 
+import numpy as np
 import torch  # absolute import: the real PyTorch
 
+from ..core.dtypes import bfloat16 as _bfloat16
 from ..core.seed import Seed, resolve_seed
 from ..names.registry import Initializer
 from ..names.registry import get as _get
@@ -105,13 +108,41 @@ def _scheme_rule(value: Any, where: str) -> Rule | None:
                     f"a callable fn(tensor, *, seed, stream) or None (leave as is); got {type(value).__name__}")
 
 
+@dataclass(frozen=True)
+class _InitializerRule(Rule):
+    """A scheme's fastinit initializer, which :meth:`check` tries on a tensor before anything is
+    written: its parameters, the tensor's rank, shape and dtype are validated by a fill of an empty
+    slice of the tensor's shape (nothing is allocated beyond one element)."""
+
+    init: Initializer | None = None
+    where: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def check(self, name: str, tensor: Tensor) -> None:
+        """Raise (TypeError/ValueError naming the scheme entry and the tensor) if filling
+        ``tensor`` would fail."""
+        shape = tuple(tensor.shape)
+        if self.init is None or 0 in shape:
+            return  # empty tensors are not filled
+        dtype = _bfloat16 if tensor.dtype == torch.bfloat16 else np.dtype(str(tensor.dtype).removeprefix("torch."))
+        kwargs: dict[str, Any] = dict(self.extra)
+        if shape:
+            kwargs.update(full_shape=shape, index=(slice(0, 0),))
+        scratch = np.empty((0,) + shape[1:] if shape else (), dtype)
+        try:
+            self.init(scratch, seed=0, stream=name, **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"init_module: scheme{self.where} cannot fill {name} (shape {shape}, "
+                            f"{tensor.dtype}): {exc}") from None
+
+
 def _initializer_rule(init: Initializer, where: str) -> Rule:
     """A fastinit initializer filling the tensor's NumPy view, with ``layout="torch"`` unless set."""
-    extra: dict[str, Any] = {"layout": "torch"} if "layout" in init._accepts and "layout" not in init.params else {}
+    extra: dict[str, Any] = {"layout": "torch"} if init.accepts("layout") and "layout" not in init.params else {}
 
     def fill(t: Tensor, seed: int, stream: str) -> None:
         _fill(t, f"scheme{where}", lambda x: init(x, seed=seed, stream=stream, **extra))
-    return Rule(fill)
+    return _InitializerRule(fill, init=init, where=where, extra=extra)
 
 
 def _parse_scheme(scheme: Scheme) -> _Scheme:
@@ -193,6 +224,8 @@ def _plan(module: torch.nn.Module, entries: list[_Entry], aliases: dict[int, lis
                 unknown.append(f"{entry.name} {tuple(entry.tensor.shape)} in {owner}")
             continue
         _check_rule(entry, rule, on_meta)
+        if isinstance(rule, _InitializerRule):
+            rule.check(entry.name, entry.tensor)
         plan.append((entry.name, rule))
     if unknown:
         raise _unknown_error(unknown, on_meta)
@@ -257,7 +290,10 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
     Raises:
         TypeError / ValueError before anything is written: a tensor on a device other than CPU or
         meta (build on CPU or meta, init, then ``.to(device)``), an unsupported dtype, lazy
-        (uninitialized) parameters, unknown tensors without a scheme entry, a bad scheme.
+        (uninitialized) parameters, unknown tensors without a scheme entry, a bad scheme, a scheme
+        initializer that cannot fill a tensor it matches (e.g. ``dirac_`` on a Linear weight:
+        every fastinit initializer is tried on an empty slice of each tensor's shape first). A
+        user callable is not tried: it runs only when its tensor is filled.
     """
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
