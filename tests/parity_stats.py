@@ -84,3 +84,21 @@ def assert_same_distribution(ours, theirs, sigma: float, kind: str, what: str, m
                                 f"(n = {x.size}, {y.size})")
     if bound is not None:
         assert np.abs(x - mean).max() <= bound * (1 + 1e-6), f"{what}: fastinit value beyond {bound}"
+
+
+def half_of_truncated(f32: np.ndarray, lo: float, hi: float, dtype) -> np.ndarray:
+    """What a float16/bfloat16 truncated-normal fill gives, from the float32 fill of the same seed:
+    each float32 value rounded to ``dtype`` (nearest, ties to even), except that a value which
+    rounds past a bound of ``[lo, hi]`` is that bound rounded inward in ``dtype`` (the rounded value's
+    neighbour on the inside; docs/stream-v1.md section 9.2). Computed from the bits, independently
+    of fastinit."""
+    rounded = np.asarray(f32, np.float32).astype(dtype)
+    bits = rounded.view(np.uint16).astype(np.int32)
+    value = rounded.astype(np.float64)
+    negative = (bits & 0x8000) != 0
+    up = np.where(negative, bits - 1, bits + 1)      # the next value of the format above
+    down = np.where(negative, bits + 1, bits - 1)    # ... and below
+    bits = np.where(value < lo, up, np.where(value > hi, down, bits))
+    out = bits.astype(np.uint16).view(dtype).reshape(rounded.shape)
+    assert ((out.astype(np.float64) >= lo) & (out.astype(np.float64) <= hi)).all()
+    return out
