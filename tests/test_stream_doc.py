@@ -383,7 +383,28 @@ def test_normal_from_the_document(simd, single):
         half_formats(v, fastinit.normal, n, "normal", mean=mean, std=std)
 
 
-def truncated_doc(n: int, single: bool, mean: float, std: float, a: float, b: float, start: int = START):
+def _step(x: np.ndarray, fmt, up: bool) -> np.ndarray:
+    """The neighbour of ``x`` (a value of ``fmt``) above (``up``) or below it, from its bits."""
+    if np.dtype(fmt).itemsize == 4:
+        return np.nextafter(x, F32(np.inf if up else -np.inf))
+    bits = int(np.asarray(x, fmt).view(np.uint16))
+    away_from_zero = up != bool(bits & 0x8000)
+    return np.asarray(bits + 1 if away_from_zero else bits - 1, np.uint16).view(fmt)
+
+
+def inward_bounds(lo: float, hi: float, fmt) -> tuple[np.ndarray, np.ndarray]:
+    """Section 9.2: LO the smallest value of the output format ``fmt`` >= lo, HI the largest <= hi,
+    both as float32."""
+    LO, HI = np.asarray(lo).astype(fmt), np.asarray(hi).astype(fmt)
+    if float(LO) < lo:
+        LO = _step(LO, fmt, up=True)
+    if float(HI) > hi:
+        HI = _step(HI, fmt, up=False)
+    return F32(LO), F32(HI)
+
+
+def truncated_doc(n: int, single: bool, mean: float, std: float, a: float, b: float, start: int = START,
+                  fmt=np.float32):
     pa, qb = phi_doc(a), phi_doc(-b)
     if b <= 0:
         w = phi_doc(b) - pa
@@ -403,11 +424,7 @@ def truncated_doc(n: int, single: bool, mean: float, std: float, a: float, b: fl
 
     if not single:
         return run64(uopen(words_for(n, False, start), False)), "float64"
-    LO, HI = F32(lo), F32(hi)
-    if float(LO) < lo:
-        LO = np.nextafter(LO, F32(np.inf))
-    if float(HI) > hi:
-        HI = np.nextafter(HI, F32(-np.inf))
+    LO, HI = inward_bounds(lo, hi, fmt if std > 0 else np.float32)
     u = uopen(words_for(n, True, start), True)
     ok = w >= 2.0**-100 and (pa == 0 or pa >= 2.0**-100) and (qb == 0 or qb >= 2.0**-100)
     if not ok:
@@ -434,8 +451,23 @@ def test_truncated_normal_from_the_document(simd, single, mean, std, a, b):
     want, path = truncated_doc(n, single, **params)
     dtype = np.float32 if single else np.float64
     same_bits(fill(fastinit.truncated_normal, n, dtype, **params), want, f"truncated_normal {path} {params}")
-    if single:
-        half_formats(want, fastinit.truncated_normal, n, f"truncated_normal {path}", **params)
+    if single:  # 16-bit outputs: the bounds rounded inward in that format, then the value rounded to it
+        for half in (np.float16, ml_dtypes.bfloat16):
+            v, _ = truncated_doc(n, True, **params, fmt=half)
+            same_bits(fill(fastinit.truncated_normal, n, half, **params), v.astype(half),
+                      f"truncated_normal {path} {half.__name__} {params}")
+
+
+def test_16_bit_truncated_normal_bounds_are_rounded_inward():
+    # The issue-17 case: bfloat16, std 0.02, +-2 std. Rounding the float32 values alone would put
+    # some at +-0.0400390625, outside [-0.04, 0.04]; Section 9.2's inward bounds keep them inside.
+    n, params = 20000, dict(mean=0.0, std=0.02, a=-2.0, b=2.0)
+    v32, _ = truncated_doc(n, True, **params, start=0)
+    v16, _ = truncated_doc(n, True, **params, start=0, fmt=ml_dtypes.bfloat16)
+    got = fill(fastinit.truncated_normal, n, ml_dtypes.bfloat16, start=0, **params)
+    same_bits(got, v16.astype(ml_dtypes.bfloat16), "truncated_normal bfloat16 inward bounds")
+    assert (np.abs(v32.astype(ml_dtypes.bfloat16).astype(np.float64)) > 0.04).sum() > 0  # the rule matters here
+    assert (np.abs(got.astype(np.float64)) <= 0.04).all()
 
 
 def test_far_tail_branch_is_exercised():
