@@ -88,3 +88,15 @@ def test_keras_axes():
     assert axes == {"in_axis": (1,), "out_axis": (-1,), "batch_axis": (0, 2)}
     assert compute_fans((2, 3, 5, 7), **axes) == (3, 7)
     assert keras_axes((np.int64(0),), (9,), 2)["batch_axis"] == (1,)  # 9: left for compute_fans to report
+
+
+@pytest.mark.parametrize("call,name", [
+    (lambda out: fastinit.constant(out, 10**400), "value"),
+    (lambda out: fastinit.normal(out, 0.0, 10**400, seed=1), "std"),
+    (lambda out: fastinit.uniform(out, -(10**400), 1.0, seed=1), "low"),
+])
+def test_numbers_beyond_float64_are_a_value_error_naming_the_parameter(call, name):
+    out = np.full(4, 7.0, np.float32)
+    with pytest.raises(ValueError, match=f"{name}=.* too large for a float64"):
+        call(out)
+    assert (out == 7.0).all()

@@ -42,11 +42,15 @@ def _prefix(where: str | None) -> str:
 def real(value: object, name: str, where: str | None = None, *, allow_nan: bool = True) -> float:
     """``value`` as a float (infinities allowed; NaN too unless ``allow_nan=False``).
 
-    Raises TypeError when ``value`` is not a real number, ValueError for a refused NaN.
+    Raises TypeError when ``value`` is not a real number, ValueError for a refused NaN or a number
+    too large for a float64.
     """
     if not is_real(value):
         raise TypeError(f"{_prefix(where)}{name} must be a real number, got {type(value).__name__} {value!r}")
-    v = float(value)
+    try:
+        v = float(value)
+    except OverflowError:  # an int (or Fraction) beyond float64's range, e.g. 10**400
+        raise ValueError(f"{_prefix(where)}{name}={value!r} is too large for a float64") from None
     if not allow_nan and math.isnan(v):
         raise ValueError(f"{_prefix(where)}{name} must not be NaN")
     return v
