@@ -116,7 +116,7 @@ def _parse_shape(text: str) -> tuple[int, ...]:
 
 
 def _param_options(parser: argparse.ArgumentParser) -> None:
-    from .names.named import all_parameter_names
+    from ..names.named import all_parameter_names
 
     group = parser.add_argument_group(
         "initializer parameters",
@@ -235,8 +235,8 @@ def _flag(name: str) -> str:
 
 
 def _resolve(args: argparse.Namespace) -> Any:
-    from .core.suggest import did_you_mean
-    from .names.named import parameters_of, resolve
+    from ..core.suggest import did_you_mean
+    from ..names.named import parameters_of, resolve
 
     params = _params(args)
     canonical, accepted, missing = parameters_of(args.init, params)
@@ -252,7 +252,7 @@ def _resolve(args: argparse.Namespace) -> Any:
 
 
 def _cmd_init(args: argparse.Namespace, out: Any, err: Any) -> int:
-    from .outofcore import write_table
+    from ..outofcore import write_table
 
     init = _resolve(args)
     if args.threads is not None and args.threads < 1:
@@ -285,7 +285,7 @@ def _cmd_init(args: argparse.Namespace, out: Any, err: Any) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace, out: Any, err: Any) -> int:
-    from .outofcore import verify_table
+    from ..outofcore import verify_table
 
     init = _resolve(args)
     if args.threads is not None:
@@ -295,7 +295,7 @@ def _cmd_verify(args: argparse.Namespace, out: Any, err: Any) -> int:
 
         fastinit.set_num_threads(args.threads)
     if args.shape is not None:
-        from .outofcore import _open_for_reading, _table_format
+        from ..outofcore import _open_for_reading, _table_format
 
         want = _parse_shape(args.shape)
         have = _open_for_reading(args.table, _table_format(args.table))[0] if not _incomplete(args.table) else want
@@ -314,7 +314,7 @@ def _cmd_verify(args: argparse.Namespace, out: Any, err: Any) -> int:
 def _incomplete(path: str) -> bool:
     import os
 
-    from .outofcore import sidecar_path
+    from ..outofcore import sidecar_path
 
     return os.path.exists(sidecar_path(path))
 
@@ -337,7 +337,7 @@ def _cmd_info(args: argparse.Namespace, out: Any, err: Any) -> int:
 
     import fastinit
 
-    from .core.timing import median_seconds
+    from ..core.timing import median_seconds
 
     if args.size < 1 or args.repeat < 1:
         raise _Usage("--size and --repeat must be >= 1")
@@ -371,7 +371,7 @@ def _cmd_info(args: argparse.Namespace, out: Any, err: Any) -> int:
 
 
 def _cmd_list(args: argparse.Namespace, out: Any, err: Any) -> int:
-    from .names.lookup import by_name, names, own_names
+    from ..names.lookup import by_name, names, own_names
 
     out.write("fastinit's initializers (--init NAME) and their parameters (--PARAM VALUE):\n")
     for name in own_names():
@@ -389,7 +389,7 @@ _COMMANDS = {"init": _cmd_init, "verify": _cmd_verify, "info": _cmd_info, "list"
 
 def _error_line(command: str, exc: BaseException, table: str | None) -> tuple[int, str]:
     """The exit code and the one line for an error (usage 2; I/O and data problems 1)."""
-    from .outofcore import TableDataError, TableError
+    from ..outofcore import TableDataError, TableError
 
     one = " ".join(str(exc).split("\n"))
     if isinstance(exc, _Usage):
