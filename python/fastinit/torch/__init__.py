@@ -52,39 +52,34 @@ if not hasattr(torch, "Tensor"):  # pragma: no cover - python/fastinit itself on
     raise ImportError("`import torch` found fastinit's own torch package; do not put python/fastinit on sys.path")
 
 # Tensor, Scheme and SchemeValue: importable from fastinit.torch as before the split, not in __all__.
-from .functions import (  # torch's deprecated names, not in __all__ (as in torch.nn.init)
-    NotATensorError,
-    ParameterError,
-    UnsupportedDtypeError,
-    calculate_gain,
+from .checks import NotATensorError, ParameterError, UnsupportedDtypeError, numpy_view
+from .checks import Tensor as Tensor
+from .deprecated import (  # torch's deprecated names, not in __all__ (as in torch.nn.init)
     constant,
-    constant_,
     dirac,
-    dirac_,
     eye,
-    eye_,
     kaiming_normal,
-    kaiming_normal_,
     kaiming_uniform,
-    kaiming_uniform_,
     normal,
-    normal_,
-    numpy_view,
-    ones_,
     orthogonal,
-    orthogonal_,
     sparse,
+    uniform,
+    xavier_normal,
+    xavier_uniform,
+)
+from .deterministic import constant_, dirac_, eye_, ones_, zeros_
+from .functions import (
+    calculate_gain,
+    kaiming_normal_,
+    kaiming_uniform_,
+    normal_,
+    orthogonal_,
     sparse_,
     trunc_normal_,
-    uniform,
     uniform_,
-    xavier_normal,
     xavier_normal_,
-    xavier_uniform,
     xavier_uniform_,
-    zeros_,
 )
-from .functions import Tensor as Tensor
 from .module_init import Scheme as Scheme
 from .module_init import SchemeValue as SchemeValue
 from .module_init import init_module

@@ -19,7 +19,7 @@ from ..core.dtypes import bfloat16 as _bfloat16
 from ..core.seed import Seed, resolve_seed
 from ..names.registry import Initializer
 from ..names.registry import get as _get
-from .functions import _FLOAT_DTYPES, Tensor, _fill, _seed
+from .checks import _FLOAT_DTYPES, Tensor, _fill, _seed
 from .rules import ZEROS, Rule, module_rules
 
 __all__ = ["init_module", "Scheme", "SchemeValue"]

@@ -15,16 +15,9 @@ from typing import Callable, cast
 import torch  # absolute import: the real PyTorch
 
 from ..presets.fans import compute_fans
-from .functions import (
-    Tensor,
-    constant_,
-    kaiming_uniform_,
-    normal_,
-    numpy_view,
-    uniform_,
-    xavier_normal_,
-    xavier_uniform_,
-)
+from .checks import Tensor, numpy_view
+from .deterministic import constant_
+from .functions import kaiming_uniform_, normal_, uniform_, xavier_normal_, xavier_uniform_
 
 __all__ = ["Rule", "ONES", "ZEROS", "module_rules"]
 
