@@ -1,7 +1,7 @@
 """The presets on their own: each is its formula applied to one fill (bit for bit), shards take
-their fans from full_shape, orthogonal is orthonormal, Haar and reproducible, the structured ones
-are exact, and bad input is refused with a helpful message. (Agreement with the frameworks
-themselves is in test_parity_*.py.)"""
+their fans from full_shape, the structured ones are exact, and bad input is refused with a helpful
+message. (orthogonal and delta_orthogonal: test_orthogonal.py; agreement with the frameworks
+themselves: test_parity_*.py.)"""
 
 import math
 
@@ -196,88 +196,6 @@ def test_sparse_large_shard_uses_blocks(monkeypatch):
     np.testing.assert_array_equal(part, whole[3:9, 11:28])
 
 
-# ---------------------------------------------------------------- orthogonal
-
-ORTHO_SHAPES = [(64, 64), (200, 30), (30, 200), (3, 3, 16, 32), (3, 3, 64, 8), (1, 50), (50, 1), (5, 4, 3, 2)]
-
-
-def check_orthonormal(m, tol=1e-5):
-    m = m.astype(np.float64)
-    if m.shape[0] >= m.shape[1]:
-        g = m.T @ m
-    else:
-        g = m @ m.T
-    assert np.abs(g - np.eye(g.shape[0])).max() < tol
-
-
-@pytest.mark.parametrize("shape", ORTHO_SHAPES)
-def test_orthogonal_orthonormal_float32(shape):
-    w = fastinit.orthogonal(shape, seed=SEED, stream="q")
-    assert w.dtype == np.float32
-    check_orthonormal(w.reshape(-1, shape[-1]))
-    t = fastinit.orthogonal(shape, layout="torch", seed=SEED, stream="q")
-    check_orthonormal(t.reshape(shape[0], -1))
-    g = fastinit.orthogonal(shape, 0.5, seed=SEED, stream="q")
-    np.testing.assert_allclose(g, 0.5 * w, rtol=1e-6, atol=1e-7)
-
-
-def test_orthogonal_column_axis():
-    w = fastinit.orthogonal((6, 10, 4), column_axis=1, seed=2)
-    check_orthonormal(np.moveaxis(w, 1, -1).reshape(-1, 10))
-    np.testing.assert_array_equal(fastinit.orthogonal((6, 10, 4), column_axis=-1, seed=2),
-                                  fastinit.orthogonal((6, 10, 4), seed=2))
-
-
-@pytest.mark.parametrize("rows,cols", [(40, 40), (60, 25), (25, 60)])
-def test_orthogonal_is_sign_corrected_qr_of_the_stream(rows, cols):
-    """Q is the QR factor of the float64 normal matrix of (seed, stream) with diag(R) > 0: the unique
-    such factor, which is what makes it Haar-distributed."""
-    q = fastinit.orthogonal((rows, cols), seed=SEED, stream="haar", dtype="float64")
-    big, small = max(rows, cols), min(rows, cols)
-    a = fastinit.normal((big, small), seed=SEED, stream="haar", dtype="float64")
-    qq = q if rows >= cols else q.T
-    r = qq.T @ a
-    assert np.abs(np.tril(r, -1)).max() < 1e-10
-    assert (np.diagonal(r) > 0).all()
-    np.testing.assert_allclose(qq @ r, a, atol=1e-10)
-
-
-def test_orthogonal_first_entry_is_symmetric():
-    """Without the sign correction LAPACK makes Q[0, 0] always negative; Haar Q[0, 0] is symmetric."""
-    signs = [np.sign(fastinit.orthogonal((4, 4), seed=SEED, stream=s, dtype="float64")[0, 0]) for s in range(400)]
-    assert abs(sum(signs)) < 5 * math.sqrt(400)
-
-
-def test_orthogonal_reproducible_across_threads(restore_runtime):
-    fastinit.set_num_threads(1)
-    a = fastinit.orthogonal((300, 200), seed=SEED, stream="t")
-    fastinit.set_num_threads(2)
-    b = fastinit.orthogonal((300, 200), seed=SEED, stream="t")
-    assert a.tobytes() == b.tobytes()
-    assert not np.array_equal(a, fastinit.orthogonal((300, 200), seed=SEED, stream="u"))
-
-
-def test_orthogonal_dtypes_round_the_float64_matrix():
-    f64 = fastinit.orthogonal((20, 10), seed=1, dtype="float64")
-    np.testing.assert_array_equal(fastinit.orthogonal((20, 10), seed=1), f64.astype(np.float32))
-    np.testing.assert_array_equal(fastinit.orthogonal((20, 10), seed=1, dtype="bfloat16"),
-                                  f64.astype(ml_dtypes.bfloat16))
-
-
-def test_orthogonal_empty_and_errors():
-    assert fastinit.orthogonal((0, 5), seed=1).shape == (0, 5)
-    with pytest.raises(ValueError, match="rank >= 2"):
-        fastinit.orthogonal((5,), seed=1)
-    with pytest.raises(ValueError, match="depthwise"):
-        fastinit.orthogonal((3, 3), layout="depthwise", seed=1)
-    with pytest.raises(ValueError, match="column_axis"):
-        fastinit.orthogonal((3, 3), layout="torch", column_axis=0, seed=1)
-    with pytest.raises(ValueError, match="out of range"):
-        fastinit.orthogonal((3, 3), column_axis=2, seed=1)
-    with pytest.raises(ValueError, match="overflows float16"):
-        fastinit.orthogonal((3, 3), 1e6, seed=1, dtype="float16")
-
-
 # ---------------------------------------------------------------- dtypes, in place, bad input
 
 
@@ -430,7 +348,7 @@ def test_get_passes_callables_through():
     ("glorot_unifrom", ValueError, "Did you mean 'glorot_uniform'"),
     ("GlorotUnifrom", ValueError, "Did you mean 'GlorotUniform'"),
     ("kaiming_normall", ValueError, "kaiming_normal"),
-    ("STFT", ValueError, "unknown initializer 'STFT'"),
+    ("STFTT", ValueError, "unknown initializer .STFTT.*Did you mean .STFT."),
     ({"class_name": "HeNormal", "config": {"sede": 1}}, TypeError, "Did you mean 'seed'"),
     ({"class_name": "RandomNormal", "config": {"std": 1}}, TypeError, "stddev"),
     ({"class_name": "HeNormal", "config": {"seed": {"class_name": "SeedGenerator"}}}, TypeError, "SeedGenerator"),

@@ -144,3 +144,116 @@ def test_command_line_text_uses_declared_types():
     assert named.convert(lookup.by_name("he_normal"), "in_axis", "0,1") == (0, 1)
     assert named.convert(lookup.by_name("uniform_"), "a", "-inf") == -np.inf
     assert named.convert(lookup.by_name("kaiming_normal"), "mode", " fan_out ") == "fan_out"
+
+
+# ---------------------------------------------------------------- issue 12: stft, delta_orthogonal by name
+
+
+@pytest.mark.parametrize("name", ["STFT", "stft", "STFTInitializer", "stft_initializer"])
+def test_stft_by_its_keras_names(name):
+    init = fastinit.get(name)
+    assert init.name == "stft" and init.binding.spec.deterministic and init.binding.spec.kind == "whole"
+    np.testing.assert_array_equal(init((16, 1, 9)), fastinit.stft((16, 1, 9)))
+    config = {"side": "imag", "window": [0.5] * 16, "scaling": None, "periodic": True}
+    np.testing.assert_array_equal(fastinit.get({"class_name": name, "config": config})((16, 2, 9)),
+                                  fastinit.stft((16, 2, 9), "imag", np.full(16, 0.5), None, True))
+    with pytest.raises(TypeError, match="STFT|stft has no parameter 'sides'.*Did you mean 'side'"):
+        fastinit.get({"class_name": name, "config": {"sides": "real"}})
+
+
+def test_stft_shard_through_get_is_the_slice_of_the_whole():
+    whole = fastinit.stft((12, 3, 7), window="hamming", dtype=np.float64)
+    part = fastinit.get({"class_name": "STFT", "config": {"window": "hamming"}})(
+        np.empty((4, 3, 2), np.float64), full_shape=(12, 3, 7), index=(slice(5, 9), slice(None), slice(3, 5)))
+    np.testing.assert_array_equal(part, whole[5:9, :, 3:5])
+    hann = fastinit.stft((12, 3, 7), dtype=np.float64)
+    np.testing.assert_array_equal(fastinit.get("stft")((12, 3, 7)), hann.astype(np.float32))  # rounded once
+
+
+def test_stft_config_round_trips_through_keras(monkeypatch):
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")  # before the first keras import (test_adapter_keras's too)
+    fk = pytest.importorskip("fastinit.keras")
+    keras = pytest.importorskip("keras")
+    for kwargs in ({}, {"side": "imag", "window": "hamming", "scaling": "spectrum", "periodic": True},
+                   {"window": None, "scaling": None}, {"window": np.linspace(0.1, 1.0, 10)}):
+        theirs = fk.STFT(**kwargs)
+        for config in (theirs.get_config(), keras.initializers.serialize(theirs)):
+            if "class_name" not in config:
+                config = {"class_name": "STFT", "config": config}
+            ours = fastinit.get(config)
+            assert ours.get_config()["class_name"] == "stft"
+            np.testing.assert_array_equal(ours((10, 1, 6)), np.asarray(theirs((10, 1, 6), "float32")))
+
+
+def test_delta_orthogonal_by_name():
+    init = fastinit.get("delta_orthogonal")
+    assert init.name == "delta_orthogonal" and init.binding.spec.kind == "whole" and init.binding.spec.random
+    np.testing.assert_array_equal(init((3, 4, 6), seed=5), fastinit.delta_orthogonal((3, 4, 6), seed=5))
+    jax_config = {"class_name": "DeltaOrthogonal", "config": {"scale": 2.0, "column_axis": 0, "seed": 7}}
+    np.testing.assert_array_equal(fastinit.get(jax_config)((3, 3, 4, 6)),
+                                  fastinit.delta_orthogonal((3, 3, 4, 6), 2.0, column_axis=0, seed=7))
+    np.testing.assert_array_equal(fastinit.get({"class_name": "delta_orthogonal", "config": {"gain": 2.0}})(
+        (3, 4, 6), seed=7), fastinit.delta_orthogonal((3, 4, 6), 2.0, seed=7))
+    assert named.resolve("delta-orthogonal", {"column_axis": "-2", "gain": "0.5"}, text=True).params == {
+        "column_axis": -2, "gain": 0.5}
+
+
+def test_command_line_text_of_stft():
+    b = lookup.by_name("stft")
+    assert [named.convert(b, "periodic", t) for t in ("true", "No", " 1 ", "off")] == [True, False, True, False]
+    with pytest.raises(ValueError, match="--periodic expects true or false"):
+        named.convert(b, "periodic", "maybe")
+    assert named.convert(b, "window", "none") is None and named.convert(b, "scaling", "null") is None
+    init = named.resolve("stft", {"window": "hamming", "periodic": "yes"}, text=True)
+    np.testing.assert_array_equal(init(np.empty((8, 1, 5), np.float32), seed=None),
+                                  fastinit.stft((8, 1, 5), window="hamming", periodic=True))
+
+
+def test_stand_in_keeps_the_order_of_sizes():
+    from fastinit.names.expected import stand_in
+
+    assert stand_in((3, 3, 512, 1024)) == (2, 2, 3, 4)
+    assert stand_in((3, 3, 1024, 512)) == (2, 2, 4, 3)
+    assert stand_in((4096, 1, 513)) == (4, 1, 3)
+    assert stand_in((0, 7), 3) == (0, 3, 2)
+    assert stand_in((5,), 2) == (2, 2)
+    for full in [(3, 3, 512, 1024), (9, 9, 9), (1, 0, 5, 2, 2)]:
+        small = stand_in(full)
+        for i, j in itertools.combinations(range(len(full)), 2):
+            assert np.sign(full[i] - full[j]) == np.sign(small[i] - small[j])
+        assert all(min(d, 2) <= s <= d for d, s in zip(full, small))
+
+
+def test_whole_initializers_checked_before_writing(tmp_path):
+    from fastinit.names.expected import check_and_expect
+
+    big = named.resolve("delta_orthogonal")
+    with pytest.raises(ValueError, match=r"in <= out.*stand-in of shape \(2, 2, 4, 3\) for the shape "
+                                         r"\(3, 3, 1024, 512\)"):
+        check_and_expect(big, (3, 3, 1024, 512), np.float32, 0, 0)
+    assert check_and_expect(big, (3, 3, 512, 1024), np.float32, 0, 0) is None
+    with pytest.raises(ValueError, match="at least 2 frequency bins"):
+        check_and_expect(named.resolve("stft"), (4096, 1, 1), np.float32, 0, 0)
+    from fastinit.outofcore import TableError, write_table
+
+    path = tmp_path / "k.npy"
+    write_table(path, (9, 2, 5), "stft", window="hamming", stats=False, fsync=False)
+    np.testing.assert_array_equal(np.load(path), fastinit.stft((9, 2, 5), window="hamming"))
+    write_table(path, (3, 4, 6), "delta_orthogonal", seed=3, force=True, stats=False, fsync=False)
+    np.testing.assert_array_equal(np.load(path), fastinit.delta_orthogonal((3, 4, 6), seed=3))
+    with pytest.raises(TableError, match="chunk"):  # computed whole: one chunk only
+        write_table(tmp_path / "big.npy", (3, 3, 256, 512), "delta_orthogonal", seed=3, chunk_mb=0.5)
+
+
+def test_command_line_lists_them():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "fastinit", "list"], capture_output=True, text=True,
+                         check=True).stdout
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  ") and line.split()}
+    for name, flags in (("stft", "--periodic --scaling --side --window"), ("delta_orthogonal", "--column-axis --gain")):
+        assert flags in lines[name] and "one chunk only" in lines[name]
+    assert "STFT" in out and "STFTInitializer" in out

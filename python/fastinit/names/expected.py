@@ -17,7 +17,7 @@ from ..presets.plans import Plan
 if TYPE_CHECKING:  # named imports this module
     from .named import NamedInit
 
-__all__ = ["Expected", "check_and_expect", "expected_of", "moments"]
+__all__ = ["Expected", "check_and_expect", "expected_of", "moments", "stand_in"]
 
 
 @dataclass(frozen=True)
@@ -75,14 +75,26 @@ def moments(plan: Plan, dtype: Any) -> Expected:
     return _truncated_normal(p)
 
 
+def stand_in(full_shape: tuple[int, ...], rank: int = 0) -> tuple[int, ...]:
+    """A small shape ordered as ``full_shape`` is: equal sizes stay equal, smaller stay smaller,
+    0 and 1 stay themselves, sizes >= 2 stay >= 2 (the k-th smallest distinct size becomes at
+    most k + 1), padded with 2s to ``rank`` axes. So a check that compares sizes (delta_orthogonal's
+    ``in <= out``, stft's two bins) decides the stand-in as it decides the real shape."""
+    ordered = sorted(set(full_shape))
+    small = tuple(min(d, ordered.index(d) + 2) for d in full_shape)
+    return small + (2,) * max(0, rank - len(small))
+
+
 def _probe_whole(init: NamedInit, full_shape: tuple[int, ...], dt: np.dtype[Any], seed: int, stream: int) -> None:
-    """Check a "whole" initializer's parameters on a small stand-in: the real call costs the
-    whole tensor."""
-    small = tuple(min(d, 2) for d in full_shape)
-    rank = init.spec.spec.probe_rank
-    if len(small) < rank:
-        small = small + (2,) * (rank - len(small))
-    init(np.empty(small, dt), seed=seed, stream=stream)
+    """Check a "whole" initializer's parameters on a small stand-in (:func:`stand_in`): the real
+    call costs the whole tensor. An error names the stand-in and the real shape."""
+    small = stand_in(full_shape, init.spec.spec.probe_rank)
+    try:
+        init(np.empty(small, dt), seed=seed, stream=stream)
+    except (TypeError, ValueError) as exc:
+        if small == full_shape:
+            raise
+        raise type(exc)(f"{exc} (checked on a stand-in of shape {small} for the shape {full_shape})") from None
 
 
 def check_and_expect(init: NamedInit, full_shape: tuple[int, ...], dtype: Any, seed: int,

@@ -98,6 +98,9 @@ def _index() -> tuple[dict[str, Binding], dict[str, Binding], dict[str, Binding]
             _add(by_norm, _norm(key), Binding(key, s))
             _add(inplace, key + "_", Binding(key, s))
             listed.update((key, key + "_"))
+        for key in s.jax:
+            _add(by_norm, _norm(key), Binding(key, s, MappingProxyType(dict(s.jax_rename))))
+            listed.add(key)
         for ip in s.inplace:
             _add(inplace, ip.name, Binding(ip.reports or ip.name, s, MappingProxyType(dict(ip.rename)),
                                            MappingProxyType(dict(ip.defaults)), translate=ip.translate))
@@ -121,7 +124,7 @@ def own_names() -> tuple[str, ...]:
 
 def lookup(name: str) -> Binding:
     """The initializer :func:`fastinit.get` calls ``name``: an exact ``torch.nn.init`` in-place
-    name, else a Keras or PyTorch name ignoring case and underscores. ValueError for an unknown
+    name, else a Keras, PyTorch or (unclashing) JAX name ignoring case and underscores. ValueError for an unknown
     name, naming the closest known ones."""
     if name in _INPLACE:
         return _INPLACE[name]

@@ -3,15 +3,16 @@
 
 A name is first one of fastinit's own functions (``uniform``, ``normal``, ``truncated_normal``,
 ``constant``, ``zeros``, ``ones``, ``variance_scaling``, ``glorot_uniform`` ... ``kaiming_normal``,
-``orthogonal``, ``identity``, ``eye``, ``dirac``, ``sparse``), with fastinit's parameters and
-defaults (``normal`` is N(0, 1), ``uniform`` is U(0, 1)); any other name goes to
+``orthogonal``, ``delta_orthogonal``, ``identity``, ``eye``, ``dirac``, ``sparse``, ``stft``), with
+fastinit's parameters and defaults (``normal`` is N(0, 1), ``uniform`` is U(0, 1)); any other name goes to
 :func:`fastinit.get` (Keras and PyTorch names: ``RandomNormal``, ``TruncatedNormal``,
 ``GlorotUniform``, ``kaiming_normal_``, ``trunc_normal_`` ...), with those frameworks' parameter
 names and defaults.
 
 Parameters given as text (the command line) are converted to the preset's types: numbers for
 ``float``/``int`` parameters (``inf`` allowed), strings for ``mode``, ``distribution``, ``layout``,
-``nonlinearity``, comma-separated ints for axes (``in_axis``, ``batch_axis`` ...): the types
+``nonlinearity``, ``side``, ``window``, comma-separated ints for axes (``in_axis``, ``batch_axis``
+...), true/false for ``periodic``: the types
 declared in :mod:`fastinit.names.specs`.
 """
 
@@ -74,6 +75,16 @@ def _word(t: str, text: str, key: str) -> str:
     return t
 
 
+_TRUTH = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+
+def _truth(t: str, text: str, key: str) -> bool:
+    try:
+        return _TRUTH[t.lower()]
+    except KeyError:
+        raise ValueError(f"{_flag(key)} expects true or false (yes/no, 1/0), got {text!r}") from None
+
+
 def _untyped(t: str) -> Any:
     """The most specific number ``t`` spells, else ``t``."""
     for kind in (int, float):
@@ -85,7 +96,7 @@ def _untyped(t: str) -> Any:
 
 
 _CONVERTERS: dict[str, Callable[[str, str, str], Any]] = {"float": _number, "int": _integer, "axis": _axes,
-                                                           "str": _word}
+                                                           "str": _word, "bool": _truth}
 
 
 def convert(spec: Binding, key: str, text: str) -> Any:

@@ -6,13 +6,16 @@ are one name):
 - Keras's: VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform,
   LecunNormal, RandomUniform (alias "uniform"), RandomNormal (alias "normal"), TruncatedNormal,
   Orthogonal (OrthogonalInitializer), Identity (IdentityInitializer), Zeros ("zero"), Ones ("one"),
-  Constant, with Keras's semantics and defaults: "normal" is RandomNormal(stddev=0.05) and
-  "truncated_normal" is TruncatedNormal(stddev=0.05), as in ``keras.initializers.get``.
+  Constant, STFT (STFTInitializer; side, window, scaling, periodic), with Keras's semantics and
+  defaults: "normal" is RandomNormal(stddev=0.05) and "truncated_normal" is
+  TruncatedNormal(stddev=0.05), as in ``keras.initializers.get``.
 - PyTorch's: xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal, eye, dirac, sparse;
   and ``torch.nn.init``'s in-place names with a trailing underscore, with PyTorch's semantics:
   "uniform_" (U(0, 1)), "normal_" (N(0, 1)), "trunc_normal_" (bounds a, b in absolute values),
   "constant_", "zeros_", "ones_", "eye_", "dirac_", "sparse_", "orthogonal_" (PyTorch layout),
   "xavier_uniform_", ..., "kaiming_normal_".
+
+- JAX's delta_orthogonal (``scale`` or ``gain``, ``column_axis``).
 
 JAX's names that clash with these ("xavier_normal", "kaiming_normal", "normal", "uniform",
 "truncated_normal") mean something else in JAX; call the presets directly (see the README table).
@@ -94,7 +97,7 @@ class Initializer:
 
     ``init(out, *, seed=None, stream=0, full_shape=None, index=None, dtype=None, **overrides)``
     fills ``out`` (an array, or a shape to allocate) and returns it. Keyword ``overrides`` replace
-    bound parameters. Deterministic initializers (zeros, ones, constant, identity, eye, dirac)
+    bound parameters. Deterministic initializers (zeros, ones, constant, identity, eye, dirac, stft)
     ignore ``seed`` and ``stream`` but still check ``out`` against ``full_shape``/``index``.
     """
 
@@ -173,7 +176,10 @@ class Initializer:
             return spec.fn(out, dtype=dtype, **kwargs)
         if spec.kind == "structured":  # identity, eye, dirac: deterministic, shard-aware
             return spec.fn(out, full_shape=full_shape, index=index, dtype=dtype, **kwargs)
-        array, _ = prepare(out, dtype, full_shape, index)  # zeros, ones, constant: check the shard
+        array, shape = prepare(out, dtype, full_shape, index)  # zeros, ones, constant, stft: check the shard
+        if spec.kind == "whole" and full_shape is not None:  # stft: the whole tensor, then the shard's slice
+            array[...] = spec.fn(np.empty(shape, array.dtype), **kwargs)[() if index is None else index]
+            return array
         return spec.fn(array, **kwargs)
 
     def get_config(self) -> dict[str, Any]:

@@ -14,6 +14,9 @@ Framework names of a spec:
   underscore (``"xavier_uniform_"``), the same initializer.
 - ``inplace``: ``torch.nn.init`` in-place names with PyTorch's own semantics (:class:`InPlace`):
   ``uniform_``'s ``a``/``b``, ``constant_``'s ``val``, ``trunc_normal_``'s absolute bounds.
+- ``jax``: JAX names that mean the same initializer in JAX (``"delta_orthogonal"``), resolved
+  like Keras names (case and underscores ignored), with JAX's parameter names (``jax_rename``:
+  ``scale`` for ``gain``). JAX names that clash with Keras's or PyTorch's are not listed.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from ..presets import glorot_he_lecun as ghl
 from ..presets import pytorch as pt
 from ..presets import random_init as ri
 from ..presets import variance_scaling as vs
-from ..presets.orthogonal import orthogonal
+from ..presets.orthogonal import delta_orthogonal, orthogonal
 from ..presets.plans import (
     Plan,
     constant_plan,
@@ -41,15 +44,18 @@ from ..presets.plans import (
     uniform_plan,
     zeros_plan,
 )
+from ..presets.stft import stft
 from ..presets.structured import dirac, eye, identity, sparse
 
 __all__ = ["REQUIRED", "InPlace", "InitSpec", "Kind", "Param", "ParamType", "SPECS", "spec"]
 
-#: How a parameter's command-line text is read: a number, an int, a word, or axes ("0" or "0,1").
-ParamType = Literal["float", "int", "str", "axis"]
+#: How a parameter's command-line text is read: a number, an int, a word, axes ("0" or "0,1"), or
+#: a truth value ("true"/"false", "yes"/"no", "1"/"0").
+ParamType = Literal["float", "int", "str", "axis", "bool"]
 #: "elementwise": one fill call (it has a plan); "structured": deterministic positions (identity,
-#: eye, dirac); "whole": every part filled costs the whole tensor's (orthogonal) or the whole
-#: columns' (sparse) work.
+#: eye, dirac); "whole": every part filled costs the whole tensor's (orthogonal, delta_orthogonal,
+#: stft) or the whole columns' (sparse) work. A deterministic "whole" function without
+#: ``full_shape``/``index`` (stft) is computed whole and sliced for a shard.
 Kind = Literal["elementwise", "structured", "whole"]
 
 
@@ -109,6 +115,8 @@ class InitSpec:
     keras_defaults: Mapping[str, Any] = field(default_factory=dict)
     torch: tuple[str, ...] = ()
     inplace: tuple[InPlace, ...] = ()
+    jax: tuple[str, ...] = ()
+    jax_rename: Mapping[str, str] = field(default_factory=dict)  # JAX's parameter name -> the spec's
 
     def param(self, name: str) -> Param | None:
         """The parameter called ``name``, or None."""
@@ -199,11 +207,17 @@ SPECS: tuple[InitSpec, ...] = (
               Param("column_axis", "int", None, optional=True)),
              kind="whole", probe_rank=2, keras=("Orthogonal", "OrthogonalInitializer"),
              inplace=(InPlace("orthogonal_", defaults={"layout": "torch"}),)),
+    InitSpec("delta_orthogonal", delta_orthogonal, (_real("gain", 1.0), Param("column_axis", "int", -1)),
+             kind="whole", probe_rank=3, jax=("delta_orthogonal",), jax_rename={"scale": "gain"}),
     InitSpec("identity", identity, (_real("gain", 1.0),), kind="structured", deterministic=True,
              keras=("Identity", "IdentityInitializer")),
     InitSpec("eye", eye, (), kind="structured", deterministic=True, torch=("eye",)),
     InitSpec("dirac", dirac, (Param("groups", "int", 1),), kind="structured", deterministic=True, torch=("dirac",)),
     InitSpec("sparse", sparse, (_real("sparsity"), _real("std", 0.01)), kind="whole", torch=("sparse",)),
+    InitSpec("stft", stft,
+             (Param("side", "str", "real"), Param("window", "str", "hann", optional=True),
+              Param("scaling", "str", "density", optional=True), Param("periodic", "bool", False)),
+             kind="whole", deterministic=True, probe_rank=3, keras=("STFT", "STFTInitializer")),
 )
 
 _BY_NAME: Mapping[str, InitSpec] = MappingProxyType({s.name: s for s in SPECS})
