@@ -372,6 +372,29 @@ def test_complex_normal_and_complex128():
         assert fj.normal()(KEY, (4,), jnp.complex128).dtype == jnp.complex64
     z = jax.jit(lambda k: fj.he_uniform()(k, (16, 16), jnp.complex64))(KEY)
     np.testing.assert_array_equal(np.asarray(z), np.asarray(fj.he_uniform()(KEY, (16, 16), jnp.complex64)))
-    for refused in (fj.uniform(), fj.truncated_normal(), fj.orthogonal()):  # real only, as JAX's samplers
+    for refused in (fj.uniform(), fj.truncated_normal()):  # real only, as JAX's samplers
         with pytest.raises(TypeError, match="complex"):
             refused(KEY, (4, 4), jnp.complex64)
+
+
+@pytest.mark.parametrize("shape,column_axis", [((48, 40), -1), ((30, 60), -1), ((6, 12, 8), 1)])
+def test_complex_orthogonal_and_delta_orthogonal(shape, column_axis):
+    """Haar unitary as JAX's: Q^H Q = I (rows when fewer), E|Q_ij|^2 = 1/max(rows, cols), phases
+    uniform, |Q_ij| and phases distributed as JAX's; delta_orthogonal's centre is that matrix."""
+    raw = np.asarray(fj.orthogonal(1.5, column_axis)(KEY, shape, jnp.complex64))
+    np.testing.assert_array_equal(raw, fastinit.orthogonal(shape, 1.5, column_axis=column_axis, seed=SEED,
+                                                           dtype=np.complex64))
+    ours, theirs = raw / 1.5, np.asarray(J.orthogonal(1.5, column_axis)(KEY, shape, jnp.complex64)) / 1.5
+    rows_cols = [np.moveaxis(w, column_axis, -1).reshape(-1, shape[column_axis]) for w in (ours, theirs)]
+    for m in rows_cols:
+        m = m.astype(np.complex128)
+        g = m.conj().T @ m if m.shape[0] >= m.shape[1] else m @ m.conj().T
+        np.testing.assert_allclose(g, np.eye(len(g)), atol=1e-5)
+    complex_moduli_check(ours, theirs, 1 / max(rows_cols[0].shape), 1.0, f"orthogonal {shape}")
+    kernel = (3, 3) + tuple(sorted(shape[-2:]))
+    d = np.asarray(fj.delta_orthogonal(1.0, column_axis)(KEY, kernel, jnp.complex64))
+    np.testing.assert_array_equal(d[1, 1], fastinit.orthogonal(kernel[-2:], column_axis=column_axis, seed=SEED,
+                                                               dtype=np.complex64))
+    assert J.delta_orthogonal()(KEY, kernel, jnp.complex64).dtype == d.dtype == np.complex64
+    with jax.enable_x64(True):
+        assert fj.orthogonal()(KEY, (5, 4), jnp.complex128).dtype == jnp.complex128

@@ -10,8 +10,8 @@ The factories have ``jax.nn.initializers``'s names, parameters, defaults and mea
 (truncated normals, JAX's layout: not fastinit's PyTorch-style ``xavier_normal``/``kaiming_*``),
 ``uniform(scale=1e-2)`` (U[0, scale)), ``normal(stddev=1e-2)``, ``truncated_normal(stddev=1e-2,
 dtype=None, lower=-2.0, upper=2.0)`` (bounds in standard deviations), ``orthogonal(scale=1.0,
-column_axis=-1)``, ``constant(value)``, and the initializers ``zeros`` and ``ones`` themselves.
-JAX's ``delta_orthogonal`` is not provided.
+column_axis=-1)``, ``delta_orthogonal(scale=1.0, column_axis=-1)``, ``constant(value)``, and the
+initializers ``zeros`` and ``ones`` themselves.
 
 Each returns ``init(key, shape, dtype=dtype, out_sharding=None)``, usable wherever JAX (or Flax)
 takes an initializer. **Generation is host-side**: ``init`` reads the key's bits
@@ -36,7 +36,10 @@ where JAX takes it, with JAX's complex semantics: ``normal`` is the complex norm
 ``v = scale / n``, the complex normal of variance ``v`` ("normal"), the complex normal whose
 modulus is truncated at 2 std, std ``sqrt(v) / 0.95311164380491208`` before the cut
 ("truncated_normal", :func:`fastinit.truncated_normal_disk`), or the uniform disk of radius
-``sqrt(2 v)`` ("uniform", :func:`fastinit.uniform_disk`): each of variance ``v``. ``zeros``,
+``sqrt(2 v)`` ("uniform", :func:`fastinit.uniform_disk`): each of variance ``v``; ``orthogonal``
+and ``delta_orthogonal`` give a Haar unitary matrix (QR of the complex normal matrix, columns times
+the phases of diag(R), :func:`fastinit.orthogonal`), orthonormal under the conjugate transpose,
+transposed (not conjugated) when rows < columns, as JAX's ``Q.T``. ``zeros``,
 ``ones`` and ``constant`` take any dtype (they are ``jnp.zeros``/``jnp.ones``/``jnp.full``; the key is ignored).
 """
 
@@ -299,11 +302,12 @@ def _check_orthogonal(dims: tuple[int, ...]) -> None:
 
 def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Initializer:
     """JAX ``orthogonal``: a Haar (semi-)orthogonal matrix times ``scale``, columns along
-    ``column_axis``; :func:`fastinit.orthogonal`. Shapes of rank >= 2."""
+    ``column_axis``; :func:`fastinit.orthogonal`. Shapes of rank >= 2; complex dtypes: Haar unitary."""
     scale = _number(scale, "scale")
     column_axis = integer(column_axis, "column_axis")
     return _initializer(lambda out, seed: _orthogonal(out, scale, column_axis=column_axis, seed=seed), dtype,
-                        "orthogonal", f"orthogonal({scale}, column_axis={column_axis})", check=_check_orthogonal)
+                        "orthogonal", f"orthogonal({scale}, column_axis={column_axis})", check=_check_orthogonal,
+                        complex_ok=True)
 
 
 def _check_delta(dims: tuple[int, ...]) -> None:
@@ -318,12 +322,13 @@ def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None)
     """JAX ``delta_orthogonal`` (Xiao et al. 2018): a 3/4/5-d kernel ``(*spatial, in, out)``, zero
     except at the spatial centre (``(k - 1) // 2`` on each spatial axis), which holds
     ``orthogonal(scale, column_axis)``'s ``(in, out)`` matrix; ``in <= out``.
-    :func:`fastinit.delta_orthogonal`. ValueError for other ranks or ``in > out``, as in JAX."""
+    :func:`fastinit.delta_orthogonal`; complex dtypes: a Haar unitary centre. ValueError for other
+    ranks or ``in > out``, as in JAX."""
     scale = _number(scale, "scale")
     column_axis = integer(column_axis, "column_axis")
     return _initializer(lambda out, seed: _delta_orthogonal(out, scale, column_axis=column_axis, seed=seed), dtype,
                         "delta_orthogonal", f"delta_orthogonal({scale}, column_axis={column_axis})",
-                        check=_check_delta)
+                        check=_check_delta, complex_ok=True)
 
 
 def _default(dtype: Any) -> Any:

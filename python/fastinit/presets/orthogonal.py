@@ -15,6 +15,15 @@ the unique factor with a positive diagonal in R and is Haar-distributed (Mezzadr
 algorithm as all three frameworks). Q (transposed when rows < cols) times ``gain`` is rounded once
 to the output dtype: its columns (rows when rows < cols) are orthonormal.
 
+Complex outputs (complex64, complex128; JAX's ``orthogonal``/``delta_orthogonal`` take them): A is
+the complex standard normal matrix (:func:`fastinit.normal` in complex128, docs/stream-v1.md
+section 13: element (i, j) is complex element ``i * small + j``), factored in complex128, and Q's
+columns are multiplied by the phases ``d / |d|`` of diag(R) (1 where ``d`` is 0), the complex
+analogue of the sign correction, so that Q is Haar-distributed on the unitary matrices (Mezzadri
+2007). Its columns are orthonormal under the conjugate transpose (``Q^H Q = I``); when rows < cols
+the result is Q's plain transpose (as JAX's ``Q.T``), whose rows are orthonormal. Each part is
+rounded once to the output's.
+
 Reproducibility: A is bit-identical on any machine and thread count (stream version 1); Q is
 computed by NumPy's LAPACK, so it is bit-identical wherever the same NumPy/LAPACK build runs,
 and equal to rounding (~1e-15) elsewhere.
@@ -32,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from ..core.checks import integer
+from ..core.complex import COMPLEX_PARTS, complex_target, is_complex
 from ..core.fills import normal
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream, resolve_seed
@@ -57,7 +67,7 @@ def orthogonal(
 
     Args:
         out: array of rank >= 2 to fill in place, or a shape to allocate (``dtype``, default
-            float32).
+            float32); real or complex (complex64/complex128: Haar unitary, see the module docstring).
         gain: multiplicative factor (Keras ``gain``, PyTorch ``gain``, JAX ``scale``).
         layout: "keras"/"jax" (default; rows = prod(shape[:-1]), cols = shape[-1]) or "torch"
             (rows = shape[0], cols = prod(shape[1:])).
@@ -74,7 +84,7 @@ def orthogonal(
     layout = check_layout(layout)
     if layout == "depthwise":
         raise ValueError("orthogonal takes layout='keras' (or 'jax') or 'torch'; 'depthwise' has no meaning here")
-    array, shape = prepare(out, dtype, full_shape, index)
+    array, shape = _target(out, dtype, full_shape, index)
     _check_gain(gain, array.dtype)
     rank = len(shape)
     if rank < 2:
@@ -88,7 +98,7 @@ def orthogonal(
     else:
         cols = shape[col]
         rows = math.prod(shape) // cols
-    q = _haar(rows, cols, resolve_seed(seed), stream) * gain
+    q = _haar(rows, cols, resolve_seed(seed), stream, array.dtype in COMPLEX_PARTS) * gain
     if layout == "torch" or col == rank - 1:
         full = q.reshape(shape)
     else:
@@ -98,8 +108,17 @@ def orthogonal(
     return array
 
 
+def _target(out: Any, dtype: Any, full_shape: Shape | None, index: Index | None) -> tuple[np.ndarray, tuple[int, ...]]:
+    """(the array to fill, the whole tensor's shape): real as every preset, or complex."""
+    if is_complex(out, dtype):
+        t = complex_target(out, dtype, full_shape, index)
+        return t.array, t.full_shape[:-1]
+    return prepare(out, dtype, full_shape, index)
+
+
 def _check_gain(gain: float, dtype: np.dtype) -> None:
-    """``gain`` must be finite in the output dtype."""
+    """``gain`` must be finite in the output dtype (a complex one: in its parts' dtype)."""
+    dtype = COMPLEX_PARTS.get(dtype, dtype)
     with np.errstate(over="ignore"):
         if not np.isfinite(np.asarray(gain, dtype).astype(np.float64)):
             raise ValueError(f"gain={gain!r} overflows {dtype}; use a wider dtype")
@@ -118,13 +137,19 @@ def _column(column_axis: Any, layout: str, shape: tuple[int, ...]) -> int:
     return axis % rank
 
 
-def _haar(rows: int, cols: int, seed: int, stream: Stream) -> np.ndarray:
-    """A Haar-distributed ``rows x cols`` float64 matrix with orthonormal columns (rows when
-    rows < cols): Q of the QR of a normal matrix from (seed, stream), signs fixed by diag(R)."""
+def _haar(rows: int, cols: int, seed: int, stream: Stream, complex_: bool = False) -> np.ndarray:
+    """A Haar-distributed ``rows x cols`` float64 (``complex_``: complex128, unitary) matrix with
+    orthonormal columns (rows when rows < cols): Q of the QR of a normal matrix from (seed,
+    stream), signs (phases) fixed by diag(R)."""
     big, small = max(rows, cols), min(rows, cols)
-    a = normal((big, small), 0.0, 1.0, seed=seed, stream=stream, dtype=np.float64)
+    a = normal((big, small), 0.0, 1.0, seed=seed, stream=stream, dtype=np.complex128 if complex_ else np.float64)
     q, r = np.linalg.qr(a)
-    q *= np.where(np.diagonal(r) < 0, -1.0, 1.0)
+    d = np.diagonal(r)
+    if complex_:
+        size = np.abs(d)
+        q *= np.where(size == 0, 1.0, d / np.where(size == 0, 1.0, size))
+    else:
+        q *= np.where(d < 0, -1.0, 1.0)
     return q.T if rows < cols else q
 
 
@@ -144,8 +169,9 @@ def delta_orthogonal(
     ``in x out`` matrix times ``gain``.
 
     ``out`` has shape ``(*spatial, in, out)`` with 1, 2 or 3 spatial axes (rank 3, 4 or 5) and
-    ``in <= out``; the centre is index ``(k - 1) // 2`` on each spatial axis (the lower middle for
-    even sizes, as in JAX), and it equals ``fastinit.orthogonal((in, out), gain,
+    ``in <= out``, real or complex (the centre is then Haar unitary, as :func:`orthogonal`'s); the
+    centre is index ``(k - 1) // 2`` on each spatial axis (the lower middle for even sizes, as in
+    JAX), and it equals ``fastinit.orthogonal((in, out), gain,
     column_axis=column_axis, seed=seed, stream=stream)`` (in float64, rounded once), so its rows
     are orthonormal times ``gain``.
 
@@ -161,7 +187,7 @@ def delta_orthogonal(
         ValueError for a rank other than 3, 4 or 5, or ``in > out`` (JAX's conditions).
     """
     gain = real_param(gain, "gain")
-    array, shape = prepare(out, dtype, full_shape, index)
+    array, shape = _target(out, dtype, full_shape, index)
     _check_gain(gain, array.dtype)
     if len(shape) not in (3, 4, 5):
         raise ValueError(f"delta_orthogonal needs a 3-d, 4-d or 5-d kernel shape (*spatial, in, out), got {shape}")
@@ -171,8 +197,8 @@ def delta_orthogonal(
     if array.size == 0:
         return array
     rows, cols = (shape[-2], shape[-1]) if col == 1 else (shape[-1], shape[-2])
-    q = _haar(rows, cols, resolve_seed(seed), stream) * gain
-    full = np.zeros(shape, np.float64)
+    q = _haar(rows, cols, resolve_seed(seed), stream, array.dtype in COMPLEX_PARTS) * gain
+    full = np.zeros(shape, q.dtype)
     full[tuple((k - 1) // 2 for k in shape[:-2])] = q if col == 1 else q.T
     array[...] = full if index is None else full[index]
     return array
