@@ -399,6 +399,10 @@ def test_zarr_tables(tmp_path, capsys):
     (["--init", "he_normal", "--chunk-mb", "0"], ["chunk_mb must be a positive number"]),
     (["--init", "orthogonal", "--chunk-mb", "0.01"], ["orthogonal cannot be written chunk by chunk", "--chunk-mb >="]),
     (["--init", "sparse", "--sparsity", "0.1", "--chunk-mb", "0.01"], ["sparse cannot be written chunk by chunk"]),
+    (["--init", "delta_orthogonal", "--shape", "3,3,100,100", "--chunk-mb", "0.01"],
+     ["delta_orthogonal cannot be written chunk by chunk", "QR of the centre matrix"]),
+    (["--init", "stft", "--shape", "400,1,201", "--chunk-mb", "0.01"],
+     ["stft cannot be written chunk by chunk", "every frame"]),
     (["--init", "normal", "--resume", "--force"], ["not allowed with argument"]),
 ])
 def test_bad_input_exits_2_naming_the_fix(tmp_path, capsys, args, words):

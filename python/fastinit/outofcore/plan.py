@@ -85,15 +85,25 @@ def _check_mib(name: str, v: Any) -> None:
         raise TableError(f"{name} must be a positive number of MiB, got {v!r}")
 
 
+#: Why an initializer that computes the whole tensor cannot be written chunk by chunk, and the bytes
+#: per element it needs while computing (None: the table's own element size).
+_WHOLE = {
+    "orthogonal": ("orthogonal needs the whole matrix (a float64 QR, about 3 x 8 bytes per element)", 24),
+    "delta_orthogonal": ("delta_orthogonal computes its whole kernel (float64, with a QR of the centre "
+                         "matrix)", 24),
+    "stft": ("stft is computed whole (its window and scaling need every frame)", None),
+    "sparse": ("sparse picks each column's zeros from the whole column, so every chunk would redo the "
+               "whole table's work", None),
+}
+
+
 def _check_chunkable(named: NamedInit, total: int, itemsize: int, chunk_bytes: int) -> None:
-    """orthogonal and sparse compute the whole tensor: refuse a table bigger than one chunk."""
-    need = total * 8 * 3 if named.fn_name == "orthogonal" else total * itemsize
+    """Initializers computed whole (orthogonal, delta_orthogonal, stft, sparse): refuse a table
+    bigger than one chunk."""
+    why, per_element = _WHOLE.get(named.fn_name, ("it is computed whole", None))
+    need = total * (per_element or itemsize)
     if not named.is_global or need <= chunk_bytes:
         return
-    why = ("orthogonal needs the whole matrix (a float64 QR, about 3 x 8 bytes per element)"
-           if named.fn_name == "orthogonal" else
-           "sparse picks each column's zeros from the whole column, so every chunk would redo the "
-           "whole table's work")
     raise TableError(f"{named.canonical} cannot be written chunk by chunk: {why}. This table needs "
                      f"one chunk of {need / 2**20:,.0f} MiB: pass chunk_mb/--chunk-mb >= "
                      f"{math.ceil(need / 2**20)} if that fits in memory, or use the Python API "
