@@ -177,9 +177,72 @@ void transform(const Distribution& dist, Format fmt, const uint32_t* w, std::siz
   }
 }
 
+template <class Arch, Format Fmt, bool Stream, class F>
+inline void put_column(void* dst, std::size_t at, F v) {
+  if constexpr (!Stream) put<Arch, Fmt>(dst, at, v);
+  else if constexpr (Fmt == Format::Float32) Arch::stream(static_cast<float*>(dst) + at, v);
+  else if constexpr (Fmt == Format::Float16) Arch::stream_f16(static_cast<uint16_t*>(dst) + at, v);
+  else Arch::stream_bf16(static_cast<uint16_t*>(dst) + at, v);
+}
+
+// Uniform values of `rows` x `cols` elements from their words (row-major, `pitch` apart), written
+// transposed: column j's `rows` values go to dst + j * col_stride, one after another. Square
+// blocks of words are transposed in registers and then go through exactly the operations of
+// transform (sample is element-wise), so the bits are the same; the edges go one element at a
+// time. G blocks down a column make 64 bytes, stored one after another: whole cache lines, which
+// Stream writes with non-temporal stores (dst and col_stride then multiples of 64).
+template <class A, class S, Format Fmt, bool Stream>
+void uniform_columns_fmt(const SamplerParams<float>& P, const uint32_t* w, std::size_t pitch, std::size_t rows,
+                         std::size_t cols, unsigned char* dst, int64_t col_stride) {
+  constexpr std::size_t N = A::N;
+  constexpr std::size_t is = Fmt == Format::Float32 ? 4 : 2;
+  constexpr std::size_t G = N * is >= 64 ? 1 : 64 / (N * is);
+  const std::size_t r0 = rows - rows % (G * N), c0 = cols - cols % N;
+  for (std::size_t j = 0; j < c0; j += N) {
+    unsigned char* col = dst + static_cast<int64_t>(j) * col_stride;
+    for (std::size_t i = 0; i < r0; i += G * N) {
+      typename A::U r[G][N];
+      for (std::size_t g = 0; g < G; ++g) {
+        for (std::size_t k = 0; k < N; ++k) r[g][k] = A::load_words(w + (i + g * N + k) * pitch + j);
+        if constexpr (N > 1) A::transpose(r[g]);
+      }
+      for (std::size_t k = 0; k < N; ++k)
+        for (std::size_t g = 0; g < G; ++g)
+          put_column<A, Fmt, Stream>(col + static_cast<int64_t>(k) * col_stride, i + g * N,
+                                     sample<A, Kind::Uniform>(P, r[g][k]));
+    }
+  }
+  for (std::size_t j = 0; j < cols; ++j) {
+    unsigned char* col = dst + static_cast<int64_t>(j) * col_stride;
+    for (std::size_t i = j < c0 ? r0 : 0; i < rows; ++i)
+      put<S, Fmt>(col, i, sample<S, Kind::Uniform>(P, S::load_words(w + i * pitch + j)));
+  }
+}
+
+template <class A, Format Fmt>
+void uniform_columns_as(const SamplerParams<float>& P, const uint32_t* w, std::size_t pitch, std::size_t rows,
+                        std::size_t cols, unsigned char* dst, int64_t col_stride, bool stream) {
+  if constexpr (A::N > 1) {
+    if (stream) return uniform_columns_fmt<A, ScalarF32, Fmt, true>(P, w, pitch, rows, cols, dst, col_stride);
+  }
+  uniform_columns_fmt<A, ScalarF32, Fmt, false>(P, w, pitch, rows, cols, dst, col_stride);
+}
+
+template <class A32>
+void uniform_columns(const Distribution& dist, Format fmt, const uint32_t* w, std::size_t pitch, std::size_t rows,
+                     std::size_t cols, void* dst, int64_t col_stride, bool stream) {
+  auto* d = static_cast<unsigned char*>(dst);
+  switch (fmt) {
+    case Format::Float32: return uniform_columns_as<A32, Format::Float32>(dist.f, w, pitch, rows, cols, d, col_stride, stream);
+    case Format::Float16: return uniform_columns_as<A32, Format::Float16>(dist.f, w, pitch, rows, cols, d, col_stride, stream);
+    case Format::BFloat16: return uniform_columns_as<A32, Format::BFloat16>(dist.f, w, pitch, rows, cols, d, col_stride, stream);
+    default: return;  // float64 and uint32 never come here (fill.cpp)
+  }
+}
+
 template <class A32, class A64, class P, class St>
 KernelTable make_kernel_table(const char* name) {
-  return KernelTable{name, &stream_words<P>, &transform<A32, A64>, &St::copy, &St::fence};
+  return KernelTable{name, &stream_words<P>, &transform<A32, A64>, &uniform_columns<A32>, &St::copy, &St::fence};
 }
 
 }  // namespace

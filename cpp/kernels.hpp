@@ -17,6 +17,13 @@ struct KernelTable {
   // n elements of format fmt from their stream words (words_per_element(fmt) each) into dst,
   // contiguous. kind must not be Kind::Bits.
   void (*transform)(const Distribution& dist, Format fmt, const uint32_t* words, std::size_t n, void* dst);
+  // Uniform values (dist.kind == Kind::Uniform; float32, float16 or bfloat16) of rows x cols
+  // elements from their words (row r at words + r * pitch), written transposed: column j's rows
+  // values contiguous at dst + j * col_stride bytes (dst and col_stride aligned to the itemsize).
+  // stream: non-temporal stores where the path has them (dst and col_stride multiples of 64);
+  // fence() orders them.
+  void (*uniform_columns)(const Distribution& dist, Format fmt, const uint32_t* words, std::size_t pitch,
+                          std::size_t rows, std::size_t cols, void* dst, int64_t col_stride, bool stream);
   // memcpy with non-temporal stores where the path has them; fence() orders them before return.
   void (*stream_copy)(void* dst, const void* src, std::size_t bytes);
   void (*fence)();

@@ -84,6 +84,37 @@ struct Avx2F32 {
     const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);  // qwords 0, 2
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
   }
+  // Non-temporal stores of the same values (p aligned to the bytes stored: 32, 16 and 16).
+  static void stream(float* p, F v) { _mm256_stream_ps(p, v); }
+  static void stream_f16(uint16_t* p, F v) {
+    _mm_stream_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  static void stream_bf16(uint16_t* p, F v) {
+    const U x = bits(v);
+    const U r = _mm256_srli_epi32(
+        _mm256_add_epi32(x, _mm256_add_epi32(_mm256_set1_epi32(0x7fff), _mm256_and_si256(_mm256_srli_epi32(x, 16), _mm256_set1_epi32(1)))), 16);
+    const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);  // qwords 0, 2
+    _mm_stream_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
+  }
+  // r[k] becomes column k of the 8 x 8 matrix whose rows were r[0..7].
+  static void transpose(U r[8]) {
+    __m256 t[8], s[8];
+    for (int k = 0; k < 4; ++k) {
+      t[2 * k] = _mm256_unpacklo_ps(from_bits(r[2 * k]), from_bits(r[2 * k + 1]));
+      t[2 * k + 1] = _mm256_unpackhi_ps(from_bits(r[2 * k]), from_bits(r[2 * k + 1]));
+    }
+    // Then s[4h + c], 128-bit half H: rows 4h .. 4h + 3 of column 4H + c.
+    for (int h = 0; h < 2; ++h) {
+      s[4 * h] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0x44);
+      s[4 * h + 1] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0xEE);
+      s[4 * h + 2] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0x44);
+      s[4 * h + 3] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; ++c) {
+      r[c] = bits(_mm256_permute2f128_ps(s[c], s[4 + c], 0x20));
+      r[4 + c] = bits(_mm256_permute2f128_ps(s[c], s[4 + c], 0x31));
+    }
+  }
 };
 
 struct Avx2F64 {

@@ -63,6 +63,41 @@ struct Avx512F32 {
         _mm512_add_epi32(x, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1)))), 16);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(r));
   }
+  // Non-temporal stores of the same values (p aligned to the bytes stored: 64, 32 and 32).
+  static void stream(float* p, F v) { _mm512_stream_ps(p, v); }
+  static void stream_f16(uint16_t* p, F v) {
+    _mm256_stream_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+  }
+  static void stream_bf16(uint16_t* p, F v) {
+    const U x = bits(v);
+    const U r = _mm512_srli_epi32(
+        _mm512_add_epi32(x, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1)))), 16);
+    _mm256_stream_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(r));
+  }
+  // r[k] becomes column k of the 16 x 16 matrix whose rows were r[0..15].
+  static void transpose(U r[16]) {
+    U t[16];
+    for (int k = 0; k < 8; ++k) {
+      t[2 * k] = _mm512_unpacklo_epi32(r[2 * k], r[2 * k + 1]);
+      t[2 * k + 1] = _mm512_unpackhi_epi32(r[2 * k], r[2 * k + 1]);
+    }
+    // Then r[4k + c], 128-bit lane L: rows 4k .. 4k + 3 of column 4L + c.
+    for (int k = 0; k < 4; ++k) {
+      r[4 * k] = _mm512_unpacklo_epi64(t[4 * k], t[4 * k + 2]);
+      r[4 * k + 1] = _mm512_unpackhi_epi64(t[4 * k], t[4 * k + 2]);
+      r[4 * k + 2] = _mm512_unpacklo_epi64(t[4 * k + 1], t[4 * k + 3]);
+      r[4 * k + 3] = _mm512_unpackhi_epi64(t[4 * k + 1], t[4 * k + 3]);
+    }
+    for (int c = 0; c < 4; ++c) {  // 4 x 4 transpose of the 128-bit lanes of r[c], r[4 + c], ...
+      const U x0 = _mm512_shuffle_i32x4(r[c], r[4 + c], 0x44), x1 = _mm512_shuffle_i32x4(r[c], r[4 + c], 0xEE);
+      const U x2 = _mm512_shuffle_i32x4(r[8 + c], r[12 + c], 0x44), x3 = _mm512_shuffle_i32x4(r[8 + c], r[12 + c], 0xEE);
+      t[c] = _mm512_shuffle_i32x4(x0, x2, 0x88);
+      t[4 + c] = _mm512_shuffle_i32x4(x0, x2, 0xDD);
+      t[8 + c] = _mm512_shuffle_i32x4(x1, x3, 0x88);
+      t[12 + c] = _mm512_shuffle_i32x4(x1, x3, 0xDD);
+    }
+    for (int k = 0; k < 16; ++k) r[k] = t[k];
+  }
 };
 
 struct Avx512F64 {
