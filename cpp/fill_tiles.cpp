@@ -1,0 +1,196 @@
+// Filling tiled layouts through a value buffer: planning the tiles and writing each tile's values
+// column by column, in memory order (see fill_tiles.hpp).
+#include "fill_tiles.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <algorithm>
+#include <cstring>
+
+namespace fastinit {
+namespace detail {
+namespace {
+
+// A tile's values fill 32 KiB (L1); its rows are 64 elements (32 for float64): long enough for the
+// vectorized stream (64 words), short enough that few columns are written at once and each
+// column's run is long (256+ bytes). Measured best among 16-256 KiB and 16-256 columns.
+constexpr std::size_t kTileBytes = 32 << 10;
+
+uint64_t abs_stride(const Axis& a) { return static_cast<uint64_t>(a.stride < 0 ? -a.stride : a.stride); }
+
+}  // namespace
+
+void size_tiles(TilePlan& p, uint64_t cols, uint64_t rows, uint64_t head) {
+  const auto ln = static_cast<uint64_t>(p.l.n), mn = static_cast<uint64_t>(p.m.n);
+  p.cols = std::min<uint64_t>(ln, cols);
+  p.rows = std::min<uint64_t>(mn, rows);
+  p.head = std::min<uint64_t>(mn, head == 0 || head > rows ? rows : head);
+  p.block = p.cols == ln && p.m.lstride == ln && p.head == p.rows;
+  p.m_tiles = 1 + (mn - p.head + p.rows - 1) / p.rows;
+  p.l_tiles = (ln + p.cols - 1) / p.cols;
+  p.tiles = p.m_tiles * p.l_tiles;
+  for (const Axis& a : p.outer) p.tiles *= static_cast<uint64_t>(a.n);
+}
+
+bool plan_tiles(const std::vector<Axis>& axes, std::size_t is, TilePlan& p) {
+  if (axes.size() < 2 || axes.back().n < 2) return false;
+  std::size_t m = axes.size() - 1;
+  for (std::size_t k = 0; k + 1 < axes.size(); ++k)
+    if (abs_stride(axes[k]) < abs_stride(axes[m])) m = k;
+  if (m == axes.size() - 1) return false;
+  p.m = axes[m];
+  p.l = axes.back();
+  for (std::size_t k = 0; k + 1 < axes.size(); ++k)
+    if (k != m) p.outer.push_back(axes[k]);
+  const uint64_t cols = is == 8 ? 32 : 64;
+  size_tiles(p, cols, std::max<uint64_t>(1, kTileBytes / (cols * is)));
+  return true;
+}
+
+namespace {
+
+// Writes rows i0.. and columns j0.. of the tile's values (row-major, `cols` per row) one
+// element at a time: the edges the block transposes below leave.
+template <class T>
+void put_elements(const Tile& tile, const TilePlan& p, const T* v, std::size_t i0, std::size_t j0) {
+  const auto rows = static_cast<std::size_t>(tile.rows), cols = static_cast<std::size_t>(tile.cols);
+  for (std::size_t j = 0; j < cols; ++j) {
+    char* col = tile.ptr + static_cast<int64_t>(j) * p.l.stride;
+    for (std::size_t i = j < j0 ? i0 : 0; i < rows; ++i)
+      std::memcpy(col + static_cast<int64_t>(i) * p.m.stride, v + i * cols + j, sizeof(T));
+  }
+}
+
+#if defined(__SSE2__)
+// Square blocks of B x B elements transposed in registers (SSE2, part of every x86-64) and
+// stored as B-element runs along m, which must be contiguous (m.stride == sizeof(T)).
+struct Sse2Transpose {
+  template <class T>
+  static constexpr std::size_t block() {
+    return 16 / sizeof(T);
+  }
+
+  template <class T, bool Stream>
+  static void store(char* dst, int64_t stride, __m128i r[]) {
+    for (std::size_t k = 0; k < block<T>(); ++k) {
+      auto* d = reinterpret_cast<__m128i*>(dst + static_cast<int64_t>(k) * stride);
+      if constexpr (Stream) _mm_stream_si128(d, r[k]);
+      else _mm_storeu_si128(d, r[k]);
+    }
+  }
+
+  // rows at src + k * pitch (bytes); column k of the block goes to dst + k * stride. Stream:
+  // non-temporal stores (dst and stride 16-byte aligned).
+  template <class T, bool Stream>
+  static void transpose(const unsigned char* src, std::size_t pitch, char* dst, int64_t stride) {
+    __m128i r[8];
+    for (std::size_t k = 0; k < block<T>(); ++k) r[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + k * pitch));
+    if constexpr (sizeof(T) == 8) {
+      const __m128i a = _mm_unpacklo_epi64(r[0], r[1]), b = _mm_unpackhi_epi64(r[0], r[1]);
+      r[0] = a;
+      r[1] = b;
+    } else if constexpr (sizeof(T) == 4) {
+      const __m128i t0 = _mm_unpacklo_epi32(r[0], r[1]), t1 = _mm_unpacklo_epi32(r[2], r[3]);
+      const __m128i t2 = _mm_unpackhi_epi32(r[0], r[1]), t3 = _mm_unpackhi_epi32(r[2], r[3]);
+      r[0] = _mm_unpacklo_epi64(t0, t1);
+      r[1] = _mm_unpackhi_epi64(t0, t1);
+      r[2] = _mm_unpacklo_epi64(t2, t3);
+      r[3] = _mm_unpackhi_epi64(t2, t3);
+    } else {
+      __m128i a[8], b[8];
+      for (int k = 0; k < 4; ++k) {
+        a[2 * k] = _mm_unpacklo_epi16(r[2 * k], r[2 * k + 1]);
+        a[2 * k + 1] = _mm_unpackhi_epi16(r[2 * k], r[2 * k + 1]);
+      }
+      // a[0]: rows 0-1, cols 0-3; a[1]: rows 0-1, cols 4-7; a[2]: rows 2-3, cols 0-3; ...
+      for (int h = 0; h < 2; ++h) {
+        b[4 * h + 0] = _mm_unpacklo_epi32(a[h], a[2 + h]);      // rows 0-3, cols 4h, 4h+1
+        b[4 * h + 1] = _mm_unpackhi_epi32(a[h], a[2 + h]);      // rows 0-3, cols 4h+2, 4h+3
+        b[4 * h + 2] = _mm_unpacklo_epi32(a[4 + h], a[6 + h]);  // rows 4-7, cols 4h, 4h+1
+        b[4 * h + 3] = _mm_unpackhi_epi32(a[4 + h], a[6 + h]);  // rows 4-7, cols 4h+2, 4h+3
+      }
+      for (int h = 0; h < 2; ++h) {
+        r[4 * h + 0] = _mm_unpacklo_epi64(b[4 * h], b[4 * h + 2]);
+        r[4 * h + 1] = _mm_unpackhi_epi64(b[4 * h], b[4 * h + 2]);
+        r[4 * h + 2] = _mm_unpacklo_epi64(b[4 * h + 1], b[4 * h + 3]);
+        r[4 * h + 3] = _mm_unpackhi_epi64(b[4 * h + 1], b[4 * h + 3]);
+      }
+    }
+    store<T, Stream>(dst, stride, r);
+  }
+};
+#endif
+
+#if defined(__SSE2__)
+template <class T, bool Stream>
+void put_blocks(const Tile& tile, const TilePlan& p, const unsigned char* vals, std::size_t i0, std::size_t j0) {
+  constexpr std::size_t B = Sse2Transpose::block<T>();
+  const std::size_t pitch = static_cast<std::size_t>(tile.cols) * sizeof(T);
+  for (std::size_t j = 0; j < j0; j += B) {
+    char* col = tile.ptr + static_cast<int64_t>(j) * p.l.stride;
+    for (std::size_t i = 0; i < i0; i += B)
+      Sse2Transpose::transpose<T, Stream>(vals + i * pitch + j * sizeof(T), pitch, col + i * sizeof(T), p.l.stride);
+  }
+}
+#endif
+
+// Writes the tile's values (row-major, `cols` per row) column by column: runs along m.
+// stream: the output is large; use non-temporal stores where the addresses allow.
+template <class T>
+void put_columns(const Tile& tile, const TilePlan& p, const unsigned char* vals, bool stream) {
+  std::size_t i0 = 0, j0 = 0;
+#if defined(__SSE2__)
+  if (p.m.stride == static_cast<int64_t>(sizeof(T))) {
+    constexpr std::size_t B = Sse2Transpose::block<T>();
+    i0 = static_cast<std::size_t>(tile.rows - tile.rows % B);
+    j0 = static_cast<std::size_t>(tile.cols - tile.cols % B);
+    if (stream && reinterpret_cast<uintptr_t>(tile.ptr) % 16 == 0 && p.l.stride % 16 == 0)
+      put_blocks<T, true>(tile, p, vals, i0, j0);
+    else
+      put_blocks<T, false>(tile, p, vals, i0, j0);
+  }
+#else
+  (void)stream;
+#endif
+  put_elements<T>(tile, p, reinterpret_cast<const T*>(vals), i0, j0);
+}
+
+void put_tile(const Tile& tile, const TilePlan& p, std::size_t is, const unsigned char* vals, bool stream) {
+  switch (is) {
+    case 2: return put_columns<uint16_t>(tile, p, vals, stream);
+    case 4: return put_columns<uint32_t>(tile, p, vals, stream);
+    default: return put_columns<uint64_t>(tile, p, vals, stream);
+  }
+}
+
+}  // namespace
+
+bool fill_tiles(const Target& t, const TilePlan& p, const Generator& gen, int threads, const KeepGoing& keep_going) {
+  const std::size_t is = itemsize(t.fmt);
+  const uint64_t per_tile = p.rows * p.cols;
+  const bool stream = p.tiles * per_tile * is >= kStreamingBytes;
+  const Split split{std::max<uint64_t>(1, kMinElementsPerThread / per_tile), 1,
+                    std::max<uint64_t>(1, kSlab / per_tile)};
+  return by_slabs(
+      p.tiles, threads, keep_going,
+      [&](uint64_t lo, uint64_t hi) {
+        alignas(64) uint32_t words[2 * kTile];
+        alignas(64) unsigned char vals[kTileBytes];
+        for (uint64_t k = lo; k < hi; ++k) {
+          const Tile tile = tile_at(t, p, k);
+          const auto rows = static_cast<std::size_t>(tile.rows), cols = static_cast<std::size_t>(tile.cols);
+          if (p.block) gen(tile.e, rows * cols, vals, words);
+          else gen.rows(tile.e, p.m.lstride, rows, cols, vals, words);
+          put_tile(tile, p, is, vals, stream);
+        }
+#if defined(__SSE2__)
+        if (stream) _mm_sfence();  // order the non-temporal stores before the fill returns
+#endif
+      },
+      split);
+}
+
+}  // namespace detail
+}  // namespace fastinit

@@ -1,0 +1,129 @@
+// Filling tiled layouts without a value buffer (see fill_tiles.hpp).
+#include "fill_tiles.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <algorithm>
+#include <cstring>
+
+namespace fastinit {
+namespace detail {
+namespace {
+
+// Uniform values in float32, float16 and bfloat16 need no value buffer: kernels.uniform_columns
+// transforms the words of a strip of tile rows and writes them transposed, in registers, straight
+// to memory (columns along m). Tiles are kDirectCols wide (long rows for the vectorized stream)
+// and kDirectRows high (long runs down each column); a strip's words (16 KiB) stay in L1.
+constexpr uint64_t kDirectCols = 128;
+constexpr uint64_t kDirectRows = 512;
+constexpr std::size_t kStripRows = 32;
+constexpr std::size_t kStageBytes = 64 << 10;
+
+}  // namespace
+
+bool direct_columns(const Target& t, const Distribution& dist, const TilePlan& p) {
+  const std::size_t is = itemsize(t.fmt);
+  if (dist.kind != Kind::Uniform || (t.fmt != Format::Float32 && t.fmt != Format::Float16 && t.fmt != Format::BFloat16))
+    return false;
+  if (p.m.stride != static_cast<int64_t>(is) || reinterpret_cast<uintptr_t>(t.data) % is != 0) return false;
+  for (std::size_t k = 0; k < t.shape.size(); ++k)
+    if (t.shape[k] != 1 && t.byte_strides[k] % static_cast<int64_t>(is) != 0) return false;
+  return true;
+}
+
+namespace {
+
+// Copies bytes to dst: its whole 64-byte lines with non-temporal stores (on SSE2), the partial
+// lines at either end (shared with the neighbouring tiles) with ordinary ones.
+void copy_lines(char* dst, const unsigned char* src, std::size_t bytes) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  i = std::min<std::size_t>(bytes, (64 - reinterpret_cast<uintptr_t>(dst) % 64) % 64);
+  std::memcpy(dst, src, i);
+  for (; i + 64 <= bytes; i += 64)
+    for (std::size_t q = 0; q < 64; q += 16)
+      _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i + q), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + q)));
+#endif
+  std::memcpy(dst + i, src + i, bytes - i);
+}
+
+// How fill_tiles_direct writes: into memory (non-temporal stores when `stream`), or, for large
+// outputs whose columns do not start on 64-byte boundaries alike, through a tile-sized buffer in
+// cache whose columns are then copied by copy_lines (which aligns each column's stores itself).
+struct DirectMode {
+  bool stream, staged;
+};
+
+DirectMode direct_mode(const Target& t, const TilePlan& p) {
+  const std::size_t is = itemsize(t.fmt);
+  const bool big = p.tiles * p.rows * p.cols * is >= kStreamingBytes;
+  bool aligned = true;
+  for (std::size_t k = 0; k < t.shape.size(); ++k)
+    if (t.shape[k] != 1 && t.byte_strides[k] != static_cast<int64_t>(is) && t.byte_strides[k] % 64 != 0) aligned = false;
+  return {big && aligned, big && !aligned};
+}
+
+// Fills the planned tiles, writing as `mode` says.
+bool write_direct(const Target& t, const TilePlan& p, const Generator& gen, DirectMode mode, int threads,
+                  const KeepGoing& keep_going) {
+  const std::size_t is = itemsize(t.fmt);
+  const uint64_t per_tile = p.rows * p.cols;
+  const Split split{std::max<uint64_t>(1, kMinElementsPerThread / per_tile), 1,
+                    std::max<uint64_t>(1, kSlab / per_tile)};
+  const auto col_pitch = static_cast<int64_t>(p.rows * is);  // between the buffer's columns
+  return by_slabs(
+      p.tiles, threads, keep_going,
+      [&](uint64_t lo, uint64_t hi) {
+        // Row r's words at words + 4 + r * pitch; it is made from the block holding its first
+        // word on (up to 3 words before, 3 after), so every stream_words call starts on a block.
+        constexpr std::size_t pitch = kDirectCols + 8;
+        alignas(64) uint32_t words[kStripRows * pitch];
+        alignas(64) unsigned char stage[kStageBytes];
+        for (uint64_t k = lo; k < hi; ++k) {
+          const Tile tile = tile_at(t, p, k);
+          const auto rows = static_cast<std::size_t>(tile.rows), cols = static_cast<std::size_t>(tile.cols);
+          for (std::size_t i = 0; i < rows; i += kStripRows) {
+            const std::size_t h = std::min(kStripRows, rows - i);
+            for (std::size_t r = 0; r < h; ++r) {
+              const uint64_t e = tile.e + (i + r) * p.m.lstride;
+              const std::size_t skip = static_cast<std::size_t>(e % 4);
+              gen.kernels.stream_words(gen.key, e - skip, (skip + cols + 3) / 4 * 4, words + 4 - skip + r * pitch);
+            }
+            if (mode.staged) {
+              gen.kernels.uniform_columns(gen.dist, t.fmt, words + 4, pitch, h, cols, stage + i * is, col_pitch, false);
+            } else {
+              // Every tile but the first along m starts on a 64-byte boundary (fill_random), and
+              // strips start kStripRows * is (>= 64) bytes apart.
+              char* dst = tile.ptr + static_cast<int64_t>(i * is);
+              gen.kernels.uniform_columns(gen.dist, t.fmt, words + 4, pitch, h, cols, dst, p.l.stride,
+                                          mode.stream && reinterpret_cast<uintptr_t>(dst) % 64 == 0);
+            }
+          }
+          if (mode.staged)
+            for (std::size_t j = 0; j < cols; ++j)
+              copy_lines(tile.ptr + static_cast<int64_t>(j) * p.l.stride, stage + static_cast<int64_t>(j) * col_pitch, rows * is);
+        }
+        if (mode.stream) gen.kernels.fence();
+#if defined(__SSE2__)
+        if (mode.staged) _mm_sfence();  // order copy_lines's non-temporal stores before the fill returns
+#endif
+      },
+      split);
+}
+
+}  // namespace
+
+bool fill_tiles_direct(const Target& t, TilePlan& p, const Generator& gen, int threads, const KeepGoing& keep_going) {
+  const std::size_t is = itemsize(t.fmt);
+  // Tiles of kDirectRows, or as many as the buffer holds; unbuffered, the first tile along m
+  // ends where memory reaches a multiple of 64 bytes.
+  size_tiles(p, kDirectCols, kDirectRows, (64 - reinterpret_cast<uintptr_t>(t.data) % 64) % 64 / is);
+  const DirectMode mode = direct_mode(t, p);
+  if (mode.staged) size_tiles(p, kDirectCols, kStageBytes / (kDirectCols * is));
+  return write_direct(t, p, gen, mode, threads, keep_going);
+}
+
+}  // namespace detail
+}  // namespace fastinit
