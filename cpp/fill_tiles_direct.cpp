@@ -1,12 +1,8 @@
 // Filling tiled layouts without a value buffer (see fill_tiles.hpp).
 #include "fill_tiles.hpp"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include <algorithm>
-#include <cstring>
+#include <vector>
 
 namespace fastinit {
 namespace detail {
@@ -19,7 +15,11 @@ namespace {
 constexpr uint64_t kDirectCols = 128;
 constexpr uint64_t kDirectRows = 512;
 constexpr std::size_t kStripRows = 32;
-constexpr std::size_t kStageBytes = 64 << 10;
+// Buffered (below), tiles are kStageCols wide and fill kStageBytes (L2): a row whose words do
+// not start on a Philox block needs one block past its 4-block multiples, computed alone, so
+// wide rows make that rarer; tall tiles make each column's run long (2 KiB and more).
+constexpr uint64_t kStageCols = 512;
+constexpr std::size_t kStageBytes = 1 << 20;
 
 }  // namespace
 
@@ -35,23 +35,10 @@ bool direct_columns(const Target& t, const Distribution& dist, const TilePlan& p
 
 namespace {
 
-// Copies bytes to dst: its whole 64-byte lines with non-temporal stores (on SSE2), the partial
-// lines at either end (shared with the neighbouring tiles) with ordinary ones.
-void copy_lines(char* dst, const unsigned char* src, std::size_t bytes) {
-  std::size_t i = 0;
-#if defined(__SSE2__)
-  i = std::min<std::size_t>(bytes, (64 - reinterpret_cast<uintptr_t>(dst) % 64) % 64);
-  std::memcpy(dst, src, i);
-  for (; i + 64 <= bytes; i += 64)
-    for (std::size_t q = 0; q < 64; q += 16)
-      _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i + q), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + q)));
-#endif
-  std::memcpy(dst + i, src + i, bytes - i);
-}
-
 // How fill_tiles_direct writes: into memory (non-temporal stores when `stream`), or, for large
 // outputs whose columns do not start on 64-byte boundaries alike, through a tile-sized buffer in
-// cache whose columns are then copied by copy_lines (which aligns each column's stores itself).
+// cache whose columns are then copied by kernels.stream_copy (which aligns each column's stores
+// itself: whole lines non-temporal, the partial ones at either end ordinary).
 struct DirectMode {
   bool stream, staged;
 };
@@ -72,18 +59,27 @@ bool write_direct(const Target& t, const TilePlan& p, const Generator& gen, Dire
   const uint64_t per_tile = p.rows * p.cols;
   const Split split{std::max<uint64_t>(1, kMinElementsPerThread / per_tile), 1,
                     std::max<uint64_t>(1, kSlab / per_tile)};
-  const auto col_pitch = static_cast<int64_t>(p.rows * is);  // between the buffer's columns
+  // Between the buffer's columns: a whole number of lines plus one (no two columns share a set
+  // of L1 lines in turn), plus the output's column stride mod 64, so that every buffer column
+  // starts at the same offset in its line as its output column.
+  const auto l_mod = static_cast<int64_t>(((p.l.stride % 64) + 64) % 64);
+  const auto col_pitch = static_cast<int64_t>((p.rows * is + 63) / 64 * 64 + 64) + l_mod;
+  const std::size_t stage_bytes = mode.staged ? static_cast<std::size_t>(p.cols) * static_cast<std::size_t>(col_pitch) + 128 : 0;
   return by_slabs(
       p.tiles, threads, keep_going,
       [&](uint64_t lo, uint64_t hi) {
-        // Row r's words at words + 4 + r * pitch; it is made from the block holding its first
-        // word on (up to 3 words before, 3 after), so every stream_words call starts on a block.
-        constexpr std::size_t pitch = kDirectCols + 8;
-        alignas(64) uint32_t words[kStripRows * pitch];
-        alignas(64) unsigned char stage[kStageBytes];
+        // Row r's words at words + 4 + r * pitch (64-byte aligned buffer); it is made from the
+        // block holding its first word on (up to 3 words before, 3 after), so every stream_words
+        // call starts on a block.
+        const std::size_t pitch = static_cast<std::size_t>(p.cols) + 8;
+        std::vector<uint32_t> words_buf(kStripRows * pitch + 16);
+        uint32_t* words = words_buf.data() + (16 - reinterpret_cast<uintptr_t>(words_buf.data()) % 64 / 4) % 16;
+        std::vector<unsigned char> stage_buf(stage_bytes);
+        unsigned char* stage_line = stage_buf.data() + (64 - reinterpret_cast<uintptr_t>(stage_buf.data()) % 64) % 64;
         for (uint64_t k = lo; k < hi; ++k) {
           const Tile tile = tile_at(t, p, k);
           const auto rows = static_cast<std::size_t>(tile.rows), cols = static_cast<std::size_t>(tile.cols);
+          unsigned char* stage = stage_line + reinterpret_cast<uintptr_t>(tile.ptr) % 64;
           for (std::size_t i = 0; i < rows; i += kStripRows) {
             const std::size_t h = std::min(kStripRows, rows - i);
             for (std::size_t r = 0; r < h; ++r) {
@@ -103,12 +99,9 @@ bool write_direct(const Target& t, const TilePlan& p, const Generator& gen, Dire
           }
           if (mode.staged)
             for (std::size_t j = 0; j < cols; ++j)
-              copy_lines(tile.ptr + static_cast<int64_t>(j) * p.l.stride, stage + static_cast<int64_t>(j) * col_pitch, rows * is);
+              gen.kernels.stream_copy(tile.ptr + static_cast<int64_t>(j) * p.l.stride, stage + static_cast<int64_t>(j) * col_pitch, rows * is);
         }
-        if (mode.stream) gen.kernels.fence();
-#if defined(__SSE2__)
-        if (mode.staged) _mm_sfence();  // order copy_lines's non-temporal stores before the fill returns
-#endif
+        if (mode.stream || mode.staged) gen.kernels.fence();
       },
       split);
 }
@@ -121,7 +114,7 @@ bool fill_tiles_direct(const Target& t, TilePlan& p, const Generator& gen, int t
   // ends where memory reaches a multiple of 64 bytes.
   size_tiles(p, kDirectCols, kDirectRows, (64 - reinterpret_cast<uintptr_t>(t.data) % 64) % 64 / is);
   const DirectMode mode = direct_mode(t, p);
-  if (mode.staged) size_tiles(p, kDirectCols, kStageBytes / (kDirectCols * is));
+  if (mode.staged) size_tiles(p, kStageCols, kStageBytes / (kStageCols * is));
   return write_direct(t, p, gen, mode, threads, keep_going);
 }
 
