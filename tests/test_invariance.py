@@ -261,3 +261,16 @@ def test_constant_in_memory_order(dtype, view):
     assert fastinit.constant(v, 0.375) is v
     assert (v.astype(np.float64) == 0.375).all()
     assert np.count_nonzero(~np.isnan(base.astype(np.float64))) == v.size
+
+
+@pytest.mark.parametrize("fill", ["uniform", "normal"])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+def test_large_fill_with_unaligned_columns(fill, dtype):
+    """An F-order output of more than 32 MiB whose columns start at different offsets in their
+    64-byte lines (odd column length) takes the wide-tile paths; its values are the C-order fill's."""
+    shape = (4099, 4101)  # 16.8 M elements: > 32 MiB in 2 bytes
+    dt = ml_dtypes.bfloat16 if dtype == "bfloat16" else np.dtype(dtype)
+    out = np.empty(shape, dt, order="F")
+    getattr(fastinit, fill)(out, seed=11, stream="odd")
+    whole = getattr(fastinit, fill)(shape, seed=11, stream="odd", dtype=dtype)
+    np.testing.assert_array_equal(bits_of(np.ascontiguousarray(out)), bits_of(whole))
