@@ -6,8 +6,9 @@ Every random fill takes the same keywords:
 - ``stream``: int in [0, 2**64) or a str (hashed with blake2b); one stream per tensor keeps
   tensors independent of each other and of the order they are filled in.
 - ``full_shape``, ``index``: ``out`` holds ``full[index]`` of a logical tensor of shape
-  ``full_shape`` (``index``: ints and step-1 slices). A shard then equals the same slice of a
-  whole fill, bit for bit.
+  ``full_shape`` (``index``: ints, step-1 slices and 1-D int arrays, the arrays combined as
+  ``np.ix_`` combines them; see :mod:`fastinit.core.layout`). A shard, or any gather of rows and
+  columns by ID, then equals the same elements of a whole fill, bit for bit.
 
 The value of an element depends only on (seed, stream, its index in the full tensor, the
 parameters, the dtype): not on threads, SIMD path, strides or memory order.
@@ -56,7 +57,8 @@ def random_bits(
     uint32 or omitted). Returns the filled array.
     """
     t = resolve_target(out, dtype, np.uint32, _UINT32, full_shape, index)
-    _core.fill_bits(t.core_array, resolve_seed(seed), resolve_stream(stream), t.logical_strides, t.origin)
+    _core.fill_bits(t.core_array, resolve_seed(seed), resolve_stream(stream), t.logical_strides, t.origin,
+                    **t.core_keywords())
     return t.array
 
 
@@ -86,7 +88,7 @@ def uniform(
         return c.array
     t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, full_shape, index)
     _core.fill_uniform(t.core_array, t.format, resolve_seed(seed), resolve_stream(stream),
-                       t.logical_strides, t.origin, low, high)
+                       t.logical_strides, t.origin, low, high, **t.core_keywords())
     return t.array
 
 
@@ -116,7 +118,7 @@ def normal(
         return c.array
     t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, full_shape, index)
     _core.fill_normal(t.core_array, t.format, resolve_seed(seed), resolve_stream(stream),
-                      t.logical_strides, t.origin, mean, std)
+                      t.logical_strides, t.origin, mean, std, **t.core_keywords())
     return t.array
 
 
@@ -152,7 +154,8 @@ def truncated_normal(
         return c.array
     t = resolve_target(out, dtype, np.float32, FLOAT_FORMATS, full_shape, index)
     _core.fill_truncated_normal(t.core_array, t.format, resolve_seed(seed), resolve_stream(stream),
-                                t.logical_strides, t.origin, mean, std, a, b)
+                                t.logical_strides, t.origin, mean, std, a, b,
+                                **t.core_keywords())
     return t.array
 
 

@@ -1,21 +1,43 @@
 """Where ``out`` sits in the logical tensor: ``out`` holds ``full[index]`` of a tensor of shape
-``full_shape``, and element values depend only on their flat C-order index in that tensor."""
+``full_shape``, and element values depend only on their flat C-order index in that tensor.
+
+``index`` is one entry, or a tuple of entries, one per leading axis of ``full_shape`` (missing
+trailing axes are whole). An entry is
+
+- an int (NumPy integer scalars too): that position, the axis dropped; negative counts from the end;
+- a step-1 slice: that range, the axis kept;
+- a 1-D array of ints (a NumPy integer array, a list, a tuple or a range of ints): those positions,
+  in that order, duplicates allowed, negatives counting from the end; the axis kept, of the
+  array's length. Arrays on several axes combine as an *outer* product, as ``np.ix_`` does:
+  ``full[np.ix_(rows, cols)]``, not NumPy's element-by-element pairing of several index arrays.
+
+A tuple is always the container of entries (``(3, 5)`` is two ints, as in NumPy), so inside a tuple
+an array entry is a list, a range or an ndarray; a bare list, range or ndarray as the whole
+``index`` is one array entry for axis 0, as ``full[[3, 5]]`` is in NumPy. Boolean arrays (NumPy's
+masks) are refused: pass ``np.flatnonzero(mask)``. Every entry is checked (TypeError for a
+non-integer array, ValueError for a multi-dimensional one, IndexError naming the axis and the first
+value out of range) before anything is written.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, NoReturn, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from .checks import is_integer
 from .dtypes import format_of, resolve_dtype
 
-__all__ = ["Shape", "Index", "Target", "as_shape", "resolve_target"]
+__all__ = ["Shape", "Index", "IndexEntry", "Target", "as_shape", "index_entries", "outer_take", "resolve_target"]
 
 Shape = Union[int, Sequence[int]]
-Index = Union[int, slice, tuple[Union[int, slice], ...]]
+#: One entry of an index: an int, a step-1 slice, or a 1-D array of ints (ndarray, list, range).
+IndexEntry = Union[int, slice, Sequence[int], range, npt.NDArray[np.integer[Any]]]
+#: An index: one entry (a bare list/ndarray is one array entry for axis 0) or a tuple of entries.
+Index = Union[IndexEntry, tuple[IndexEntry, ...]]
 
 _MAX_ELEMENTS = 1 << 63
 
@@ -29,6 +51,13 @@ class Target:
     format: str
     logical_strides: tuple[int, ...]
     origin: int
+    #: None, or one entry per axis of ``out``: None, or the uint64 logical offsets of that axis's
+    #: positions (an index array's ids times the full tensor's C-order stride of that axis).
+    axis_offsets: list[np.ndarray | None] | None = None
+
+    def core_keywords(self) -> dict[str, Any]:
+        """``{"axis_offsets": ...}`` for the core fills when ``index`` has arrays, else ``{}``."""
+        return {} if self.axis_offsets is None else {"axis_offsets": self.axis_offsets}
 
 
 def as_shape(shape: Any, name: str = "shape") -> tuple[int, ...]:
@@ -85,35 +114,140 @@ def _c_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(reversed(strides))
 
 
-def _resolve_index(full_shape: tuple[int, ...], index: Index) -> tuple[tuple[int, ...], tuple[int, ...], int]:
-    """(shape of full[index], logical strides of its axes, element index of its first element)."""
-    if not isinstance(index, tuple):
-        index = (index,)
-    if len(index) > len(full_shape):
-        raise ValueError(f"index has {len(index)} entries but full_shape {full_shape} has only "
+_ARRAY_TYPES = (np.ndarray, list, tuple, range)
+
+
+def _is_array_entry(entry: Any) -> bool:
+    """True for an entry that is an index array (ndarray of rank >= 1, list, tuple, range)."""
+    if isinstance(entry, np.ndarray):
+        return entry.ndim > 0
+    return isinstance(entry, _ARRAY_TYPES)
+
+
+def _as_entries(index: Index | None) -> tuple[Any, ...]:
+    """``index`` as a tuple of entries (a bare list, range or ndarray is one entry, as in NumPy)."""
+    if index is None:
+        return ()
+    if isinstance(index, tuple):
+        return index
+    return (index,)
+
+
+def _first_outside(ids: np.ndarray, n: int) -> int:
+    """The first value of ``ids`` (a NumPy integer array with one) outside [-n, n)."""
+    bad = np.flatnonzero((ids < -n) | (ids >= n)) if ids.dtype.kind == "i" else np.flatnonzero(ids >= n)
+    return int(ids[bad[0]])
+
+
+def _refuse_object_ids(raw: np.ndarray, axis: int) -> NoReturn:
+    """Refuse an object array (what NumPy makes of a list with non-numbers, or with ints that fit no
+    64-bit integer type: those are out of range of any axis)."""
+    for v in raw.flat:
+        if not is_integer(v):
+            raise TypeError(f"index arrays must contain ints; axis {axis} has {type(v).__name__} {v!r}")
+    values = [int(v) for v in raw.flat]
+    bad = next(v for v in values if not -(1 << 63) <= v < (1 << 63))
+    raise IndexError(f"index {bad} is out of bounds for axis {axis} (index array)")
+
+
+def _array_ids(entry: Any, axis: int, n: int, full_shape: tuple[int, ...]) -> np.ndarray:
+    """Entry ``entry`` (an index array) as int64 positions in [0, n), checked; TypeError for a
+    non-integer or boolean array, ValueError for one not 1-D, IndexError for a value out of range."""
+    try:
+        raw = np.asarray(entry)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"index entry on axis {axis} is not a 1-d array of ints: {exc}") from None
+    if raw.dtype.kind == "b":
+        raise TypeError(f"index on axis {axis} is a boolean array (a mask); fastinit takes index arrays of "
+                        "ints: pass np.flatnonzero(mask)")
+    if raw.ndim != 1:
+        raise ValueError(f"index arrays must be 1-d; axis {axis} has an array of shape {raw.shape} "
+                         "(outer indexing: one 1-d array per axis, combined as np.ix_ does)")
+    if raw.size == 0:
+        return np.empty(0, np.int64)
+    if raw.dtype.kind == "O":
+        _refuse_object_ids(raw, axis)
+    if raw.dtype.kind not in "iu":
+        raise TypeError(f"index arrays must contain ints; axis {axis} has an array of dtype {raw.dtype} "
+                        "(convert it with .astype(np.int64) if its values are whole numbers)")
+    lo, hi = int(raw.min()), int(raw.max())
+    if lo < -n or hi >= n:
+        raise IndexError(f"index {_first_outside(raw, n)} is out of bounds for axis {axis} with size {n} "
+                         f"(index array, full_shape {full_shape})")
+    if lo >= 0:
+        return raw.astype(np.int64, copy=False)
+    ids = raw.astype(np.int64, copy=True)
+    ids[ids < 0] += n
+    return ids
+
+
+def index_entries(full_shape: tuple[int, ...], index: Index | None) -> tuple[int | slice | np.ndarray, ...]:
+    """``index`` checked against ``full_shape``, as one entry per axis: a non-negative int, a
+    step-1 slice, or an int64 array of positions in [0, n) (negatives resolved)."""
+    entries = _as_entries(index)
+    if len(entries) > len(full_shape):
+        raise ValueError(f"index has {len(entries)} entries but full_shape {full_shape} has only "
                          f"{len(full_shape)} dimensions")
-    index = index + (slice(None),) * (len(full_shape) - len(index))
-    full_strides = _c_strides(full_shape)
-    shape, strides, origin = [], [], 0
-    for axis, (entry, n, stride) in enumerate(zip(index, full_shape, full_strides)):
+    entries = entries + (slice(None),) * (len(full_shape) - len(entries))
+    result: list[int | slice | np.ndarray] = []
+    for axis, (entry, n) in enumerate(zip(entries, full_shape)):
         if isinstance(entry, slice):
-            start, stop, step = entry.indices(n)
-            if step != 1:
-                raise ValueError(f"index entries must be step-1 slices or ints; axis {axis} has step {entry.step}")
-            length = max(0, stop - start)
-            shape.append(length)
-            strides.append(stride)
-            if length:
-                origin += start * stride
-        elif is_integer(entry):
+            if entry.indices(n)[2] != 1:
+                raise ValueError(f"index entries must be step-1 slices, ints or 1-d int arrays; axis {axis} has "
+                                 f"step {entry.step} (for a strided pick pass np.arange(start, stop, step))")
+            result.append(entry)
+        elif is_integer(entry) or (isinstance(entry, np.ndarray) and entry.ndim == 0 and entry.dtype.kind in "iu"):
             i = int(entry)
             if not -n <= i < n:
                 raise IndexError(f"index {i} is out of bounds for axis {axis} of full_shape {full_shape}")
-            origin += (i % n) * stride
+            result.append(i % n)
+        elif _is_array_entry(entry):
+            result.append(_array_ids(entry, axis, n, full_shape))
         else:
-            raise TypeError(f"index entries must be ints or slices, got {type(entry).__name__} {entry!r} "
-                            f"on axis {axis}")
-    return tuple(shape), tuple(strides), origin
+            raise TypeError(f"index entries must be ints or slices, or 1-d arrays of ints; got "
+                            f"{type(entry).__name__} {entry!r} on axis {axis}")
+    return tuple(result)
+
+
+def outer_take(full: np.ndarray, entries: Sequence[int | slice | np.ndarray]) -> np.ndarray:
+    """``full[index]`` with index arrays combined as an outer product (``np.ix_``), for
+    ``entries`` from :func:`index_entries`: what a shard with index arrays must hold."""
+    basic = tuple(slice(None) if isinstance(e, np.ndarray) else e for e in entries)
+    part = full[basic]
+    if not any(isinstance(e, np.ndarray) for e in entries):
+        return part
+    kept = [e for e in entries if not is_integer(e)]
+    picks = [e if isinstance(e, np.ndarray) else np.arange(n) for e, n in zip(kept, part.shape)]
+    taken: np.ndarray = part[np.ix_(*picks)]
+    return taken
+
+
+def _resolve_index(full_shape: tuple[int, ...], index: Index | None) -> tuple[tuple[int, ...], tuple[int, ...], int,
+                                                                       list[np.ndarray | None] | None]:
+    """(shape of full[index], logical strides of its axes, element index of its first element,
+    per-axis offsets of index arrays or None)."""
+    full_strides = _c_strides(full_shape)
+    shape, strides, origin = [], [], 0
+    offsets: list[np.ndarray | None] = []
+    for entry, n, stride in zip(index_entries(full_shape, index), full_shape, full_strides):
+        if isinstance(entry, slice):
+            start, stop, _ = entry.indices(n)
+            length = max(0, stop - start)
+            shape.append(length)
+            strides.append(stride)
+            offsets.append(None)
+            if length:
+                origin += start * stride
+        elif isinstance(entry, np.ndarray):
+            shape.append(len(entry))
+            strides.append(stride)
+            offset = entry.astype(np.uint64)
+            offset *= np.uint64(stride)
+            offsets.append(offset)
+        else:
+            origin += entry * stride
+    has_arrays = any(o is not None for o in offsets)
+    return tuple(shape), tuple(strides), origin, offsets if has_arrays else None
 
 
 def _check_size(full: tuple[int, ...]) -> None:
@@ -162,15 +296,15 @@ def resolve_target(
         if index is not None:
             raise ValueError("index needs full_shape: pass the shape of the whole logical tensor")
         full = array.shape
-        part_shape, strides, origin = full, _c_strides(full), 0
+        part_shape, strides, origin, offsets = full, _c_strides(full), 0, None
     else:
         full = as_shape(full_shape, "full_shape")
         _check_size(full)
-        part_shape, strides, origin = _resolve_index(full, () if index is None else index)
+        part_shape, strides, origin, offsets = _resolve_index(full, index)
         if part_shape != array.shape:
             raise ValueError(
                 f"out has shape {array.shape} but full[index] has shape {part_shape} "
                 f"(full_shape={full}, index={index!r})")
     _check_size(full)
     core_array = array.view(np.uint16) if fmt == "bfloat16" else array
-    return Target(array, core_array, fmt, strides, origin)
+    return Target(array, core_array, fmt, strides, origin, offsets)

@@ -30,7 +30,8 @@ and equal to rounding (~1e-15) elsewhere.
 
 Shards: orthogonality is a property of the whole matrix, so with ``full_shape``/``index`` the
 whole Q is computed (memory and time of the full tensor, in float64) and ``full[index]`` is
-written: every shard agrees with the same slice of a whole fill.
+written (index arrays combined as ``np.ix_`` does): every shard agrees with the same elements of a
+whole fill.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import numpy as np
 from ..core.checks import integer
 from ..core.complex import COMPLEX_PARTS, complex_target, is_complex
 from ..core.fills import normal
-from ..core.layout import Index, Shape
+from ..core.layout import Index, Shape, index_entries, outer_take
 from ..core.seed import Seed, Stream, resolve_seed
 from .args import prepare, real_param
 from .fans import check_layout
@@ -104,7 +105,7 @@ def orthogonal(
     else:
         moved = shape[:col] + shape[col + 1:] + (shape[col],)
         full = np.moveaxis(q.reshape(moved), -1, col)
-    array[...] = full if index is None else full[index]
+    array[...] = full if index is None else outer_take(full, index_entries(shape, index))
     return array
 
 
@@ -200,5 +201,5 @@ def delta_orthogonal(
     q = _haar(rows, cols, resolve_seed(seed), stream, array.dtype in COMPLEX_PARTS) * gain
     full = np.zeros(shape, q.dtype)
     full[tuple((k - 1) // 2 for k in shape[:-2])] = q if col == 1 else q.T
-    array[...] = full if index is None else full[index]
+    array[...] = full if index is None else outer_take(full, index_entries(shape, index))
     return array

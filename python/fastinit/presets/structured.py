@@ -2,7 +2,8 @@
 ``sparse_``.
 
 Shards: each function takes ``full_shape``/``index`` like the fills and writes exactly
-``full[index]`` of what it would write into the whole tensor.
+``full[index]`` of what it would write into the whole tensor, index arrays included (combined as
+``np.ix_`` does; a repeated id repeats its row or column).
 
 - ``identity``, ``eye``, ``dirac`` are deterministic: the shard is zeroed and the few non-zero
   positions of the whole tensor that fall inside it are set (work proportional to the shard plus
@@ -10,20 +11,21 @@ Shards: each function takes ``full_shape``/``index`` like the fills and writes e
 - ``sparse``'s non-zero values are one :func:`fastinit.normal` fill (elementwise, so shard-exact);
   which entries of each column are zero is decided by that column's *whole* set of keys (see
   :func:`sparse`), so a shard computes the keys of every row of the columns it covers: time
-  proportional to rows x (the shard's columns), memory bounded by processing columns in blocks.
+  proportional to rows x (the shard's distinct columns), memory bounded by processing columns in
+  blocks.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..core.checks import integer
 from ..core.fills import normal, uniform, zeros
-from ..core.layout import Index, Shape
+from ..core.layout import Index, Shape, index_entries
 from ..core.seed import Seed, Stream, resolve_seed, resolve_stream, stream_from_name
 from .args import prepare, real_param
 
@@ -32,33 +34,40 @@ __all__ = ["identity", "eye", "dirac", "sparse", "sparse_mask_stream"]
 _KEY_BLOCK = 1 << 21  # keys per block in sparse (16 MiB of float64)
 
 
-def _entries(full_shape: tuple[int, ...], index: Index | None) -> tuple[Any, ...]:
-    """``index`` (already validated against ``full_shape``) as one int or slice per axis."""
-    if index is None:
-        entries: tuple[Any, ...] = ()
-    elif isinstance(index, tuple):
-        entries = index
-    else:
-        entries = (index,)
-    return entries + (slice(None),) * (len(full_shape) - len(entries))
+def _matches(ids: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (k, p) with ``ids[p] == c[k]``: ``(k's, p's)``, each k repeated once per match
+    (an index array may name a position several times, or not at all)."""
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    lo = np.searchsorted(sorted_ids, c, side="left")
+    counts = np.searchsorted(sorted_ids, c, side="right") - lo
+    which = np.repeat(np.arange(len(c)), counts)
+    first = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return which, order[first + np.arange(len(which))]
 
 
 def _place(array: np.ndarray, full_shape: tuple[int, ...], index: Index | None,
            coords: Sequence[np.ndarray], value: Any) -> None:
-    """Set ``full[coords] = value`` restricted to the part ``array`` = ``full[index]`` holds."""
-    keep = np.ones(len(coords[0]) if coords else 0, dtype=bool)
-    part = []
-    for entry, n, c in zip(_entries(full_shape, index), full_shape, coords):
-        if isinstance(entry, slice):
+    """Set ``full[coords] = value`` restricted to the part ``array`` = ``full[index]`` holds
+    (index arrays: at every position of ``array`` whose id is the coordinate)."""
+    sel = np.arange(len(coords[0]) if coords else 0)  # which coordinates are still in the part
+    part: list[np.ndarray] = []  # their positions in array, one array per kept axis
+    for entry, n, c in zip(index_entries(full_shape, index), full_shape, coords):
+        cs = np.asarray(c)[sel]
+        if isinstance(entry, np.ndarray):
+            which, positions = _matches(entry, cs)
+            sel, part = sel[which], [p[which] for p in part] + [positions]
+        elif isinstance(entry, slice):
             start, stop, _ = entry.indices(n)
-            keep &= (c >= start) & (c < stop)
-            part.append(c - start)
+            keep = (cs >= start) & (cs < stop)
+            sel, part = sel[keep], [p[keep] for p in part] + [cs[keep] - start]
         else:
-            keep &= c == int(entry) % n
-    if not keep.any():
+            keep = cs == entry
+            sel, part = sel[keep], [p[keep] for p in part]
+    if not len(sel):
         return
     if part:
-        array[tuple(p[keep] for p in part)] = value
+        array[tuple(part)] = value
     else:
         array[()] = value
 
@@ -147,6 +156,21 @@ def dirac(
     return array
 
 
+def _column_blocks(entry: int | slice | np.ndarray, cols: int,
+                   block: int) -> Iterator[tuple[slice | np.ndarray, np.ndarray]]:
+    """The whole columns a part with column entry ``entry`` covers, in blocks of at most ``block``:
+    ``(index entry of the block, its column numbers)``; an index array's distinct ids, sorted."""
+    if isinstance(entry, np.ndarray):
+        ids = np.unique(entry)
+        for i in range(0, len(ids), block):
+            yield ids[i:i + block], ids[i:i + block]
+        return
+    start, stop = entry.indices(cols)[:2] if isinstance(entry, slice) else (entry, entry + 1)
+    for c0 in range(start, stop, block):
+        c1 = min(c0 + block, stop)
+        yield slice(c0, c1), np.arange(c0, c1)
+
+
 def sparse_mask_stream(stream: Stream) -> int:
     """The stream of :func:`sparse`'s zero-selection keys for a tensor whose values use ``stream``:
     ``stream_from_name(f"fastinit.sparse.mask:{resolve_stream(stream)}")``."""
@@ -196,19 +220,12 @@ def sparse(
     if num_zeros == 0 or array.size == 0:
         return array
     mask_stream = sparse_mask_stream(stream)
-    col_entry = _entries(shape, index)[1]
-    if isinstance(col_entry, slice):
-        c_start, c_stop, _ = col_entry.indices(cols)
-    else:
-        c_start = int(col_entry) % cols
-        c_stop = c_start + 1
     block = max(1, _KEY_BLOCK // rows)
     zero = np.asarray(0.0, array.dtype)
-    for c0 in range(c_start, c_stop, block):
-        c1 = min(c0 + block, c_stop)
-        keys = uniform((rows, c1 - c0), seed=key_seed, stream=mask_stream, full_shape=shape,
-                       index=(slice(None), slice(c0, c1)), dtype=np.float64)
+    for key_index, columns in _column_blocks(index_entries(shape, index)[1], cols, block):
+        keys = uniform((rows, len(columns)), seed=key_seed, stream=mask_stream, full_shape=shape,
+                       index=(slice(None), key_index), dtype=np.float64)
         zero_rows = np.argsort(keys, axis=0, kind="stable")[:num_zeros]
-        zero_cols = np.broadcast_to(np.arange(c0, c1), zero_rows.shape)
+        zero_cols = np.broadcast_to(columns, zero_rows.shape)
         _place(array, shape, index, (zero_rows.ravel(), zero_cols.ravel()), zero)
     return array
