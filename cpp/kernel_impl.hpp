@@ -18,9 +18,11 @@ struct ScalarStream {
   static void fence() {}
 };
 
+// The one-lane Philox: the interface of PhiloxLanes (philox_simd.hpp) with kBlocks = 1.
 struct ScalarPhilox {
   static constexpr int kBlocks = 1;
   static void blocks(const StreamKey& key, uint64_t b, uint32_t* out) { philox_block(key, b, out); }
+  static void blocks_at(const StreamKey& key, const uint64_t* b, uint32_t* out) { philox_block(key, *b, out); }
 };
 
 // Words j0 .. j0 + n - 1. Whole vector batches go straight to out; a range that starts inside a
@@ -58,6 +60,27 @@ void stream_words(const StreamKey& key, uint64_t j0, std::size_t n, uint32_t* ou
     n -= m;
     skip = 0;
   }
+}
+
+// Blocks b[0] .. b[n - 1] (any block numbers), 4 words each at out, in list order: kBlocks at a
+// time across the vector lanes; a remainder of one or two blocks is computed alone, a longer one
+// as a batch padded with block 0.
+template <class P>
+void block_words(const StreamKey& key, const uint64_t* b, std::size_t n, uint32_t* out) {
+  constexpr std::size_t kBlocks = P::kBlocks;
+  std::size_t i = 0;
+  for (; i + kBlocks <= n; i += kBlocks) P::blocks_at(key, b + i, out + 4 * i);
+  const std::size_t rest = n - i;
+  if (rest == 0) return;
+  if (rest <= 2) {
+    for (; i < n; ++i) philox_block(key, b[i], out + 4 * i);
+    return;
+  }
+  uint64_t padded[kBlocks] = {};
+  alignas(64) uint32_t scratch[4 * kBlocks];
+  std::memcpy(padded, b + i, rest * sizeof(uint64_t));
+  P::blocks_at(key, padded, scratch);
+  std::memcpy(out + 4 * i, scratch, 4 * rest * sizeof(uint32_t));
 }
 
 template <class Arch, Format Fmt, class F>
@@ -242,7 +265,7 @@ void uniform_columns(const Distribution& dist, Format fmt, const uint32_t* w, st
 
 template <class A32, class A64, class P, class St>
 KernelTable make_kernel_table(const char* name) {
-  return KernelTable{name, &stream_words<P>, &transform<A32, A64>, &uniform_columns<A32>, &St::copy, &St::fence};
+  return KernelTable{name, &stream_words<P>, &block_words<P>, &transform<A32, A64>, &uniform_columns<A32>, &St::copy, &St::fence};
 }
 
 }  // namespace

@@ -14,6 +14,11 @@ struct KernelTable {
   const char* name;
   // Stream words j0 .. j0 + n - 1 of (seed, stream) into out[0 .. n).
   void (*stream_words)(const StreamKey& key, uint64_t j0, std::size_t n, uint32_t* out);
+  // Blocks blocks[0 .. n) of (seed, stream), any 64-bit block numbers in any order (block b holds
+  // stream words 4b .. 4b + 3): 4 words each into out[4i .. 4i + 4), in list order. Vectorized
+  // across the listed blocks, so many lone blocks (e.g. where rows start or end inside a block)
+  // cost about as much as the same number of consecutive ones.
+  void (*block_words)(const StreamKey& key, const uint64_t* blocks, std::size_t n, uint32_t* out);
   // n elements of format fmt from their stream words (words_per_element(fmt) each) into dst,
   // contiguous. kind must not be Kind::Bits.
   void (*transform)(const Distribution& dist, Format fmt, const uint32_t* words, std::size_t n, void* dst);

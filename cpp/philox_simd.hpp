@@ -2,13 +2,23 @@
 // (Avx2Lanes64 in simd_avx2.hpp, Avx512Lanes64 in simd_avx512.hpp). One block per lane: each of
 // its four words sits in the low half of a lane, where V::mul32 (vpmuludq) reads it; the high
 // halves carry junk that no multiply reads and that V::join drops. A call computes two sets of
-// V::kLanes consecutive blocks whose rounds do not depend on each other.
+// V::kLanes blocks whose rounds do not depend on each other: consecutive blocks (blocks), or
+// any 2 * kLanes block numbers listed in an array (blocks_at, for the odd blocks that rows
+// starting or ending inside a block need; kernels.block_words).
 //
-// V provides: type I, kLanes, set1(uint64_t), iota() (lane k holds k), add (64-bit lanes),
-// mul32 (low 32 bits times low 32 bits, 64-bit product), srl32 (64-bit lanes shifted right by
-// 32), xor3 (a ^ b ^ c), join(lo, hi) ((lo & 0xffffffff) | hi << 32), and
-// store_blocks(p01, p23, out), which writes the 4 * kLanes words of the set's blocks, given as
-// words 0-1 (p01) and 2-3 (p23) of each lane's block, to out in stream order.
+// V provides (all on 64-bit lanes unless said):
+//   type I; kLanes (lanes per I)
+//   set1(uint64_t)           every lane x
+//   iota()                   lane k holds k
+//   load(const uint64_t* p)  lane k holds p[k] (p need not be aligned)
+//   add(a, b)                a + b
+//   mul32(a, b)              low 32 bits of a times low 32 bits of b, 64-bit product
+//   srl32(a)                 a >> 32
+//   xor3(a, b, c)            a ^ b ^ c
+//   join(lo, hi)             (lo & 0xffffffff) | hi << 32
+//   store_blocks(p01, p23, out)  writes the 4 * kLanes words of the set's blocks, given as
+//                            words 0-1 (p01) and 2-3 (p23) of each lane's block, to out with
+//                            lane 0's four words first, then lane 1's, ...
 #pragma once
 #include <cstdint>
 
@@ -38,7 +48,17 @@ struct PhiloxLanes {
   // Blocks b .. b + kBlocks - 1 of the stream, 4 * kBlocks words at out.
   static void blocks(const StreamKey& key, uint64_t b, uint32_t* out) {
     const I ba = V::add(V::set1(b), V::iota());
-    const I bb = V::add(ba, V::set1(V::kLanes));
+    run(key, ba, V::add(ba, V::set1(V::kLanes)), out);
+  }
+
+  // Blocks b[0] .. b[kBlocks - 1] of the stream (any block numbers), 4 words each at out, in
+  // list order.
+  static void blocks_at(const StreamKey& key, const uint64_t* b, uint32_t* out) {
+    run(key, V::load(b), V::load(b + V::kLanes), out);
+  }
+
+  // The blocks whose numbers are in the lanes of ba, then those of bb.
+  static void run(const StreamKey& key, I ba, I bb, uint32_t* out) {
     const I s0 = V::set1(key.s0), s1 = V::set1(key.s1);
     Set a{ba, V::srl32(ba), s0, s1};
     Set c{bb, V::srl32(bb), s0, s1};

@@ -169,6 +169,7 @@ struct Avx2Lanes64 {
 
   static I set1(uint64_t x) { return _mm256_set1_epi64x(static_cast<long long>(x)); }
   static I iota() { return _mm256_set_epi64x(3, 2, 1, 0); }
+  static I load(const uint64_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   static I add(I a, I b) { return _mm256_add_epi64(a, b); }
   static I mul32(I a, I b) { return _mm256_mul_epu32(a, b); }
   static I srl32(I a) { return _mm256_srli_epi64(a, 32); }

@@ -150,6 +150,7 @@ struct Avx512Lanes64 {
 
   static I set1(uint64_t x) { return _mm512_set1_epi64(static_cast<long long>(x)); }
   static I iota() { return _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0); }
+  static I load(const uint64_t* p) { return _mm512_loadu_si512(p); }
   static I add(I a, I b) { return _mm512_add_epi64(a, b); }
   static I mul32(I a, I b) { return _mm512_mul_epu32(a, b); }
   static I srl32(I a) { return _mm512_srli_epi64(a, 32); }
