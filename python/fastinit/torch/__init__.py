@@ -33,9 +33,14 @@ torch op would.
   on dtypes fastinit does not write (int, bool ...) they use torch's own op, as torch does.
 - torch's deprecated names (``uniform``, ``normal``, ``constant``, ``eye``, ``dirac``,
   ``xavier_uniform`` ...) warn (FutureWarning) and call the new ones.
-- CUDA (or any non-CPU) tensors raise ValueError: fill a CPU tensor and move it with
-  ``.to(device)``. Meta tensors raise ValueError too: they have no memory; materialize the module
-  with :func:`init_module`. Other dtypes raise TypeError.
+- DTensors (``torch.distributed.tensor``): the local shard is filled with the global tensor's
+  values at its positions, fans from the global shape (see :mod:`fastinit.torch.dtensor`;
+  ``Partial`` placements are refused; ``eye_``/``dirac_`` refuse DTensors for now);
+  :func:`dtensor_index` gives a DTensor's place in the global tensor for fastinit's NumPy fills.
+- CUDA tensors (where ``torch.cuda.is_available()``) are filled on the CPU in bounded pinned
+  chunks copied to the device (untested on a GPU so far); other non-CPU tensors raise
+  ValueError: fill a CPU tensor and move it with ``.to(device)``. Meta tensors raise ValueError
+  too: they have no memory; materialize the module with :func:`init_module`. Other dtypes raise TypeError.
 
 **Whole-model init.** :func:`init_module` fills every parameter and buffer of a module as its
 ``reset_parameters`` would, with fastinit streams named by the tensors' qualified names.
@@ -68,6 +73,7 @@ from .deprecated import (  # torch's deprecated names, not in __all__ (as in tor
     xavier_uniform,
 )
 from .deterministic import constant_, dirac_, eye_, ones_, zeros_
+from .dtensor import dtensor_index
 from .functions import (
     calculate_gain,
     kaiming_normal_,
@@ -102,6 +108,7 @@ __all__ = [
     "sparse_",
     "init_module",
     "numpy_view",
+    "dtensor_index",
     "ParameterError",
     "UnsupportedDtypeError",
     "NotATensorError",

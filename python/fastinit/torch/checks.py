@@ -24,6 +24,7 @@ import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__i
 
 from ..core.dtypes import bfloat16 as _np_bfloat16
 from ..core.seed import Seed, resolve_seed
+from . import dtensor as _dtensor
 
 __all__ = ["Tensor", "numpy_view", "ParameterError", "UnsupportedDtypeError", "NotATensorError"]
 
@@ -51,11 +52,30 @@ class NotATensorError(TypeError, AttributeError):
 # ---------------------------------------------------------------- the tensor's memory as NumPy
 
 
-def _check_tensor(tensor: Any, where: str) -> None:
-    """Everything :func:`numpy_view` needs, checked without touching memory."""
+def _on_device(tensor: Any) -> bool:
+    """A tensor on an accelerator that torch can reach here (CUDA): filled through pinned host chunks."""
+    return tensor.device.type == "cuda" and torch.cuda.is_available()
+
+
+def _local_shard(tensor: Any, where: str, host_only: bool) -> tuple[Tensor, str]:
+    """A DTensor's placements checked; its local tensor and the name to check it under."""
+    if host_only:
+        raise TypeError(f"{where}: tensor is a DTensor (one shard of a global tensor); view its local shard "
+                        "(fastinit.torch.numpy_view(dt.to_local())) and place it with fastinit.torch.dtensor_index(dt)")
+    _dtensor.check_placements(tensor, where)
+    local: Tensor = tensor.to_local()
+    return local, f"{where} (the DTensor's local shard)"
+
+
+def _check_tensor(tensor: Any, where: str, *, host_only: bool = False) -> None:
+    """Everything :func:`numpy_view` needs, checked without touching memory. A DTensor: its
+    placements and its local shard. ``host_only`` False: a CUDA tensor passes (the fills copy
+    pinned chunks to it)."""
     if not isinstance(tensor, torch.Tensor):
         raise NotATensorError(f"{where}: tensor must be a torch.Tensor, got {type(tensor).__name__}; "
                         "for NumPy arrays use fastinit's functions (fastinit.uniform, ...) directly")
+    if _dtensor.is_dtensor(tensor):
+        tensor, where = _local_shard(tensor, where, host_only)
     if torch.nn.parameter.is_lazy(tensor):
         raise ValueError(f"{where}: tensor is an uninitialized lazy parameter/buffer; run a forward pass (or "
                          "module.initialize_parameters) first so that it has a shape")
@@ -63,7 +83,7 @@ def _check_tensor(tensor: Any, where: str) -> None:
         raise ValueError(f"{where}: tensor is on the meta device and has no memory to fill; materialize the "
                          "module with fastinit.torch.init_module(module, seed) (to_empty + fill), or create the "
                          "tensor on the CPU")
-    if tensor.device.type != "cpu":
+    if tensor.device.type != "cpu" and (host_only or not _on_device(tensor)):
         raise ValueError(f"{where}: tensor is on {tensor.device}; fastinit fills CPU memory: fill a CPU tensor "
                          f"and move it (t_cpu = torch.empty(shape, dtype=dtype); fill; t.copy_(t_cpu) or "
                          f"t_cpu.to('{tensor.device}'))")
@@ -93,7 +113,7 @@ def numpy_view(tensor: Tensor) -> np.ndarray:
         TypeError: not a tensor, unsupported dtype or layout. ValueError: a meta or non-CPU
         tensor, or one whose elements overlap in memory.
     """
-    _check_tensor(tensor, "numpy_view")
+    _check_tensor(tensor, "numpy_view", host_only=True)
     t = tensor.detach()
     try:
         if t.dtype == torch.bfloat16:
@@ -103,11 +123,26 @@ def numpy_view(tensor: Tensor) -> np.ndarray:
         raise TypeError(f"tensor of type {type(tensor).__name__} has no CPU memory NumPy can view: {exc}") from None
 
 
-def _fill(tensor: Tensor, where: str, fill: Callable[[np.ndarray], Any]) -> Tensor:
-    """Run ``fill`` on the NumPy view of ``tensor``, bump its autograd version, return it."""
+def _fill(tensor: Tensor, where: str, fill: Callable[[np.ndarray], Any], located: _dtensor.Located | None = None,
+          *, whole: bool = False) -> Tensor:
+    """Run ``fill`` on the NumPy view of ``tensor``, bump its autograd version, return it.
+
+    ``located(view, place)`` (when given) is used instead wherever the view is not the whole
+    tensor: ``place`` is ``{}`` or ``{"full_shape": ..., "index": ...}`` (a DTensor's local shard,
+    a chunk of a CUDA tensor). Without it, a DTensor is filled only by the position-free fills
+    (constants). ``whole``: the fill needs the whole tensor in one piece (orthogonal_, sparse_):
+    a CUDA tensor is then filled through one host buffer of its size.
+    """
     _check_tensor(tensor, where)
-    array = numpy_view(tensor)
-    fill(array)
+    if _dtensor.is_dtensor(tensor):
+        return _dtensor.fill_dtensor(tensor, where, fill, located, whole)
+    if tensor.device.type != "cpu":
+        if tensor.numel():
+            _dtensor.fill_device(tensor, where, fill, located, whole)
+    elif located is None:
+        fill(numpy_view(tensor))
+    else:
+        located(numpy_view(tensor), {})
     torch.autograd.graph.increment_version(tensor)
     return tensor
 

@@ -65,23 +65,28 @@ def _fan_rank(tensor: Tensor) -> None:
         raise ValueError(_FAN_MESSAGE)
 
 
-def _random_fill(where: str, tensor: Tensor, generator: Any, seed: Seed, fill: Callable[[np.ndarray, int], Any],
-                 check: Callable[[Tensor], None] | None = None) -> Tensor:
+#: ``fill(view, seed, place)``: ``place`` is ``{}`` (the view is the whole tensor) or
+#: ``{"full_shape": ..., "index": ...}`` (a DTensor's local shard, a chunk of a CUDA tensor; see :mod:`.dtensor`).
+_Fill = Callable[[np.ndarray, int, dict[str, Any]], Any]
+
+
+def _random_fill(where: str, tensor: Tensor, generator: Any, seed: Seed, fill: _Fill,
+                 check: Callable[[Tensor], None] | None = None, whole: bool = False) -> Tensor:
     """A random fill in torch's order: ``generator`` checked, the tensor checked, ``check(tensor)``
     (a rank rule), and only then the seed drawn (a refused call leaves the generator as it was)
-    and ``fill(view, seed)`` run on the tensor's memory. Returns ``tensor``."""
+    and ``fill(view, seed, place)`` run on the tensor's memory. Returns ``tensor``."""
     _check_generator(generator, seed, where)
     _check_tensor(tensor, where)
     if check is not None:
         check(tensor)
     s = _seed(seed, generator)
     with _torch_errors():
-        return _fill(tensor, where, lambda x: fill(x, s))
+        return _fill(tensor, where, lambda x: fill(x, s, {}), lambda x, p: fill(x, s, p), whole=whole)
 
 
-def _plan_rule(plan: Callable[[tuple[int, ...]], Plan], stream: Stream) -> Callable[[np.ndarray, int], Any]:
-    """``fill(view, seed)`` filling the view with ``plan(shape)`` (real or complex)."""
-    return lambda x, s: _plan_fill(x, plan(x.shape), seed=s, stream=stream)
+def _plan_rule(plan: Callable[[tuple[int, ...]], Plan], stream: Stream) -> _Fill:
+    """``fill(view, seed, place)`` filling the view with ``plan(whole shape)`` (real or complex)."""
+    return lambda x, s, p: _plan_fill(x, plan(p.get("full_shape", x.shape)), seed=s, stream=stream, **p)
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -104,7 +109,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: torch.Ge
     """
     a, b = _number(a), _number(b)
     return _random_fill("uniform_", tensor, generator, seed,
-                        lambda x, s: _fills.uniform(x, a, b, seed=s, stream=stream))
+                        lambda x, s, p: _fills.uniform(x, a, b, seed=s, stream=stream, **p))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: torch.Generator | None = None, *,
@@ -116,7 +121,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: torc
     """
     mean, std = _number(mean), _number(std)
     return _random_fill("normal_", tensor, generator, seed,
-                        lambda x, s: _fills.normal(x, mean, std, seed=s, stream=stream))
+                        lambda x, s, p: _fills.normal(x, mean, std, seed=s, stream=stream, **p))
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
@@ -135,8 +140,9 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     _check_tensor(tensor, "trunc_normal_")
     _real_only(tensor, "trunc_normal_")
     s = _seed(seed, generator)
-    return _fill(tensor, "trunc_normal_",
-                 lambda x: _fills.truncated_normal(x, mean, std, lo, hi, seed=s, stream=stream))
+    def located(x: np.ndarray, p: dict[str, Any]) -> Any:
+        return _fills.truncated_normal(x, mean, std, lo, hi, seed=s, stream=stream, **p)
+    return _fill(tensor, "trunc_normal_", lambda x: located(x, {}), located)
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: torch.Generator | None = None, *,
                     seed: Seed = None, stream: Stream = 0) -> Tensor:
@@ -172,12 +178,14 @@ def _kaiming(plan: Callable[..., Plan], where: str, tensor: Tensor, a: float, mo
     with _torch_errors():
         plan(tuple(tensor.shape), a, mode, nonlinearity)  # every parameter checked before the seed is drawn
     s = _seed(seed, generator)
-    return _fill(tensor, where, _plan_bound(plan, a, mode, nonlinearity, s, stream))
+    located = _plan_bound(plan, a, mode, nonlinearity, s, stream)
+    return _fill(tensor, where, lambda x: located(x, {}), located)
 
 
 def _plan_bound(plan: Callable[..., Plan], a: float, mode: str, nonlinearity: str, seed: int,
-                stream: Stream) -> Callable[[np.ndarray], Any]:
-    return lambda x: _plan_fill(x, plan(x.shape, a, mode, nonlinearity), seed=seed, stream=stream)
+                stream: Stream) -> Callable[[np.ndarray, dict[str, Any]], Any]:
+    return lambda x, p: _plan_fill(x, plan(p.get("full_shape", x.shape), a, mode, nonlinearity), seed=seed,
+                                   stream=stream, **p)
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
@@ -211,16 +219,17 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: torch.Generator | No
 
     gain = _number(gain)
     return _random_fill("orthogonal_", tensor, generator, seed,
-                        lambda x, s: _orthogonal(x, gain, layout="torch", seed=s, stream=stream), rank)
+                        lambda x, s, p: _orthogonal(x, gain, layout="torch", seed=s, stream=stream, **p), rank,
+                        whole=True)
 
 
-def _sparse_fill(x: np.ndarray, sparsity: float, std: float, seed: int, stream: Stream) -> None:
+def _sparse_fill(x: np.ndarray, sparsity: float, std: float, seed: int, stream: Stream, place: dict[str, Any]) -> None:
     """:func:`fastinit.sparse`; complex: the complex normal with the zeros of the real fill."""
     if x.dtype.kind != "c":
-        _sparse(x, sparsity, std, seed=seed, stream=stream)
+        _sparse(x, sparsity, std, seed=seed, stream=stream, **place)
         return
-    zeros = _sparse(np.empty(x.shape, np.float32), sparsity, 1.0, seed=seed, stream=stream) == 0
-    _fills.normal(x, 0.0, std, seed=seed, stream=stream)
+    zeros = _sparse(np.empty(x.shape, np.float32), sparsity, 1.0, seed=seed, stream=stream, **place) == 0
+    _fills.normal(x, 0.0, std, seed=seed, stream=stream, **place)
     x[zeros] = 0
 
 
@@ -232,4 +241,4 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: torch
     torch), the zeros where the real fill with the same seed and stream has them."""
     sparsity, std = _number(sparsity), _number(std)
     return _random_fill("sparse_", tensor, generator, seed,
-                        lambda x, s: _sparse_fill(x, sparsity, std, s, stream), _matrix_rank)
+                        lambda x, s, p: _sparse_fill(x, sparsity, std, s, stream, p), _matrix_rank, whole=True)

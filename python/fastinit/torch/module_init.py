@@ -19,7 +19,9 @@ from ..core.dtypes import bfloat16 as _bfloat16
 from ..core.seed import Seed, resolve_seed
 from ..names.registry import Initializer
 from ..names.registry import get as _get
+from . import dtensor as _dtensor
 from .checks import _FLOAT_DTYPES, Tensor, _fill, _seed
+from .functions import normal_
 from .rules import ZEROS, Rule, module_rules
 
 __all__ = ["init_module", "Scheme", "SchemeValue"]
@@ -45,6 +47,32 @@ class _Scheme(NamedTuple):
 
 # ---------------------------------------------------------------- the module's tensors
 
+#: Child names that wrappers put between a module and the one they wrap: FSDP1, activation
+#: checkpointing, torch.compile (``module`` of DDP/DataParallel is handled by type).
+_WRAPPER_CHILDREN = frozenset({"_fsdp_wrapped_module", "_checkpoint_wrapped_module", "_orig_mod"})
+
+
+def _is_data_parallel(m: torch.nn.Module | None) -> bool:
+    """DDP (or DataParallel): its ``module`` child is the wrapped model."""
+    return isinstance(m, (torch.nn.parallel.DistributedDataParallel, torch.nn.DataParallel))
+
+
+def plain_name(module: torch.nn.Module, name: str) -> str:
+    """``name`` (a qualified tensor name in ``module``) without the components wrappers add:
+    ``_fsdp_wrapped_module``, ``_checkpoint_wrapped_module``, ``_orig_mod`` and, under a DDP or
+    DataParallel module, its ``module``. So a wrapped, compiled or sharded model gets the stream
+    names of the plain one."""
+    parts = name.split(".")
+    kept: list[str] = []
+    m: torch.nn.Module | None = module
+    for part in parts[:-1]:
+        if not (part in _WRAPPER_CHILDREN or (part == "module" and _is_data_parallel(m))):
+            kept.append(part)
+        m = None if m is None else m._modules.get(part)
+    kept.append(parts[-1])
+    return ".".join(kept)
+
+
 
 def _collect(module: torch.nn.Module) -> tuple[list[_Entry], dict[int, list[str]]]:
     """Every tensor, by its first (canonical) name, and (by ``id``) all its names."""
@@ -68,6 +96,12 @@ def _check_placement(entries: list[_Entry]) -> None:
     if lazy:
         raise ValueError(f"init_module: lazy modules are not materialized yet ({', '.join(lazy[:5])}); run a forward "
                          "pass (or module.initialize_parameters) first")
+    flat = [e.name for e in entries if type(e.tensor).__name__ == "FlatParameter"]
+    if flat:
+        raise ValueError(f"init_module: {', '.join(flat[:3])} are FSDP1 flat parameters (many tensors in one "
+                         "sharded buffer); fastinit cannot tell which values they hold. Call init_module before "
+                         "wrapping with FullyShardedDataParallel (or pass it as param_init_fn), or use FSDP2 "
+                         "(fully_shard), whose DTensor parameters init_module fills shard by shard")
     elsewhere = [f"{e.name} ({e.tensor.device})" for e in entries if e.tensor.device.type not in ("cpu", "meta")]
     if elsewhere:
         raise ValueError(f"init_module fills CPU memory, but {', '.join(elsewhere[:5])} are elsewhere; build the model "
@@ -79,9 +113,21 @@ def _default_rules(module: torch.nn.Module) -> dict[str, Rule]:
     Transformer override their children)."""
     defaults: dict[str, Rule] = {}
     for prefix, m in module.named_modules():
-        for rel, module_rule in module_rules(m).items():
+        rules = module_rules(m)
+        padding_idx = getattr(m, "padding_idx", None)
+        if "weight" in rules and padding_idx is not None and _dtensor.is_dtensor(m._parameters.get("weight")):
+            rules["weight"] = _sharded_embedding(int(padding_idx))
+        for rel, module_rule in rules.items():
             defaults.setdefault(f"{prefix}.{rel}" if prefix else rel, module_rule)
     return defaults
+
+
+def _sharded_embedding(padding_idx: int) -> Rule:
+    """nn.Embedding's rule for a DTensor weight: N(0, 1), global row ``padding_idx`` zero."""
+    def fill(t: Tensor, seed: int, stream: str) -> None:
+        normal_(t, seed=seed, stream=stream)
+        _dtensor.zero_global_row(t, padding_idx)
+    return Rule(fill)
 
 
 # ---------------------------------------------------------------- scheme
@@ -141,7 +187,8 @@ def _initializer_rule(init: Initializer, where: str) -> Rule:
     extra: dict[str, Any] = {"layout": "torch"} if init.accepts("layout") and "layout" not in init.params else {}
 
     def fill(t: Tensor, seed: int, stream: str) -> None:
-        _fill(t, f"scheme{where}", lambda x: init(x, seed=seed, stream=stream, **extra))
+        _fill(t, f"scheme{where}", lambda x: init(x, seed=seed, stream=stream, **extra),
+              lambda x, place: init(x, seed=seed, stream=stream, **place, **extra))
     return _InitializerRule(fill, init=init, where=where, extra=extra)
 
 
@@ -176,7 +223,7 @@ def _find_rule(entry: _Entry, names: list[str], parsed: _Scheme,
     the scheme's weight rule (rank >= 2) or zeros (a rank < 2 parameter named bias), else the
     layer's own rule. ``rule`` None with ``found`` True: the scheme leaves the tensor as it is."""
     for pattern, value in parsed.patterns:
-        if any(fnmatch.fnmatchcase(n, pattern) for n in names):
+        if any(fnmatch.fnmatchcase(n, pattern) for n in names):  # the plain names are among them
             return True, value
     if parsed.weight_rule is not None and entry.is_param:
         if entry.tensor.dim() >= 2:
@@ -217,7 +264,9 @@ def _plan(module: torch.nn.Module, entries: list[_Entry], aliases: dict[int, lis
     plan: list[tuple[str, Rule | None]] = []
     unknown: list[str] = []
     for entry in entries:
-        found, rule = _find_rule(entry, aliases[id(entry.tensor)], parsed, defaults)
+        names = aliases[id(entry.tensor)]
+        names = names + [p for p in (plain_name(module, n) for n in names) if p not in names]
+        found, rule = _find_rule(entry, names, parsed, defaults)
         if not found:
             if entry.is_param or on_meta:
                 owner = type(module.get_submodule(entry.name.rpartition(".")[0])).__name__
@@ -320,7 +369,7 @@ def _fill_plan(module: torch.nn.Module, plan: list[tuple[str, Rule | None]], see
         t = tensors[name]
         if planned is None or t.numel() == 0:
             continue
-        planned(t, seed, name)
+        planned(t, seed, plain_name(module, name))
 
 
 def _materialize(module: torch.nn.Module) -> None:

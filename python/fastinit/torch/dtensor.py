@@ -1,0 +1,302 @@
+"""DTensors and accelerator tensors: fill the memory this process holds with the global tensor's values.
+
+A ``torch.distributed.tensor.DTensor`` is one logical (global) tensor split over a
+``DeviceMesh``. The ``fastinit.torch`` functions fill a DTensor's local shard (its
+``to_local()`` memory, in place) with exactly the values the whole tensor would have at those
+positions: every value is a pure function of (seed, stream, global element index), and fans come
+from the global shape (``dt.shape``). So the gathered tensor (``full_tensor()``) is the same for
+every mesh, placement and world size, and equals the single-process fill bit for bit.
+
+Placements (per mesh dimension):
+
+- ``Shard(d)``: the rows torch gives this rank along ``d`` (even or uneven splits, empty shards
+  included; torch's own ``_get_shard_size_and_offsets`` decides, as in
+  ``compute_local_shape_and_global_offset``), several mesh dims sharding one tensor dim composed
+  left to right as torch does;
+- ``_StridedShard(d, split_factor)`` (FSDP2 over tensor parallel): the local rows are not one block
+  of the global tensor; they are passed to the fill as an index array (outer indexing);
+- ``Replicate()``: every replica computes the same values;
+- anything else (``Partial``: the global tensor is a *sum* of the local ones) is refused.
+
+Memory: a rank writes its local shard directly (no full-size tensor anywhere; the index arrays
+hold one int64 per local row). ``orthogonal_`` is the exception: orthogonality is a property of
+the whole matrix, so each rank computes the whole float64 Q (as :func:`fastinit.orthogonal` does
+for shards) and keeps its part.
+
+Accelerator tensors (CUDA): filled on the CPU in bounded pinned chunks (:data:`CHUNK_BYTES`, two
+buffers) copied to the device while the next chunk is filled. Untested on a GPU so far.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any, Callable, Union
+
+import numpy as np
+import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
+
+__all__ = ["CHUNK_BYTES", "dtensor_index", "is_dtensor"]
+
+#: Bytes of one pinned host chunk when filling an accelerator tensor (two such buffers at a time).
+CHUNK_BYTES = 64 << 20
+
+#: One entry of a global index: a step-1 slice, or the sorted global ids of the local rows.
+Entry = Union[slice, np.ndarray]
+#: ``located(view, where)`` fills the NumPy ``view``; ``where`` is ``{}`` (the view is the whole
+#: tensor) or ``{"full_shape": global shape, "index": the view's place in it}``.
+Located = Callable[[np.ndarray, dict[str, Any]], Any]
+
+#: The fills whose values do not depend on the position (a DTensor's local memory is filled as is).
+_POSITION_FREE = frozenset({"constant_", "ones_", "zeros_"})
+
+
+def _dtensor_class() -> type | None:
+    """``torch.distributed.tensor.DTensor``, or None where torch has no distributed support."""
+    if not torch.distributed.is_available():  # pragma: no cover - torch builds without distributed
+        return None
+    from torch.distributed.tensor import DTensor
+    return DTensor
+
+
+def is_dtensor(tensor: Any) -> bool:
+    """Whether ``tensor`` is a ``torch.distributed.tensor.DTensor``."""
+    cls = _dtensor_class()
+    return cls is not None and isinstance(tensor, cls)
+
+
+# ---------------------------------------------------------------- where the local shard sits
+
+
+def check_placements(tensor: Any, where: str) -> None:
+    """Refuse placements whose local values are not a selection of the global tensor's."""
+    from torch.distributed.tensor import Replicate, Shard
+    for mesh_dim, p in enumerate(tensor.placements):
+        if isinstance(p, (Shard, Replicate)):  # _StridedShard is a Shard
+            continue
+        name = type(p).__name__
+        why = ("the global tensor is the sum (or other reduction) of the local tensors, so no local value is "
+               "determined by its position" if "Partial" in name else "fastinit does not know which global "
+               "elements this placement holds")
+        raise ValueError(f"{where}: the DTensor has placement {p!r} on mesh dimension {mesh_dim}; {why}. "
+                         "fastinit fills Shard(d), _StridedShard and Replicate() placements exactly: "
+                         "redistribute first (dt.redistribute(placements=[Replicate()] or [Shard(0)]))")
+
+
+def _strided(p: Any) -> bool:
+    return type(p).__name__ == "_StridedShard"
+
+
+def _torch_offsets(shape: tuple[int, ...], mesh_shape: Sequence[int], coord: Sequence[int],
+                   placements: Sequence[Any]) -> tuple[list[int], dict[int, Any]]:
+    """(local shape, {tensor dim: global offsets of its local positions}) with torch's own per-placement
+    rule (``_get_shard_size_and_offsets``, what ``compute_local_shape_and_global_offset`` composes)."""
+    from torch.distributed.tensor import Shard
+    from torch.distributed.tensor._utils import _get_shard_size_and_offsets
+    local = list(shape)
+    offsets: dict[int, Any] = {}
+    for mesh_dim, p in enumerate(placements):
+        if not isinstance(p, Shard):
+            continue
+        size, offs = _get_shard_size_and_offsets(local[p.dim], mesh_shape[mesh_dim], coord[mesh_dim], p,
+                                                  offsets.get(p.dim), shape[p.dim], False)
+        local[p.dim] = size
+        offsets[p.dim] = offs
+    return local, offsets
+
+
+def _public_offsets(tensor: Any, shape: tuple[int, ...]) -> tuple[list[int], dict[int, Any]]:
+    """Fallback for a torch without the private helper: the public start offsets (no _StridedShard)."""
+    from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
+    if any(_strided(p) for p in tensor.placements):
+        raise ValueError("the DTensor has a _StridedShard placement and this torch lacks "
+                         "torch.distributed.tensor._utils._get_shard_size_and_offsets, which fastinit uses to "
+                         "find its rows; use torch >= 2.6 or redistribute to Shard/Replicate")
+    local, start = compute_local_shape_and_global_offset(shape, tensor.device_mesh, tensor.placements)
+    return list(local), {d: torch.arange(start[d], start[d] + local[d]) for d in range(len(shape))
+                         if local[d] != shape[d]}
+
+
+def _entry(offs: Any, size: int) -> Entry:
+    """Global positions as a slice when they are one ascending block, else an int64 array."""
+    if size == 0:
+        return slice(0, 0)
+    ids = np.asarray(offs.numpy() if isinstance(offs, torch.Tensor) else offs, dtype=np.int64).reshape(-1)[:size]
+    if size == 1 or bool(np.all(np.diff(ids) == 1)):
+        return slice(int(ids[0]), int(ids[0]) + size)
+    return ids
+
+
+def dtensor_index(tensor: Any) -> tuple[Entry, ...] | None:
+    """Where this rank's local shard of the DTensor ``tensor`` sits in the global tensor.
+
+    Returns one entry per dimension: a step-1 slice, or (``_StridedShard``) a 1-D int64 array of
+    the global ids of the local positions along that axis (NumPy outer indexing), so that
+    ``full[np.ix_-style index] == tensor.to_local()`` for the global tensor ``full``. Pass it with
+    ``full_shape=tuple(tensor.shape)`` to any fastinit fill or preset. None when this rank is not
+    part of the tensor's mesh (its local shard is empty).
+
+    Raises:
+        TypeError: not a DTensor. ValueError: a placement other than Shard/_StridedShard/Replicate
+        (e.g. Partial). RuntimeError: torch's rule disagrees with the local tensor's shape.
+    """
+    if not is_dtensor(tensor):
+        raise TypeError(f"dtensor_index needs a torch.distributed.tensor.DTensor, got {type(tensor).__name__}")
+    check_placements(tensor, "dtensor_index")
+    mesh = tensor.device_mesh
+    coord = mesh.get_coordinate()
+    if coord is None:
+        return None
+    shape = tuple(int(n) for n in tensor.shape)
+    try:
+        local, offsets = _torch_offsets(shape, tuple(mesh.shape), coord, tensor.placements)
+    except (ImportError, TypeError):  # pragma: no cover - a torch with another private signature
+        local, offsets = _public_offsets(tensor, shape)
+    actual = tuple(tensor.to_local().shape)
+    if tuple(local) != actual:
+        raise RuntimeError(f"fastinit: torch's sharding rule gives a local shape {tuple(local)} for the DTensor of "
+                           f"global shape {shape} with placements {tensor.placements} on mesh {tuple(mesh.shape)}, "
+                           f"but its local tensor has shape {actual}; refusing to guess which values it holds")
+    return tuple(_entry(offsets[d], local[d]) if d in offsets else slice(0, shape[d]) for d in range(len(shape)))
+
+
+# ---------------------------------------------------------------- filling
+
+
+def _bump(tensor: torch.Tensor) -> None:
+    """Bump the autograd version counter, as an in-place torch op would."""
+    torch.autograd.graph.increment_version(tensor)
+
+
+def fill_dtensor(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any], located: Located | None,
+                 whole: bool) -> torch.Tensor:
+    """Fill the local shard of the DTensor ``tensor``: ``located(view, {"full_shape", "index"})``,
+    or ``fill(view)`` for the position-free fills (constants). Returns ``tensor``."""
+    from .checks import _check_tensor, numpy_view
+    check_placements(tensor, where)
+    local: torch.Tensor = tensor.to_local()  # type: ignore[attr-defined]  # a DTensor method, not in Tensor's stubs
+    if located is None and where not in _POSITION_FREE:
+        raise TypeError(f"{where}: DTensors are not supported by this function yet (its values depend on the "
+                        "position and it does not take a global index); fill with the NumPy function instead: "
+                        f"fastinit.<init>(fastinit.torch.numpy_view(dt.to_local()), ..., full_shape=tuple(dt.shape), "
+                        "index=fastinit.torch.dtensor_index(dt))")
+    _check_tensor(local, f"{where} (the DTensor's local shard)")
+    index = dtensor_index(tensor)
+    if index is None or local.numel() == 0:
+        return tensor
+    where_ = {"full_shape": tuple(int(n) for n in tensor.shape), "index": index}
+    if local.device.type != "cpu":
+        fill_device(local, where, fill, located, whole, where_)
+    elif located is None:
+        fill(numpy_view(local))
+    else:
+        located(numpy_view(local), where_)
+    _bump(local)
+    _bump(tensor)
+    return tensor
+
+
+# ---------------------------------------------------------------- accelerator tensors
+
+
+def _sub(entry: Entry, lo: int, hi: int) -> Entry:
+    """Positions ``lo:hi`` of an index entry."""
+    if isinstance(entry, slice):
+        return slice(entry.start + lo, entry.start + hi)
+    return entry[lo:hi]
+
+
+def _at(entry: Entry, i: int) -> int:
+    """Position ``i`` of an index entry, as a global int."""
+    return int(entry.start + i) if isinstance(entry, slice) else int(entry[i])
+
+
+def _chunks(shape: tuple[int, ...], limit: int) -> Iterator[tuple[tuple[int, ...], int, int, int]]:
+    """``(leading ints, axis, lo, hi)``: blocks of at most ``limit`` elements (at least one row of
+    the last axis), each ``t[leading][lo:hi]`` along ``axis``, in C order."""
+    axis = 0
+    while axis < len(shape) - 1 and math.prod(shape[axis:]) > limit:
+        axis += 1
+    step = max(1, limit // max(1, math.prod(shape[axis + 1:])))
+    for lead in np.ndindex(*shape[:axis]):
+        for lo in range(0, shape[axis], step):
+            yield tuple(int(i) for i in lead), axis, lo, min(lo + step, shape[axis])
+
+
+def _chunk_where(where_: dict[str, Any], shape: tuple[int, ...], lead: tuple[int, ...], axis: int, lo: int,
+                 hi: int) -> dict[str, Any]:
+    """The global place of a chunk of a tensor that sits at ``where_`` ({} : the whole tensor)."""
+    full = where_.get("full_shape", shape)
+    index: tuple[Entry, ...] = where_.get("index", tuple(slice(0, n) for n in shape))
+    entries: list[Any] = [_at(index[a], i) for a, i in enumerate(lead)]
+    entries.append(_sub(index[axis], lo, hi))
+    entries.extend(index[axis + 1:])
+    return {"full_shape": full, "index": tuple(entries)}
+
+
+def fill_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any], located: Located | None,
+                whole: bool, where_: dict[str, Any] | None = None) -> None:
+    """Fill an accelerator tensor through pinned host chunks copied to it (two buffers, so one chunk is
+    filled while the previous one is copied). ``whole``: one chunk (fills that work on the whole
+    tensor, e.g. orthogonal_). Untested on a GPU so far."""
+    from .checks import numpy_view
+    if located is None and where not in _POSITION_FREE:
+        raise ValueError(f"{where}: tensor is on {tensor.device}; this function fills CPU memory only: fill a CPU "
+                         "tensor and move it (t.copy_(t_cpu))")
+    shape = tuple(tensor.shape)
+    pinned = torch.cuda.is_available() and tensor.device.type == "cuda"
+    if not shape or whole:  # one chunk: the whole tensor
+        host = torch.empty(shape, dtype=tensor.dtype, pin_memory=pinned)
+        if located is None:
+            fill(numpy_view(host))
+        else:
+            located(numpy_view(host), where_ or {})
+        tensor.copy_(host)
+        return
+    _fill_chunks(tensor, fill, located, where_ or {})
+
+
+def _fill_chunks(tensor: torch.Tensor, fill: Callable[[np.ndarray], Any], located: Located | None,
+                 where_: dict[str, Any]) -> None:
+    """:func:`fill_device`'s loop: chunks of :data:`CHUNK_BYTES`, at most two in flight."""
+    from .checks import numpy_view
+    shape = tuple(tensor.shape)
+    pinned = torch.cuda.is_available() and tensor.device.type == "cuda"
+    event_class: Any = torch.cuda.Event  # untyped in torch's stubs
+    pending: list[tuple[torch.Tensor, Any]] = []  # (host chunk, its copy's event): two at most
+    for lead, axis, lo, hi in _chunks(shape, max(1, CHUNK_BYTES // tensor.element_size())):
+        if len(pending) == 2:  # wait for the copy of two chunks ago; its buffer goes back to the cache
+            _, done = pending.pop(0)
+            if done is not None:
+                done.synchronize()
+        part = tensor[lead + (slice(lo, hi),)]
+        host = torch.empty(part.shape, dtype=tensor.dtype, pin_memory=pinned)
+        if located is None:
+            fill(numpy_view(host))
+        else:
+            located(numpy_view(host), _chunk_where(where_, shape, lead, axis, lo, hi))
+        part.copy_(host, non_blocking=pinned)
+        event = event_class() if pinned else None
+        if event is not None:
+            event.record()
+        pending.append((host, event))
+    for _, done in pending:
+        if done is not None:
+            done.synchronize()
+
+def zero_global_row(tensor: Any, row: int) -> None:
+    """Set global row ``row`` (axis 0) of the DTensor ``tensor`` to zero where this rank holds it
+    (nn.Embedding's ``padding_idx``)."""
+    from .checks import numpy_view
+    index = dtensor_index(tensor)
+    local = tensor.to_local()
+    if index is None or local.numel() == 0:
+        return
+    rows = index[0]
+    if isinstance(rows, slice):
+        hits = [row - rows.start] if rows.start <= row < rows.stop else []
+    else:
+        hits = [int(i) for i in np.flatnonzero(rows == row)]
+    view = numpy_view(local)
+    for i in hits:
+        view[i] = 0
