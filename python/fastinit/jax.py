@@ -167,33 +167,164 @@ def _dtype(dtype: Any, who: str, complex_ok: bool = False) -> np.dtype:
                     f"bfloat16 (jnp.bfloat16){extra}")
 
 
-def _initializer(fill: Callable[[np.ndarray, int], Any], default_dtype: Any, name: str, doc: str, *,
-                 check: Callable[[tuple[int, ...]], None] | None = None, complex_ok: bool = False) -> Initializer:
+#: ``fill(out, seed, full_shape, index)``: write ``full[index]`` of the logical tensor of shape
+#: ``full_shape`` (``index``: step-1 slices, or None for the whole tensor) into ``out`` in place.
+Fill = Callable[[np.ndarray, int, tuple[int, ...], Union[tuple[slice, ...], None]], Any]
+#: a shard's bounds: ``(start, stop)`` per dimension.
+Bounds = tuple[tuple[int, int], ...]
+
+
+def _sharding(out_sharding: Any, dims: tuple[int, ...], who: str, traced: bool) -> Any:
+    """``out_sharding`` as a concrete ``jax.sharding.Sharding`` that tiles ``dims`` evenly, or None.
+
+    A ``PartitionSpec`` is taken on the mesh of ``jax.set_mesh`` (as JAX's initializers do); a
+    ``NamedSharding`` on an empty mesh means no sharding, as in JAX."""
+    if out_sharding is None:
+        return None
+    if isinstance(out_sharding, jax.sharding.PartitionSpec):
+        mesh = jax.sharding.get_abstract_mesh() if traced else jax.sharding.get_mesh()
+        if mesh.empty:
+            raise ValueError(f"{who}: out_sharding is a PartitionSpec ({out_sharding}) but no mesh is set; pass a "
+                             "jax.sharding.NamedSharding(mesh, spec) or call the initializer inside "
+                             "`with jax.set_mesh(mesh):`")
+        out_sharding = jax.sharding.NamedSharding(mesh, out_sharding)
+    if not isinstance(out_sharding, jax.sharding.Sharding):
+        raise TypeError(f"{who}: out_sharding must be a jax.sharding.Sharding (e.g. NamedSharding(mesh, spec)), a "
+                        f"PartitionSpec under jax.set_mesh, or None; got {type(out_sharding).__name__}")
+    if isinstance(out_sharding, jax.sharding.NamedSharding) and out_sharding.mesh.empty:
+        return None
+    try:
+        out_sharding.shard_shape(dims)
+    except ValueError as exc:
+        raise ValueError(f"{who}: out_sharding {out_sharding} cannot tile shape {dims}: {exc}. JAX needs each "
+                         "sharded dimension to be divisible by its number of shards; pad that dimension or shard "
+                         "another one") from None
+    return out_sharding
+
+
+def _bounds(index: Any, dims: tuple[int, ...]) -> Bounds:
+    """A shard's index from JAX (a tuple of step-1 slices, possibly open) as ``(start, stop)`` pairs."""
+    parts = tuple(index) + (slice(None),) * (len(dims) - len(tuple(index)))
+    bounds = []
+    for part, n in zip(parts, dims):
+        start, stop, step = part.indices(n)
+        if step != 1:  # pragma: no cover - JAX's shard indices are contiguous
+            raise ValueError(f"a shard index with step {step} (index {index}) is not supported")
+        bounds.append((start, max(start, stop)))
+    return tuple(bounds)
+
+
+def _sharded(dims: tuple[int, ...], dt: np.dtype, sharding: Any, block: Callable[[Bounds], np.ndarray]) -> Any:
+    """``jax.make_array_from_callback``: each addressable device's shard is ``block(bounds)``,
+    computed once per distinct shard (replicas share it) and only for this process's devices."""
+    cache: dict[Bounds, np.ndarray] = {}
+
+    def callback(index: Any) -> np.ndarray:
+        key = _bounds(index, dims)
+        if key not in cache:
+            cache[key] = block(key)
+        return cache[key]
+
+    return jax.make_array_from_callback(dims, sharding, callback, dtype=dt)
+
+
+def _host_array(key: Any, fill: Fill, dims: tuple[int, ...], dt: np.dtype, sharding: Any, elementwise: bool) -> Any:
+    """The initializer's value for a concrete ``key``: whole, or shard by shard on ``sharding``."""
+    seed = seed_from_key(key)
+    if sharding is None:
+        out = np.empty(dims, dt)
+        fill(out, seed, dims, None)
+        return jnp.asarray(out)
+    if not elementwise:  # orthogonal, delta_orthogonal: a property of the whole matrix
+        whole = np.empty(dims, dt)
+        fill(whole, seed, dims, None)
+        return _sharded(dims, dt, sharding, lambda b: np.ascontiguousarray(whole[tuple(slice(*x) for x in b)]))
+
+    def block(bounds: Bounds) -> np.ndarray:
+        out = np.empty(tuple(stop - start for start, stop in bounds), dt)
+        fill(out, seed, dims, tuple(slice(*x) for x in bounds))
+        return out
+
+    return _sharded(dims, dt, sharding, block)
+
+
+def _traced(data: Any, fill: Fill, dims: tuple[int, ...], dt: np.dtype, sharding: Any, elementwise: bool) -> Any:
+    """The initializer's value for a traced key (under ``jit``/``vmap``), through ``jax.pure_callback``.
+
+    On a ``NamedSharding`` (elementwise initializers) a ``jax.shard_map`` over its mesh runs one
+    callback per device, which fills that device's block from its global offsets; otherwise the
+    whole array is computed on the host and placed on ``sharding``."""
+    if sharding is not None and elementwise and isinstance(sharding, jax.sharding.NamedSharding):
+        spec = _spec_axes(sharding.spec, len(dims))
+        if spec is not None:
+            return _traced_blocks(data, fill, dims, dt, sharding, spec)
+
+    def host(words: Any) -> np.ndarray:
+        out = np.empty(dims, dt)
+        fill(out, _seed_from_words(words), dims, None)
+        return out
+
+    result = jax.pure_callback(host, jax.ShapeDtypeStruct(dims, dt), data, vmap_method="sequential")
+    return result if sharding is None else jax.device_put(result, sharding)
+
+
+def _spec_axes(spec: Any, rank: int) -> tuple[tuple[str, ...], ...] | None:
+    """The mesh axes that split each dimension (``()``: not split), or None for a spec entry that
+    is not None, a name or a tuple of names (then the whole-array path is taken)."""
+    entries = tuple(spec) + (None,) * (rank - len(tuple(spec)))
+    axes: list[tuple[str, ...]] = []
+    for entry in entries:
+        if entry is None:
+            axes.append(())
+        elif isinstance(entry, str):
+            axes.append((entry,))
+        elif isinstance(entry, tuple) and all(isinstance(name, str) for name in entry):
+            axes.append(entry)
+        else:
+            return None
+    return tuple(axes)
+
+
+def _traced_blocks(data: Any, fill: Fill, dims: tuple[int, ...], dt: np.dtype, sharding: Any,
+                   spec: tuple[tuple[str, ...], ...]) -> Any:
+    """One host callback per device (``jax.shard_map``), each filling its own block of ``dims``."""
+    block = tuple(sharding.shard_shape(dims))
+
+    def host(words: Any, starts: Any) -> np.ndarray:
+        out = np.empty(block, dt)
+        fill(out, _seed_from_words(words), dims, tuple(slice(int(a), int(a) + n) for a, n in zip(starts, block)))
+        return out
+
+    def body(words: Any) -> Any:
+        starts = [jax.lax.axis_index(names) * n if names else jnp.zeros((), jnp.int32)
+                  for names, n in zip(spec, block)]
+        offsets = jnp.stack(starts) if starts else jnp.zeros((0,), jnp.int32)
+        return jax.pure_callback(host, jax.ShapeDtypeStruct(block, dt), words, offsets, vmap_method="sequential")
+
+    blocks = jax.shard_map(body, mesh=sharding.mesh, in_specs=jax.sharding.PartitionSpec(),
+                           out_specs=sharding.spec, check_vma=False)
+    return blocks(data)
+
+
+def _initializer(fill: Fill, default_dtype: Any, name: str, doc: str, *,
+                 check: Callable[[tuple[int, ...]], None] | None = None, complex_ok: bool = False,
+                 elementwise: bool = True) -> Initializer:
     def init(key: Any, shape: Sequence[int], dtype: Any = default_dtype, out_sharding: Any = None) -> Any:
         dims = as_shape(shape)
         dt = _dtype(dtype, name, complex_ok)
         if check is not None:
             check(dims)  # before any tracing: the error is JAX's, not a callback's
-
-        def host(words: Any) -> np.ndarray:
-            out = np.empty(dims, dt)
-            fill(out, _seed_from_words(words))
-            return out
-
         data = _key_data(key)
         try:
-            words = np.asarray(data)
+            np.asarray(data)
         except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
-            result = jax.pure_callback(host, jax.ShapeDtypeStruct(dims, dt), data, vmap_method="sequential")
-        else:
-            result = jnp.asarray(host(words))
-        if out_sharding is not None:
-            result = jax.device_put(result, out_sharding)
-        return result
+            return _traced(data, fill, dims, dt, _sharding(out_sharding, dims, name, True), elementwise)
+        return _host_array(key, fill, dims, dt, _sharding(out_sharding, dims, name, False), elementwise)
 
     init.__name__ = init.__qualname__ = name
     init.__doc__ = (f"{doc}\n\n``init(key, shape, dtype={default_dtype!r}, out_sharding=None)``: values from the "
-                    "fastinit seed of ``key`` (see fastinit.jax), generated on the host.")
+                    "fastinit seed of ``key`` (see fastinit.jax), generated on the host; with ``out_sharding`` "
+                    "each addressable shard is filled on its own from its global index.")
     return init
 
 
@@ -203,14 +334,15 @@ def _check_axes_rank(shape: Sequence[int], in_axis: Axis) -> None:
                          "default in_axis. Must be at least 2D or specify in_axis explicitly.")
 
 
-def _complex_variance_scaling(out: np.ndarray, std: float, distribution: str, seed: int) -> None:
-    """JAX's complex forms, each of variance ``std**2`` (see the module docstring)."""
+def _complex_variance_scaling(out: np.ndarray, std: float, distribution: str, seed: int, where: dict[str, Any]) -> None:
+    """JAX's complex forms, each of variance ``std**2`` (see the module docstring); ``where``: the
+    ``full_shape`` and ``index`` of ``out``."""
     if distribution == "normal":
-        _fills.normal(out, 0.0, std, seed=seed)
+        _fills.normal(out, 0.0, std, seed=seed, **where)
     elif distribution == "truncated_normal":
-        truncated_normal_disk(out, std / COMPLEX_TRUNCATED_NORMAL_STD, 2.0, seed=seed)
+        truncated_normal_disk(out, std / COMPLEX_TRUNCATED_NORMAL_STD, 2.0, seed=seed, **where)
     else:
-        uniform_disk(out, math.sqrt(2.0) * std, seed=seed)
+        uniform_disk(out, math.sqrt(2.0) * std, seed=seed, **where)
 
 
 def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axis = -2, out_axis: Axis = -1,
@@ -231,12 +363,13 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axis = -
     ours = _DISTRIBUTIONS[distribution]
     axes: dict[str, Any] = {"in_axis": in_axis, "out_axis": out_axis, "batch_axis": batch_axis}
 
-    def fill(out: np.ndarray, seed: int) -> None:
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+        where: dict[str, Any] = {"full_shape": full_shape, "index": index}  # fans from the global shape
         if out.dtype in COMPLEX_PARTS:
-            plan = variance_scaling_plan(out.shape, scale, mode, "untruncated_normal", **axes)
-            _complex_variance_scaling(out, plan["std"], distribution, seed)
+            plan = variance_scaling_plan(full_shape, scale, mode, "untruncated_normal", **axes)
+            _complex_variance_scaling(out, plan["std"], distribution, seed, where)
         else:
-            _variance_scaling(out, scale, mode, ours, seed=seed, **axes)
+            _variance_scaling(out, scale, mode, ours, seed=seed, **axes, **where)
 
     return _initializer(fill, dtype, "variance_scaling", f"variance_scaling({scale}, {mode!r}, {distribution!r})",
                         check=lambda dims: _check_axes_rank(dims, in_axis), complex_ok=True)
@@ -271,16 +404,20 @@ def uniform(scale: Any = 1e-2, dtype: Any = None) -> Initializer:
     (a negative ``scale`` gives U(scale, 0], as in JAX)."""
     scale = _number(scale, "scale")
     low, high = min(0.0, scale), max(0.0, scale)
-    return _initializer(lambda out, seed: _fills.uniform(out, low, high, seed=seed), dtype, "uniform",
-                        f"uniform({scale})")
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+        _fills.uniform(out, low, high, seed=seed, full_shape=full_shape, index=index)
+
+    return _initializer(fill, dtype, "uniform", f"uniform({scale})")
 
 
 def normal(stddev: Any = 1e-2, dtype: Any = None) -> Initializer:
     """JAX ``normal``: N(0, stddev**2); :func:`fastinit.random_normal` ``(stddev=stddev)``; complex
     dtypes: the complex normal of standard deviation ``stddev`` (each part ``stddev / sqrt(2)``)."""
     stddev = _number(stddev, "stddev", minimum=0.0)
-    return _initializer(lambda out, seed: _fills.normal(out, 0.0, stddev, seed=seed), dtype, "normal",
-                        f"normal({stddev})", complex_ok=True)
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+        _fills.normal(out, 0.0, stddev, seed=seed, full_shape=full_shape, index=index)
+
+    return _initializer(fill, dtype, "normal", f"normal({stddev})", complex_ok=True)
 
 
 def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, upper: Any = 2.0) -> Initializer:
@@ -291,8 +428,10 @@ def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, u
     hi = real(upper if is_real(upper) else _number(upper, "upper"), "upper")
     if not lo < hi:
         raise ValueError(f"truncated_normal needs lower < upper, got lower={lower!r}, upper={upper!r}")
-    return _initializer(lambda out, seed: _fills.truncated_normal(out, 0.0, stddev, lo, hi, seed=seed), dtype,
-                        "truncated_normal", f"truncated_normal({stddev}, lower={lo}, upper={hi})")
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+        _fills.truncated_normal(out, 0.0, stddev, lo, hi, seed=seed, full_shape=full_shape, index=index)
+
+    return _initializer(fill, dtype, "truncated_normal", f"truncated_normal({stddev}, lower={lo}, upper={hi})")
 
 
 def _check_orthogonal(dims: tuple[int, ...]) -> None:
@@ -305,9 +444,12 @@ def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> In
     ``column_axis``; :func:`fastinit.orthogonal`. Shapes of rank >= 2; complex dtypes: Haar unitary."""
     scale = _number(scale, "scale")
     column_axis = integer(column_axis, "column_axis")
-    return _initializer(lambda out, seed: _orthogonal(out, scale, column_axis=column_axis, seed=seed), dtype,
-                        "orthogonal", f"orthogonal({scale}, column_axis={column_axis})", check=_check_orthogonal,
-                        complex_ok=True)
+
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+        _orthogonal(out, scale, column_axis=column_axis, seed=seed)  # the whole array (elementwise=False)
+
+    return _initializer(fill, dtype, "orthogonal", f"orthogonal({scale}, column_axis={column_axis})",
+                        check=_check_orthogonal, complex_ok=True, elementwise=False)
 
 
 def _check_delta(dims: tuple[int, ...]) -> None:
@@ -326,9 +468,12 @@ def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None)
     ranks or ``in > out``, as in JAX."""
     scale = _number(scale, "scale")
     column_axis = integer(column_axis, "column_axis")
-    return _initializer(lambda out, seed: _delta_orthogonal(out, scale, column_axis=column_axis, seed=seed), dtype,
-                        "delta_orthogonal", f"delta_orthogonal({scale}, column_axis={column_axis})",
-                        check=_check_delta, complex_ok=True)
+
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+        _delta_orthogonal(out, scale, column_axis=column_axis, seed=seed)  # the whole array (elementwise=False)
+
+    return _initializer(fill, dtype, "delta_orthogonal", f"delta_orthogonal({scale}, column_axis={column_axis})",
+                        check=_check_delta, complex_ok=True, elementwise=False)
 
 
 def _default(dtype: Any) -> Any:
