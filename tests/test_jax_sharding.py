@@ -19,6 +19,7 @@ if __name__ == "__main__":  # the subprocess: eight host devices, before JAX is 
     os.environ["JAX_PLATFORMS"] = "cpu"
 
 import contextlib  # noqa: E402
+import functools  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
 import traceback  # noqa: E402
@@ -290,6 +291,14 @@ def check_flax_nnx() -> None:
     with jax.set_mesh(mesh):
         sharded = build(True)
         jitted = nnx.jit(lambda: build(True))()
+        # Flax calls kernel_init(key, shape, dtype) and reshards the result afterwards; binding
+        # out_sharding (here through the context mesh) makes fastinit fill only the shards
+        with spy_callbacks() as seen:
+            direct = nnx.Linear(16, 32, kernel_init=nnx.with_partitioning(
+                functools.partial(fj.glorot_uniform(), out_sharding=P(None, "y")), (None, "y")),
+                rngs=nnx.Rngs(params=KEY_SEED))
+    assert [b.shape for _, b in seen] == [(16, 8)] * 8, [b.shape for _, b in seen]
+    assert_shards_match(direct.kernel[...], np.asarray(plain.up.kernel[...]), "nnx out_sharding bound")
     for model in (sharded, jitted):
         for layer, spec in (("up", P(None, "y")), ("down", P("y", "x"))):
             got = getattr(model, layer).kernel[...]

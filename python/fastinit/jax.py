@@ -16,11 +16,29 @@ initializers ``zeros`` and ``ones`` themselves.
 Each returns ``init(key, shape, dtype=dtype, out_sharding=None)``, usable wherever JAX (or Flax)
 takes an initializer. **Generation is host-side**: ``init`` reads the key's bits
 (``jax.random.key_data``, so new-style typed keys and raw ``uint32[2]`` keys both work), fills a
-NumPy array on the host with the fastinit preset, and returns ``jnp.asarray`` of it (placed with
-``jax.device_put`` when ``out_sharding`` is given). Under ``jax.jit``/``vmap`` (e.g. a jitted
-``model.init``) the same host function runs through ``jax.pure_callback``, with the same values.
-This suits huge tables (memory speed, any thread count, the same bits on any machine); the values
-are fastinit's, not ``jax.random``'s.
+NumPy array on the host with the fastinit preset, and returns ``jnp.asarray`` of it. Under
+``jax.jit``/``vmap`` (e.g. a jitted ``model.init``) the same host function runs through
+``jax.pure_callback``, with the same values. This suits huge tables (memory speed, any thread
+count, the same bits on any machine); the values are fastinit's, not ``jax.random``'s.
+
+**Shardings** (``out_sharding``, the name and place of JAX's own initializers' parameter): any
+``jax.sharding.Sharding`` (``NamedSharding``, ``SingleDeviceSharding``, ...), or a
+``PartitionSpec`` taken on the mesh of ``jax.set_mesh`` (ValueError without one). The result has
+that sharding and the values of the unsharded call, bit for bit, for every mesh and spec: element
+values depend only on their global index, and fans come from the global ``shape``. Eagerly, the
+array is built with ``jax.make_array_from_callback``: each shard addressable by this process is
+filled on the host from its global index (``full_shape``/``index`` of the fastinit fill), once per
+distinct shard (replicas share it); the whole array is never computed or held. Under ``jax.jit``
+a ``NamedSharding`` is honoured the same way by a ``jax.shard_map`` whose per-device callback fills
+that device's block (replicated blocks are then filled once per device); other shardings under
+``jit`` compute the whole array and place it. ``orthogonal`` and ``delta_orthogonal`` are not
+elementwise (orthogonality belongs to the whole matrix): the whole array is computed once per
+process on the host and each device gets its slice (JAX's own raise NotImplementedError for
+``out_sharding``). As in JAX, every sharded dimension must divide evenly by its number of shards
+(else ValueError). Flax's partitioning annotations (``nnx.with_partitioning``,
+``linen.with_partitioning``) do not pass ``out_sharding`` to the initializer: Flax reshards the
+whole array afterwards (same values); bind ``out_sharding`` (``functools.partial``) to fill only
+the shards.
 
 **Seed of a key** (:func:`seed_from_key`): a threefry key's two words ``(k0, k1)`` give the
 fastinit seed ``k0 * 2**32 + k1``, so ``jax.random.key(42)`` (and ``jax.random.PRNGKey(42)``) is
