@@ -39,6 +39,7 @@ from .presets.random_init import random_normal, random_truncated_normal, random_
 from .presets.stft import stft
 from .presets.structured import dirac, eye, identity, sparse
 from .presets.variance_scaling import variance_scaling
+from .rows import hashed_row_ids, rows
 from .shard import shard_index, shard_shape
 
 #: Version of the value contract (defined in the C++ core, cpp/stream_version.hpp); a change to any
@@ -92,6 +93,9 @@ __all__ = [
     # shards (fastinit.dask, fastinit.outofcore and fastinit.cli are imported on first use)
     "shard_index",
     "shard_shape",
+    # rows by ID (embedding tables, key-value stores)
+    "hashed_row_ids",
+    "rows",
     "xavier_normal",
     "xavier_uniform",
 ]

@@ -165,8 +165,8 @@ def _array_ids(entry: Any, axis: int, n: int, full_shape: tuple[int, ...]) -> np
                          "(outer indexing: one 1-d array per axis, combined as np.ix_ does)")
     if raw.size == 0:
         return np.empty(0, np.int64)
-    if raw.dtype.kind == "O":
-        _refuse_object_ids(raw, axis)
+    if raw.dtype.kind == "O" or (raw.dtype.kind == "f" and not isinstance(entry, np.ndarray)):
+        _refuse_object_ids(np.asarray(entry, dtype=object), axis)  # NumPy makes [2**63, -1] float64
     if raw.dtype.kind not in "iu":
         raise TypeError(f"index arrays must contain ints; axis {axis} has an array of dtype {raw.dtype} "
                         "(convert it with .astype(np.int64) if its values are whole numbers)")
