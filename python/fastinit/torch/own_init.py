@@ -53,10 +53,26 @@ def _clear_hf_flags(m: torch.nn.Module) -> None:
             delattr(t, "_is_hf_initialized")
 
 
+def _untie(m: torch.nn.Module) -> None:
+    """Give each tied alias (``lm_head.weight`` of ``{"lm_head.weight": "model.embed_tokens.weight"}``)
+    a meta placeholder, as a freshly built model has it separate while it is initialized: the
+    alias's own rule (a Linear's) then does not overwrite the target's (an Embedding's zero
+    padding row); ``init_weights`` re-ties it at its end."""
+    tied = getattr(m, "all_tied_weights_keys", None) or {}
+    for key in tied:
+        owner_name, _, attr = str(key).rpartition(".")
+        owner = m.get_submodule(owner_name)
+        p = owner._parameters.get(attr)
+        if p is not None:
+            owner._parameters[attr] = torch.nn.Parameter(torch.empty_like(p, device="meta"),
+                                                         requires_grad=p.requires_grad)
+
+
 def _init_weights_runner(m: torch.nn.Module) -> Callable[[], None]:
     def run() -> None:
         _clear_hf_flags(m)
-        m.init_weights()  # type: ignore[operator]  # transformers' method, duck-typed
+        _untie(m)
+        m.init_weights()  # type: ignore[operator]  # transformers' method: initializes, then re-ties
     return run
 
 
