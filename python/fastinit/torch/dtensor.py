@@ -68,11 +68,26 @@ def is_dtensor(tensor: Any) -> bool:
 # ---------------------------------------------------------------- where the local shard sits
 
 
+def _shard_types() -> tuple[type, ...]:
+    """The placements that select part of one tensor dim: Shard and (where torch has it) _StridedShard."""
+    from torch.distributed.tensor import Shard
+    try:
+        from torch.distributed.tensor.placement_types import _StridedShard
+    except ImportError:  # pragma: no cover - a torch without strided shards
+        return (Shard,)
+    return (Shard, _StridedShard)
+
+
+def _is_shard(p: Any) -> bool:
+    """Shard(d) or _StridedShard: this mesh dim selects part of tensor dim ``p.dim``."""
+    return isinstance(p, _shard_types())
+
+
 def check_placements(tensor: Any, where: str) -> None:
     """Refuse placements whose local values are not a selection of the global tensor's."""
-    from torch.distributed.tensor import Replicate, Shard
+    from torch.distributed.tensor import Replicate
     for mesh_dim, p in enumerate(tensor.placements):
-        if isinstance(p, (Shard, Replicate)):  # _StridedShard is a Shard
+        if isinstance(p, (*_shard_types(), Replicate)):
             continue
         name = type(p).__name__
         why = ("the global tensor is the sum (or other reduction) of the local tensors, so no local value is "
@@ -91,12 +106,11 @@ def _torch_offsets(shape: tuple[int, ...], mesh_shape: Sequence[int], coord: Seq
                    placements: Sequence[Any]) -> tuple[list[int], dict[int, Any]]:
     """(local shape, {tensor dim: global offsets of its local positions}) with torch's own per-placement
     rule (``_get_shard_size_and_offsets``, what ``compute_local_shape_and_global_offset`` composes)."""
-    from torch.distributed.tensor import Shard
     from torch.distributed.tensor._utils import _get_shard_size_and_offsets
     local = list(shape)
     offsets: dict[int, Any] = {}
     for mesh_dim, p in enumerate(placements):
-        if not isinstance(p, Shard):
+        if not _is_shard(p):
             continue
         size, offs = _get_shard_size_and_offsets(local[p.dim], mesh_shape[mesh_dim], coord[mesh_dim], p,
                                                   offsets.get(p.dim), shape[p.dim], False)
@@ -125,6 +139,21 @@ def _entry(offs: Any, size: int) -> Entry:
     if size == 1 or bool(np.all(np.diff(ids) == 1)):
         return slice(int(ids[0]), int(ids[0]) + size)
     return ids
+
+
+_INDEX_ARRAYS: list[bool] = []
+
+
+def index_arrays_supported() -> bool:
+    """Whether fastinit's compiled core fills index arrays (``axis_offsets``), which strided shards need."""
+    if not _INDEX_ARRAYS:
+        from ..core.fills import random_bits
+        try:
+            random_bits(np.empty(1, np.uint32), seed=0, full_shape=(2,), index=(np.array([1]),))
+            _INDEX_ARRAYS.append(True)
+        except (TypeError, ValueError):
+            _INDEX_ARRAYS.append(False)
+    return _INDEX_ARRAYS[0]
 
 
 def dtensor_index(tensor: Any) -> tuple[Entry, ...] | None:
@@ -157,7 +186,12 @@ def dtensor_index(tensor: Any) -> tuple[Entry, ...] | None:
         raise RuntimeError(f"fastinit: torch's sharding rule gives a local shape {tuple(local)} for the DTensor of "
                            f"global shape {shape} with placements {tensor.placements} on mesh {tuple(mesh.shape)}, "
                            f"but its local tensor has shape {actual}; refusing to guess which values it holds")
-    return tuple(_entry(offsets[d], local[d]) if d in offsets else slice(0, shape[d]) for d in range(len(shape)))
+    index = tuple(_entry(offsets[d], local[d]) if d in offsets else slice(0, shape[d]) for d in range(len(shape)))
+    if any(isinstance(e, np.ndarray) for e in index) and not index_arrays_supported():
+        raise ValueError(f"the DTensor's placements {tensor.placements} give this rank rows that are not one block "
+                         "of the global tensor (a _StridedShard: FSDP2 over tensor parallel), and this build of "
+                         "fastinit's core cannot fill index arrays; update fastinit, or init before fully_shard")
+    return index
 
 
 # ---------------------------------------------------------------- filling
