@@ -7,4 +7,5 @@ PYBIND11_MODULE(_core, m) {
   fastinit::register_philox(m);
   fastinit::register_fill(m);
   fastinit::register_runtime(m);
+  fastinit::register_fingerprint(m);
 }

@@ -29,6 +29,7 @@ from .core.runtime import (
     simd_paths,
 )
 from .core.seed import stream_from_name
+from .fingerprint import fingerprint
 from .names.registry import Initializer, get
 from .presets.disk import truncated_normal_disk, uniform_disk
 from .presets.fans import calculate_gain, compute_fans
@@ -52,6 +53,7 @@ __all__ = [
     "STREAM_VERSION",
     "SIMD_ENV_VAR",
     "constant",
+    "fingerprint",
     "get_num_threads",
     "normal",
     "ones",
