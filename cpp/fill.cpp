@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "fill_gather.hpp"
 #include "fill_runs.hpp"
 #include "fill_tiles.hpp"
 
@@ -109,15 +110,33 @@ void check_target(const Target& t) {
   const std::size_t nd = t.shape.size();
   if (t.byte_strides.size() != nd || t.logical_strides.size() != nd)
     throw std::invalid_argument("layout: shape, strides and logical strides must have the same length");
-  uint64_t last = t.origin;
+  if (!t.offsets.empty() && t.offsets.size() != nd)
+    throw std::invalid_argument("axis_offsets must have one entry per dimension of out (" + std::to_string(nd) +
+                                "), got " + std::to_string(t.offsets.size()));
   for (std::size_t k = 0; k < nd; ++k) {
     if (t.shape[k] < 0) throw std::invalid_argument("layout: negative dimension");
+    if (!t.offsets.empty() && t.offsets[k].data != nullptr && t.offsets[k].size != static_cast<uint64_t>(t.shape[k]))
+      throw std::invalid_argument("axis_offsets[" + std::to_string(k) + "] has " + std::to_string(t.offsets[k].size) +
+                                  " entries; out.shape[" + std::to_string(k) + "] is " + std::to_string(t.shape[k]));
+  }
+  constexpr uint64_t kLimit = uint64_t{1} << 63;
+  uint64_t last = t.origin;
+  if (last >= kLimit) throw std::invalid_argument("layout: element index reaches 2**63");
+  for (std::size_t k = 0; k < nd; ++k) {
     if (t.shape[k] == 0) return;
-    const uint64_t span = static_cast<uint64_t>(t.shape[k] - 1);
-    if (span != 0 && t.logical_strides[k] > (uint64_t{1} << 63) / span)
-      throw std::invalid_argument("layout: element index reaches 2**63");
-    last += span * t.logical_strides[k];
-    if (last >= (uint64_t{1} << 63)) throw std::invalid_argument("layout: element index reaches 2**63");
+    uint64_t reach;  // the axis's largest contribution
+    if (!t.offsets.empty() && t.offsets[k].data != nullptr) {
+      reach = *std::max_element(t.offsets[k].data, t.offsets[k].data + t.offsets[k].size);
+      if (reach >= kLimit)
+        throw std::invalid_argument("axis_offsets[" + std::to_string(k) + "]: element index reaches 2**63");
+    } else {
+      const uint64_t span = static_cast<uint64_t>(t.shape[k] - 1);
+      if (span != 0 && t.logical_strides[k] > kLimit / span)
+        throw std::invalid_argument("layout: element index reaches 2**63");
+      reach = span * t.logical_strides[k];
+    }
+    last += reach;  // both terms < 2**63: no wrap
+    if (last >= kLimit) throw std::invalid_argument("layout: element index reaches 2**63");
   }
   check_no_overlap(t);
 }
@@ -126,6 +145,7 @@ bool fill_random(const Target& t, const KernelTable& kernels, const StreamKey& k
                  int threads, const KeepGoing& keep_going) noexcept {
   for (int64_t n : t.shape)
     if (n == 0) return true;
+  if (t.gathered()) return fill_gather(t, kernels, key, dist, threads, keep_going);
   const std::vector<Axis> axes = collapse(t);
   const std::size_t is = itemsize(t.fmt);
   const unsigned wpe = words_per_element(t.fmt);

@@ -11,8 +11,18 @@
 
 namespace fastinit {
 
+// An index array on one axis: position i contributes data[i] (a logical element offset, already
+// times the axis's stride in the full tensor) instead of i * logical_strides[k]. data == nullptr:
+// the plain progression. The caller keeps the array alive and unchanged during the fill.
+struct AxisOffsets {
+  const uint64_t* data = nullptr;
+  std::size_t size = 0;
+};
+
 // out = full[index]: element (i_0, ..., i_{n-1}) of out lives at data + sum i_k * byte_strides[k]
-// and is element origin + sum i_k * logical_strides[k] of the full tensor's C-order flattening.
+// and is element origin + sum_k c_k(i_k) of the full tensor's C-order flattening, where c_k(i) is
+// offsets[k].data[i] for an axis with an offset table and i * logical_strides[k] otherwise
+// (offsets empty: no table on any axis).
 struct Target {
   char* data = nullptr;
   Format fmt = Format::Float32;
@@ -20,9 +30,17 @@ struct Target {
   std::vector<int64_t> byte_strides;
   std::vector<uint64_t> logical_strides;
   uint64_t origin = 0;
+  std::vector<AxisOffsets> offsets;  // empty, or one per axis
+
+  bool gathered() const {
+    for (const AxisOffsets& o : offsets)
+      if (o.data != nullptr) return true;
+    return false;
+  }
 };
 
-// Throws std::invalid_argument if the layout is inconsistent, an element index reaches 2**63, or
+// Throws std::invalid_argument if the layout is inconsistent (an offset table whose length is not
+// its axis's), an element index reaches 2**63 (origin plus each axis's largest contribution), or
 // elements may overlap in memory (a zero stride, overlapping or interleaved strides).
 void check_target(const Target& t);
 

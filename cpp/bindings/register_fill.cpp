@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "distribution.hpp"
@@ -49,7 +50,71 @@ py::array checked_array(py::handle out, Format fmt) {
   return arr;
 }
 
-Target make_target(py::handle out, Format fmt, const std::vector<uint64_t>& logical_strides, uint64_t origin) {
+// The index arrays of a gathered fill, checked against out; the arrays are held for the call.
+struct AxisTables {
+  std::vector<py::array> keep;
+  std::vector<AxisOffsets> tables;
+};
+
+std::string axis_name(std::size_t k) { return "axis_offsets[" + std::to_string(k) + "]"; }
+
+AxisOffsets checked_table(py::handle entry, std::size_t k, const py::array& out, AxisTables& held) {
+  if (entry.is_none()) return {};
+  if (!py::isinstance<py::array>(entry))
+    throw py::type_error(axis_name(k) + " must be None or a numpy.ndarray of dtype uint64, got " +
+                         std::string(py::str(py::type::of(entry).attr("__name__"))));
+  auto arr = py::reinterpret_borrow<py::array>(entry);
+  const py::dtype dt = arr.dtype();
+  if (dt.kind() != 'u' || dt.itemsize() != 8 || dt.byteorder() == '>')
+    throw py::type_error(axis_name(k) + " must have dtype uint64 (native byte order), got " + std::string(py::str(dt)) +
+                         "; pass np.ascontiguousarray(offsets, dtype=np.uint64)");
+  constexpr int kAligned = py::detail::npy_api::NPY_ARRAY_ALIGNED_;
+  if (arr.ndim() != 1 || !(arr.flags() & py::array::c_style) || !(arr.flags() & kAligned))
+    throw py::type_error(axis_name(k) + " must be a 1-D C-contiguous aligned array (ndim " + std::to_string(arr.ndim()) +
+                         "); pass np.ascontiguousarray(offsets, dtype=np.uint64)");
+  if (arr.shape(0) != out.shape(static_cast<py::ssize_t>(k)))
+    throw std::invalid_argument(axis_name(k) + " has " + std::to_string(arr.shape(0)) + " entries; out.shape[" +
+                                std::to_string(k) + "] is " + std::to_string(out.shape(static_cast<py::ssize_t>(k))));
+  held.keep.push_back(arr);
+  return {static_cast<const uint64_t*>(arr.data()), static_cast<std::size_t>(arr.shape(0))};
+}
+
+// Bytes [lo, hi) that out's elements reach.
+std::pair<uintptr_t, uintptr_t> extent(const py::array& a) {
+  auto lo = reinterpret_cast<uintptr_t>(a.data()), hi = lo + static_cast<uintptr_t>(a.itemsize());
+  for (py::ssize_t k = 0; k < a.ndim(); ++k) {
+    const py::ssize_t reach = (a.shape(k) - 1) * a.strides(k);
+    if (reach < 0) lo -= static_cast<uintptr_t>(-reach);
+    else hi += static_cast<uintptr_t>(reach);
+  }
+  return {lo, hi};
+}
+
+AxisTables checked_tables(const py::object& axis_offsets, const py::array& out) {
+  AxisTables held;
+  if (axis_offsets.is_none()) return held;
+  if (!py::isinstance<py::list>(axis_offsets) && !py::isinstance<py::tuple>(axis_offsets))
+    throw py::type_error("axis_offsets must be None or a list with one entry (None or a uint64 array) per dimension "
+                         "of out, got " + std::string(py::str(py::type::of(axis_offsets).attr("__name__"))));
+  const auto entries = py::reinterpret_borrow<py::sequence>(axis_offsets);
+  const auto nd = static_cast<std::size_t>(out.ndim());
+  if (entries.size() != nd)
+    throw std::invalid_argument("axis_offsets must have one entry per dimension of out (" + std::to_string(nd) +
+                                "), got " + std::to_string(entries.size()));
+  for (std::size_t k = 0; k < nd; ++k) held.tables.push_back(checked_table(entries[k], k, out, held));
+  if (out.size() == 0) return held;
+  const auto [lo, hi] = extent(out);
+  for (std::size_t k = 0; k < nd; ++k) {
+    const AxisOffsets& o = held.tables[k];
+    const auto p = reinterpret_cast<uintptr_t>(o.data);
+    if (o.data != nullptr && o.size != 0 && p < hi && lo < p + 8 * o.size)
+      throw std::invalid_argument(axis_name(k) + " shares memory with out; pass a copy of the offsets");
+  }
+  return held;
+}
+
+Target make_target(py::handle out, Format fmt, const std::vector<uint64_t>& logical_strides, uint64_t origin,
+                   const AxisTables* tables = nullptr) {
   py::array arr = checked_array(out, fmt);
   Target t;
   t.data = static_cast<char*>(arr.mutable_data());
@@ -64,8 +129,16 @@ Target make_target(py::handle out, Format fmt, const std::vector<uint64_t>& logi
                                 std::to_string(nd) + "), got " + std::to_string(logical_strides.size()));
   t.logical_strides = logical_strides;
   t.origin = origin;
+  if (tables != nullptr) t.offsets = tables->tables;
   check_target(t);
   return t;
+}
+
+// A random fill's target: out, checked, with its index arrays (axis_offsets), held in `held`.
+Target random_target(py::handle out, Format fmt, const std::vector<uint64_t>& logical_strides, uint64_t origin,
+                     const py::object& axis_offsets, AxisTables& held) {
+  held = checked_tables(axis_offsets, checked_array(out, fmt));
+  return make_target(out, fmt, logical_strides, origin, &held);
 }
 
 // Between slabs of a long fill: run Python's signal handlers (Ctrl-C raises KeyboardInterrupt
@@ -94,21 +167,23 @@ struct Param {
   using type = double;
 };
 
-// Binds name(out, format, seed, stream, logical_strides, origin, <one double per param_name>) to a
-// fill of out with the values of make(<those doubles>, format).
+// Binds name(out, format, seed, stream, logical_strides, origin, <one double per param_name>,
+// axis_offsets=None) to a fill of out with the values of make(<those doubles>, format).
 template <class... Name>
 void def_random_fill(py::module_& m, const char* name, Distribution (*make)(typename Param<Name>::type..., Format),
                      Name... param_name) {
   m.def(
       name,
       [make](py::handle out, const std::string& format, uint64_t seed, uint64_t stream,
-             std::vector<uint64_t> logical_strides, uint64_t origin, typename Param<Name>::type... param) {
+             std::vector<uint64_t> logical_strides, uint64_t origin, typename Param<Name>::type... param,
+             const py::object& axis_offsets) {
         const Format fmt = parse_format(format);
-        const Target t = make_target(out, fmt, logical_strides, origin);
+        AxisTables held;
+        const Target t = random_target(out, fmt, logical_strides, origin, axis_offsets, held);
         run_fill(t, seed, stream, make(param..., fmt));
       },
       py::arg("out"), py::arg("format"), py::arg("seed"), py::arg("stream"), py::arg("logical_strides"),
-      py::arg("origin"), py::arg(param_name)...);
+      py::arg("origin"), py::arg(param_name)..., py::arg("axis_offsets") = py::none());
 }
 
 }  // namespace
@@ -116,10 +191,14 @@ void def_random_fill(py::module_& m, const char* name, Distribution (*make)(type
 void register_fill(py::module_& m) {
   m.def(
       "fill_bits",
-      [](py::handle out, uint64_t seed, uint64_t stream, std::vector<uint64_t> logical_strides, uint64_t origin) {
-        run_fill(make_target(out, Format::UInt32, logical_strides, origin), seed, stream, make_bits());
+      [](py::handle out, uint64_t seed, uint64_t stream, std::vector<uint64_t> logical_strides, uint64_t origin,
+         const py::object& axis_offsets) {
+        AxisTables held;
+        const Target t = random_target(out, Format::UInt32, logical_strides, origin, axis_offsets, held);
+        run_fill(t, seed, stream, make_bits());
       },
-      py::arg("out"), py::arg("seed"), py::arg("stream"), py::arg("logical_strides"), py::arg("origin"));
+      py::arg("out"), py::arg("seed"), py::arg("stream"), py::arg("logical_strides"), py::arg("origin"),
+      py::arg("axis_offsets") = py::none());
   def_random_fill(m, "fill_uniform", &make_uniform, "low", "high");
   def_random_fill(m, "fill_normal", &make_normal, "mean", "std");
   def_random_fill(m, "fill_truncated_normal", &make_truncated_normal, "mean", "std", "a", "b");
