@@ -9,6 +9,10 @@
 #include "cpu_features.hpp"
 #endif
 
+// Paths by architecture (CMakeLists.txt sets the macros): x86-64 picks avx512, avx2 or scalar from
+// CPUID at run time; AArch64 always has NEON (part of the baseline: nothing to detect); any other
+// architecture builds the scalar path alone.
+
 namespace fastinit {
 namespace {
 
@@ -23,6 +27,9 @@ const KernelTable* table_named(const std::string& name) {
   if (name == "avx2" && cpu_has_avx2()) return &avx2_kernels();
   if (name == "avx512" && cpu_has_avx512()) return &avx512_kernels();
 #endif
+#if FASTINIT_NEON
+  if (name == "neon") return &neon_kernels();
+#endif
   return nullptr;
 }
 
@@ -31,7 +38,11 @@ const KernelTable* best_table() {
   if (cpu_has_avx512()) return &avx512_kernels();
   if (cpu_has_avx2()) return &avx2_kernels();
 #endif
+#if FASTINIT_NEON
+  return &neon_kernels();
+#else
   return &scalar_kernels();
+#endif
 }
 
 // The path fills use. The tables are immutable statics; release/acquire orders their
@@ -45,6 +56,9 @@ std::vector<std::string> available_simd_paths() {
 #if FASTINIT_X86
   if (cpu_has_avx2()) names.emplace_back("avx2");
   if (cpu_has_avx512()) names.emplace_back("avx512");
+#endif
+#if FASTINIT_NEON
+  names.emplace_back("neon");
 #endif
   return names;
 }

@@ -39,6 +39,9 @@ const KernelTable& scalar_kernels();
 const KernelTable& avx2_kernels();
 const KernelTable& avx512_kernels();
 #endif
+#if FASTINIT_NEON
+const KernelTable& neon_kernels();  // AArch64: NEON is baseline, always available
+#endif
 
 // Names of the paths this CPU can run, scalar first.
 std::vector<std::string> available_simd_paths();
