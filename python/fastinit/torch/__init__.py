@@ -89,6 +89,7 @@ from .functions import (
 from .module_init import Scheme as Scheme
 from .module_init import SchemeValue as SchemeValue
 from .module_init import init_module
+from .rows import rows_
 
 __all__ = [
     "calculate_gain",
@@ -107,6 +108,7 @@ __all__ = [
     "orthogonal_",
     "sparse_",
     "init_module",
+    "rows_",
     "numpy_view",
     "dtensor_index",
     "ParameterError",
