@@ -74,6 +74,7 @@ from .deprecated import (  # torch's deprecated names, not in __all__ (as in tor
 )
 from .deterministic import constant_, dirac_, eye_, ones_, zeros_
 from .dtensor import dtensor_index
+from .fingerprint import fingerprint, fingerprint_module, shard_fingerprint
 from .functions import (
     calculate_gain,
     kaiming_normal_,
@@ -108,6 +109,9 @@ __all__ = [
     "orthogonal_",
     "sparse_",
     "init_module",
+    "fingerprint",
+    "fingerprint_module",
+    "shard_fingerprint",
     "rows_",
     "numpy_view",
     "dtensor_index",
