@@ -202,3 +202,17 @@ def test_key_value_store_example():
     second = lookup([3, 99, 2**63 + 17])
     same(second[0], first[1])
     same(second[2], first[0])
+
+
+def test_hashed_ids_of_one_stream_fill_out_directly():
+    ids = np.array([3, 2**40, 3], np.uint64)
+    out = np.full((6, 3), SENTINEL, np.float32).T
+    assert fastinit.rows("uniform", ids, 6, seed=SEED, stream=8, hashed=True, out=out) is out
+    same(np.ascontiguousarray(out), fastinit.rows("uniform", ids.astype(np.int64), 6, seed=SEED, stream=8))
+    ro = np.zeros((3, 6), np.float32)
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        fastinit.rows("uniform", ids, 6, seed=SEED, stream=8, hashed=True, out=ro)
+    with pytest.raises(ValueError, match="read-only"):
+        fastinit.rows("uniform", np.array([3, 2**63], np.uint64).repeat(2)[:3], 6, seed=SEED, stream=8,
+                      hashed=True, out=ro)

@@ -118,13 +118,19 @@ def hashed_row_ids(ids: Any, dim: int, *, stream: Stream) -> tuple[np.ndarray, n
     """
     max_rows(dim)
     table = resolve_stream(stream)
-    u = _as_ids(ids, hashed=True)  # int64: two's complement, i.e. modulo 2**64
-    b = _hash_bits(int(dim))
-    rows = (u & np.uint64((1 << b) - 1)).astype(np.int64)
-    high = u >> np.uint64(b)
+    b, high, rows = _split(_as_ids(ids, hashed=True), int(dim))
     distinct, inverse = np.unique(high, return_inverse=True)
     derived = np.array([_hashed_stream(table, b, h) for h in distinct.tolist()], np.uint64)
     return derived[inverse.reshape(-1)], rows
+
+
+def _split(u: np.ndarray, dim: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """``(b, high bits, rows)`` of uint64 ids (high bits as uint16 where they fit: radix-sortable)."""
+    b = _hash_bits(dim)
+    high = u >> np.uint64(b)
+    if 64 - b <= 16:
+        high = high.astype(np.uint16)
+    return b, high, (u & np.uint64((1 << b) - 1)).astype(np.int64)
 
 
 def _hashed_stream(table: int, b: int, h: int) -> int:
@@ -235,15 +241,7 @@ def rows(
         _check_ids(id_array, n)
         target: Any = (len(id_array), dim) if out is None else out
         return fill(target, seed=seed_int, stream=stream_int, full_shape=(n, dim), index=(id_array,), dtype=dtype)
-    if out is not None:
-        _check_out(out, (len(id_array), dim), dtype)
-        dtype = out.dtype
-    streams, row_ids = hashed_row_ids(id_array, dim, stream=stream_int)
-    values = _fill_hashed(fill, streams, row_ids, seed_int, (n, dim), dtype)
-    if out is None:
-        return values
-    out[...] = values
-    return out
+    return _fill_hashed(fill, out, id_array, dim, stream_int, seed_int, n, dtype)
 
 
 def _table(init: Any, params: dict[str, Any], dim: int, num_rows: Any, complex_rows: bool) -> tuple[Fill, int]:
@@ -268,26 +266,31 @@ def _check_out(out: Any, shape: tuple[int, int], dtype: Any) -> None:
         raise ValueError("out is read-only; pass a writable array (e.g. out.copy())")
 
 
-def _fill_hashed(fill: Fill, streams: np.ndarray, row_ids: np.ndarray, seed: int, full_shape: tuple[int, int],
-                 dtype: Any) -> np.ndarray:
-    """The rows of hashed ids, a new array: one fill per distinct stream into a buffer in stream
-    order (the first call checks dtype and parameters), then put back in the ids' order."""
-    order = np.argsort(streams, kind="stable")
-    ordered = streams[order]
-    distinct, bounds = np.unique(ordered, return_index=True)
-    ends = bounds[1:].tolist() + [len(order)]
+def _fill_hashed(fill: Fill, out: np.ndarray | None, ids: np.ndarray, dim: int, stream: int, seed: int,
+                 num_rows: int, dtype: Any) -> np.ndarray:
+    """The rows of hashed (uint64) ids: one fill per distinct high part (stream), into a buffer
+    sorted by it (the first call checks dtype and parameters), then scattered to the ids' order."""
+    b, high, row_ids = _split(ids, dim)
+    order = np.argsort(high, kind="stable")
+    ordered = high[order]
+    bounds = [0] + (np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist() + [len(ids)]
+    place = {"full_shape": (num_rows, dim), "seed": seed}
+    if len(bounds) <= 3:  # no ids or one stream: straight into the result
+        h = int(ordered[0]) if len(ids) else 0
+        target: Any = (len(ids), dim) if out is None else out
+        return fill(target, stream=_hashed_stream(stream, b, h), index=(row_ids,), dtype=dtype, **place)
+    if out is not None:
+        _check_out(out, (len(ids), dim), dtype)
+        dtype = out.dtype
     buffer = None
-    for stream, lo, hi in zip(distinct.tolist(), bounds.tolist(), ends):
-        index = (row_ids[order[lo:hi]],)
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        group = {"stream": _hashed_stream(stream, b, int(ordered[lo])), "index": (row_ids[order[lo:hi]],), **place}
         if buffer is None:
-            first = fill((hi, full_shape[1]), seed=seed, stream=stream, full_shape=full_shape, index=index,
-                         dtype=dtype)
-            buffer = np.empty((len(order), full_shape[1]), first.dtype)
+            first = fill((hi, dim), dtype=dtype, **group)
+            buffer = np.empty((len(ids), dim), first.dtype)
             buffer[:hi] = first
         else:
-            fill(buffer[lo:hi], seed=seed, stream=stream, full_shape=full_shape, index=index)
-    if buffer is None:  # no ids
-        return fill((0, full_shape[1]), seed=seed, stream=0, full_shape=full_shape, index=(row_ids,), dtype=dtype)
-    values = np.empty_like(buffer)
-    values[order] = buffer
-    return values
+            fill(buffer[lo:hi], **group)
+    result = np.empty_like(buffer) if out is None else out
+    result[order] = buffer
+    return result
