@@ -304,6 +304,13 @@ def test_stft_by_name_takes_a_row_array():
     same(got, whole[[7, 0, 7]])
 
 
+def test_stft_by_name_takes_arrays_on_two_axes_as_an_outer_product():
+    init = fastinit.get("STFT")
+    whole = init((8, 1, 5))
+    got = init((3, 1, 2), full_shape=(8, 1, 5), index=([7, 0, 7], slice(None), [4, 1]))
+    same(got, whole[np.ix_([7, 0, 7], [0], [4, 1])])
+
+
 # ---------------------------------------------------------------- Hypothesis
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -37,7 +37,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.layout import Index, Shape, as_shape
+from ..core.layout import Index, Shape, as_shape, index_entries, outer_take
 from ..core.seed import Seed, Stream
 from ..core.suggest import closest
 from ..presets.args import prepare
@@ -178,7 +178,8 @@ class Initializer:
             return spec.fn(out, full_shape=full_shape, index=index, dtype=dtype, **kwargs)
         array, shape = prepare(out, dtype, full_shape, index)  # zeros, ones, constant, stft: check the shard
         if spec.kind == "whole" and full_shape is not None:  # stft: the whole tensor, then the shard's slice
-            array[...] = spec.fn(np.empty(shape, array.dtype), **kwargs)[() if index is None else index]
+            whole = spec.fn(np.empty(shape, array.dtype), **kwargs)
+            array[...] = outer_take(whole, index_entries(whole.shape, index))
             return array
         return spec.fn(array, **kwargs)
 
