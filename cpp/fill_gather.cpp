@@ -126,6 +126,8 @@ class Batcher {
     const uint64_t j0 = e * wpe_, j1 = j0 + m * wpe_;  // its words [j0, j1)
     const uint64_t b0 = j0 >> 2, b1 = (j1 + 3) >> 2;   // and the Philox blocks that hold them
     if (elements_ + m > kTile || blocks_ + (b1 - b0) > kBatchBlocks) flush();
+    adjacent_ = adjacent_ && (entries_ == 0 ? reinterpret_cast<uintptr_t>(ptr) % is_ == 0 : ptr == end_);
+    end_ = ptr + static_cast<int64_t>(m) * stride_;
     ptr_[entries_] = ptr;
     skip_[entries_] = static_cast<uint8_t>(j0 & 3u);
     count_[entries_] = static_cast<uint32_t>(m);
@@ -138,8 +140,7 @@ class Batcher {
   void flush() {
     if (entries_ == 0) return;
     batch_words();
-    bool adjacent = contiguous_ && reinterpret_cast<uintptr_t>(ptr_[0]) % is_ == 0;
-    for (std::size_t i = 1; adjacent && i < entries_; ++i) adjacent = ptr_[i] == ptr_[i - 1] + count_[i - 1] * is_;
+    const bool adjacent = contiguous_ && adjacent_;  // the runs follow each other in memory
     if (adjacent && !streaming_ && !bits_) {
       k_.transform(dist_, fmt_, words_, elements_, ptr_[0]);
     } else {
@@ -148,12 +149,14 @@ class Batcher {
         k_.transform(dist_, fmt_, words_, elements_, values_);
         src = values_;
       }
-      store(src);
+      if (adjacent) copy(ptr_[0], src, elements_ * is_);
+      else store(src);
     }
     entries_ = 0;
     elements_ = 0;
     blocks_ = 0;
     whole_blocks_ = true;
+    adjacent_ = true;
   }
 
  private:
@@ -232,7 +235,9 @@ class Batcher {
   const int64_t stride_;
   const bool streaming_, bits_, contiguous_;
   std::size_t entries_ = 0, elements_ = 0, blocks_ = 0;
-  bool whole_blocks_ = true;
+  bool whole_blocks_ = true;  // every run starts and ends on a Philox block
+  bool adjacent_ = true;      // each run starts where the previous one ends (the first aligned)
+  char* end_ = nullptr;       // where the last run ends
   alignas(64) uint32_t words_[2 * kTile];
   alignas(64) uint32_t scratch_[4 * kBatchBlocks];
   alignas(64) unsigned char values_[8 * kTile];
@@ -264,6 +269,15 @@ bool fill_gather(const Target& t, const KernelTable& kernels, const StreamKey& k
       items, threads, keep_going,
       [&](uint64_t lo, uint64_t hi) {
         Batcher batch(kernels, key, dist, t.fmt, p.run_stride, streaming);
+        if (p.rows.size() == 1 && p.pieces == 1) {  // the common case (rows by id), without the walker
+          const RowAxis& a = p.rows[0];
+          for (uint64_t i = lo; i < hi; ++i)
+            batch.add(t.data + static_cast<int64_t>(i) * a.stride, p.origin + (a.table ? a.table[i] : i * a.lstride),
+                      p.run);
+          batch.flush();
+          if (streaming) kernels.fence();
+          return;
+        }
         RowWalker row(t, p, lo / p.pieces);
         uint64_t j = lo % p.pieces;
         for (uint64_t item = lo; item < hi; row.next(), j = 0) {
