@@ -43,7 +43,10 @@ torch op would.
   too: they have no memory; materialize the module with :func:`init_module`. Other dtypes raise TypeError.
 
 **Whole-model init.** :func:`init_module` fills every parameter and buffer of a module as its
-``reset_parameters`` would, with fastinit streams named by the tensors' qualified names.
+``reset_parameters`` would, with fastinit streams named by the tensors' qualified names; models
+that bring their own init code (transformers' ``PreTrainedModel``, custom ``reset_parameters``)
+have it run under :class:`seeded`, in which every random in-place init of the model's tensors
+draws fastinit's values: ``with fastinit.torch.seeded(model, seed): model.init_weights()``.
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ from .module_init import Scheme as Scheme
 from .module_init import SchemeValue as SchemeValue
 from .module_init import init_module
 from .rows import rows_
+from .seeded import UnkeyedDrawError, UnkeyedDrawWarning, seeded
 
 __all__ = [
     "calculate_gain",
@@ -113,6 +117,9 @@ __all__ = [
     "fingerprint_module",
     "shard_fingerprint",
     "rows_",
+    "seeded",
+    "UnkeyedDrawError",
+    "UnkeyedDrawWarning",
     "numpy_view",
     "dtensor_index",
     "ParameterError",

@@ -22,6 +22,7 @@ from ..names.registry import get as _get
 from . import dtensor as _dtensor
 from .checks import _FLOAT_DTYPES, Tensor, _fill, _seed
 from .functions import normal_
+from .own_init import apply_own, own_rules
 from .rules import ZEROS, Rule, module_rules
 
 __all__ = ["init_module", "Scheme", "SchemeValue"]
@@ -308,8 +309,15 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
     - ``nn.Transformer``: xavier_uniform for every parameter of rank > 1 under it (its
       ``_reset_parameters``), the others by their own modules' rules.
 
-    A rule applies when the module's reset method is torch's own; a subclass that overrides
-    ``reset_parameters`` counts as unknown. Unknown modules with parameters (custom modules with
+    A rule applies when the module's reset method is torch's own. **The model's own init code**
+    runs under :class:`fastinit.torch.seeded` (so its random draws are fastinit's, keyed by the
+    same stream names) for: every tensor under a Hugging Face ``transformers`` ``PreTrainedModel``
+    (its ``init_weights()``, which also recomputes buffers such as ``position_ids`` and rotary
+    ``inv_freq`` and re-ties tied weights; it replaces torch's layer defaults there) or under a
+    module with an ``_init_weights`` method (``module.apply(module._init_weights)``), and the own
+    tensors of a module whose ``reset_parameters``/``_reset_parameters`` has no fastinit rule (a
+    custom layer, or a torch layer subclass overriding it). A ``scheme`` entry still wins.
+    Unknown modules with parameters (custom modules with
     their own ``nn.Parameter``, ParameterList, parametrizations ...) raise ValueError listing the
     tensors, unless ``scheme`` covers them; their buffers are left as they are (but raise when the
     module is materialized from the meta device, since their memory is then uninitialized).
@@ -350,7 +358,8 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
     entries, aliases = _collect(module)
     _check_placement(entries)
     on_meta = any(e.tensor.is_meta for e in entries)
-    defaults = _default_rules(module)
+    own = own_rules(module)  # the model's own init code (transformers' init_weights, reset_parameters ...)
+    defaults = own.merge(_default_rules(module))
     parsed = _parse_scheme(scheme)
     plan = _plan(module, entries, aliases, defaults, parsed, on_meta)
 
@@ -358,6 +367,7 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
         base_seed = _seed(None)
     if on_meta:
         _materialize(module)
+    apply_own(module, own, plan, base_seed, on_meta, lambda name: plain_name(module, name))
     _fill_plan(module, plan, base_seed)
     return module
 
