@@ -5,6 +5,9 @@ indices far past 2**32; bad tables raise before anything is written."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -244,3 +247,36 @@ def test_table_sharing_memory_with_out_is_refused():
         fill(out, "float64", "uniform", [8, 1], 0, [buf[44:50], None])
     assert (buf == 0).all()
     fill(out, "float64", "uniform", [8, 1], 0, [buf[48:54].copy(), None])  # a copy is fine
+
+
+INTERRUPT = """
+import os, signal, sys, threading, time
+import numpy as np
+from fastinit import _core
+import fastinit
+fastinit.set_simd_path("scalar")  # slow on purpose
+fastinit.set_num_threads(1)
+rows = 40_000_000
+out = np.empty((rows, 4), np.float64)
+ids = np.arange(rows, dtype=np.uint64)[::-1] * np.uint64(4)
+sent = {}
+def interrupt():
+    time.sleep(0.3)
+    sent["t"] = time.perf_counter()
+    os.kill(os.getpid(), signal.SIGINT)
+threading.Thread(target=interrupt, daemon=True).start()
+try:
+    _core.fill_normal(out, "float64", 1, 0, [4, 1], 0, 0.0, 1.0, axis_offsets=[ids, None])
+except KeyboardInterrupt:
+    print(f"interrupted {time.perf_counter() - sent['t']:.3f}")
+    sys.exit(0)
+print("finished without interruption")
+sys.exit(1)
+"""
+
+
+def test_ctrl_c_interrupts_a_long_gathered_fill():
+    """The gathered fill asks for signals between slabs, as the contiguous one does."""
+    proc = subprocess.run([sys.executable, "-c", INTERRUPT], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert float(proc.stdout.split()[1]) < 0.5, proc.stdout
