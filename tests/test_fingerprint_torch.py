@@ -125,8 +125,12 @@ def _module(tensors):
 def _configs(world):
     from torch.distributed.tensor import Replicate, Shard
     if world == 4:
+        # "sub_*": the DTensors live on one dimension of a 2x2 mesh (FSDP2's mesh["dp"] under TP):
+        # that submesh is repeated, each copy holding the whole tensor, counted once.
         return {"shard01": ((2, 2), [Shard(0), Shard(1)]), "rep_shard0": ((2, 2), [Replicate(), Shard(0)]),
-                "shard1_rep": ((2, 2), [Shard(1), Replicate()]), "flat": ((4,), [Shard(0)])}
+                "shard1_rep": ((2, 2), [Shard(1), Replicate()]), "flat": ((4,), [Shard(0)]),
+                "sub_dp_shard0": ((2, 2), [Shard(0)], "dp"), "sub_tp_shard1": ((2, 2), [Shard(1)], "tp"),
+                "sub_tp_rep": ((2, 2), [Replicate()], "tp")}
     return {"shard0": ((world,), [Shard(0)]), "shard1": ((world,), [Shard(1)]), "rep": ((world,), [Replicate()])}
 
 
@@ -136,8 +140,9 @@ def _worker(rank, world, port, out_dir):
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
     try:
         results = {}
-        for label, (mesh_shape, placements) in _configs(world).items():
-            mesh = init_device_mesh("cpu", mesh_shape)
+        for label, (mesh_shape, placements, *sub) in _configs(world).items():
+            mesh = init_device_mesh("cpu", mesh_shape, mesh_dim_names=("dp", "tp")[:len(mesh_shape)])
+            mesh = mesh[sub[0]] if sub else mesh
             tensors = {}
             for name, t in _full_tensors().items():
                 p = [Shard(0) if isinstance(q, Shard) and q.dim >= t.dim() else q for q in placements]

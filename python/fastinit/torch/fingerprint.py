@@ -149,18 +149,32 @@ def _named_tensors(module: torch.nn.Module) -> Iterator[tuple[str, torch.Tensor]
     yield from module.named_buffers()
 
 
-def _gather_sum(values: list[int], group: Any) -> list[int]:
-    """Element-wise sum mod 2**64 of ``values`` over the ranks of ``group``: one all_gather of an
-    int64 vector (an all_reduce SUM of int64 could overflow, and NCCL has no XOR)."""
+def _mesh_key(dtensor: Any) -> int:
+    """The smallest global rank of a DTensor's mesh: it names which copy of the tensor this rank's
+    mesh holds when a submesh (e.g. FSDP2's ``mesh["dp"]`` under tensor parallelism) is repeated
+    across the world, each copy holding the whole tensor."""
+    return int(dtensor.device_mesh.mesh.min())
+
+
+def _gather_sum(values: list[int], keys: list[int], group: Any) -> list[int]:
+    """Element-wise sum mod 2**64 of ``values`` over the ranks of ``group`` whose mesh key (see
+    :func:`_mesh_key`) is the smallest for that entry, so each tensor is counted from one copy of
+    its mesh: one all_gather of an int64 vector (an all_reduce SUM of int64 could overflow, and
+    NCCL has no XOR)."""
     import torch.distributed as dist
     backend = str(dist.get_backend(group))
     device = torch.device("cuda", torch.cuda.current_device()) if "nccl" in backend else torch.device("cpu")
     signed = [v - MODULUS if v >= 1 << 63 else v for v in values]
-    vec = torch.tensor(signed, dtype=torch.int64, device=device)
+    vec = torch.tensor(signed + keys, dtype=torch.int64, device=device)
     gathered = [torch.empty_like(vec) for _ in range(dist.get_world_size(group))]
     dist.all_gather(gathered, vec, group=group)
     rows = torch.stack(gathered).cpu().tolist()
-    return [sum(col) % MODULUS for col in zip(*rows)] if rows else []
+    n = len(values)
+    totals = []
+    for i in range(n):
+        first = min(row[n + i] for row in rows)
+        totals.append(sum(row[i] for row in rows if row[n + i] == first) % MODULUS)
+    return totals
 
 
 def fingerprint_module(module: torch.nn.Module, *, group: Any = None) -> dict[str, int]:
@@ -169,7 +183,10 @@ def fingerprint_module(module: torch.nn.Module, *, group: Any = None) -> dict[st
     A plain tensor's entry is its :func:`fingerprint` (on every rank its own tensor: compare them
     across ranks if they should be replicas). A DTensor's entry is the digest of the *global*
     tensor: each rank's :func:`shard_fingerprint`, summed mod 2**64 over the ranks of ``group``
-    (default: the default process group) with one ``all_gather`` of an int64 vector per call
+    (default: the default process group) that hold the copy of the DTensor's mesh with the
+    smallest rank (a submesh such as FSDP2's ``mesh["dp"]`` under tensor parallelism is repeated
+    across the world, each copy holding the whole tensor), with one ``all_gather`` of an int64
+    vector per call
     (every rank of ``group`` must call it, with the same module structure). So every rank gets the
     same dict, equal to the dict of the unsharded model: two sharding configurations initialized
     the same iff their dicts are equal (up to a 2**-64 chance), without gathering a weight.
@@ -182,7 +199,9 @@ def fingerprint_module(module: torch.nn.Module, *, group: Any = None) -> dict[st
     names: list[str] = []
     digests: list[int] = []
     sharded: list[int] = []  # positions of DTensor entries
+    tensors: list[Any] = []
     for name, t in _named_tensors(module):
+        tensors.append(t)
         try:
             if _is_dtensor(t):
                 sharded.append(len(names))
@@ -195,6 +214,7 @@ def fingerprint_module(module: torch.nn.Module, *, group: Any = None) -> dict[st
     if sharded:
         import torch.distributed as dist
         if dist.is_available() and dist.is_initialized():
-            for pos, total in zip(sharded, _gather_sum([digests[i] for i in sharded], group)):
+            keys = [_mesh_key(tensors[i]) for i in sharded]
+            for pos, total in zip(sharded, _gather_sum([digests[i] for i in sharded], keys, group)):
                 digests[pos] = total
     return dict(zip(names, digests))
