@@ -20,7 +20,7 @@ void register_runtime(py::module_& m) {
   m.def("simd_paths", &available_simd_paths, "SIMD paths this CPU can run, scalar first.");
   m.def("simd_path", [] { return std::string(active_kernels().name); }, "The SIMD path fills use now.");
   m.def("set_simd_path", &set_simd_path, py::arg("name"),
-        "Force a SIMD path ('scalar', 'avx2', 'avx512') or 'auto' for the best one.");
+        "Force a SIMD path ('scalar'; 'avx2', 'avx512' on x86-64; 'neon' on AArch64) or 'auto' for the best one.");
 }
 
 }  // namespace fastinit

@@ -9,7 +9,7 @@ from .checks import integer
 
 __all__ = ["SIMD_ENV_VAR", "get_num_threads", "set_num_threads", "simd_path", "simd_paths", "set_simd_path"]
 
-#: Environment variable read at import: "scalar", "avx2", "avx512" or "auto" (the default).
+#: Environment variable read at import: "scalar", "avx2"/"avx512" (x86-64), "neon" (AArch64) or "auto" (the default).
 SIMD_ENV_VAR = "FASTINIT_SIMD"
 
 _MAX_THREADS = 2**31 - 1
