@@ -36,11 +36,10 @@ FUNCTIONS: list[tuple[str, tuple[Any, ...], tuple[tuple[int, ...], ...]]] = [
     ("constant_", (0.25,), ((10, 7), (3, 5))),
     ("ones_", (), ((10, 7),)),
     ("zeros_", (), ((10, 7),)),
-    ("eye_", (), ((10, 7), (3, 5))),
-    ("dirac_", (), ((4, 3, 3, 3),)),
+    ("eye_", (), ((10, 7), (3, 5), (6, 9))),
+    ("dirac_", (), ((4, 3, 3, 3), (6, 2, 3), (4, 6, 3, 3))),
+    ("dirac_", (2,), ((6, 2, 3), (4, 6, 3, 3))),
 ]
-#: Functions refused on DTensors (their values depend on the position and they take no global index).
-REFUSED = {"eye_", "dirac_"}
 
 
 def _same(a: torch.Tensor, b: torch.Tensor, what: str) -> None:
@@ -81,13 +80,6 @@ def _check_one(mesh: Any, name: str, args: tuple[Any, ...], shape: tuple[int, ..
         assert any("Strided" in type(p).__name__ for p in placements), placements
         return 0
     what = f"{name}{args} {shape} {dtype} {placements} mesh {tuple(mesh.shape)}"
-    if name in REFUSED:
-        try:
-            _call(name, dt, args)
-        except TypeError as exc:
-            assert "DTensor" in str(exc), (what, exc)
-            return 0
-        raise AssertionError(f"{what}: not refused")
     ptr = dt.to_local().data_ptr()
     if not _everywhere(lambda: _call(name, dt, args), what):
         return 0
@@ -106,7 +98,7 @@ def check_functions(mesh: Any) -> int:
             dtypes = [torch.float32]
             if shape == shapes[0] and name not in ("orthogonal_", "sparse_"):
                 dtypes.append(torch.bfloat16)
-            if shape == shapes[0] and name in ("uniform_", "normal_", "xavier_normal_"):
+            if shape == shapes[0] and name in ("uniform_", "normal_", "xavier_normal_", "eye_", "dirac_"):
                 dtypes.append(torch.complex64)
             for dtype in dtypes:
                 ref = _call(name, torch.zeros(shape, dtype=dtype), args)

@@ -4,7 +4,9 @@ They have ``torch.nn.init``'s names, parameters and semantics, and accept and ig
 ``stream`` (so that each can serve as an :func:`fastinit.torch.init_module` rule). Float and
 complex tensors are filled through their own memory (complex: the values in the real part, the
 imaginary part zero, or a complex ``constant_`` value); on dtypes fastinit does not write (int,
-bool ...) they use torch's own op, as torch does.
+bool ...) they use torch's own op, as torch does. A DTensor's local shard (or a chunk of a CUDA
+tensor) gets the global tensor's values at its positions: ``eye_``/``dirac_`` place their ones by
+global coordinates (the structured presets' ``full_shape``/``index``), strided shards included.
 """
 
 from __future__ import annotations
@@ -94,7 +96,8 @@ def eye_(tensor: Tensor, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
         return _torch_op(tensor, lambda t: torch.eye(*t.shape, out=t))
     _check_tensor(tensor, "eye_")
     _matrix_rank(tensor)
-    return _fill(tensor, "eye_", lambda x: _structured(x, _eye))
+    return _fill(tensor, "eye_", lambda x: _structured(x, _eye),
+                 lambda x, p: _structured(x, lambda re: _eye(re, **p)))
 
 
 def _dirac_rank(tensor: Tensor) -> None:
@@ -115,4 +118,5 @@ def dirac_(tensor: Tensor, groups: int = 1, *, seed: Seed = None, stream: Stream
     _check_tensor(tensor, "dirac_")
     _dirac_rank(tensor)
     with _torch_errors():
-        return _fill(tensor, "dirac_", lambda x: _structured(x, lambda re: _dirac(re, groups)))
+        return _fill(tensor, "dirac_", lambda x: _structured(x, lambda re: _dirac(re, groups)),
+                     lambda x, p: _structured(x, lambda re: _dirac(re, groups, **p)))
