@@ -44,8 +44,14 @@ def test_import_fastinit_imports_no_framework():
 
 def test_the_real_torch_inside():
     assert ft.torch is torch
-    assert set(ft.__all__) == set(TORCH_INIT) | {"init_module", "numpy_view", "ParameterError",
-                                                 "UnsupportedDtypeError", "NotATensorError"}
+    assert set(ft.__all__) == set(TORCH_INIT) | {
+        "init_module", "numpy_view", "ParameterError", "UnsupportedDtypeError", "NotATensorError",
+        "dtensor_index",  # a DTensor's place in the global tensor (issue 13)
+        "fingerprint", "fingerprint_module", "shard_fingerprint",  # digests across ranks (issue 13)
+        "rows_",  # rows by id (index arrays)
+        "seeded", "UnkeyedDrawError", "UnkeyedDrawWarning",  # a model's own init code, keyed (issue 15)
+    }
+    assert all(hasattr(ft, n) for n in ft.__all__)
 
 
 # ---------------------------------------------------------------- signatures

@@ -312,9 +312,26 @@ def test_unknown_modules():
 
     ft.init_module(meta, 1, scheme={"scale": "ones", "table": arange})
     assert torch.equal(meta.table, torch.arange(6.0)) and torch.equal(meta.fc.weight, m.fc.weight)
-    # a subclass that overrides reset_parameters is not nn.Linear's rule
-    with pytest.raises(ValueError, match="MyLinear"):
-        ft.init_module(nn.Sequential(MyLinear(3, 3)), 1)
+    # a subclass that overrides reset_parameters is not nn.Linear's rule: its own reset_parameters runs
+    # (under fastinit.torch.seeded): the weight zeroed, the bias (which it leaves alone) kept as it is
+    mine = nn.Sequential(MyLinear(3, 3))
+    with torch.no_grad():
+        mine[0].weight.fill_(5.0)
+        mine[0].bias.copy_(torch.tensor([1.0, 2.0, 3.0]))
+    ft.init_module(mine, 1)
+    assert (mine[0].weight == 0).all() and torch.equal(mine[0].bias, torch.tensor([1.0, 2.0, 3.0]))
+    ft.init_module(mine, 2)  # deterministic: the same result for any seed, run again
+    assert (mine[0].weight == 0).all() and torch.equal(mine[0].bias, torch.tensor([1.0, 2.0, 3.0]))
+    with torch.device("meta"):
+        meta_mine = nn.Sequential(MyLinear(3, 3))
+    with pytest.raises(RuntimeError, match=r"did not write 0\.bias"):  # its memory would be uninitialized
+        ft.init_module(meta_mine, 1)
+    # parameters with no rule at all (no reset_parameters, no _init_weights, not torch's layer) are refused
+    bare = nn.Module()
+    bare.w = nn.Parameter(torch.full((2, 2), 7.0))
+    with pytest.raises(ValueError, match=r"no rule for the parameters 1\.w \(2, 2\) in Module"):
+        ft.init_module(nn.Sequential(MyLinear(3, 3), bare), 1)
+    assert (bare.w == 7).all()  # nothing written
 
 
 def test_init_module_bad_input():
