@@ -29,7 +29,58 @@ constexpr std::size_t kWideTileBytes = 512 << 10;
 
 uint64_t abs_stride(const Axis& a) { return static_cast<uint64_t>(a.stride < 0 ? -a.stride : a.stride); }
 
+// row_words: each row's blocks go to stream_words in runs of kRunBlocks, a multiple of every
+// path's batch (scalar 1, avx2 8, avx512 16), so none of its batches is computed into scratch.
+constexpr std::size_t kRunBlocks = 16;
+
+// Blocks waiting for block_words: block blocks[i]'s four words go to dst[i].
+class BlockList {
+ public:
+  static constexpr std::size_t kCap = 256;
+
+  BlockList(const KernelTable& kernels, const StreamKey& key) : kernels_(kernels), key_(key) {}
+
+  // Room for the fewer than kRunBlocks blocks of a row that its runs leave.
+  bool room_for_row() const { return n_ + kRunBlocks <= kCap; }
+
+  void add(uint64_t block, uint32_t* dst) {
+    blocks_[n_] = block;
+    dst_[n_] = dst;
+    ++n_;
+  }
+
+  void flush() {
+    kernels_.block_words(key_, blocks_, n_, words_);
+    for (std::size_t i = 0; i < n_; ++i) std::memcpy(dst_[i], words_ + 4 * i, 4 * sizeof(uint32_t));
+    n_ = 0;
+  }
+
+ private:
+  const KernelTable& kernels_;
+  const StreamKey& key_;
+  std::size_t n_ = 0;
+  uint64_t blocks_[kCap];
+  uint32_t* dst_[kCap];
+  alignas(64) uint32_t words_[4 * kCap];
+};
+
 }  // namespace
+
+void row_words(const KernelTable& kernels, const StreamKey& key, uint64_t w0, uint64_t step, std::size_t count,
+               std::size_t n, uint32_t* out, std::size_t pitch) {
+  BlockList list(kernels, key);
+  for (std::size_t r = 0; r < count; ++r) {
+    if (!list.room_for_row()) list.flush();
+    const uint64_t j = w0 + r * step;
+    const auto skip = static_cast<std::size_t>(j % 4);
+    uint32_t* o = out + r * pitch - skip;  // where the first block's word 0 goes
+    const std::size_t blocks = (skip + n + 3) / 4;
+    const std::size_t run = blocks / kRunBlocks * kRunBlocks;
+    if (run != 0) kernels.stream_words(key, j - skip, 4 * run, o);
+    for (std::size_t q = run; q < blocks; ++q) list.add(j / 4 + q, o + 4 * q);
+  }
+  list.flush();
+}
 
 void size_tiles(TilePlan& p, uint64_t cols, uint64_t rows, uint64_t head) {
   const auto ln = static_cast<uint64_t>(p.l.n), mn = static_cast<uint64_t>(p.m.n);
@@ -60,15 +111,15 @@ bool plan_tiles(const std::vector<Axis>& axes, std::size_t is, TilePlan& p) {
 
 namespace {
 
-// Writes rows i0.. and columns j0.. of the tile's values (row-major, `cols` per row) one
-// element at a time: the edges the block transposes below leave.
+// Writes rows i0.. and columns j0.. of the tile's values (row-major, rows `vp` elements apart)
+// one element at a time: the edges the block transposes below leave.
 template <class T>
-void put_elements(const Tile& tile, const TilePlan& p, const T* v, std::size_t i0, std::size_t j0) {
+void put_elements(const Tile& tile, const TilePlan& p, const T* v, std::size_t vp, std::size_t i0, std::size_t j0) {
   const auto rows = static_cast<std::size_t>(tile.rows), cols = static_cast<std::size_t>(tile.cols);
   for (std::size_t j = 0; j < cols; ++j) {
     char* col = tile.ptr + static_cast<int64_t>(j) * p.l.stride;
     for (std::size_t i = j < j0 ? i0 : 0; i < rows; ++i)
-      std::memcpy(col + static_cast<int64_t>(i) * p.m.stride, v + i * cols + j, sizeof(T));
+      std::memcpy(col + static_cast<int64_t>(i) * p.m.stride, v + i * vp + j, sizeof(T));
   }
 }
 
@@ -134,9 +185,10 @@ struct Sse2Transpose {
 
 #if defined(__SSE2__)
 template <class T, bool Stream>
-void put_blocks(const Tile& tile, const TilePlan& p, const unsigned char* vals, std::size_t i0, std::size_t j0) {
+void put_blocks(const Tile& tile, const TilePlan& p, const unsigned char* vals, std::size_t vp, std::size_t i0,
+                std::size_t j0) {
   constexpr std::size_t B = Sse2Transpose::block<T>();
-  const std::size_t pitch = static_cast<std::size_t>(tile.cols) * sizeof(T);
+  const std::size_t pitch = vp * sizeof(T);
   for (std::size_t j = 0; j < j0; j += B) {
     char* col = tile.ptr + static_cast<int64_t>(j) * p.l.stride;
     for (std::size_t i = 0; i < i0; i += B)
@@ -145,10 +197,10 @@ void put_blocks(const Tile& tile, const TilePlan& p, const unsigned char* vals, 
 }
 #endif
 
-// Writes the tile's values (row-major, `cols` per row) column by column: runs along m.
+// Writes the tile's values (row-major, rows `vp` elements apart) column by column: runs along m.
 // stream: the output is large; use non-temporal stores where the addresses allow.
 template <class T>
-void put_columns(const Tile& tile, const TilePlan& p, const unsigned char* vals, bool stream) {
+void put_columns(const Tile& tile, const TilePlan& p, const unsigned char* vals, std::size_t vp, bool stream) {
   std::size_t i0 = 0, j0 = 0;
 #if defined(__SSE2__)
   if (p.m.stride == static_cast<int64_t>(sizeof(T))) {
@@ -156,21 +208,22 @@ void put_columns(const Tile& tile, const TilePlan& p, const unsigned char* vals,
     i0 = static_cast<std::size_t>(tile.rows - tile.rows % B);
     j0 = static_cast<std::size_t>(tile.cols - tile.cols % B);
     if (stream && reinterpret_cast<uintptr_t>(tile.ptr) % 16 == 0 && p.l.stride % 16 == 0)
-      put_blocks<T, true>(tile, p, vals, i0, j0);
+      put_blocks<T, true>(tile, p, vals, vp, i0, j0);
     else
-      put_blocks<T, false>(tile, p, vals, i0, j0);
+      put_blocks<T, false>(tile, p, vals, vp, i0, j0);
   }
 #else
   (void)stream;
 #endif
-  put_elements<T>(tile, p, reinterpret_cast<const T*>(vals), i0, j0);
+  put_elements<T>(tile, p, reinterpret_cast<const T*>(vals), vp, i0, j0);
 }
 
-void put_tile(const Tile& tile, const TilePlan& p, std::size_t is, const unsigned char* vals, bool stream) {
+void put_tile(const Tile& tile, const TilePlan& p, std::size_t is, const unsigned char* vals, std::size_t vp,
+              bool stream) {
   switch (is) {
-    case 2: return put_columns<uint16_t>(tile, p, vals, stream);
-    case 4: return put_columns<uint32_t>(tile, p, vals, stream);
-    default: return put_columns<uint64_t>(tile, p, vals, stream);
+    case 2: return put_columns<uint16_t>(tile, p, vals, vp, stream);
+    case 4: return put_columns<uint32_t>(tile, p, vals, vp, stream);
+    default: return put_columns<uint64_t>(tile, p, vals, vp, stream);
   }
 }
 
@@ -196,15 +249,22 @@ bool fill_tiles(const Target& t, const TilePlan& plan, const Generator& gen, int
   return by_slabs(
       p.tiles, threads, keep_going,
       [&](uint64_t lo, uint64_t hi) {
-        alignas(64) uint32_t words[2 * kTile];
-        std::vector<unsigned char> vals_buf(static_cast<std::size_t>(p.rows * p.cols * is) + 64);
-        unsigned char* vals = vals_buf.data() + (64 - reinterpret_cast<uintptr_t>(vals_buf.data()) % 64) % 64;
+        alignas(64) uint32_t words[Generator::kRowWords];
+        std::memset(words, 0, sizeof words);  // the gaps between rows are transformed too (and ignored)
+        // Rows of values row_pitch(p.cols) apart, with 16 bytes before the first (Generator::rows).
+        const std::size_t vp_max = gen.row_pitch(static_cast<std::size_t>(p.cols));
+        std::vector<unsigned char> vals_buf(static_cast<std::size_t>(p.rows) * vp_max * is + 128);
+        unsigned char* vals = vals_buf.data() + (64 - reinterpret_cast<uintptr_t>(vals_buf.data()) % 64) % 64 + 64;
         for (uint64_t k = lo; k < hi; ++k) {
           const Tile tile = tile_at(t, p, k);
           const auto rows = static_cast<std::size_t>(tile.rows), cols = static_cast<std::size_t>(tile.cols);
-          if (p.block) gen(tile.e, rows * cols, vals, words);
-          else gen.rows(tile.e, p.m.lstride, rows, cols, vals, words);
-          put_tile(tile, p, is, vals, stream);
+          if (p.block) {
+            gen(tile.e, rows * cols, vals, words);
+            put_tile(tile, p, is, vals, cols, stream);
+          } else {
+            gen.rows(tile.e, p.m.lstride, rows, cols, vals, words);
+            put_tile(tile, p, is, vals, gen.row_pitch(cols), stream);
+          }
         }
 #if defined(__SSE2__)
         if (stream) _mm_sfence();  // order the non-temporal stores before the fill returns

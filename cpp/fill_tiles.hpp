@@ -70,6 +70,16 @@ inline Tile tile_at(const Target& t, const TilePlan& p, uint64_t index) {
   return tile;
 }
 
+// Stream words w0 + r * step .. w0 + r * step + n - 1 for each row r < count, row r at
+// out + r * pitch. Rows are made from whole Philox blocks: up to 3 words before and after each
+// row are overwritten too (other words of the stream), so pitch >= n + 6 and 3 words before out
+// and after the last row must be writable. A row's blocks go through kernels.stream_words in runs
+// of whole vector batches; the blocks after its last run (a row that starts or ends inside a
+// block has one more block than its 4-word multiples) are listed and made for all the rows
+// together by kernels.block_words, so no block is computed alone (fill_tiles.cpp).
+void row_words(const KernelTable& kernels, const StreamKey& key, uint64_t w0, uint64_t step, std::size_t count,
+               std::size_t n, uint32_t* out, std::size_t pitch);
+
 // Elements e .. e + n - 1 of the stream as values of the target's format, contiguous at dst.
 struct Generator {
   const KernelTable& kernels;
@@ -94,21 +104,32 @@ struct Generator {
     }
   }
 
+  // Capacity, in words, of the buffer `rows` needs (and operator() uses its first 2 * kTile).
+  static constexpr std::size_t kRowWords = 3 * kTile;
+
+  // Elements between the rows that `rows` writes: each row has 4 words (2 elements of float64)
+  // on either side, so that its words can be made from whole Philox blocks (row_words).
+  std::size_t row_pitch(std::size_t cols) const { return cols + 8 / words_per_element(fmt); }
+
   // `count` rows of `cols` (<= kTile) consecutive elements, row r starting at element
-  // e + r * step, one row after another at dst. The words of as many rows as fit in the buffer
-  // are transformed in one call (values depend only on their words, not on their neighbours).
+  // e + r * step: row r's values at dst + r * row_pitch(cols) * is. Random bits are made in
+  // place, so 16 bytes before dst and after the last row must be writable; the gaps between rows
+  // hold junk. Other values: the words of as many rows as fit in `words` (kRowWords, initialized)
+  // are made in one row_words call and transformed, gaps included, in one call (values depend
+  // only on their words, not on their neighbours).
   void rows(uint64_t e, uint64_t step, std::size_t count, std::size_t cols, unsigned char* dst, uint32_t* words) const {
     const std::size_t is = itemsize(fmt);
     const unsigned wpe = words_per_element(fmt);
-    const std::size_t batch = kTile / cols;
+    const std::size_t vp = row_pitch(cols), wp = vp * wpe;
+    if (dist.kind == Kind::Bits) {
+      row_words(kernels, key, e, step, count, cols, reinterpret_cast<uint32_t*>(dst), vp);
+      return;
+    }
+    const std::size_t batch = std::max<std::size_t>(1, (kRowWords - 8) / wp);
     for (std::size_t r0 = 0; r0 < count; r0 += batch) {
       const std::size_t k = std::min(batch, count - r0);
-      for (std::size_t r = 0; r < k; ++r) {
-        const uint64_t er = e + (r0 + r) * step;
-        if (dist.kind == Kind::Bits) kernels.stream_words(key, er, cols, reinterpret_cast<uint32_t*>(dst + (r0 + r) * cols * is));
-        else kernels.stream_words(key, er * wpe, cols * wpe, words + r * cols * wpe);
-      }
-      if (dist.kind != Kind::Bits) kernels.transform(dist, fmt, words, k * cols, dst + r0 * cols * is);
+      row_words(kernels, key, (e + r0 * step) * wpe, step * wpe, k, cols * wpe, words + 4, wp);
+      kernels.transform(dist, fmt, words + 4, (k - 1) * vp + cols, dst + r0 * vp * is);
     }
   }
 };

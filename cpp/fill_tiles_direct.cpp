@@ -68,9 +68,8 @@ bool write_direct(const Target& t, const TilePlan& p, const Generator& gen, Dire
   return by_slabs(
       p.tiles, threads, keep_going,
       [&](uint64_t lo, uint64_t hi) {
-        // Row r's words at words + 4 + r * pitch (64-byte aligned buffer); it is made from the
-        // block holding its first word on (up to 3 words before, 3 after), so every stream_words
-        // call starts on a block.
+        // Row r's words at words + 4 + r * pitch (a 64-byte aligned buffer), with the 4 words on
+        // either side that row_words may fill from the row's first and last Philox blocks.
         const std::size_t pitch = static_cast<std::size_t>(p.cols) + 8;
         std::vector<uint32_t> words_buf(kStripRows * pitch + 16);
         uint32_t* words = words_buf.data() + (16 - reinterpret_cast<uintptr_t>(words_buf.data()) % 64 / 4) % 16;
@@ -82,11 +81,7 @@ bool write_direct(const Target& t, const TilePlan& p, const Generator& gen, Dire
           unsigned char* stage = stage_line + reinterpret_cast<uintptr_t>(tile.ptr) % 64;
           for (std::size_t i = 0; i < rows; i += kStripRows) {
             const std::size_t h = std::min(kStripRows, rows - i);
-            for (std::size_t r = 0; r < h; ++r) {
-              const uint64_t e = tile.e + (i + r) * p.m.lstride;
-              const std::size_t skip = static_cast<std::size_t>(e % 4);
-              gen.kernels.stream_words(gen.key, e - skip, (skip + cols + 3) / 4 * 4, words + 4 - skip + r * pitch);
-            }
+            row_words(gen.kernels, gen.key, tile.e + i * p.m.lstride, p.m.lstride, h, cols, words + 4, pitch);
             if (mode.staged) {
               gen.kernels.uniform_columns(gen.dist, t.fmt, words + 4, pitch, h, cols, stage + i * is, col_pitch, false);
             } else {
