@@ -36,7 +36,7 @@ from typing import Any, Callable, Union
 import numpy as np
 import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
 
-__all__ = ["CHUNK_BYTES", "dtensor_index", "is_dtensor"]
+__all__ = ["CHUNK_BYTES", "dtensor_index", "is_dtensor", "local_key"]
 
 #: Bytes of one pinned host chunk when filling an accelerator tensor (two such buffers at a time).
 CHUNK_BYTES = 64 << 20
@@ -334,3 +334,77 @@ def zero_global_row(tensor: Any, row: int) -> None:
     view = numpy_view(local)
     for i in hits:
         view[i] = 0
+
+
+# ---------------------------------------------------------------- basic indexing of the global tensor
+
+
+def _key_entries(key: Any, ndim: int) -> list[Any] | None:
+    """``key`` (basic indexing: ints, slices, one Ellipsis) as one int or slice per dimension, or None."""
+    import operator
+    items = list(key) if isinstance(key, tuple) else [key]
+    if sum(k is Ellipsis for k in items) > 1:
+        return None
+    out: list[Any] = []
+    for k in items:
+        if k is Ellipsis or isinstance(k, slice):
+            out.append(k)
+            continue
+        if isinstance(k, bool) or k is None:
+            return None
+        try:
+            out.append(operator.index(k))
+        except TypeError:
+            return None  # advanced indexing (lists, tensors of indices, masks)
+    rest = ndim - sum(k is not Ellipsis for k in out)
+    if rest < 0:
+        return None
+    if Ellipsis in out:
+        at = out.index(Ellipsis)
+        out[at:at + 1] = [slice(None)] * rest
+    return out + [slice(None)] * (ndim - len(out))
+
+
+def _local_slice(sel: slice, n: int, entry: Entry) -> slice | None:
+    """The local positions of the global selection ``sel`` (step > 0) of a dimension of size ``n``."""
+    r = range(*sel.indices(n))
+    if r.step <= 0:
+        return None
+    if not isinstance(entry, slice):
+        return slice(None) if len(r) == n else None  # strided rows: the whole axis only
+    first = min(len(r), max(0, -(-(entry.start - r.start) // r.step)))
+    stop = min(len(r), max(0, -(-(entry.stop - r.start) // r.step)))
+    if stop <= first:
+        return slice(0, 0)
+    return slice(r[first] - entry.start, r[stop - 1] - entry.start + 1, r.step)
+
+
+def local_key(key: Any, full_shape: tuple[int, ...], index: tuple[Entry, ...]) -> tuple[Any, ...] | None:
+    """The key that selects, in a local shard at ``index`` of a tensor of ``full_shape``, the part of
+    the global selection ``key`` (basic indexing: ints, step > 0 slices, Ellipsis) this rank holds.
+
+    An int naming a row this rank does not hold becomes an empty slice (that dimension is then
+    kept, with size 0, instead of dropped). None for keys it cannot translate into a view: advanced
+    indexing, ``None``, out-of-range ints, negative steps, and any selection other than an int or
+    the whole axis along a dimension whose local rows are not one block (``_StridedShard``).
+    """
+    entries = _key_entries(key, len(full_shape))
+    if entries is None:
+        return None
+    out: list[Any] = []
+    for k, n, entry in zip(entries, full_shape, index):
+        if isinstance(k, slice):
+            local = _local_slice(k, n, entry)
+            if local is None:
+                return None
+            out.append(local)
+            continue
+        i = k + n if k < 0 else k
+        if not 0 <= i < n:
+            return None
+        if isinstance(entry, slice):
+            out.append(i - entry.start if entry.start <= i < entry.stop else slice(0, 0))
+        else:
+            hits = np.flatnonzero(entry == i)
+            out.append(int(hits[0]) if hits.size else slice(0, 0))
+    return tuple(out)

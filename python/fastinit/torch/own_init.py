@@ -24,6 +24,7 @@ from typing import Callable
 
 import torch  # absolute import: the real PyTorch
 
+from .dtensor import is_dtensor
 from .rules import Rule, module_rules
 from .seeded import seeded
 
@@ -57,22 +58,43 @@ def _untie(m: torch.nn.Module) -> None:
     """Give each tied alias (``lm_head.weight`` of ``{"lm_head.weight": "model.embed_tokens.weight"}``)
     a meta placeholder, as a freshly built model has it separate while it is initialized: the
     alias's own rule (a Linear's) then does not overwrite the target's (an Embedding's zero
-    padding row); ``init_weights`` re-ties it at its end."""
+    padding row); ``init_weights`` re-ties it at its end. The placeholder is a plain tensor of the
+    global shape also for a DTensor (torch's op on a meta tensor draws nothing; a DTensor's would
+    set up its cross-rank RNG state)."""
     tied = getattr(m, "all_tied_weights_keys", None) or {}
     for key in tied:
         owner_name, _, attr = str(key).rpartition(".")
         owner = m.get_submodule(owner_name)
         p = owner._parameters.get(attr)
         if p is not None:
-            owner._parameters[attr] = torch.nn.Parameter(torch.empty_like(p, device="meta"),
+            owner._parameters[attr] = torch.nn.Parameter(torch.empty(tuple(p.shape), dtype=p.dtype, device="meta"),
                                                          requires_grad=p.requires_grad)
+
+
+def _unwrapped_class(m: torch.nn.Module) -> type:
+    """``type(m)`` without the subclasses wrappers create at run time: FSDP2's ``fully_shard`` turns
+    a ``GPT2LMHeadModel`` into an ``FSDPGPT2LMHeadModel`` defined in ``torch.distributed``."""
+    for cls in type(m).__mro__:
+        if not cls.__module__.startswith("torch.distributed."):
+            return cls
+    return type(m)  # pragma: no cover - a module class of torch.distributed itself
 
 
 def _init_weights_runner(m: torch.nn.Module) -> Callable[[], None]:
     def run() -> None:
         _clear_hf_flags(m)
         _untie(m)
-        m.init_weights()  # type: ignore[operator]  # transformers' method: initializes, then re-ties
+        # transformers treats a class defined outside it as remote/custom code and then skips a module
+        # whose own parameters all carry its "initialized" flag (GPT-2's attention, whose scaled
+        # c_proj init would be lost); a wrapper's class must not count as custom code
+        plain = _unwrapped_class(m)
+        if plain is not type(m) and callable(getattr(plain, "is_custom_code", None)):
+            custom = bool(plain.is_custom_code())  # type: ignore[attr-defined]  # transformers' classmethod
+            m.__dict__["is_custom_code"] = lambda: custom
+        try:
+            m.init_weights()  # type: ignore[operator]  # transformers' method: initializes, then re-ties
+        finally:
+            m.__dict__.pop("is_custom_code", None)
     return run
 
 
@@ -159,6 +181,12 @@ def run_own_rules(module: torch.nn.Module, rules: OwnRules, seed: int) -> set[st
     return ctx.written
 
 
+def _local_numel(t: torch.Tensor) -> int:
+    """Elements of ``t`` this process holds (a DTensor: its local shard)."""
+    local: torch.Tensor = t.to_local() if is_dtensor(t) else t  # type: ignore[attr-defined]  # a DTensor method
+    return local.numel()
+
+
 def apply_own(module: torch.nn.Module, rules: OwnRules, plan: list[tuple[str, Rule | None]], seed: int,
               on_meta: bool, stream_of: Callable[[str], str]) -> None:
     """:func:`fastinit.torch.init_module`'s step for the :data:`OWN` tensors of ``plan``: the runners
@@ -175,7 +203,7 @@ def apply_own(module: torch.nn.Module, rules: OwnRules, plan: list[tuple[str, Ru
     with torch.no_grad():
         for name, values in kept.items():
             tensors[name].copy_(values)
-    missing = [n for n in own if n in tensors and tensors[n].numel() and stream_of(n) not in written]
+    missing = [n for n in own if n in tensors and _local_numel(tensors[n]) and stream_of(n) not in written]
     if missing and on_meta:
         raise RuntimeError(
             f"init_module: the model's own init code (init_weights / _init_weights / reset_parameters) did not "

@@ -50,11 +50,13 @@ import torch  # absolute import: the real PyTorch
 from torch.overrides import TorchFunctionMode
 
 from .. import _core
+from ..core import fills as _fills
 from ..core.dtypes import FLOAT_FORMATS, format_of
 from ..core.seed import Seed, resolve_seed, resolve_stream
 from ..presets.truncation import torch_trunc_bounds
 from .checks import _FLOAT_DTYPES, Tensor, _number, _seed, _torch_errors, numpy_view
-from .view_layout import UnmappableViewError, contains, view_layout
+from .dtensor import dtensor_index, is_dtensor, local_key
+from .view_layout import UnmappableViewError, contains, global_layout, is_whole, view_layout
 
 __all__ = ["seeded", "UnkeyedDrawError", "UnkeyedDrawWarning"]
 
@@ -67,32 +69,53 @@ class UnkeyedDrawWarning(UserWarning):
     """``seeded(...)``: a random draw fastinit cannot key; its values are torch's generator's."""
 
 
+class _Known(NamedTuple):
+    """A model tensor: its stream name, the memory holding its values here (a plain tensor, or a
+    DTensor's local shard), and (DTensor) that shard's ``(global shape, index)`` in the global tensor."""
+
+    name: str
+    base: Tensor
+    place: tuple[tuple[int, ...], tuple[Any, ...]] | None
+
+
 class _Target(NamedTuple):
-    """A view of a model tensor: what to fill, on which stream, at which logical positions."""
+    """A view of a model tensor: what to fill (plain memory), on which stream, at which logical
+    positions of the (global) tensor; or, with ``place`` (the whole local shard of a DTensor whose
+    rows are not one block), at ``place``'s ``full_shape``/``index``."""
 
     view: Tensor
     stream: str
     strides: list[int]
     origin: int
+    place: dict[str, Any] | None = None
 
 
 _CORE_FILLS: dict[str, Callable[..., None]] = {
     "uniform": _core.fill_uniform, "normal": _core.fill_normal, "truncated_normal": _core.fill_truncated_normal}
+#: The same values through fastinit's fills, placed by ``full_shape``/``index`` (index arrays included).
+_PLACED_FILLS: dict[str, Callable[..., Any]] = {
+    "uniform": _fills.uniform, "normal": _fills.normal, "truncated_normal": _fills.truncated_normal}
+
+
+def _fill_array(kind: str, arr: np.ndarray, target: _Target, seed: int, params: tuple[float, ...]) -> None:
+    if target.place is not None:
+        _PLACED_FILLS[kind](arr, *params, seed=seed, stream=target.stream, **target.place)
+        return
+    fmt = format_of(arr.dtype, FLOAT_FORMATS)
+    core = arr.view(np.uint16) if fmt == "bfloat16" else arr
+    _CORE_FILLS[kind](core, fmt, seed, resolve_stream(target.stream), target.strides, target.origin, *params)
 
 
 def _fill_view(kind: str, target: _Target, seed: int, *params: float) -> None:
     """fastinit's ``kind`` values, in the view's own dtype, at its logical positions."""
-    arr = numpy_view(target.view)
-    fmt = format_of(arr.dtype, FLOAT_FORMATS)
-    core = arr.view(np.uint16) if fmt == "bfloat16" else arr
-    _CORE_FILLS[kind](core, fmt, seed, resolve_stream(target.stream), target.strides, target.origin, *params)
+    _fill_array(kind, numpy_view(target.view), target, seed, params)
     torch.autograd.graph.increment_version(target.view)
 
 
 def _scratch(kind: str, target: _Target, seed: int, *params: float) -> Tensor:
     """fastinit's float64 ``kind`` values at the view's logical positions, as a new tensor."""
     out = np.empty(tuple(target.view.shape), np.float64)
-    _CORE_FILLS[kind](out, "float64", seed, resolve_stream(target.stream), target.strides, target.origin, *params)
+    _fill_array(kind, out, target, seed, params)
     return torch.from_numpy(out)
 
 
@@ -284,24 +307,36 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         self.strict = strict
         self.written: set[str] = set()
         self.reports: list[str] = []
-        self._by_storage: dict[int, list[tuple[str, Tensor]]] = {}
+        self._by_storage: dict[int, list[_Known]] = {}
+        self._sharded: dict[int, str] = {}  # id of a DTensor parameter/buffer -> its stream name
         self._quiet = 0
         self._mode = _Mode(self)
 
     # ------------------------------------------------------------ entering and leaving
 
     def _index(self) -> None:
-        """Model tensors by storage address (first name wins for tied tensors)."""
+        """Model tensors by the storage address of the memory holding them here (a DTensor: its
+        local shard), first name winning for tied tensors; DTensors also by ``id``."""
         from .module_init import plain_name  # here: module_init imports this module
         self._by_storage = {}
+        self._sharded = {}
         named = list(self.model.named_parameters(remove_duplicate=False)) + \
             list(self.model.named_buffers(remove_duplicate=False))
         for name, t in named:
-            if t is None or t.is_meta or t.device.type != "cpu" or t.numel() == 0:
+            if t is None or t.is_meta:
                 continue
-            group = self._by_storage.setdefault(t.untyped_storage().data_ptr(), [])
-            if not any(b is t or (b.data_ptr() == t.data_ptr() and b.shape == t.shape) for _, b in group):
-                group.append((plain_name(self.model, name), t))
+            stream = plain_name(self.model, name)
+            base: Tensor | None = t
+            place = None
+            if is_dtensor(t):
+                self._sharded.setdefault(id(t), stream)
+                base, place = _shard_of(t)
+            if base is None or base.device.type != "cpu" or base.numel() == 0:
+                continue
+            group = self._by_storage.setdefault(base.untyped_storage().data_ptr(), [])
+            if not any(k.base is base or (k.base.data_ptr() == base.data_ptr() and k.base.shape == base.shape)
+                       for k in group):
+                group.append(_Known(stream, base, place))
 
     def __enter__(self) -> seeded:
         self._index()
@@ -327,14 +362,22 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
 
     # ------------------------------------------------------------ finding the tensor
 
-    def _locate(self, t: Any) -> tuple[str, Tensor] | None:
-        """(stream name, model tensor) whose memory holds ``t``, or None."""
-        if not isinstance(t, torch.Tensor) or t.is_meta or t.device.type != "cpu" or t.numel() == 0:
+    def _locate(self, t: Any) -> tuple[_Known, Tensor] | None:
+        """(the model tensor whose memory holds ``t``, the memory of ``t`` here), or None. A
+        DTensor is found by its local shard."""
+        if not isinstance(t, torch.Tensor) or t.is_meta:
             return None
-        for name, base in self._by_storage.get(t.untyped_storage().data_ptr(), ()):
-            if contains(base, t):
-                return name, base
+        local = _local_of(t)
+        if local.device.type != "cpu" or local.numel() == 0:
+            return None
+        for known in self._by_storage.get(local.untyped_storage().data_ptr(), ()):
+            if contains(known.base, local):
+                return known, local
         return None
+
+    def _is_model_dtensor(self, t: Any) -> bool:
+        """A DTensor parameter/buffer of the model, or a DTensor view of one."""
+        return is_dtensor(t) and (id(t) in self._sharded or self._locate(t) is not None)
 
     def _target(self, t: Tensor, where: str, in_dtype: bool) -> _Target | None:
         """The target of a draw into ``t``, or None after reporting why it cannot be keyed."""
@@ -343,32 +386,44 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
             self._report(where, "the tensor is not one of the model's parameters or buffers nor a view of one "
                                 "(e.g. a fresh tensor later copied in); draw into the parameter itself")
             return None
-        name, base = found
+        known, local = found
         if t.is_complex() or (in_dtype and t.dtype not in _FLOAT_DTYPES):
-            self._report(where, f"{name} has dtype {t.dtype}; fastinit keys float32/float64/float16/bfloat16 draws")
+            self._report(where, f"{known.name} has dtype {t.dtype}; fastinit keys float32/float64/float16/bfloat16 "
+                                "draws")
             return None
         try:
-            strides, origin = view_layout(t, base)
+            return _place_view(known, local)
         except UnmappableViewError as exc:
-            self._report(where, f"the view of {name} (shape {tuple(t.shape)}, strides {t.stride()}) cannot be "
-                                f"mapped to its positions: {exc}")
+            self._report(where, f"the view of {known.name} (shape {tuple(t.shape)}, strides {local.stride()}) cannot "
+                                f"be mapped to its positions: {exc}")
             return None
-        return _Target(t, name, strides, origin)
 
     def _report(self, where: str, why: str) -> None:
+        self._warn(f"fastinit.torch.seeded: {where}{_caller_init()} draws from torch's generator: {why}. Its values "
+                   "are not fastinit's (not reproducible across thread counts, world sizes or wrappers)")
+
+    def _warn(self, message: str) -> None:
         if self._quiet:
             return
-        message = (f"fastinit.torch.seeded: {where}{_caller_init()} draws from torch's generator: {why}. Its values "
-                   "are not fastinit's (not reproducible across thread counts, world sizes or wrappers)")
         self.reports.append(message)
         if self.strict:
             raise UnkeyedDrawError(message)
-        warnings.warn(message, UnkeyedDrawWarning, stacklevel=4)
+        warnings.warn(message, UnkeyedDrawWarning, stacklevel=5)
 
     def _wrote(self, t: Any) -> None:
+        if is_dtensor(t) and id(t) in self._sharded:
+            self.written.add(self._sharded[id(t)])
+            return
         found = self._locate(t)
         if found is not None:
-            self.written.add(found[0])
+            self.written.add(found[0].name)
+
+    def _empty(self, t: Any) -> bool:
+        """Whether ``t`` holds no elements here (a DTensor: no local element); marks a model DTensor written."""
+        if not isinstance(t, torch.Tensor) or t.is_meta or _local_of(t).numel():
+            return False
+        self._wrote(t)
+        return True
 
     # ------------------------------------------------------------ the calls
 
@@ -379,6 +434,9 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         method = _METHODS.get(func)
         if method is not None and not _on_meta(args, kwargs):
             return self._method(func, method, args, kwargs)
+        view = _VIEW_OPS.get(func)
+        if view is not None and args and self._is_model_dtensor(args[0]):
+            return self._sharded_view(func, view, args, kwargs)
         if func in _UNKEYED and not _on_meta(args, kwargs):
             self._report(_UNKEYED[func], "fastinit keys draws into the model's own tensors only")
         result = func(*args, **kwargs)
@@ -386,15 +444,30 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
             self._wrote(args[0])
         return result
 
+    def _fallback(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """torch's op after a report; on a model DTensor, on its local shard (a DTensor's own random
+        ops would coordinate an RNG state across ranks)."""
+        if self._is_model_dtensor(args[0]):
+            func(_local_of(args[0]), *args[1:], **kwargs)
+            return args[0]
+        return func(*args, **kwargs)
+
     def _method(self, func: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         names, defaults = _METHOD_PARAMS[method]
         params = _bind(f"Tensor.{method}", names, defaults, args[1:], kwargs)
+        if self._empty(args[0]):
+            return args[0]
         target = self._target(args[0], f"Tensor.{method}", method in _IN_DTYPE)
         if target is None:
-            return func(*args, **kwargs)
+            return self._fallback(func, args, kwargs)
         _DRAWS[method](target, self.seed, params)
-        self.written.add(target.stream)
+        self._drawn(args[0], target)
         return args[0]
+
+    def _drawn(self, tensor: Tensor, target: _Target) -> None:
+        self.written.add(target.stream)
+        if is_dtensor(tensor):
+            torch.autograd.graph.increment_version(tensor)
 
     def _init_function(self, func: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         tensor = args[0] if args else kwargs.get("tensor")
@@ -406,13 +479,15 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
             self._wrote(tensor)
             return result
         rest = {k: v for k, v in kwargs.items() if k != "tensor"}
+        if name == "kaiming_uniform_" and 0 in tensor.shape:
+            warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=4)
+            return tensor
+        if self._empty(tensor):
+            return tensor
         target = self._target(tensor, f"torch.nn.init.{name}", True)
         if target is None:
-            return func(*args, **kwargs)
+            return self._fallback(func, (tensor,) + tuple(args[1:]), rest)
         if name == "kaiming_uniform_":
-            if 0 in tensor.shape:
-                warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=4)
-                return tensor
             p = _bind(name, ("a", "mode", "nonlinearity"), (0, "fan_in", "leaky_relu"), args[1:], rest)
             fan = torch.nn.init._calculate_correct_fan(tensor, p[1])
             bound = math.sqrt(3.0) * torch.nn.init.calculate_gain(p[2], p[0]) / math.sqrt(fan)
@@ -421,21 +496,129 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
             names = ("mean", "std") if name == "normal_" else ("a", "b")
             p = _bind(name, names, (0.0, 1.0), args[1:], rest)
             _fill_view(name.rstrip("_"), target, self.seed, float(p[0]), float(p[1]))
-        self.written.add(target.stream)
+        self._drawn(tensor, target)
         return tensor
 
     def _trunc_normal(self, tensor: Tensor, mean: float, std: float, a: float, b: float,
                       generator: torch.Generator | None) -> Tensor:
         """``torch.nn.init.trunc_normal_``'s body: fastinit's truncated normal, or torch's after a report."""
+        if self._empty(tensor):
+            return tensor
         target = self._target(tensor, "torch.nn.init.trunc_normal_", True)
         if target is None:
             self._quiet += 1  # reported once, not for each of torch's inner draws
             try:
-                return _ORIGINAL_TRUNC(tensor, mean, std, a, b, generator=generator)
+                into = _local_of(tensor) if self._is_model_dtensor(tensor) else tensor
+                _ORIGINAL_TRUNC(into, mean, std, a, b, generator=generator)
+                return tensor
             finally:
                 self._quiet -= 1
         with _torch_errors():
             m, s, lo, hi = torch_trunc_bounds(_number(mean), _number(std), _number(a), _number(b))
         _fill_view("truncated_normal", target, self.seed, m, s, lo, hi)
-        self.written.add(target.stream)
+        self._drawn(tensor, target)
         return tensor
+
+    # ------------------------------------------------------------ views of sharded tensors
+
+    def _sharded_view(self, func: Any, view: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """``dt[key]``, ``dt[key] = value``, ``dt.select``/``dt.narrow`` on a model DTensor: the part of
+        the global selection this rank holds, as a view of its local shard (DTensor indexing along a
+        sharded dimension would return a gathered copy, and writes to it would be lost)."""
+        t = args[0]
+        key = _view_key(view, args, kwargs)
+        try:
+            index = dtensor_index(t)
+        except (ValueError, RuntimeError):
+            index = None
+        local = _local_of(t)
+        lk = None if key is None or index is None else local_key(key, tuple(int(n) for n in t.shape), index)
+        value = args[2] if view == "setitem" and len(args) > 2 else None
+        if lk is None or (view == "setitem" and not _scalar(value)):
+            self._warn(f"fastinit.torch.seeded: {_VIEW_NAMES[view]}({key!r}){_caller_init()} on a sharded model "
+                       f"tensor (a DTensor of shape {tuple(t.shape)}, placements {tuple(t.placements)}) gives a "
+                       "DTensor copy, not a view of the local shard: writes to it do not reach the tensor. seeded "
+                       "maps ints, step > 0 slices and Ellipsis (only an int or the whole axis along a "
+                       "_StridedShard dimension), and assigns numbers")
+            return func(*args, **kwargs)
+        if view == "setitem":
+            assigned: Any = value  # a number or a 0-d tensor (checked above)
+            local[lk] = assigned
+            self._wrote(t)
+            return None
+        return local[lk]
+
+
+# ---------------------------------------------------------------- DTensors
+
+
+def _local_of(t: Tensor) -> Tensor:
+    """A DTensor's local shard; any other tensor itself."""
+    local: Tensor = t.to_local() if is_dtensor(t) else t  # type: ignore[attr-defined]  # a DTensor method
+    return local
+
+
+def _shard_of(t: Tensor) -> tuple[Tensor | None, tuple[tuple[int, ...], tuple[Any, ...]] | None]:
+    """(local shard, (global shape, its index)) of a DTensor; (None, None) where this rank holds
+    nothing of it or its placements do not select global elements (Partial: draws reported)."""
+    try:
+        index = dtensor_index(t)
+    except (ValueError, RuntimeError):
+        return None, None
+    if index is None:
+        return None, None
+    return _local_of(t), (tuple(int(n) for n in t.shape), index)
+
+
+def _place_view(known: _Known, local: Tensor) -> _Target:
+    """Where the view ``local`` (plain memory inside ``known.base``) sits in the model tensor's
+    (global) logical order; raises UnmappableViewError."""
+    strides, origin = view_layout(local, known.base)
+    if known.place is None:
+        return _Target(local, known.name, strides, origin)
+    full_shape, index = known.place
+    try:
+        strides, origin = global_layout(tuple(local.shape), strides, origin, tuple(known.base.shape), full_shape,
+                                        index)
+    except UnmappableViewError:
+        if not is_whole(local, known.base):
+            raise
+        return _Target(local, known.name, [], 0, {"full_shape": full_shape, "index": index})
+    return _Target(local, known.name, strides, origin)
+
+
+#: View ops seeded maps to the local shard of a model DTensor.
+_VIEW_OPS: dict[Any, str] = {
+    torch._C.TensorBase.__getitem__: "getitem", torch._C.TensorBase.__setitem__: "setitem",
+    torch._C.TensorBase.select: "select", torch._C.TensorBase.narrow: "narrow",
+    torch.select: "select", torch.narrow: "narrow",
+}
+_VIEW_NAMES = {"getitem": "Tensor.__getitem__", "setitem": "Tensor.__setitem__", "select": "Tensor.select",
+               "narrow": "Tensor.narrow"}
+
+
+def _view_key(view: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The global basic-indexing key of a view op (None where it is not one seeded maps)."""
+    if kwargs:
+        return None
+    if view in ("getitem", "setitem"):
+        return args[1] if len(args) > 1 else None
+    if len(args) != 3 + (view == "narrow"):
+        return None
+    try:
+        dim = int(args[1]) % args[0].dim()
+        lead: tuple[Any, ...] = (slice(None),) * dim
+        if view == "select":
+            return lead + (int(args[2]),)
+        start = int(args[2])
+        start += args[0].shape[dim] if start < 0 else 0
+        return lead + (slice(start, start + int(args[3])),)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _scalar(value: Any) -> bool:
+    """A Python number or a 0-d plain tensor (what seeded assigns to a sharded selection)."""
+    if isinstance(value, (bool, int, float)):
+        return True
+    return isinstance(value, torch.Tensor) and not is_dtensor(value) and value.dim() == 0

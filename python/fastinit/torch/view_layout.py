@@ -5,14 +5,17 @@
 origin)``: element ``i`` of the view is element ``origin + sum_k i_k * logical_strides[k]`` of
 the base tensor in C order, which is what fastinit's fills key their values on. Views whose
 positions are not of that form (rare: windows that cross the rows of a non-contiguous base) raise
-:class:`UnmappableViewError`.
+:class:`UnmappableViewError`. :func:`global_layout` carries such a layout in a DTensor's local
+shard over to the global tensor (what :class:`fastinit.torch.seeded` keys a sharded draw on).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from .checks import Tensor
 
-__all__ = ["UnmappableViewError", "view_layout", "contains"]
+__all__ = ["UnmappableViewError", "view_layout", "contains", "global_layout", "is_whole"]
 
 
 class UnmappableViewError(ValueError):
@@ -113,3 +116,66 @@ def contains(base: Tensor, view: Tensor) -> bool:
     v0, v1 = extent(view)
     return b0 <= v0 and v1 <= b1
 
+
+
+def _unravel(flat: int, shape: tuple[int, ...]) -> list[int]:
+    """The C-order multi-index of element ``flat`` of a tensor of ``shape``."""
+    index = []
+    for n in reversed(shape):
+        flat, j = divmod(flat, n) if n else (flat, 0)
+        index.append(j)
+    return index[::-1]
+
+
+def global_layout(view_shape: tuple[int, ...], strides: list[int], origin: int, local_shape: tuple[int, ...],
+                  full_shape: tuple[int, ...], index: tuple[Any, ...]) -> tuple[list[int], int]:
+    """``(strides, origin)`` of a view in the *global* tensor's C order, from its layout in a local
+    shard (``strides``/``origin`` from :func:`view_layout` on the shard) and the shard's place in
+    the global tensor (``index``: one step-1 slice or int64 array of global ids per dimension, as
+    :func:`fastinit.torch.dtensor_index` gives).
+
+    Each view axis must step by a constant multi-index of the shard without leaving it; an axis of
+    the shard given by an array of ids must stay fixed over the view (its global position is then
+    one id). Raises :class:`UnmappableViewError` otherwise, and for a global stride < 0.
+    """
+    j0 = _unravel(origin, local_shape)
+    lo, hi = list(j0), list(j0)
+    deltas: list[list[int]] = []
+    for s, n in zip(strides, view_shape):
+        if n <= 1 or s == 0:
+            deltas.append([0] * len(local_shape))
+            continue
+        delta = [b - a for a, b in zip(j0, _unravel(origin + s, local_shape))]
+        for d, dd in enumerate(delta):
+            lo[d] += min(0, (n - 1) * dd)
+            hi[d] += max(0, (n - 1) * dd)
+        deltas.append(delta)
+    if any(a < 0 for a in lo) or any(b >= n for b, n in zip(hi, local_shape)):
+        raise UnmappableViewError("the view's axes cross the rows of the local shard, whose rows are apart in "
+                                  "the global tensor")
+    g = _c_strides(full_shape)
+    start = []
+    for d, entry in enumerate(index):
+        if isinstance(entry, slice):
+            start.append(int(entry.start or 0))
+            continue
+        if any(delta[d] for delta in deltas):
+            raise UnmappableViewError(f"the view moves along dimension {d}, whose local rows are not one block of "
+                                      "the global tensor (a _StridedShard)")
+        start.append(int(entry[j0[d]]) - j0[d])
+    global_strides = [sum(dd * gd for dd, gd in zip(delta, g)) for delta in deltas]
+    if any(st < 0 for st in global_strides):
+        raise UnmappableViewError("the view runs backwards through the global tensor's logical order")
+    return global_strides, sum((s + j) * gd for s, j, gd in zip(start, j0, g))
+
+
+def is_whole(view: Tensor, base: Tensor) -> bool:
+    """Whether ``view`` is ``base`` itself in C order (same first element, shape and logical order)."""
+    if tuple(view.shape) != tuple(base.shape) or view.storage_offset() != base.storage_offset():
+        return False
+    try:
+        strides, origin = view_layout(view, base)
+    except UnmappableViewError:
+        return False
+    c = _c_strides(tuple(base.shape))
+    return origin == 0 and all(s == cs or n <= 1 for s, cs, n in zip(strides, c, base.shape))
