@@ -19,12 +19,13 @@ namespace {
 // column's run is long (256+ bytes). Measured best among 16-256 KiB and 16-256 columns.
 constexpr std::size_t kTileBytes = 32 << 10;
 // Large outputs whose columns do not start on 64-byte lines alike are written with ordinary
-// stores; their tiles are wide and tall instead: a tile row whose words do not start on a Philox
-// block needs one block past its 4-block multiples, computed alone (so wide rows make that
-// rarer), and tall tiles make each column's run long. Measured at 11585^2 float16 normal, one
-// thread: 64 x 256 (32 KiB) 0.39 s, 512 x 512 (512 KiB) 0.22 s (C order 0.16 s); aligned
-// columns stay faster with the small tiles (8192^2: 0.12 s against 0.16 s).
-constexpr uint64_t kWideCols = 512;
+// stores; their tiles are wide and tall instead, so each column's run is long. Measured at
+// 11585^2 float16 normal, one thread: 64 x 256 (32 KiB) 0.39 s, 512 x 512 (512 KiB) 0.22 s
+// (C order 0.16 s); aligned columns stay faster with the small tiles (8192^2: 0.12 s against
+// 0.16 s). Since rows that start inside a Philox block cost no block computed alone (row_words),
+// narrower, taller tiles are faster: 11585^2 float32 normal 256 columns 0.217 s, 512 0.240 s
+// (C order 0.165 s); float64 uniform 0.289 s against 0.330 s (C order 0.19 s).
+constexpr uint64_t kWideCols = 256;
 constexpr std::size_t kWideTileBytes = 512 << 10;
 
 uint64_t abs_stride(const Axis& a) { return static_cast<uint64_t>(a.stride < 0 ? -a.stride : a.stride); }
@@ -251,9 +252,9 @@ bool fill_tiles(const Target& t, const TilePlan& plan, const Generator& gen, int
       [&](uint64_t lo, uint64_t hi) {
         alignas(64) uint32_t words[Generator::kRowWords];
         std::memset(words, 0, sizeof words);  // the gaps between rows are transformed too (and ignored)
-        // Rows of values row_pitch(p.cols) apart, with 16 bytes before the first (Generator::rows).
-        const std::size_t vp_max = gen.row_pitch(static_cast<std::size_t>(p.cols));
-        std::vector<unsigned char> vals_buf(static_cast<std::size_t>(p.rows) * vp_max * is + 128);
+        // Rows of values up to p.cols + 8 elements apart, with 16 bytes before the first
+        // (Generator::rows).
+        std::vector<unsigned char> vals_buf(static_cast<std::size_t>(p.rows * (p.cols + 8)) * is + 128);
         unsigned char* vals = vals_buf.data() + (64 - reinterpret_cast<uintptr_t>(vals_buf.data()) % 64) % 64 + 64;
         for (uint64_t k = lo; k < hi; ++k) {
           const Tile tile = tile_at(t, p, k);
@@ -263,7 +264,7 @@ bool fill_tiles(const Target& t, const TilePlan& plan, const Generator& gen, int
             put_tile(tile, p, is, vals, cols, stream);
           } else {
             gen.rows(tile.e, p.m.lstride, rows, cols, vals, words);
-            put_tile(tile, p, is, vals, gen.row_pitch(cols), stream);
+            put_tile(tile, p, is, vals, gen.row_pitch(tile.e, p.m.lstride, cols), stream);
           }
         }
 #if defined(__SSE2__)

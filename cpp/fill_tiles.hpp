@@ -105,27 +105,33 @@ struct Generator {
   }
 
   // Capacity, in words, of the buffer `rows` needs (and operator() uses its first 2 * kTile).
-  static constexpr std::size_t kRowWords = 3 * kTile;
+  static constexpr std::size_t kRowWords = 2 * kTile + 16;
 
-  // Elements between the rows that `rows` writes: each row has 4 words (2 elements of float64)
-  // on either side, so that its words can be made from whole Philox blocks (row_words).
-  std::size_t row_pitch(std::size_t cols) const { return cols + 8 / words_per_element(fmt); }
+  // Elements between the rows that `rows` writes for rows of `cols` elements starting at elements
+  // e + r * step: cols when every row's words start and end on a Philox block; otherwise each row
+  // has 4 words (2 elements of float64) more on either side, so that its words can be made from
+  // whole blocks (row_words).
+  std::size_t row_pitch(uint64_t e, uint64_t step, std::size_t cols) const {
+    const unsigned wpe = words_per_element(fmt);
+    const bool whole = (e * wpe) % 4 == 0 && (step * wpe) % 4 == 0 && (cols * wpe) % 4 == 0;
+    return whole ? cols : cols + 8 / wpe;
+  }
 
   // `count` rows of `cols` (<= kTile) consecutive elements, row r starting at element
-  // e + r * step: row r's values at dst + r * row_pitch(cols) * is. Random bits are made in
-  // place, so 16 bytes before dst and after the last row must be writable; the gaps between rows
-  // hold junk. Other values: the words of as many rows as fit in `words` (kRowWords, initialized)
-  // are made in one row_words call and transformed, gaps included, in one call (values depend
-  // only on their words, not on their neighbours).
+  // e + r * step: row r's values at dst + r * row_pitch(e, step, cols) * is. Random bits are
+  // made in place, so 16 bytes before dst and after the last row must be writable; gaps between
+  // rows hold junk. Other values: the words of as many rows as fit in kTile elements' words (in
+  // `words`, kRowWords, initialized) are made in one row_words call and transformed, gaps
+  // included, in one call (values depend only on their words, not on their neighbours).
   void rows(uint64_t e, uint64_t step, std::size_t count, std::size_t cols, unsigned char* dst, uint32_t* words) const {
     const std::size_t is = itemsize(fmt);
     const unsigned wpe = words_per_element(fmt);
-    const std::size_t vp = row_pitch(cols), wp = vp * wpe;
+    const std::size_t vp = row_pitch(e, step, cols), wp = vp * wpe;
     if (dist.kind == Kind::Bits) {
       row_words(kernels, key, e, step, count, cols, reinterpret_cast<uint32_t*>(dst), vp);
       return;
     }
-    const std::size_t batch = std::max<std::size_t>(1, (kRowWords - 8) / wp);
+    const std::size_t batch = std::max<std::size_t>(1, kTile * wpe / wp);
     for (std::size_t r0 = 0; r0 < count; r0 += batch) {
       const std::size_t k = std::min(batch, count - r0);
       row_words(kernels, key, (e + r0 * step) * wpe, step * wpe, k, cols * wpe, words + 4, wp);

@@ -15,10 +15,10 @@ namespace {
 constexpr uint64_t kDirectCols = 128;
 constexpr uint64_t kDirectRows = 512;
 constexpr std::size_t kStripRows = 32;
-// Buffered (below), tiles are kStageCols wide and fill kStageBytes (L2): a row whose words do
-// not start on a Philox block needs one block past its 4-block multiples, computed alone, so
-// wide rows make that rarer; tall tiles make each column's run long (2 KiB and more).
-constexpr uint64_t kStageCols = 512;
+// Buffered (below), tiles are kStageCols wide and fill kStageBytes (L2); tall tiles make each
+// column's run long (4 KiB and more). 11585^2 float32, one thread: 256 columns 0.119 s, 512
+// 0.124 s (C order 0.084 s).
+constexpr uint64_t kStageCols = 256;
 constexpr std::size_t kStageBytes = 1 << 20;
 
 }  // namespace
