@@ -26,6 +26,19 @@ What is filled, and how (``generator=`` arguments are ignored):
 - Deterministic ops (``fill_``, ``zero_``, ``copy_``, ``mul_``, ``erfinv_``, ``clamp_`` ...) run
   as usual; any in-place op on a model tensor marks it written (:attr:`seeded.written`).
 
+Sharded tensors (``torch.distributed.tensor.DTensor``: FSDP2's ``fully_shard``, tensor parallel):
+a draw on a DTensor parameter or buffer, on its local shard (``to_local()``) or on a view of
+either fills this rank's memory with the global tensor's values at their global positions
+(:func:`fastinit.torch.dtensor_index` places the shard; fans from the global shape), so the
+gathered tensor is the same for every world size. ``dt[key]``, ``dt[key] = number``,
+``dt.select``/``dt.narrow`` on a model DTensor give the part of the global selection this rank
+holds as a view of its local shard (empty where it holds none of it), not a DTensor: DTensor
+indexing along a sharded dimension returns a gathered copy, and writes to it (a padding row's
+``zeros_``) would be lost. Limits: along a ``_StridedShard`` dimension only an int or the whole
+axis is mapped, and a draw into a part of such a shard is reported (a draw into the whole shard is
+exact); other DTensor ops that copy (``chunk``, ``split``, advanced indexing) are not seen, so a
+write into their result does not reach the tensor.
+
 A draw fastinit cannot key is **reported**, never silently taken from torch's generator: a
 :class:`UnkeyedDrawWarning` naming the call (``strict=True``: an :class:`UnkeyedDrawError`
 before it runs), after which torch's op runs as usual. That covers random draws into tensors that
@@ -33,7 +46,8 @@ are not the model's (``torch.randn``, ``torch.empty_like(w).normal_()`` later co
 QR input of ``torch.nn.init.orthogonal_``, ``sparse_``'s ``randperm``), ``Tensor.random_``
 (integers), complex tensors, views whose positions are not an affine family of the tensor's
 (see :class:`~fastinit.torch.view_layout.UnmappableViewError`). Meta tensors are skipped (torch
-draws nothing for them).
+draws nothing for them). On a model DTensor torch's op then runs on the local shard (a DTensor's
+own random ops would set up an RNG state shared across ranks).
 """
 
 from __future__ import annotations
@@ -283,7 +297,8 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
     :func:`fastinit.torch.init_module` gives. See the module docstring for what is filled how.
 
     Args:
-        model: the ``torch.nn.Module`` whose parameters and buffers are keyed (CPU tensors; meta
+        model: the ``torch.nn.Module`` whose parameters and buffers are keyed (CPU tensors, and
+            DTensors by their local shards, e.g. a ``fully_shard`` model after ``to_empty``; meta
             tensors are skipped). Its tensors are looked up when the context opens.
         seed: an int in [0, 2**64); None draws one from torch's default generator.
         strict: False: an unkeyable draw warns (:class:`UnkeyedDrawWarning`) and runs; True: it
@@ -292,7 +307,7 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
     Attributes:
         seed: the 64-bit seed used.
         written: stream names of the model tensors an in-place op wrote in the context.
-        reports: the messages of the unkeyable draws.
+        reports: the messages of the unkeyable draws (and of DTensor selections that would be copies).
 
     Not thread-safe across threads sharing the context; each thread opens its own.
     """
@@ -527,12 +542,16 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         sharded dimension would return a gathered copy, and writes to it would be lost)."""
         t = args[0]
         key = _view_key(view, args, kwargs)
+        local = _local_of(t)
+        lk, index = None, None
         try:
             index = dtensor_index(t)
-        except (ValueError, RuntimeError):
-            index = None
-        local = _local_of(t)
-        lk = None if key is None or index is None else local_key(key, tuple(int(n) for n in t.shape), index)
+        except (ValueError, RuntimeError):  # Partial: no position is held as such
+            key = None
+        if key is not None and index is None:  # this rank is not on the tensor's mesh: it holds nothing
+            return None if view == "setitem" else local
+        if key is not None and index is not None:
+            lk = local_key(key, tuple(int(n) for n in t.shape), index)
         value = args[2] if view == "setitem" and len(args) > 2 else None
         if lk is None or (view == "setitem" and not _scalar(value)):
             self._warn(f"fastinit.torch.seeded: {_VIEW_NAMES[view]}({key!r}){_caller_init()} on a sharded model "
