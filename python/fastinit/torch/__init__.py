@@ -35,7 +35,7 @@ torch op would.
   ``xavier_uniform`` ...) warn (FutureWarning) and call the new ones.
 - DTensors (``torch.distributed.tensor``): the local shard is filled with the global tensor's
   values at its positions, fans from the global shape (see :mod:`fastinit.torch.dtensor`;
-  ``Partial`` placements are refused; ``eye_``/``dirac_`` refuse DTensors for now);
+  ``Partial`` placements are refused);
   :func:`dtensor_index` gives a DTensor's place in the global tensor for fastinit's NumPy fills.
 - CUDA tensors (where ``torch.cuda.is_available()``) are filled on the CPU in bounded pinned
   chunks copied to the device (untested on a GPU so far); other non-CPU tensors raise

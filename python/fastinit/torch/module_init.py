@@ -252,8 +252,8 @@ def _unknown_error(unknown: list[str], on_meta: bool) -> ValueError:
     what = "parameters" if not on_meta else "parameters/buffers (the module is on the meta device)"
     return ValueError(
         f"init_module: no rule for the {what} {'; '.join(unknown[:10])}"
-        f"{' ...' if len(unknown) > 10 else ''}: their modules are not torch's own layers (or override "
-        "reset_parameters). Give them initializers with scheme={pattern: initializer}, e.g. "
+        f"{' ...' if len(unknown) > 10 else ''}: their modules are not torch's own layers and have no "
+        "reset_parameters/_init_weights of their own. Give them initializers with scheme={pattern: initializer}, e.g. "
         f"scheme={{{unknown[0].split(' ')[0]!r}: 'zeros'}} or a callable fn(tensor, *, seed, stream)")
 
 
