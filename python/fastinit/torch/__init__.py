@@ -94,7 +94,7 @@ from .module_init import Scheme as Scheme
 from .module_init import SchemeValue as SchemeValue
 from .module_init import init_module
 from .rows import rows_
-from .seeded import UnkeyedDrawError, UnkeyedDrawWarning, seeded
+from .seeding import UnkeyedDrawError, UnkeyedDrawWarning, seeded
 
 __all__ = [
     "calculate_gain",

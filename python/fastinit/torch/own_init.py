@@ -1,4 +1,4 @@
-"""A model's own init code as :func:`fastinit.torch.init_module` rules, run under :class:`~.seeded.seeded`.
+"""A model's own init code as :func:`fastinit.torch.init_module` rules, run under :class:`~.seeding.seeded`.
 
 Three kinds of module bring their own rules:
 
@@ -26,7 +26,7 @@ import torch  # absolute import: the real PyTorch
 
 from .dtensor import is_dtensor
 from .rules import Rule, module_rules
-from .seeded import seeded
+from .seeding import seeded
 
 __all__ = ["OWN", "OwnRules", "own_rules", "run_own_rules", "apply_own", "is_pretrained_model"]
 

@@ -1,0 +1,91 @@
+"""Which of a model's tensors holds a given tensor's memory, and where that tensor sits in it.
+
+:class:`~.seeding.seeded` keys a draw on the model tensor (parameter or buffer) whose memory holds
+the tensor drawn into: :func:`index_model` lists the model's tensors by storage (a DTensor by its
+local shard), :func:`locate` finds the one holding a tensor or view, and :func:`place_view` gives
+the view's logical positions in the (global) model tensor as a :class:`~.draws.Target`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import torch  # absolute import: the real PyTorch
+
+from .checks import Tensor
+from .draws import Target
+from .dtensor import is_dtensor
+from .dtensor_views import local_of, shard_of
+from .view_layout import UnmappableViewError, contains, global_layout, is_whole, view_layout
+
+__all__ = ["Known", "ByStorage", "index_model", "locate", "place_view"]
+
+
+class Known(NamedTuple):
+    """A model tensor: its stream name, the memory holding its values here (a plain tensor, or a
+    DTensor's local shard), and (DTensor) that shard's ``(global shape, index)`` in the global tensor."""
+
+    name: str
+    base: Tensor
+    place: tuple[tuple[int, ...], tuple[Any, ...]] | None
+
+
+#: Model tensors by the storage address of the memory holding them here.
+ByStorage = dict[int, list[Known]]
+
+
+def index_model(model: torch.nn.Module) -> tuple[ByStorage, dict[int, str]]:
+    """The model's tensors by the storage address of the memory holding them here (a DTensor: its
+    local shard), first name winning for tied tensors; and its DTensors' stream names by ``id``.
+    Meta tensors, tensors off the CPU and empty ones are left out of the first."""
+    from .module_init import plain_name  # here: module_init imports this module (through own_init, seeding)
+    by_storage: ByStorage = {}
+    sharded: dict[int, str] = {}
+    named = list(model.named_parameters(remove_duplicate=False)) + list(model.named_buffers(remove_duplicate=False))
+    for name, t in named:
+        if t is None or t.is_meta:
+            continue
+        stream = plain_name(model, name)
+        base: Tensor | None = t
+        place = None
+        if is_dtensor(t):
+            sharded.setdefault(id(t), stream)
+            base, place = shard_of(t)
+        if base is None or base.device.type != "cpu" or base.numel() == 0:
+            continue
+        group = by_storage.setdefault(base.untyped_storage().data_ptr(), [])
+        if not any(k.base is base or (k.base.data_ptr() == base.data_ptr() and k.base.shape == base.shape)
+                   for k in group):
+            group.append(Known(stream, base, place))
+    return by_storage, sharded
+
+
+def locate(by_storage: ByStorage, t: Any) -> tuple[Known, Tensor] | None:
+    """(the model tensor whose memory holds ``t``, the memory of ``t`` here), or None. A
+    DTensor is found by its local shard."""
+    if not isinstance(t, torch.Tensor) or t.is_meta:
+        return None
+    local = local_of(t)
+    if local.device.type != "cpu" or local.numel() == 0:
+        return None
+    for known in by_storage.get(local.untyped_storage().data_ptr(), ()):
+        if contains(known.base, local):
+            return known, local
+    return None
+
+
+def place_view(known: Known, local: Tensor) -> Target:
+    """Where the view ``local`` (plain memory inside ``known.base``) sits in the model tensor's
+    (global) logical order; raises UnmappableViewError."""
+    strides, origin = view_layout(local, known.base)
+    if known.place is None:
+        return Target(local, known.name, strides, origin)
+    full_shape, index = known.place
+    try:
+        strides, origin = global_layout(tuple(local.shape), strides, origin, tuple(known.base.shape), full_shape,
+                                        index)
+    except UnmappableViewError:
+        if not is_whole(local, known.base):
+            raise
+        return Target(local, known.name, [], 0, {"full_shape": full_shape, "index": index})
+    return Target(local, known.name, strides, origin)

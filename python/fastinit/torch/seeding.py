@@ -1,0 +1,370 @@
+"""``fastinit.torch.seeded``: run any init code with fastinit's values for a model's tensors.
+
+Inside ``with seeded(model, seed):`` every random in-place initialization of one of ``model``'s
+parameters or buffers, or of a view of one, fills with fastinit's values on that tensor's stream
+(its qualified name without the components wrappers add, as :func:`fastinit.torch.init_module`
+names streams) at the view's positions
+in the tensor (see :mod:`.view_layout`). Calls are seen through a
+``torch.overrides.TorchFunctionMode`` (so captured references to ``torch.nn.init``'s functions,
+as transformers keeps, are seen too) and, for ``torch.nn.init.trunc_normal_``, whose torch
+implementation draws rejected values into fresh tensors, through its private helper, replaced
+while a context is open.
+
+What is filled, and how (``generator=`` arguments are ignored):
+
+- ``Tensor.normal_``, ``torch.nn.init.normal_``: :func:`fastinit.normal` values;
+  ``Tensor.uniform_``, ``torch.nn.init.uniform_``: :func:`fastinit.uniform`;
+  ``torch.nn.init.trunc_normal_``: :func:`fastinit.truncated_normal` (as
+  :func:`fastinit.torch.trunc_normal_`); ``torch.nn.init.kaiming_uniform_``: uniform with torch's
+  bound; ``xavier_*``, ``kaiming_normal_`` reach ``Tensor.uniform_``/``normal_`` and are filled there.
+  These are in the tensor's own dtype (float32, float64, float16, bfloat16): element for element
+  what fastinit's function gives the whole tensor.
+- ``Tensor.log_normal_`` (exp of the float64 normal), ``exponential_`` (``-log1p(-u) / lambd``),
+  ``cauchy_`` (``median + sigma * tan(pi * (u - 1/2))``), ``geometric_``
+  (``floor(log1p(-u) / log1p(-p)) + 1``) and ``bernoulli_`` (``u < p``): transforms of fastinit's
+  float64 uniform (``u``) or normal at the same positions, cast to the tensor's dtype.
+- Deterministic ops (``fill_``, ``zero_``, ``copy_``, ``mul_``, ``erfinv_``, ``clamp_`` ...) run
+  as usual; any in-place op on a model tensor marks it written (:attr:`seeded.written`).
+
+Sharded tensors (``torch.distributed.tensor.DTensor``: FSDP2's ``fully_shard``, tensor parallel):
+a draw on a DTensor parameter or buffer, on its local shard (``to_local()``) or on a view of
+either fills this rank's memory with the global tensor's values at their global positions
+(:func:`fastinit.torch.dtensor_index` places the shard; fans from the global shape), so the
+gathered tensor is the same for every world size. ``dt[key]``, ``dt[key] = number``,
+``dt.select``/``dt.narrow`` on a model DTensor give the part of the global selection this rank
+holds as a view of its local shard (empty where it holds none of it), not a DTensor: DTensor
+indexing along a sharded dimension returns a gathered copy, and writes to it (a padding row's
+``zeros_``) would be lost. Limits: along a ``_StridedShard`` dimension only an int or the whole
+axis is mapped, and a draw into a part of such a shard is reported (a draw into the whole shard is
+exact); other DTensor ops that copy (``chunk``, ``split``, advanced indexing) are not seen, so a
+write into their result does not reach the tensor.
+
+A draw fastinit cannot key is **reported**, never silently taken from torch's generator: a
+:class:`UnkeyedDrawWarning` naming the call (``strict=True``: an :class:`UnkeyedDrawError`
+before it runs), after which torch's op runs as usual. That covers random draws into tensors that
+are not the model's (``torch.randn``, ``torch.empty_like(w).normal_()`` later copied in, the
+QR input of ``torch.nn.init.orthogonal_``, ``sparse_``'s ``randperm``), ``Tensor.random_``
+(integers), complex tensors, views whose positions are not an affine family of the tensor's
+(see :class:`~fastinit.torch.view_layout.UnmappableViewError`). Meta tensors are skipped (torch
+draws nothing for them). On a model DTensor torch's op then runs on the local shard (a DTensor's
+own random ops would set up an RNG state shared across ranks).
+
+This module holds the context and the calls' routing; :mod:`.draws` the fills that replace the
+draws, :mod:`.model_tensors` the lookup of the model tensor (and position) a draw lands in, and
+:mod:`.dtensor_views` the selections of sharded tensors.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from types import TracebackType
+from typing import Any, Callable
+
+import torch  # absolute import: the real PyTorch
+from torch.overrides import TorchFunctionMode
+
+from ..core.seed import Seed, resolve_seed
+from .checks import _FLOAT_DTYPES, Tensor, _seed
+from .draws import (
+    IN_DTYPE,
+    METHODS,
+    UNKEYED,
+    Target,
+    caller_init,
+    draw,
+    draw_init,
+    draw_trunc_normal,
+    init_name,
+    method_params,
+    on_meta,
+)
+from .dtensor import is_dtensor
+from .dtensor_views import VIEW_OPS, copy_message, local_of, local_selection, scalar
+from .model_tensors import ByStorage, Known, index_model, locate, place_view
+from .view_layout import UnmappableViewError
+
+__all__ = ["seeded", "UnkeyedDrawError", "UnkeyedDrawWarning"]
+
+
+class UnkeyedDrawError(RuntimeError):
+    """``seeded(..., strict=True)``: a random draw fastinit cannot key to a model tensor."""
+
+
+class UnkeyedDrawWarning(UserWarning):
+    """``seeded(...)``: a random draw fastinit cannot key; its values are torch's generator's."""
+
+
+# ---------------------------------------------------------------- the open contexts and the trunc_normal_ hook
+
+_LOCAL = threading.local()
+_HOOK_LOCK = threading.Lock()
+_HOOK_USERS = [0]
+_ORIGINAL_TRUNC: Callable[..., Tensor] = torch.nn.init._no_grad_trunc_normal_
+
+
+def _active() -> seeded | None:
+    stack: list[seeded] = getattr(_LOCAL, "stack", [])
+    return stack[-1] if stack else None
+
+
+def _trunc_normal_hook(tensor: Tensor, mean: float, std: float, a: float, b: float,
+                       generator: torch.Generator | None = None) -> Tensor:
+    """``torch.nn.init._no_grad_trunc_normal_`` while a :class:`seeded` context is open."""
+    ctx = _active()
+    if ctx is None or not isinstance(tensor, torch.Tensor) or tensor.is_meta:
+        return _ORIGINAL_TRUNC(tensor, mean, std, a, b, generator=generator)
+    return ctx._trunc_normal(tensor, mean, std, a, b, generator)
+
+
+def _push(ctx: seeded) -> None:
+    """Make ``ctx`` this thread's innermost context; the first open context installs the hook."""
+    with _HOOK_LOCK:
+        if _HOOK_USERS[0] == 0:
+            torch.nn.init._no_grad_trunc_normal_ = _trunc_normal_hook
+        _HOOK_USERS[0] += 1
+    stack: list[seeded] = getattr(_LOCAL, "stack", [])
+    _LOCAL.stack = stack + [ctx]
+
+
+def _pop(ctx: seeded) -> None:
+    """Drop ``ctx`` from this thread's contexts; the last open context restores torch's helper."""
+    _LOCAL.stack = [c for c in getattr(_LOCAL, "stack", []) if c is not ctx]
+    with _HOOK_LOCK:
+        _HOOK_USERS[0] -= 1
+        if _HOOK_USERS[0] == 0:
+            torch.nn.init._no_grad_trunc_normal_ = _ORIGINAL_TRUNC
+
+
+def _hf_loaded(func: Any, tensor: Any) -> bool:
+    """transformers' guard: a tensor it loaded is left as it is by its init wrappers."""
+    return getattr(func, "__module__", "") == "transformers.initialization" and \
+        bool(getattr(tensor, "_is_hf_initialized", False))
+
+
+class _Mode(TorchFunctionMode):
+    """Routes the calls to the :class:`seeded` context that owns it."""
+
+    def __init__(self, ctx: seeded) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
+                           kwargs: dict[str, Any] | None = None) -> Any:
+        return self.ctx._dispatch(func, args, kwargs or {})
+
+
+# ---------------------------------------------------------------- the context
+
+
+class seeded:  # noqa: N801 - a context manager used like a function, as torch.no_grad
+    """``with seeded(model, seed): ...``: random in-place inits of ``model``'s tensors draw fastinit's values.
+
+    Every value then depends only on (``seed``, the tensor's stream name, its position in the
+    tensor, the distribution and dtype): not on the order of the calls, the thread count, or
+    wrappers (``torch.compile``'s ``_orig_mod``, FSDP1's ``_fsdp_wrapped_module``, activation
+    checkpointing's ``_checkpoint_wrapped_module`` are dropped from names), and the same as
+    :func:`fastinit.torch.init_module` gives. See :mod:`fastinit.torch.seeding` for what is filled how.
+
+    Args:
+        model: the ``torch.nn.Module`` whose parameters and buffers are keyed (CPU tensors, and
+            DTensors by their local shards, e.g. a ``fully_shard`` model after ``to_empty``; meta
+            tensors are skipped). Its tensors are looked up when the context opens.
+        seed: an int in [0, 2**64); None draws one from torch's default generator.
+        strict: False: an unkeyable draw warns (:class:`UnkeyedDrawWarning`) and runs; True: it
+            raises :class:`UnkeyedDrawError` before drawing.
+
+    Attributes:
+        seed: the 64-bit seed used.
+        written: stream names of the model tensors an in-place op wrote in the context.
+        reports: the messages of the unkeyable draws (and of DTensor selections that would be copies).
+
+    Not thread-safe across threads sharing the context; each thread opens its own.
+    """
+
+    def __init__(self, model: torch.nn.Module, seed: Seed, *, strict: bool = False) -> None:
+        if not isinstance(model, torch.nn.Module):
+            raise TypeError(f"seeded: model must be a torch.nn.Module, got {type(model).__name__}")
+        if not isinstance(strict, bool):
+            raise TypeError(f"seeded: strict must be True or False, got {strict!r}")
+        self.model = model
+        self.seed = _seed(None) if seed is None else resolve_seed(seed)
+        self.strict = strict
+        self.written: set[str] = set()
+        self.reports: list[str] = []
+        self._by_storage: ByStorage = {}
+        self._sharded: dict[int, str] = {}  # id of a DTensor parameter/buffer -> its stream name
+        self._quiet = 0
+        self._mode = _Mode(self)
+
+    # ------------------------------------------------------------ entering and leaving
+
+    def __enter__(self) -> seeded:
+        self._by_storage, self._sharded = index_model(self.model)
+        _push(self)
+        self._mode.__enter__()  # type: ignore[no-untyped-call]  # torch leaves it unannotated
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            self._mode.__exit__(exc_type, exc, tb)  # type: ignore[no-untyped-call]  # torch leaves it unannotated
+        finally:
+            _pop(self)
+
+    # ------------------------------------------------------------ finding the tensor
+
+    def _locate(self, t: Any) -> tuple[Known, Tensor] | None:
+        """(the model tensor whose memory holds ``t``, the memory of ``t`` here), or None."""
+        return locate(self._by_storage, t)
+
+    def _is_model_dtensor(self, t: Any) -> bool:
+        """A DTensor parameter/buffer of the model, or a DTensor view of one."""
+        return is_dtensor(t) and (id(t) in self._sharded or self._locate(t) is not None)
+
+    def _target(self, t: Tensor, where: str, in_dtype: bool) -> Target | None:
+        """The target of a draw into ``t``, or None after reporting why it cannot be keyed."""
+        found = self._locate(t)
+        if found is None:
+            self._report(where, "the tensor is not one of the model's parameters or buffers nor a view of one "
+                                "(e.g. a fresh tensor later copied in); draw into the parameter itself")
+            return None
+        known, local = found
+        if t.is_complex() or (in_dtype and t.dtype not in _FLOAT_DTYPES):
+            self._report(where, f"{known.name} has dtype {t.dtype}; fastinit keys float32/float64/float16/bfloat16 "
+                                "draws")
+            return None
+        try:
+            return place_view(known, local)
+        except UnmappableViewError as exc:
+            self._report(where, f"the view of {known.name} (shape {tuple(t.shape)}, strides {local.stride()}) cannot "
+                                f"be mapped to its positions: {exc}")
+            return None
+
+    def _report(self, where: str, why: str) -> None:
+        self._warn(f"fastinit.torch.seeded: {where}{caller_init()} draws from torch's generator: {why}. Its values "
+                   "are not fastinit's (not reproducible across thread counts, world sizes or wrappers)")
+
+    def _warn(self, message: str) -> None:
+        if self._quiet:
+            return
+        self.reports.append(message)
+        if self.strict:
+            raise UnkeyedDrawError(message)
+        warnings.warn(message, UnkeyedDrawWarning, stacklevel=5)
+
+    def _wrote(self, t: Any) -> None:
+        if is_dtensor(t) and id(t) in self._sharded:
+            self.written.add(self._sharded[id(t)])
+            return
+        found = self._locate(t)
+        if found is not None:
+            self.written.add(found[0].name)
+
+    def _empty(self, t: Any) -> bool:
+        """Whether ``t`` holds no elements here (a DTensor: no local element); marks a model DTensor written."""
+        if not isinstance(t, torch.Tensor) or t.is_meta or local_of(t).numel():
+            return False
+        self._wrote(t)
+        return True
+
+    # ------------------------------------------------------------ the calls
+
+    def _dispatch(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        name = init_name(func)
+        if name is not None:
+            return self._init_function(func, name, args, kwargs)
+        method = METHODS.get(func)
+        if method is not None and not on_meta(args, kwargs):
+            return self._method(func, method, args, kwargs)
+        view = VIEW_OPS.get(func)
+        if view is not None and args and self._is_model_dtensor(args[0]):
+            return self._sharded_view(func, view, args, kwargs)
+        if func in UNKEYED and not on_meta(args, kwargs):
+            self._report(UNKEYED[func], "fastinit keys draws into the model's own tensors only")
+        result = func(*args, **kwargs)
+        if args and getattr(func, "__name__", "").endswith("_"):
+            self._wrote(args[0])
+        return result
+
+    def _fallback(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """torch's op after a report; on a model DTensor, on its local shard (a DTensor's own random
+        ops would coordinate an RNG state across ranks)."""
+        if self._is_model_dtensor(args[0]):
+            func(local_of(args[0]), *args[1:], **kwargs)
+            return args[0]
+        return func(*args, **kwargs)
+
+    def _method(self, func: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        params = method_params(method, args[1:], kwargs)
+        if self._empty(args[0]):
+            return args[0]
+        target = self._target(args[0], f"Tensor.{method}", method in IN_DTYPE)
+        if target is None:
+            return self._fallback(func, args, kwargs)
+        draw(method, target, self.seed, params)
+        self._drawn(args[0], target)
+        return args[0]
+
+    def _drawn(self, tensor: Tensor, target: Target) -> None:
+        self.written.add(target.stream)
+        if is_dtensor(tensor):
+            torch.autograd.graph.increment_version(tensor)
+
+    def _init_function(self, func: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        tensor = args[0] if args else kwargs.get("tensor")
+        if _hf_loaded(func, tensor):
+            return tensor
+        if name == "constant_" or not isinstance(tensor, torch.Tensor) or tensor.is_meta:
+            result = func(*args, **kwargs)
+            self._wrote(tensor)
+            return result
+        rest = {k: v for k, v in kwargs.items() if k != "tensor"}
+        if name == "kaiming_uniform_" and 0 in tensor.shape:
+            warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=4)
+            return tensor
+        if self._empty(tensor):
+            return tensor
+        target = self._target(tensor, f"torch.nn.init.{name}", True)
+        if target is None:
+            return self._fallback(func, (tensor,) + tuple(args[1:]), rest)
+        draw_init(name, tensor, target, self.seed, args[1:], rest)
+        self._drawn(tensor, target)
+        return tensor
+
+    def _trunc_normal(self, tensor: Tensor, mean: float, std: float, a: float, b: float,
+                      generator: torch.Generator | None) -> Tensor:
+        """``torch.nn.init.trunc_normal_``'s body: fastinit's truncated normal, or torch's after a report."""
+        if self._empty(tensor):
+            return tensor
+        target = self._target(tensor, "torch.nn.init.trunc_normal_", True)
+        if target is None:
+            self._quiet += 1  # reported once, not for each of torch's inner draws
+            try:
+                into = local_of(tensor) if self._is_model_dtensor(tensor) else tensor
+                _ORIGINAL_TRUNC(into, mean, std, a, b, generator=generator)
+                return tensor
+            finally:
+                self._quiet -= 1
+        draw_trunc_normal(target, self.seed, mean, std, a, b)
+        self._drawn(tensor, target)
+        return tensor
+
+    # ------------------------------------------------------------ views of sharded tensors
+
+    def _sharded_view(self, func: Any, view: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """``dt[key]``, ``dt[key] = value``, ``dt.select``/``dt.narrow`` on a model DTensor: the part of
+        the global selection this rank holds, as a view of its local shard (see :mod:`.dtensor_views`)."""
+        sel = local_selection(view, args, kwargs)
+        if sel.off_mesh:  # this rank is not on the tensor's mesh: it holds nothing
+            return None if view == "setitem" else sel.local
+        value = args[2] if view == "setitem" and len(args) > 2 else None
+        if sel.local_key is None or (view == "setitem" and not scalar(value)):
+            self._warn(copy_message(view, sel.key, args[0], caller_init()))
+            return func(*args, **kwargs)
+        if view == "setitem":
+            assigned: Any = value  # a number or a 0-d tensor (checked above)
+            sel.local[sel.local_key] = assigned
+            self._wrote(args[0])
+            return None
+        return sel.local[sel.local_key]
