@@ -163,17 +163,21 @@ def test_presets(preset, quick, rounds):
 LAYOUT_BYTES = {"full": 256 << 20, "quick": 16 << 20}  # full: 8192 x 8192 float32 (the issue's case)
 LAYOUT_FILLS = {"uniform": lambda a: fastinit.uniform(a, seed=1), "normal": lambda a: fastinit.normal(a, seed=1),
                 "truncated_normal": lambda a: fastinit.truncated_normal(a, seed=1),
-                "constant": lambda a: fastinit.constant(a, 0.5)}
+                "constant": lambda a: fastinit.constant(a, 0.5),
+                "random_bits": lambda a: fastinit.random_bits(a, seed=1)}
+LAYOUT_DTYPES = {**DTYPES, "uint32": np.dtype(np.uint32)}
+# (fill, dtype): random_bits writes uint32 only, the other fills every float dtype.
+LAYOUT_CASES = [(fill, dtype) for fill in LAYOUT_FILLS if fill != "random_bits" for dtype in DTYPES]
+LAYOUT_CASES.append(("random_bits", "uint32"))
 
 
-@pytest.mark.parametrize("dtype", list(DTYPES))
-@pytest.mark.parametrize("fill", list(LAYOUT_FILLS))
+@pytest.mark.parametrize(("fill", "dtype"), LAYOUT_CASES)
 def test_layouts(fill, dtype, quick, rounds):
     """Fortran-order and transposed outputs against the C-order fill of the same size: memory is
     walked in its own order (tiles transposed in cache; constants in memory order). Rows
     "<fill> layouts": the "F order" and "transposed" columns' x is their time / C-order time
     (target <= 1.5). Each layout's values are checked against the C-order fill."""
-    dt = DTYPES[dtype]
+    dt = LAYOUT_DTYPES[dtype]
     n = int((LAYOUT_BYTES["quick" if quick else "full"] // dt.itemsize) ** 0.5)
     op = LAYOUT_FILLS[fill]
     c_order = np.empty((n, n), dt)

@@ -9,7 +9,7 @@
 // buffer is then written column by column, each column a run along m, i.e. in memory order
 // (fill_tiles.cpp: square blocks transposed in SSE2 registers; non-temporal stores for outputs of
 // 32 MiB and more, as the element-order path does). Uniform float32, float16 and bfloat16 values
-// need no buffer (fill_tiles_direct.cpp).
+// and random bits need no buffer (fill_tiles_direct.cpp).
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -143,7 +143,8 @@ struct Generator {
 // Fills the planned tiles through a value buffer, written column by column (fill_tiles.cpp).
 bool fill_tiles(const Target& t, const TilePlan& p, const Generator& gen, int threads, const KeepGoing& keep_going);
 
-// True when fill_tiles_direct applies: uniform float32, float16 or bfloat16 values, m contiguous
+// True when fill_tiles_direct applies: uniform float32, float16 or bfloat16 values or random bits
+// (uint32), m contiguous
 // and every stride a multiple of the itemsize.
 bool direct_columns(const Target& t, const Distribution& dist, const TilePlan& p);
 

@@ -88,7 +88,8 @@ inline void put(void* dst, std::size_t at, F v) {
   if constexpr (Fmt == Format::Float32) Arch::store(static_cast<float*>(dst) + at, v);
   else if constexpr (Fmt == Format::Float64) Arch::store(static_cast<double*>(dst) + at, v);
   else if constexpr (Fmt == Format::Float16) Arch::store_f16(static_cast<uint16_t*>(dst) + at, v);
-  else Arch::store_bf16(static_cast<uint16_t*>(dst) + at, v);
+  else if constexpr (Fmt == Format::BFloat16) Arch::store_bf16(static_cast<uint16_t*>(dst) + at, v);
+  else Arch::store_u(static_cast<uint32_t*>(dst) + at, v);  // UInt32: the words (columns)
 }
 
 // Values of one kind into one output format. The last n % N elements go through the one-lane
@@ -205,20 +206,29 @@ inline void put_column(void* dst, std::size_t at, F v) {
   if constexpr (!Stream) put<Arch, Fmt>(dst, at, v);
   else if constexpr (Fmt == Format::Float32) Arch::stream(static_cast<float*>(dst) + at, v);
   else if constexpr (Fmt == Format::Float16) Arch::stream_f16(static_cast<uint16_t*>(dst) + at, v);
-  else Arch::stream_bf16(static_cast<uint16_t*>(dst) + at, v);
+  else if constexpr (Fmt == Format::BFloat16) Arch::stream_bf16(static_cast<uint16_t*>(dst) + at, v);
+  else Arch::stream_u(static_cast<uint32_t*>(dst) + at, v);
 }
 
-// Uniform values of `rows` x `cols` elements from their words (row-major, `pitch` apart), written
-// transposed: column j's `rows` values go to dst + j * col_stride, one after another. Square
-// blocks of words are transposed in registers and then go through exactly the operations of
-// transform (sample is element-wise), so the bits are the same; the edges go one element at a
-// time. G blocks down a column make 64 bytes, stored one after another: whole cache lines, which
-// Stream writes with non-temporal stores (dst and col_stride then multiples of 64).
+// What columns writes for an element with word(s) u: its uniform value, or (UInt32, random bits)
+// the word itself.
+template <class A, Format Fmt>
+inline auto column_value(const SamplerParams<float>& P, typename A::U u) {
+  if constexpr (Fmt == Format::UInt32) return u;
+  else return sample<A, Kind::Uniform>(P, u);
+}
+
+// Uniform values or random bits of `rows` x `cols` elements from their words (row-major, `pitch`
+// apart), written transposed: column j's `rows` values go to dst + j * col_stride, one after
+// another. Square blocks of words are transposed in registers and then go through exactly the
+// operations of transform (sample is element-wise), so the bits are the same; the edges go one
+// element at a time. G blocks down a column make 64 bytes, stored one after another: whole cache
+// lines, which Stream writes with non-temporal stores (dst and col_stride then multiples of 64).
 template <class A, class S, Format Fmt, bool Stream>
-void uniform_columns_fmt(const SamplerParams<float>& P, const uint32_t* w, std::size_t pitch, std::size_t rows,
-                         std::size_t cols, unsigned char* dst, int64_t col_stride) {
+void columns_fmt(const SamplerParams<float>& P, const uint32_t* w, std::size_t pitch, std::size_t rows,
+                 std::size_t cols, unsigned char* dst, int64_t col_stride) {
   constexpr std::size_t N = A::N;
-  constexpr std::size_t is = Fmt == Format::Float32 ? 4 : 2;
+  constexpr std::size_t is = Fmt == Format::Float16 || Fmt == Format::BFloat16 ? 2 : 4;
   constexpr std::size_t G = N * is >= 64 ? 1 : 64 / (N * is);
   const std::size_t r0 = rows - rows % (G * N), c0 = cols - cols % N;
   for (std::size_t j = 0; j < c0; j += N) {
@@ -231,41 +241,111 @@ void uniform_columns_fmt(const SamplerParams<float>& P, const uint32_t* w, std::
       }
       for (std::size_t k = 0; k < N; ++k)
         for (std::size_t g = 0; g < G; ++g)
-          put_column<A, Fmt, Stream>(col + static_cast<int64_t>(k) * col_stride, i + g * N,
-                                     sample<A, Kind::Uniform>(P, r[g][k]));
+          put_column<A, Fmt, Stream>(col + static_cast<int64_t>(k) * col_stride, i + g * N, column_value<A, Fmt>(P, r[g][k]));
     }
   }
   for (std::size_t j = 0; j < cols; ++j) {
     unsigned char* col = dst + static_cast<int64_t>(j) * col_stride;
     for (std::size_t i = j < c0 ? r0 : 0; i < rows; ++i)
-      put<S, Fmt>(col, i, sample<S, Kind::Uniform>(P, S::load_words(w + i * pitch + j)));
+      put<S, Fmt>(col, i, column_value<S, Fmt>(P, S::load_words(w + i * pitch + j)));
+  }
+}
+
+// The 32-bit words columns stores for an element (float32 or uint32) with word u.
+template <class A, Format Fmt>
+inline typename A::U column_word(const SamplerParams<float>& P, typename A::U u) {
+  if constexpr (Fmt == Format::UInt32) return u;
+  else return A::bits(sample<A, Kind::Uniform>(P, u));
+}
+
+// Lanes lo .. hi - 1 of v to p + lo .. p + hi - 1, plain stores.
+template <class A>
+inline void store_lanes(uint32_t* p, typename A::U v, unsigned lo, unsigned hi) {
+  alignas(64) uint32_t lanes[A::N];
+  A::store_u(lanes, v);
+  std::memcpy(p + lo, lanes + lo, (hi - lo) * sizeof(uint32_t));
+}
+
+// columns_fmt for float32 or uint32 with a carry (kernels.hpp, ColumnStores): column c's vector
+// of rows i .. i + N - 1 goes, joined with the last o_c words of the vector before it, to the
+// vector-aligned address o_c words before row i (o_c: its column's start mod N words). The same
+// words as columns_fmt, at the same places.
+template <class A, class S, Format Fmt>
+void columns_carried(const SamplerParams<float>& P, const uint32_t* w, std::size_t pitch, std::size_t rows,
+                     std::size_t cols, unsigned char* dst, int64_t col_stride, const ColumnStores& how) {
+  constexpr std::size_t N = A::N;
+  constexpr std::size_t G = N * 4 >= 64 ? 1 : 64 / (N * 4);
+  const std::size_t r0 = rows - rows % (G * N), c0 = cols - cols % N;
+  for (std::size_t j = 0; j < c0; j += N) {
+    unsigned char* col = dst + static_cast<int64_t>(j) * col_stride;
+    for (std::size_t i = 0; i < r0; i += G * N) {
+      typename A::U r[G][N];
+      for (std::size_t g = 0; g < G; ++g) {
+        for (std::size_t k = 0; k < N; ++k) r[g][k] = A::load_words(w + (i + g * N + k) * pitch + j);
+        A::transpose(r[g]);
+      }
+      for (std::size_t k = 0; k < N; ++k) {
+        auto* c = reinterpret_cast<uint32_t*>(col + static_cast<int64_t>(k) * col_stride);
+        const auto o = static_cast<unsigned>(reinterpret_cast<uintptr_t>(c) / 4 % N);
+        uint32_t* at = c - o + i;  // vector-aligned
+        uint32_t* carry = how.carry + (j + k) * 16;
+        typename A::U prev = A::load_words(carry);
+        for (std::size_t g = 0; g < G; ++g, at += N) {
+          const typename A::U v = column_word<A, Fmt>(P, r[g][k]);
+          const typename A::U joined = A::shift_in(prev, v, o);
+          if (how.first && i == 0 && g == 0 && o != 0) store_lanes<A>(at, joined, o, N);  // rows from 0
+          else A::stream_u(at, joined);
+          prev = v;
+        }
+        A::store_u(carry, prev);
+      }
+    }
+  }
+  if (how.last && (r0 != 0 || !how.first)) {  // the rows before r0 that the carry still holds
+    for (std::size_t j = 0; j < c0; ++j) {
+      auto* c = reinterpret_cast<uint32_t*>(dst + static_cast<int64_t>(j) * col_stride);
+      const auto o = static_cast<unsigned>(reinterpret_cast<uintptr_t>(c) / 4 % N);
+      const typename A::U prev = A::load_words(how.carry + j * 16);
+      if (o != 0) store_lanes<A>(c - o + r0, A::shift_in(prev, prev, o), 0, o);
+    }
+  }
+  for (std::size_t j = 0; j < cols; ++j) {
+    unsigned char* col = dst + static_cast<int64_t>(j) * col_stride;
+    for (std::size_t i = j < c0 ? r0 : 0; i < rows; ++i)
+      put<S, Fmt>(col, i, column_value<S, Fmt>(P, S::load_words(w + i * pitch + j)));
   }
 }
 
 template <class A, Format Fmt>
-void uniform_columns_as(const SamplerParams<float>& P, const uint32_t* w, std::size_t pitch, std::size_t rows,
-                        std::size_t cols, unsigned char* dst, int64_t col_stride, bool stream) {
+void columns_as(const SamplerParams<float>& P, const uint32_t* w, std::size_t pitch, std::size_t rows, std::size_t cols,
+                unsigned char* dst, int64_t col_stride, const ColumnStores& how) {
   if constexpr (A::N > 1) {
-    if (stream) return uniform_columns_fmt<A, ScalarF32, Fmt, true>(P, w, pitch, rows, cols, dst, col_stride);
+    if constexpr (Fmt == Format::Float32 || Fmt == Format::UInt32) {
+      if (how.stream && how.carry != nullptr)
+        return columns_carried<A, ScalarF32, Fmt>(P, w, pitch, rows, cols, dst, col_stride, how);
+    }
+    if (how.stream && how.carry == nullptr)
+      return columns_fmt<A, ScalarF32, Fmt, true>(P, w, pitch, rows, cols, dst, col_stride);
   }
-  uniform_columns_fmt<A, ScalarF32, Fmt, false>(P, w, pitch, rows, cols, dst, col_stride);
+  columns_fmt<A, ScalarF32, Fmt, false>(P, w, pitch, rows, cols, dst, col_stride);
 }
 
 template <class A32>
-void uniform_columns(const Distribution& dist, Format fmt, const uint32_t* w, std::size_t pitch, std::size_t rows,
-                     std::size_t cols, void* dst, int64_t col_stride, bool stream) {
+void columns(const Distribution& dist, Format fmt, const uint32_t* w, std::size_t pitch, std::size_t rows,
+             std::size_t cols, void* dst, int64_t col_stride, const ColumnStores& how) {
   auto* d = static_cast<unsigned char*>(dst);
+  if (dist.kind == Kind::Bits) return columns_as<A32, Format::UInt32>(dist.f, w, pitch, rows, cols, d, col_stride, how);
   switch (fmt) {
-    case Format::Float32: return uniform_columns_as<A32, Format::Float32>(dist.f, w, pitch, rows, cols, d, col_stride, stream);
-    case Format::Float16: return uniform_columns_as<A32, Format::Float16>(dist.f, w, pitch, rows, cols, d, col_stride, stream);
-    case Format::BFloat16: return uniform_columns_as<A32, Format::BFloat16>(dist.f, w, pitch, rows, cols, d, col_stride, stream);
-    default: return;  // float64 and uint32 never come here (fill.cpp)
+    case Format::Float32: return columns_as<A32, Format::Float32>(dist.f, w, pitch, rows, cols, d, col_stride, how);
+    case Format::Float16: return columns_as<A32, Format::Float16>(dist.f, w, pitch, rows, cols, d, col_stride, how);
+    case Format::BFloat16: return columns_as<A32, Format::BFloat16>(dist.f, w, pitch, rows, cols, d, col_stride, how);
+    default: return;  // float64 never comes here (fill_tiles_direct.cpp)
   }
 }
 
 template <class A32, class A64, class P, class St>
 KernelTable make_kernel_table(const char* name) {
-  return KernelTable{name, &stream_words<P>, &block_words<P>, &transform<A32, A64>, &uniform_columns<A32>, &St::copy, &St::fence};
+  return KernelTable{name, &stream_words<P>, &block_words<P>, &transform<A32, A64>, &columns<A32>, &St::copy, &St::fence};
 }
 
 }  // namespace

@@ -84,7 +84,16 @@ struct Avx2F32 {
     const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);  // qwords 0, 2
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
   }
-  // Non-temporal stores of the same values (p aligned to the bytes stored: 32, 16 and 16).
+  // Words stored unchanged (random bits down columns, kernel_impl.hpp).
+  static void store_u(uint32_t* p, U v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
+  // Lanes N - o .. N - 1 of prev, then lanes 0 .. N - o - 1 of cur (o < N).
+  static U shift_in(U prev, U cur, unsigned o) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), s = _mm256_set1_epi32(static_cast<int>(o));
+    const __m256i idx = _mm256_and_si256(_mm256_sub_epi32(lane, s), _mm256_set1_epi32(7));  // lane l: (l - o) mod 8
+    const __m256i from_prev = _mm256_cmpgt_epi32(s, lane);                                  // l < o
+    return _mm256_blendv_epi8(_mm256_permutevar8x32_epi32(cur, idx), _mm256_permutevar8x32_epi32(prev, idx), from_prev);
+  }
+  // Non-temporal stores of the same values (p aligned to the bytes stored: 32, 16, 16 and 32).
   static void stream(float* p, F v) { _mm256_stream_ps(p, v); }
   static void stream_f16(uint16_t* p, F v) {
     _mm_stream_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
@@ -96,6 +105,7 @@ struct Avx2F32 {
     const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(r, r), 0x08);  // qwords 0, 2
     _mm_stream_si128(reinterpret_cast<__m128i*>(p), _mm256_castsi256_si128(packed));
   }
+  static void stream_u(uint32_t* p, U v) { _mm256_stream_si256(reinterpret_cast<__m256i*>(p), v); }
   // r[k] becomes column k of the 8 x 8 matrix whose rows were r[0..7].
   static void transpose(U r[8]) {
     __m256 t[8], s[8];

@@ -63,7 +63,15 @@ struct Avx512F32 {
         _mm512_add_epi32(x, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1)))), 16);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(r));
   }
-  // Non-temporal stores of the same values (p aligned to the bytes stored: 64, 32 and 32).
+  // Words stored unchanged (random bits down columns, kernel_impl.hpp).
+  static void store_u(uint32_t* p, U v) { _mm512_storeu_si512(p, v); }
+  // Lanes N - o .. N - 1 of prev, then lanes 0 .. N - o - 1 of cur (o < N).
+  static U shift_in(U prev, U cur, unsigned o) {
+    const U idx = _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                   _mm512_set1_epi32(static_cast<int>(16 - o)));
+    return _mm512_permutex2var_epi32(prev, idx, cur);  // indices 16.. pick cur
+  }
+  // Non-temporal stores of the same values (p aligned to the bytes stored: 64, 32, 32 and 64).
   static void stream(float* p, F v) { _mm512_stream_ps(p, v); }
   static void stream_f16(uint16_t* p, F v) {
     _mm256_stream_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
@@ -74,6 +82,7 @@ struct Avx512F32 {
         _mm512_add_epi32(x, _mm512_add_epi32(_mm512_set1_epi32(0x7fff), _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1)))), 16);
     _mm256_stream_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi32_epi16(r));
   }
+  static void stream_u(uint32_t* p, U v) { _mm512_stream_si512(reinterpret_cast<__m512i*>(p), v); }
   // r[k] becomes column k of the 16 x 16 matrix whose rows were r[0..15].
   static void transpose(U r[16]) {
     U t[16];

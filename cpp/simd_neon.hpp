@@ -94,11 +94,23 @@ struct NeonF32 {
     const U bias = vaddq_u32(vdupq_n_u32(0x7fffu), vandq_u32(vshrq_n_u32(x, 16), vdupq_n_u32(1u)));
     vst1_u16(p, vaddhn_u32(x, bias));
   }
-  // The "non-temporal" stores of kernel_impl.hpp's uniform_columns: plain stores here (AArch64's
+  // Words stored unchanged (random bits down columns, kernel_impl.hpp).
+  static void store_u(uint32_t* p, U v) { vst1q_u32(p, v); }
+  // Lanes N - o .. N - 1 of prev, then lanes 0 .. N - o - 1 of cur (o < N).
+  static U shift_in(U prev, U cur, unsigned o) {
+    switch (o) {
+      case 1: return vextq_u32(prev, cur, 3);
+      case 2: return vextq_u32(prev, cur, 2);
+      case 3: return vextq_u32(prev, cur, 1);
+      default: return cur;
+    }
+  }
+  // The "non-temporal" stores of kernel_impl.hpp's columns: plain stores here (AArch64's
   // STNP has no portable intrinsic); the values are the same either way.
   static void stream(float* p, F v) { store(p, v); }
   static void stream_f16(uint16_t* p, F v) { store_f16(p, v); }
   static void stream_bf16(uint16_t* p, F v) { store_bf16(p, v); }
+  static void stream_u(uint32_t* p, U v) { store_u(p, v); }
   // r[k] becomes column k of the 4 x 4 matrix whose rows were r[0..3].
   static void transpose(U r[4]) {
     const U t0 = vtrn1q_u32(r[0], r[1]), t1 = vtrn2q_u32(r[0], r[1]);  // rows 0-1: cols 0,2 / 1,3

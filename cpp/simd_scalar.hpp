@@ -85,6 +85,10 @@ struct ScalarF32 {
   static void store(float* p, F v) { *p = v; }
   static void store_f16(uint16_t* p, F v) { *p = f32_to_f16_bits(v); }
   static void store_bf16(uint16_t* p, F v) { *p = f32_to_bf16_bits(v); }
+  // Words stored unchanged (random bits down columns, kernel_impl.hpp).
+  static void store_u(uint32_t* p, U v) { *p = v; }
+  // Lanes N - o .. N - 1 of prev, then lanes 0 .. N - o - 1 of cur (o < N: here always cur).
+  static U shift_in(U prev, U cur, unsigned o) { return o == 0 ? cur : prev; }
 };
 
 struct ScalarF64 {

@@ -250,6 +250,25 @@ def test_large_tiled_fill_with_streaming_stores(dtype):
             np.testing.assert_array_equal(bits_of(np.ascontiguousarray(out[r0:r0 + 40])), bits_of(part))
 
 
+@pytest.mark.parametrize("shape", [(2085, 4100), (4096, 2100), (4099, 4101)])
+@pytest.mark.parametrize("start", [16, 17])
+def test_large_bits_fill_in_fortran_order(shape, start, restore_runtime):
+    """random_bits into an F-order output of 32 MiB and more (columns that start on 64-byte
+    lines alike, or at different offsets in them; tiles of 2048 rows with a short last strip)
+    gives the C-order fill's words on every SIMD path and leaves the memory around it alone."""
+    n = shape[0] * shape[1]
+    whole = fastinit.random_bits(shape, seed=5, stream="big")
+    for path in fastinit.simd_paths():
+        fastinit.set_simd_path(path)
+        for threads in (1, 3):
+            fastinit.set_num_threads(threads)
+            raw = np.full(n + 64, 2**32 - 1, np.uint32)
+            out = raw[start:start + n].reshape(shape[::-1]).T
+            fastinit.random_bits(out, seed=5, stream="big")
+            np.testing.assert_array_equal(out, whole, err_msg=f"{path} {threads}")
+            assert (raw[:start] == 2**32 - 1).all() and (raw[start + n:] == 2**32 - 1).all()
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("view", ["fortran", "transposed", "negative", "strided"])
 def test_constant_in_memory_order(dtype, view):
