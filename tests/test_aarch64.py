@@ -14,6 +14,7 @@ import functools
 import os
 import pathlib
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -27,9 +28,12 @@ FORMATS = ("float32", "float64", "float16", "bfloat16")
 # numpy dtype holding each format's bits, and the big-endian dtype of its hex digits.
 HOLDER = {"float32": np.float32, "float64": np.float64, "float16": np.uint16, "bfloat16": np.uint16,
           "uint32": np.uint32}
-HEX = {"float32": ">u4", "float64": ">u8", "float16": ">u2", "bfloat16": ">u2", "uint32": ">u4"}
+HEX = {"float32": ">u4", "float64": ">u8", "float16": ">u2", "bfloat16": ">u2", "uint32": ">u4", "digest": ">u8"}
 BITS = {"float32": np.uint32, "float64": np.uint64, "float16": np.uint16, "bfloat16": np.uint16,
-        "uint32": np.uint32}
+        "uint32": np.uint32, "digest": np.uint64}
+#: The dtype whose fingerprint a digest case prints (the format's own: bfloat16 hashes as bfloat16).
+VALUES = {"float32": np.float32, "float64": np.float64, "float16": np.float16, "bfloat16": ml_dtypes.bfloat16,
+          "uint32": np.uint32}
 
 
 def outputs_dir() -> pathlib.Path:
@@ -118,6 +122,9 @@ def expected(name: str) -> tuple[np.ndarray, str]:
         return expected_words(f), "uint32"
     if parts[0] == "blocks":
         return expected_blocks(f), "uint32"
+    if parts[0] == "digest":  # a fill too large to print: its fingerprint, C order as the whole tensor
+        values = expected_fill(parts[2], parts[3], f).view(VALUES[parts[3]]).reshape(ints(f["shape"]))
+        return np.array([fastinit.fingerprint(values)], np.uint64), "digest"
     assert parts[0] == "fill", name
     kind, fmt = parts[1], parts[2]
     return expected_fill(kind, fmt, f), fmt
@@ -166,6 +173,7 @@ def test_cases_cover_every_distribution_format_and_layout():
     parsed = [fields(n) for n in names]
     assert sum(n.startswith("words/") for n in names) >= 100
     assert sum(n.startswith("blocks/") for n in names) >= 16  # kernels.block_words, every remainder
+    assert sum(n.startswith("digest/") for n in names) >= 8  # F-order outputs over 32 MiB (the tiled stores)
     assert {f.get("threads") for f in parsed} >= {"1", "2", "3"}
     assert {f.get("layout") for f in parsed} >= {"C", "F", "step2"}
     assert any(int(f.get("origin", 0)) >= 2**32 for f in parsed)

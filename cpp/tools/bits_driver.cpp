@@ -18,6 +18,9 @@
 //       O + i*X + j*Y + .. of the stream's tensor. DIST: bits (FMT uint32, no parameters),
 //       uniform (low, high), normal (mean, std), truncated_normal (mean, std, a, b); parameters
 //       printed with %.17g (they read back exactly).
+//   digest/fill/...                       the same fill, too large to print (the tiled paths for
+//       outputs over 32 MiB): one value, the fingerprint (docs/fingerprint.md) of the shape in C
+//       order as the whole tensor, 16 hex digits.
 // Build: cpp/tools/build_bits_driver.sh (g++, no pybind11).
 #include <cinttypes>
 #include <cstdint>
@@ -30,6 +33,7 @@
 
 #include "distribution.hpp"
 #include "fill.hpp"
+#include "fingerprint.hpp"
 #include "kernels.hpp"
 #include "philox.hpp"
 
@@ -139,7 +143,8 @@ class Writer {
     emit(line);
   }
 
-  void fill(const Params& P, Format fmt, uint64_t seed, uint64_t stream, const Layout& L, int threads) {
+  void fill(const Params& P, Format fmt, uint64_t seed, uint64_t stream, const Layout& L, int threads,
+            bool digest = false) {
     const std::size_t is = fastinit::itemsize(fmt);
     const std::size_t nd = L.shape.size();
     std::size_t n = 1;
@@ -179,16 +184,29 @@ class Writer {
                        "/shape=" + join_i64(L.shape) + "/layout=" + (L.order == 's' ? "step2" : std::string(1, L.order)) +
                        "/lstrides=" + join_u64(L.lstrides) + "/origin=" + std::to_string(L.origin) +
                        "/threads=" + std::to_string(threads);
-    line.reserve(line.size() + n * (2 * is + 1));
+    if (!digest) line.reserve(line.size() + n * (2 * is + 1));
+    const uint64_t key = fastinit::fingerprint_mix(fastinit::fingerprint_format(format_name(fmt)).code);
+    uint64_t sum = 0;
     std::vector<int64_t> idx(nd, 0);
     for (std::size_t e = 0; e < n; ++e) {  // C order of the shape
       int64_t off = 0;
       for (std::size_t k = 0; k < nd; ++k) off += idx[k] * mem[k];
-      put_hex(line, buf.data() + static_cast<std::size_t>(off) * is, is);
+      const unsigned char* v = buf.data() + static_cast<std::size_t>(off) * is;
+      if (digest) {
+        uint64_t bits = 0;
+        std::memcpy(&bits, v, is);  // little-endian: the value's bits, zero-extended
+        sum += fastinit::fingerprint_term(key, e, bits);
+      } else {
+        put_hex(line, v, is);
+      }
       for (std::size_t k = nd; k-- > 0;) {
         if (++idx[k] < L.shape[k]) break;
         idx[k] = 0;
       }
+    }
+    if (digest) {
+      line = "digest/" + line;
+      put_hex(line, reinterpret_cast<const unsigned char*>(&sum), 8);
     }
     emit(line);
   }
@@ -270,6 +288,18 @@ void write_cases(Writer& w) {
     w.fill(params[7], Format::Float64, 99, 3, big_c, threads);
     w.fill(params[0], Format::BFloat16, 99, 4, big_f, threads);
     w.fill(params[4], Format::Float16, 99, 5, big_f, threads);
+  }
+
+  // Outputs over 32 MiB in F order take the tiled paths' large-output stores (non-temporal, and
+  // for columns that do not start on 64-byte lines alike, vectors joined across columns): an odd
+  // column length, and an aligned one. Printed as digests.
+  const Layout huge_odd{{2085, 4100}, 'F', {4100, 1}, 0};
+  const Layout huge_even{{2048, 4100}, 'F', {4100, 1}, k32 + 12};
+  for (const Layout* L : {&huge_odd, &huge_even}) {
+    w.fill({"bits", {}}, Format::UInt32, 7, 1, *L, 2, true);
+    w.fill(params[1], Format::Float32, 7, 2, *L, 2, true);
+    w.fill(params[3], Format::Float32, 7, 3, *L, 1, true);
+    w.fill(params[0], Format::BFloat16, 7, 4, *L, 2, true);
   }
 }
 
