@@ -125,8 +125,13 @@ FASTINIT_FP_AVX512 FASTINIT_FP_INLINE uint64_t avx512_contiguous(const char* p, 
     acc = _mm512_add_epi64(acc, mix_avx512(_mm512_xor_si512(mix_avx512(x), load_avx512<T>(p + i * sizeof(T)))));
     x = _mm512_add_epi64(x, step);
   }
-  return static_cast<uint64_t>(_mm512_reduce_add_epi64(acc)) +
-         run_progression<T>(p + n8 * sizeof(T), sizeof(T), n - n8, x0 + n8 * dx, dx);
+  // Summed as uint64_t (wrapping): GCC's _mm512_reduce_add_epi64 adds signed lanes, which
+  // overflows (undefined behaviour, flagged by UBSan) for these sums.
+  alignas(64) uint64_t lanes[8];
+  _mm512_store_si512(lanes, acc);
+  uint64_t sum = 0;
+  for (uint64_t v : lanes) sum += v;
+  return sum + run_progression<T>(p + n8 * sizeof(T), sizeof(T), n - n8, x0 + n8 * dx, dx);
 }
 
 // a * b for 64-bit lanes from 32-bit products (the low 64 bits, as a scalar multiply gives).
