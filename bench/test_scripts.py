@@ -1,0 +1,32 @@
+"""The standalone benchmark scripts run (so that they never rot): bench/hf_init.py (transformers
+model init, needs transformers) in its quick mode, bench/dtensor_init.py (FSDP2 init on 1, 2 and 4
+gloo ranks). Their numbers are reported in the README; here only their completing and their own
+checks count."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+BENCH = pathlib.Path(__file__).resolve().parent
+
+
+def _run(*args: str) -> str:
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_hf_init_script(quick):
+    pytest.importorskip("transformers")
+    out = _run(str(BENCH / "hf_init.py"), *(["--quick"] if quick else []))
+    assert "speed-up warm" in out, out
+
+
+def test_dtensor_init_script():
+    pytest.importorskip("torch.distributed")
+    out = _run(str(BENCH / "dtensor_init.py"))
+    assert "fully_shard, 4 ranks" in out, out
