@@ -10,7 +10,8 @@
 
 namespace fastinit {
 
-// splitmix64's increment (the golden ratio as a 64-bit odd integer) and its finaliser.
+// splitmix64's increment (the golden ratio as a 64-bit odd integer) and its finaliser (which makes
+// the per-dtype key, once per digest).
 inline constexpr uint64_t kFingerprintGamma = 0x9e3779b97f4a7c15ull;
 inline constexpr uint64_t fingerprint_mix(uint64_t z) {
   z ^= z >> 30;
@@ -20,9 +21,24 @@ inline constexpr uint64_t fingerprint_mix(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// One element's term: mix(mix(key + e * gamma) ^ bits), key = mix(dtype code).
+// The per-element bijection B of 64-bit values: four rounds x = x (+ or ^) lo32(x) * C_i (a full
+// 32x32->64-bit product; each C_i even, so every round is invertible), with the 32-bit halves
+// swapped between rounds. 32-bit multiplies with short chains: one vpmuludq per round and lane.
+inline constexpr uint32_t kFingerprintRound[4] = {0x85ebca6au, 0xc2b2ae34u, 0x27d4eb2eu, 0x165667b0u};
+inline constexpr uint64_t fingerprint_swap(uint64_t x) { return x >> 32 | x << 32; }
+inline constexpr uint64_t fingerprint_bijection(uint64_t x) {
+  x += (x & 0xffffffffu) * kFingerprintRound[0];
+  x = fingerprint_swap(x);
+  x ^= (x & 0xffffffffu) * kFingerprintRound[1];
+  x = fingerprint_swap(x);
+  x += (x & 0xffffffffu) * kFingerprintRound[2];
+  x = fingerprint_swap(x);
+  return x ^ (x & 0xffffffffu) * kFingerprintRound[3];
+}
+
+// One element's term: B((key + e * gamma) ^ bits), key = mix(dtype code).
 inline constexpr uint64_t fingerprint_term(uint64_t key, uint64_t e, uint64_t bits) {
-  return fingerprint_mix(fingerprint_mix(key + e * kFingerprintGamma) ^ bits);
+  return fingerprint_bijection((key + e * kFingerprintGamma) ^ bits);
 }
 
 // The element types a fingerprint reads: their code (which enters the digest) and the bytes of

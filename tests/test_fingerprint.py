@@ -19,14 +19,35 @@ CODES = {"float32": 1, "float64": 2, "float16": 3, "bfloat16": 4, "uint32": 5, "
 DTYPES = {name: np.dtype(getattr(ml_dtypes, name, None) or name) for name in CODES}
 
 
+ROUNDS = (M(0x85EBCA6A), M(0xC2B2AE34), M(0x27D4EB2E), M(0x165667B0))
+LOW = M(0xFFFFFFFF)
+
+
 def mix(z: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser, modulo 2**64."""
+    """splitmix64's finaliser, modulo 2**64 (makes the key from the dtype code)."""
     with np.errstate(over="ignore"):
         z = z ^ (z >> M(30))
         z = z * M(0xBF58476D1CE4E5B9)
         z = z ^ (z >> M(27))
         z = z * M(0x94D049BB133111EB)
         return z ^ (z >> M(31))
+
+
+def swap(x: np.ndarray) -> np.ndarray:
+    """The two 32-bit halves of each value exchanged."""
+    return (x >> M(32)) | (x << M(32))
+
+
+def bijection(x: np.ndarray) -> np.ndarray:
+    """B of docs/fingerprint.md: four rounds x (+ or ^)= lo32(x) * C_i, halves swapped between."""
+    with np.errstate(over="ignore"):
+        x = x + (x & LOW) * ROUNDS[0]
+        x = swap(x)
+        x = x ^ (x & LOW) * ROUNDS[1]
+        x = swap(x)
+        x = x + (x & LOW) * ROUNDS[2]
+        x = swap(x)
+        return x ^ (x & LOW) * ROUNDS[3]
 
 
 def global_ids(full: tuple[int, ...], index) -> np.ndarray:
@@ -58,7 +79,7 @@ def reference(a: np.ndarray, full_shape=None, index=()) -> int:
         bits = np.ascontiguousarray(a).view(f"u{a.itemsize}").astype(M)
     key = mix(np.array(CODES[name], dtype=M))
     with np.errstate(over="ignore"):
-        terms = mix(mix(key + ids.astype(M) * GAMMA) ^ bits)
+        terms = bijection((key + ids.astype(M) * GAMMA) ^ bits)
     return int(terms.sum(dtype=M))
 
 
@@ -77,7 +98,7 @@ def test_codes_are_the_documented_ones():
 def test_known_answer():
     """The definition frozen: a change of the hash or a code changes these numbers."""
     assert fastinit.fingerprint(np.arange(4, dtype=np.float32)) == reference(np.arange(4, dtype=np.float32))
-    assert fastinit.fingerprint(np.zeros((), np.float32)) == int(mix(mix(mix(M(1))) ^ M(0)))
+    assert fastinit.fingerprint(np.zeros((), np.float32)) == int(bijection(mix(np.array(1, M))))
     assert fastinit.fingerprint(np.zeros(0, np.float64)) == 0
 
 
@@ -166,6 +187,51 @@ def test_every_bit_matters(name):
             b = a.copy()
             b.reshape(-1).view(np.uint8)[byte] ^= np.uint8(1 << bit)
             assert fastinit.fingerprint(b) != base, (byte, bit)
+
+
+def _flip_fractions(term, n: int) -> np.ndarray:
+    """For each of n input bit positions i, the mean fraction of the term's 64 bits that change when
+    bit i flips (term(i) gives the terms with bit i flipped, term(None) the unchanged ones)."""
+    base = term(None)
+    return np.array([np.unpackbits((term(i) ^ base).view(np.uint8)).mean() for i in range(n)])
+
+
+def test_avalanche():
+    """Changing one bit of the value or of the index flips about half of the term's 64 bits."""
+    rng = np.random.default_rng(7)
+    key = mix(np.array(CODES["float32"], M))
+    ids = rng.integers(0, 1 << 40, 4000, dtype=np.int64).astype(M)
+    bits = rng.integers(0, 1 << 63, 4000, dtype=np.int64).astype(M) * M(2) + rng.integers(0, 2, 4000).astype(M)
+
+    def flip(v: np.ndarray, i: int | None) -> np.ndarray:
+        return v if i is None else v ^ M(1 << i)
+
+    with np.errstate(over="ignore"):
+        of_bits = _flip_fractions(lambda i: bijection((key + ids * GAMMA) ^ flip(bits, i)), 64)
+        of_index = _flip_fractions(lambda i: bijection((key + flip(ids, i) * GAMMA) ^ bits), 63)
+    for label, frac in (("value bits", of_bits), ("index bits", of_index)):
+        assert 0.45 < frac.mean() < 0.55, (label, frac.mean())
+        assert frac.min() > 0.3, (label, int(frac.argmin()), frac.min())
+
+
+def test_bijection_is_invertible():
+    """B is a bijection (so one changed element always changes the digest): invert it round by round."""
+    x = np.random.default_rng(3).integers(0, 1 << 63, 1000, dtype=np.int64).astype(M) * M(2) + M(1)
+    y = bijection(x)
+    with np.errstate(over="ignore"):
+        for i, c in reversed(list(enumerate(ROUNDS))):
+            if i < 3:
+                y = swap(y)
+            lo = y & LOW
+            if i % 2 == 0:  # y = x + lo(x) * c: lo(y) = lo(x) * (c + 1), c + 1 odd
+                lo = (lo * pow(int(c) + 1, -1, 1 << 32)) & LOW
+                y = y - lo * c
+            else:  # y = x ^ lo(x) * c: bit j of lo(x) * c depends on bits below j of lo(x) (c even)
+                for _ in range(32):
+                    lo = (y ^ lo * c) & LOW
+                y = y ^ lo * c
+    assert np.array_equal(y, x)
+    assert len(np.unique(bijection(np.arange(1 << 16, dtype=M)))) == 1 << 16
 
 
 def test_places_dtypes_and_special_values_matter():

@@ -111,16 +111,20 @@ def fingerprint(array: Any, *, full_shape: Shape | None = None, index: Index | N
 
     The digest is an int in [0, 2**64): the sum modulo 2**64 over the elements of
 
-        h(e, b) = mix(mix(k + e * G) ^ b),    k = mix(code of the dtype),  G = 0x9e3779b97f4a7c15
+        h(e, b) = B((k + e * G) ^ b),    k = mix(code of the dtype),  G = 0x9e3779b97f4a7c15
 
     (all arithmetic modulo 2**64), where ``e`` is the element's index in the C-order flattening of
     the logical tensor of shape ``full_shape`` (``array`` holds ``full[index]``, as in every
     fastinit fill; default: the array is the whole tensor), ``b`` the element's raw bits in its
     dtype zero-extended to 64 bits (so -0.0 and 0.0, and NaNs with different payloads, differ),
-    and ``mix`` splitmix64's finaliser: ``z ^= z >> 30; z *= 0xbf58476d1ce4e5b9; z ^= z >> 27;
-    z *= 0x94d049bb133111eb; z ^= z >> 31``. Dtype codes: :data:`FINGERPRINT_CODES`. A complex
-    element e is its two parts, elements 2e (real) and 2e + 1 (imaginary) of the tensor of shape
-    ``full_shape + (2,)``, each with the bits of its part (float32/float64) and the complex code.
+    ``mix`` splitmix64's finaliser (``z ^= z >> 30; z *= 0xbf58476d1ce4e5b9; z ^= z >> 27;
+    z *= 0x94d049bb133111eb; z ^= z >> 31``) and ``B`` a bijection of 64-bit values built from
+    32x32->64-bit products (lo(x) = x mod 2**32, swap(x) exchanges the 32-bit halves):
+    ``x += lo(x) * 0x85ebca6a; x = swap(x); x ^= lo(x) * 0xc2b2ae34; x = swap(x);
+    x += lo(x) * 0x27d4eb2e; x = swap(x); x ^= lo(x) * 0x165667b0`` (docs/fingerprint.md).
+    Dtype codes: :data:`FINGERPRINT_CODES`. A complex element e is its two parts, elements 2e
+    (real) and 2e + 1 (imaginary) of the tensor of shape ``full_shape + (2,)``, each with the bits
+    of its part (float32/float64) and the complex code.
 
     **Combining**: the digests of disjoint shards that cover a tensor add up (mod 2**64,
     :func:`combine`) to the whole tensor's digest; an empty array's digest is 0. The digest does
