@@ -166,6 +166,21 @@ def test_hashed_rows_equal_rows_of_their_derived_streams():
     assert len(np.unique(streams)) > 10
 
 
+@pytest.mark.parametrize("groups", [1, 2, 3])
+@pytest.mark.parametrize("with_out", [False, True])
+def test_a_hashed_row_does_not_depend_on_its_batch(groups, with_out):
+    """A batch whose ids fall in 1, 2 or 3 streams (high parts): every row equals its own
+    single-id call (a batch of exactly two streams was once filled all in the first one)."""
+    dim = 4
+    b = 62 - dim.bit_length()
+    ids = np.array([(h << b) + r for h in range(groups) for r in (5, 9)][::-1], np.uint64)
+    out = np.full((len(ids), dim), np.nan, np.float32) if with_out else None
+    got = fastinit.rows("normal", ids, dim, seed=SEED, stream=2, hashed=True, std=1.0, out=out)
+    for k, i in enumerate(ids):
+        same(got[k:k + 1], fastinit.rows("normal", [int(i)], dim, seed=SEED, stream=2, hashed=True, std=1.0))
+    assert len({got[k].tobytes() for k in range(len(ids))}) == len(ids)
+
+
 def test_hashed_signed_ids_are_their_twos_complement_bits():
     signed = np.array([-1, -2**63, 5, 2**63 - 1], np.int64)
     a = fastinit.rows("uniform", signed, 8, seed=SEED, stream=3, hashed=True)

@@ -275,12 +275,13 @@ def _fill_hashed(fill: Fill, out: np.ndarray | None, ids: np.ndarray, dim: int, 
     ordered = high[order]
     bounds = [0] + (np.flatnonzero(ordered[1:] != ordered[:-1]) + 1).tolist() + [len(ids)]
     place = {"full_shape": (num_rows, dim), "seed": seed}
-    if len(bounds) <= 3:  # no ids or one stream: straight into the result
+    if out is not None:
+        _check_out(out, (len(ids), dim), dtype)
+    if len(bounds) <= 2:  # no ids or one stream: straight into the result
         h = int(ordered[0]) if len(ids) else 0
         target: Any = (len(ids), dim) if out is None else out
         return fill(target, stream=_hashed_stream(stream, b, h), index=(row_ids,), dtype=dtype, **place)
     if out is not None:
-        _check_out(out, (len(ids), dim), dtype)
         dtype = out.dtype
     buffer = None
     for lo, hi in zip(bounds[:-1], bounds[1:]):
