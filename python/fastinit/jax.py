@@ -308,15 +308,16 @@ def _traced_blocks(data: Any, fill: Fill, dims: tuple[int, ...], dt: np.dtype, s
     """One host callback per device (``jax.shard_map``), each filling its own block of ``dims``."""
     block = tuple(sharding.shard_shape(dims))
 
-    def host(words: Any, starts: Any) -> np.ndarray:
+    def host(words: Any, blocks: Any) -> np.ndarray:
         out = np.empty(block, dt)
-        fill(out, _seed_from_words(words), dims, tuple(slice(int(a), int(a) + n) for a, n in zip(starts, block)))
+        # Block numbers times block sizes in Python ints: an int32 start would wrap past 2**31.
+        fill(out, _seed_from_words(words), dims,
+             tuple(slice(int(k) * n, int(k) * n + n) for k, n in zip(blocks, block)))
         return out
 
     def body(words: Any) -> Any:
-        starts = [jax.lax.axis_index(names) * n if names else jnp.zeros((), jnp.int32)
-                  for names, n in zip(spec, block)]
-        offsets = jnp.stack(starts) if starts else jnp.zeros((0,), jnp.int32)
+        numbers = [jax.lax.axis_index(names) if names else jnp.zeros((), jnp.int32) for names in spec]
+        offsets = jnp.stack(numbers) if numbers else jnp.zeros((0,), jnp.int32)
         return jax.pure_callback(host, jax.ShapeDtypeStruct(block, dt), words, offsets, vmap_method="sequential")
 
     blocks = jax.shard_map(body, mesh=sharding.mesh, in_specs=jax.sharding.PartitionSpec(),
