@@ -4,8 +4,8 @@
 # for every x86-64 path this CPU runs, then tests/test_aarch64.py compares every produced value
 # with the x86-64 extension's. Installs Debian's cross compiler and user-mode emulator
 # (g++-aarch64-linux-gnu, libgomp1-arm64-cross, qemu-user) with apt-get when they are missing.
-# Run from the checkout's root by .ci/run after the README step (whose .venv holds the installed
-# extension). Leaves nothing in the checkout.
+# .ci/run runs it with --drivers-only before the README step (whose tests then compare the outputs);
+# the full mode also runs tests/test_aarch64.py with PYTHON. Leaves nothing in the checkout.
 # Knobs: PYTHON (default .venv/bin/python, else python3): the interpreter with fastinit installed;
 # FASTINIT_AARCH64_DIR: where the driver outputs go (default a temp dir, removed at exit);
 # --drivers-only: build and run the drivers, no pytest.
@@ -24,7 +24,10 @@ cross_tools() {
 if ! cross_tools; then
     echo "== installing the AArch64 cross compiler and qemu-user (apt-get)"
     sudo=""
-    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { echo "arm.sh: run as root or install sudo: apt-get must install g++-aarch64-linux-gnu libgomp1-arm64-cross qemu-user" >&2; exit 1; }
+        sudo="sudo"
+    fi
     $sudo apt-get update -q
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q g++-aarch64-linux-gnu libgomp1-arm64-cross qemu-user
     cross_tools || { echo "arm.sh: aarch64-linux-gnu-g++ or qemu-aarch64 still missing" >&2; exit 1; }
@@ -40,7 +43,7 @@ aarch64-linux-gnu-g++ --version | head -n 1
 bash cpp/tools/build_bits_driver.sh aarch64 "$work/bits_driver-aarch64" 2>&1 | grep -v "statically linked\|libgomp.a(oacc" || true
 [ -x "$work/bits_driver-aarch64" ] || { echo "arm.sh: the AArch64 build failed" >&2; exit 1; }
 bash cpp/tools/build_bits_driver.sh x86_64 "$work/bits_driver-x86_64"
-file "$work/bits_driver-aarch64" | sed "s|$work/||"
+command -v file >/dev/null 2>&1 && file "$work/bits_driver-aarch64" | sed "s|$work/||" || true
 
 echo "== run: AArch64 under $(qemu-aarch64 --version | head -n 1), then x86-64 natively"
 qemu-aarch64 "$work/bits_driver-aarch64" "$out" neon scalar
