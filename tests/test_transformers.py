@@ -297,6 +297,13 @@ def test_transforms_and_refusals() -> None:
     np.testing.assert_array_equal(model.w.detach().numpy(), (u < 0.25).astype(np.float64))
     with pytest.raises(ft.UnkeyedDrawError, match="random_"), torch.no_grad(), ft.seeded(model, 5, strict=True):
         model.w.random_(0, 10)
+    with torch.no_grad(), ft.seeded(model, 5, strict=True):
+        model.w.geometric_(0.3)
+    np.testing.assert_array_equal(model.w.detach().numpy(), np.floor(np.log1p(-u) / np.log1p(-0.3)) + 1)
+    for p in (0.0, 1.0):  # outside (0, 1): torch's own RuntimeError, nothing written
+        with pytest.raises(RuntimeError, match="geometric_ expects p"), torch.no_grad(), ft.seeded(model, 5):
+            model.w.geometric_(p)
+        np.testing.assert_array_equal(model.w.detach().numpy(), np.floor(np.log1p(-u) / np.log1p(-0.3)) + 1)
     with pytest.raises(TypeError, match="torch.nn.Module"):
         ft.seeded(torch.empty(2), 1)  # type: ignore[arg-type]  # the refusal is the point
 

@@ -132,8 +132,11 @@ def _draw_cauchy(t: Target, seed: int, p: list[Any]) -> None:
 
 
 def _draw_geometric(t: Target, seed: int, p: list[Any]) -> None:
+    prob = float(p[0])
+    if not 0.0 < prob < 1.0:  # torch's own check and exception type
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={prob:g}")
     u = _scratch("uniform", t, seed, 0.0, 1.0)
-    _copy_in(t, torch.floor(torch.log1p(-u) / math.log1p(-float(p[0]))) + 1)
+    _copy_in(t, torch.floor(torch.log1p(-u) / math.log1p(-prob)) + 1)
 
 
 def _draw_bernoulli(t: Target, seed: int, p: list[Any]) -> None:

@@ -48,8 +48,8 @@ def rows_(
         **params: the initializer's parameters.
 
     Raises:
-        TypeError for a non-tensor, a tensor that is not 2-D or an unsupported dtype; ValueError
-        (:class:`ParameterError`) for bad parameters or a meta/non-CPU tensor; IndexError for an id
+        TypeError for a non-tensor or an unsupported dtype; ValueError for a tensor that is not
+        2-D, bad parameters (:class:`ParameterError`) or a meta/non-CPU tensor; IndexError for an id
         out of range. Nothing is written then.
     """
     if not isinstance(tensor, torch.Tensor):
