@@ -10,13 +10,10 @@ fully_shard, parallelize_module and (world 4) FSDP2 over TP, built on meta and o
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from gloo_ranks import run_ranks
 
 torch = pytest.importorskip("torch")
 if not torch.distributed.is_available():  # pragma: no cover - torch without distributed
@@ -30,37 +27,9 @@ from fastinit.torch.module_init import plain_name  # noqa: E402
 WORKER = Path(__file__).with_name("test_dtensor_worker.py")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _run(world: int) -> list[str]:
-    """Run the worker on ``world`` ranks; each rank's output (stdout + stderr)."""
-    port = _free_port()
-    procs = []
-    for rank in range(world):
-        env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
-                   MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), OMP_NUM_THREADS="1")
-        procs.append(subprocess.Popen([sys.executable, str(WORKER)], env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True))
-    outputs = []
-    try:
-        for p in procs:
-            outputs.append(p.communicate(timeout=240)[0])
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-    for rank, (p, out) in enumerate(zip(procs, outputs)):
-        assert p.returncode == 0, f"rank {rank} of {world} failed:\n{out[-6000:]}"
-    return outputs
-
-
 @pytest.mark.parametrize("world", [1, 2, 3, 4])
 def test_world(world: int) -> None:
-    outputs = _run(world)
+    outputs = run_ranks(WORKER, world)
     for rank, out in enumerate(outputs):
         assert f"rank {rank}/{world}: " in out and "checks passed" in out, out[-3000:]
 

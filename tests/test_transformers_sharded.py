@@ -12,14 +12,11 @@ dicts are the same on every rank of every world size.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from gloo_ranks import run_ranks
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -31,34 +28,6 @@ WORLDS = (1, 2, 4)
 _FINGERPRINTS: dict[int, Any] = {}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _run(world: int) -> list[str]:
-    """Run the worker on ``world`` ranks; each rank's output (stdout + stderr)."""
-    port = _free_port()
-    procs = []
-    for rank in range(world):
-        env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
-                   MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), OMP_NUM_THREADS="1")
-        procs.append(subprocess.Popen([sys.executable, str(WORKER)], env=env, stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True))
-    outputs = []
-    try:
-        for p in procs:
-            outputs.append(p.communicate(timeout=240)[0])
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-    for rank, (p, out) in enumerate(zip(procs, outputs)):
-        assert p.returncode == 0, f"rank {rank} of {world} failed:\n{out[-6000:]}"
-    return outputs
-
-
 def _fingerprints(out: str) -> Any:
     lines = [line for line in out.splitlines() if line.startswith("FINGERPRINTS ")]
     assert len(lines) == 1, out[-3000:]
@@ -67,7 +36,7 @@ def _fingerprints(out: str) -> Any:
 
 @pytest.mark.parametrize("world", WORLDS)
 def test_world(world: int) -> None:
-    outputs = _run(world)
+    outputs = run_ranks(WORKER, world)
     for rank, out in enumerate(outputs):
         assert f"rank {rank}/{world}: " in out and "checks passed" in out, out[-3000:]
     prints = [_fingerprints(out) for out in outputs]
