@@ -11,16 +11,6 @@
 namespace fastinit {
 namespace {
 
-const char* format_name(Format f) {
-  switch (f) {
-    case Format::Float32: return "float32";
-    case Format::Float64: return "float64";
-    case Format::Float16: return "float16";
-    case Format::BFloat16: return "bfloat16";
-    default: return "uint32";
-  }
-}
-
 double max_finite(Format f) {
   switch (f) {
     case Format::Float64: return std::numeric_limits<double>::max();

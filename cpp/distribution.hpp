@@ -20,6 +20,17 @@ inline std::size_t itemsize(Format f) {
 // Stream words one element of this format consumes (docs/stream-v1.md §3: float64 uses words 2e and 2e+1).
 inline unsigned words_per_element(Format f) { return f == Format::Float64 ? 2u : 1u; }
 
+// "float32", "float64", "float16", "bfloat16" or "uint32" (the names the bindings parse).
+inline const char* format_name(Format f) {
+  switch (f) {
+    case Format::Float32: return "float32";
+    case Format::Float64: return "float64";
+    case Format::Float16: return "float16";
+    case Format::BFloat16: return "bfloat16";
+    default: return "uint32";
+  }
+}
+
 enum class Kind : int { Bits, Uniform, Normal, TruncatedNormal };
 
 // Parameters in the precision the kernels compute in. float32, float16 and bfloat16 outputs are

@@ -41,6 +41,7 @@ namespace {
 
 using fastinit::Distribution;
 using fastinit::Format;
+using fastinit::format_name;
 using fastinit::Kind;
 
 #if defined(__aarch64__)
@@ -50,16 +51,6 @@ const char* const kArch = "x86_64";
 #else
 const char* const kArch = "other";
 #endif
-
-const char* format_name(Format f) {
-  switch (f) {
-    case Format::Float32: return "float32";
-    case Format::Float64: return "float64";
-    case Format::Float16: return "float16";
-    case Format::BFloat16: return "bfloat16";
-    default: return "uint32";
-  }
-}
 
 struct Params {
   const char* dist;
