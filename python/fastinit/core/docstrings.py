@@ -59,6 +59,54 @@ SHARED: dict[str, str] = {
         "complex64/complex128 where the function supports complex values. Must match ``out``'s "
         "dtype (or be omitted) when ``out`` is an array."
     ),
+    # fastinit.torch
+    "tensor": (
+        "The tensor to fill in place, through its own memory (no copy; ``data_ptr()`` unchanged; "
+        "its autograd version bumped as by an in-place torch op): a CPU tensor of float32, "
+        "float64, float16 or bfloat16, contiguous or not, a parameter that requires grad "
+        "included; also a DTensor (its local shard gets the global tensor's values) or a CUDA "
+        "tensor (filled through pinned host chunks). Returned."
+    ),
+    "torch_seed": (
+        "The Philox key: an int in [0, 2**64), making the values a pure function of (seed, "
+        "stream, shape, dtype) on every machine and thread count. ``None`` (the default) draws a "
+        "64-bit seed from ``generator``, so ``torch.manual_seed(s)`` makes a script repeatable "
+        "as with torch; the values are fastinit's, not torch's."
+    ),
+    "generator": (
+        "The ``torch.Generator`` that ``seed=None`` draws the seed from (``None``: torch's "
+        "default CPU generator), checked before anything is drawn. Giving both ``seed`` and "
+        "``generator`` raises ValueError."
+    ),
+    "ignored": (
+        "Accepted and ignored (the values do not depend on it), so that the function can serve "
+        "as a :func:`fastinit.torch.init_module` scheme rule like the random ones."
+    ),
+    # fastinit.keras
+    "keras_seed": (
+        "An int in [0, 2**64): the first call gives exactly the fastinit preset with this seed "
+        "and ``stream``, later calls of the same instance derived streams (so layers sharing an "
+        "instance differ). ``None`` (the default): an int drawn now from Python's ``random`` "
+        "(``keras.utils.set_random_seed`` makes it repeatable). A "
+        "``keras.random.SeedGenerator``: each call advances it and uses its state as the seed."
+    ),
+    "keras_axes": (
+        "The kernel's fan axes (``input_axes`` and ``output_axes``: lists of ints, or None), "
+        "used only when both are given, as Keras does; ``EinsumDense`` sets them. None (the "
+        "default): fans by Keras's rule, ``(in, out)`` or ``(*kernel, in, out)``."
+    ),
+    # fastinit.jax
+    "jax_axes": (
+        "The fan axes, as ``jax.nn.initializers`` takes them (``in_axis``, ``out_axis``, "
+        "``batch_axis``: an int or a sequence of ints; batch axes count in neither fan). The "
+        "defaults -2/-1/() are JAX's ``(..., in, out)`` layout; fans come from the whole "
+        "``shape`` even when ``out_sharding`` splits it."
+    ),
+    "jax_dtype": (
+        "The default dtype of the returned ``init`` (``None``: JAX's default float dtype): "
+        "float32, float64 (needs ``jax_enable_x64``; otherwise float32 with JAX's warning), "
+        "float16 or bfloat16, and complex64/complex128 where the initializer says so."
+    ),
 }
 
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)(?P<name>\*{0,2}\w+): \{(?P<key>\w+)\}[ \t]*$", re.MULTILINE)
