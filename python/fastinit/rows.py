@@ -37,9 +37,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .core.checks import integer, is_integer
+from .core.checks import integer
 from .core.complex import is_complex
-from .core.layout import Shape
+from .core.ids import first_outside, int_ids
+from .core.layout import Shape, check_no_overlap
 from .core.seed import Seed, Stream, resolve_seed, resolve_stream, stream_from_name
 from .names.named import NamedInit, resolve
 from .names.registry import Initializer
@@ -60,47 +61,29 @@ def max_rows(dim: int, dtype: Any = None) -> int:
 
 
 def _hash_bits(dim: int) -> int:
-    """The row bits ``b`` of a hashed ID: ``2**b`` rows of ``dim`` complex elements fit below 2**63."""
+    """The row bits ``b`` of a hashed ID: ``2**b`` rows of ``dim`` complex elements fit below 2**63.
+    ValueError for ``dim >= 2**62``, where not even one such row fits."""
+    if dim >= 1 << 62:
+        raise ValueError(f"hashed rows need dim < 2**62 (a hashed table has 2**b rows, b = 62 - "
+                         f"dim.bit_length(), so that complex rows fit below 2**63 elements); got dim={dim}")
     return 62 - dim.bit_length()
 
 
 def _as_ids(ids: Any, hashed: bool = False) -> np.ndarray:
-    """``ids`` (a torch tensor, list or array) as a 1-d NumPy integer array, or raise. ``hashed``:
-    as uint64, ints in [-2**63, 2**64) taken modulo 2**64."""
+    """``ids`` (a torch tensor, list or array) as a 1-d NumPy integer array read by the one rule of
+    :mod:`fastinit.core.ids`, or raise. ``hashed``: as uint64, ints in [-2**63, 2**64) taken
+    modulo 2**64 (ValueError outside)."""
     if hasattr(ids, "detach") and hasattr(ids, "cpu"):  # a torch tensor, without importing torch
         ids = ids.detach().cpu().numpy()
-    try:
-        a = np.asarray(ids)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"ids must be a 1-d array of ints: {exc}") from None
-    if a.ndim != 1:
-        raise ValueError(f"ids must be a 1-d array of ints, got shape {a.shape}")
-    if a.size == 0:
-        return np.empty(0, np.uint64 if hashed else np.int64)
-    if a.dtype.kind == "b":
-        raise TypeError("ids must contain ints, got booleans (a mask: pass np.flatnonzero(mask))")
-    if a.dtype.kind in "fO" and not isinstance(ids, np.ndarray):  # NumPy makes [2**63, 1] float64
-        a = _python_ids(list(a.tolist()) if a.dtype.kind == "O" else list(ids), hashed)
-    if a.dtype.kind not in "iu":
-        raise TypeError(f"ids must contain ints, got dtype {a.dtype}")
-    return a.astype(np.uint64) if hashed else a
-
-
-def _python_ids(values: list[Any], hashed: bool) -> np.ndarray:
-    """A list of Python ints that no one NumPy integer type holds, checked and converted."""
-    for v in values:
-        if not is_integer(v):
-            raise TypeError(f"ids must contain ints, got {type(v).__name__} {v!r}")
-    lo, hi = min(values), max(values)
-    if hashed:
-        if lo < -(1 << 63) or hi >= 1 << 64:
-            raise ValueError(f"hashed ids must be 64-bit ints in [-2**63, 2**64), got {lo if lo < 0 else hi}")
-        return np.array([int(v) % (1 << 64) for v in values], np.uint64)
-    if lo < 0:
-        raise IndexError(f"ids: row id {lo} is negative; row ids are ints in [0, num_rows) (for signed 64-bit "
-                         "hashes pass hashed=True)")
-    raise IndexError(f"ids: row id {hi} is out of range for any table (fewer than 2**63 elements); for 64-bit "
-                     "hashed ids pass hashed=True")
+    a = int_ids(ids, "ids")
+    if not hashed:
+        return a
+    bad = first_outside(a, -(1 << 63), 1 << 64)
+    if bad is not None:
+        raise ValueError(f"hashed ids must be 64-bit ints in [-2**63, 2**64), got {bad}")
+    if a.dtype.kind == "O":  # Python ints of both signs: their two's-complement bits
+        return np.array([int(v) % (1 << 64) for v in a.tolist()], np.uint64)
+    return a.astype(np.uint64)
 
 
 def hashed_row_ids(ids: Any, dim: int, *, stream: Stream) -> tuple[np.ndarray, np.ndarray]:
@@ -172,14 +155,12 @@ def _check_num_rows(num_rows: Any, dim: int) -> int:
 
 
 def _check_ids(ids: np.ndarray, num_rows: int) -> None:
-    if ids.size == 0:
-        return
-    lo, hi = int(ids.min()), int(ids.max())
-    if lo < 0:
-        raise IndexError(f"ids: row id {lo} is negative; row ids are ints in [0, num_rows) (for signed 64-bit "
+    bad = first_outside(ids, 0, num_rows)
+    if bad is not None and bad < 0:
+        raise IndexError(f"ids: row id {bad} is negative; row ids are ints in [0, num_rows) (for signed 64-bit "
                          "hashes pass hashed=True)")
-    if hi >= num_rows:
-        raise IndexError(f"ids: row id {hi} is out of range for a table of {num_rows} rows (ids must be in "
+    if bad is not None:
+        raise IndexError(f"ids: row id {bad} is out of range for a table of {num_rows} rows (ids must be in "
                          "[0, num_rows); for 64-bit hashed ids pass hashed=True)")
 
 
@@ -232,6 +213,8 @@ def rows(
     if hashed and num_rows is not None:
         raise ValueError("rows: hashed=True maps 64-bit ids onto tables of max_rows(dim) rows in derived streams; "
                          "omit num_rows")
+    if hashed:
+        _hash_bits(dim)
     id_array = _as_ids(ids, hashed)
     fill, n = _table(init, params, dim, num_rows, is_complex(out, dtype))
     seed_int, stream_int = resolve_seed(seed), resolve_stream(stream)
@@ -264,6 +247,7 @@ def _check_out(out: Any, shape: tuple[int, int], dtype: Any) -> None:
         raise ValueError(f"out has shape {out.shape} but the rows have shape {shape} (len(ids), dim)")
     if not out.flags.writeable:
         raise ValueError("out is read-only; pass a writable array (e.g. out.copy())")
+    check_no_overlap(out)
 
 
 def _fill_hashed(fill: Fill, out: np.ndarray | None, ids: np.ndarray, dim: int, stream: int, seed: int,

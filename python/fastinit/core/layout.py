@@ -6,32 +6,36 @@ trailing axes are whole). An entry is
 
 - an int (NumPy integer scalars too): that position, the axis dropped; negative counts from the end;
 - a step-1 slice: that range, the axis kept;
-- a 1-D array of ints (a NumPy integer array, a list, a tuple or a range of ints): those positions,
-  in that order, duplicates allowed, negatives counting from the end; the axis kept, of the
-  array's length. Arrays on several axes combine as an *outer* product, as ``np.ix_`` does:
-  ``full[np.ix_(rows, cols)]``, not NumPy's element-by-element pairing of several index arrays.
+- a 1-D array of ints (a NumPy integer array, or a list, tuple, range or object array of ints of
+  any kind, Python ints and NumPy integer scalars mixed, each read exactly; see
+  :mod:`fastinit.core.ids`): those positions, in that order, duplicates allowed, negatives
+  counting from the end; the axis kept, of the array's length. Arrays on several axes combine as
+  an *outer* product, as ``np.ix_`` does: ``full[np.ix_(rows, cols)]``, not NumPy's
+  element-by-element pairing of several index arrays.
 
 A tuple is always the container of entries (``(3, 5)`` is two ints, as in NumPy), so inside a tuple
 an array entry is a list, a range or an ndarray; a bare list, range or ndarray as the whole
 ``index`` is one array entry for axis 0, as ``full[[3, 5]]`` is in NumPy. Boolean arrays (NumPy's
 masks) are refused: pass ``np.flatnonzero(mask)``. Every entry is checked (TypeError for a
-non-integer array, ValueError for a multi-dimensional one, IndexError naming the axis and the first
-value out of range) before anything is written.
+non-integer array or item, a float even when whole, ValueError for a multi-dimensional one,
+IndexError naming the axis and the first value out of range) before anything is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn, Union
+from typing import Any, Union
 
 import numpy as np
 import numpy.typing as npt
 
 from .checks import is_integer
 from .dtypes import format_of, resolve_dtype
+from .ids import first_outside, int_ids
 
-__all__ = ["Shape", "Index", "IndexEntry", "Target", "as_shape", "index_entries", "outer_take", "resolve_target"]
+__all__ = ["Shape", "Index", "IndexEntry", "Target", "as_shape", "check_no_overlap", "index_entries", "outer_take",
+           "resolve_target"]
 
 Shape = Union[int, Sequence[int]]
 #: One entry of an index: an int, a step-1 slice, or a 1-D array of ints (ndarray, list, range).
@@ -88,7 +92,7 @@ def _is_buffer(x: Any) -> bool:
     return True
 
 
-def _check_no_overlap(a: np.ndarray) -> None:
+def check_no_overlap(a: np.ndarray) -> None:
     """Refuse arrays whose elements share memory (a zero stride, overlapping or interleaved strides):
     threads would write them in an order that depends on timing. Sorted by |stride|, each stride
     must reach past everything the smaller axes span; exact overlap detection is not attempted."""
@@ -133,48 +137,16 @@ def _as_entries(index: Index | None) -> tuple[Any, ...]:
     return (index,)
 
 
-def _first_outside(ids: np.ndarray, n: int) -> int:
-    """The first value of ``ids`` (a NumPy integer array with one) outside [-n, n)."""
-    bad = np.flatnonzero((ids < -n) | (ids >= n)) if ids.dtype.kind == "i" else np.flatnonzero(ids >= n)
-    return int(ids[bad[0]])
-
-
-def _refuse_object_ids(raw: np.ndarray, axis: int) -> NoReturn:
-    """Refuse an object array (what NumPy makes of a list with non-numbers, or with ints that fit no
-    64-bit integer type: those are out of range of any axis)."""
-    for v in raw.flat:
-        if not is_integer(v):
-            raise TypeError(f"index arrays must contain ints; axis {axis} has {type(v).__name__} {v!r}")
-    values = [int(v) for v in raw.flat]
-    bad = next(v for v in values if not -(1 << 63) <= v < (1 << 63))
-    raise IndexError(f"index {bad} is out of bounds for axis {axis} (index array)")
-
-
 def _array_ids(entry: Any, axis: int, n: int, full_shape: tuple[int, ...]) -> np.ndarray:
-    """Entry ``entry`` (an index array) as int64 positions in [0, n), checked; TypeError for a
-    non-integer or boolean array, ValueError for one not 1-D, IndexError for a value out of range."""
-    try:
-        raw = np.asarray(entry)
-    except (ValueError, TypeError) as exc:
-        raise TypeError(f"index entry on axis {axis} is not a 1-d array of ints: {exc}") from None
-    if raw.dtype.kind == "b":
-        raise TypeError(f"index on axis {axis} is a boolean array (a mask); fastinit takes index arrays of "
-                        "ints: pass np.flatnonzero(mask)")
-    if raw.ndim != 1:
-        raise ValueError(f"index arrays must be 1-d; axis {axis} has an array of shape {raw.shape} "
-                         "(outer indexing: one 1-d array per axis, combined as np.ix_ does)")
-    if raw.size == 0:
-        return np.empty(0, np.int64)
-    if raw.dtype.kind == "O" or (raw.dtype.kind == "f" and not isinstance(entry, np.ndarray)):
-        _refuse_object_ids(np.asarray(entry, dtype=object), axis)  # NumPy makes [2**63, -1] float64
-    if raw.dtype.kind not in "iu":
-        raise TypeError(f"index arrays must contain ints; axis {axis} has an array of dtype {raw.dtype} "
-                        "(convert it with .astype(np.int64) if its values are whole numbers)")
-    lo, hi = int(raw.min()), int(raw.max())
-    if lo < -n or hi >= n:
-        raise IndexError(f"index {_first_outside(raw, n)} is out of bounds for axis {axis} with size {n} "
+    """Entry ``entry`` (an index array) as int64 positions in [0, n), checked by the one rule of
+    :mod:`fastinit.core.ids` (TypeError for floats or booleans, ValueError for an array not 1-d),
+    IndexError naming the first value out of range."""
+    raw = int_ids(entry, f"index on axis {axis}")
+    bad = first_outside(raw, -n, n)
+    if bad is not None:
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n} "
                          f"(index array, full_shape {full_shape})")
-    if lo >= 0:
+    if raw.size == 0 or int(raw.min()) >= 0:
         return raw.astype(np.int64, copy=False)
     ids = raw.astype(np.int64, copy=True)
     ids[ids < 0] += n
@@ -274,7 +246,7 @@ def resolve_target(
         fmt = format_of(out.dtype, allowed)
         if not out.flags.writeable:
             raise ValueError("out is read-only; pass a writable array (e.g. out.copy())")
-        _check_no_overlap(out)
+        check_no_overlap(out)
     else:
         if out is None:
             raise TypeError("out must be a numpy.ndarray to fill in place, or a shape to allocate; got None")
