@@ -11,10 +11,10 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
+from writer_gate import HeldRun
 
 import fastinit
 from fastinit import cli
@@ -207,23 +207,6 @@ def test_quiet_prints_nothing(tmp_path, capsys):
     assert code == 0 and out == "" and err == ""
 
 
-def _wait_for_progress(proc, side, timeout=60):
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        assert proc.poll() is None, "the run finished before it could be interrupted"
-        try:
-            rec = json.loads(pathlib.Path(side).read_text())
-        except (FileNotFoundError, ValueError):
-            rec = {}
-        if rec.get("elements_done", 0) > 0:
-            return rec
-        time.sleep(0.01)
-    raise AssertionError("no progress recorded")
-
-
-SLOW = dict(os.environ, FASTINIT_DEBUG_CHUNK_SLEEP="0.05")
-
-
 @pytest.mark.parametrize("suffix", ["npy", pytest.param("zarr", marks=pytest.mark.skipif(
     sys.version_info < (3, 11), reason="zarr 3 needs Python >= 3.11"))])
 def test_resume_after_the_process_is_killed(tmp_path, capsys, suffix):
@@ -232,12 +215,11 @@ def test_resume_after_the_process_is_killed(tmp_path, capsys, suffix):
             "--zarr-chunk-mb", "0.1"]
     init = ["--init", "variance_scaling", "--scale", "2", "--mode", "fan_avg"]
     args = base + init
-    p = subprocess.Popen([sys.executable, "-m", "fastinit", "init", str(path), *args, "--progress", "none"],
-                         env=SLOW, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _wait_for_progress(p, sidecar_path(path))
-    p.send_signal(signal.SIGKILL)
-    p.communicate(timeout=60)
-    assert p.returncode == -signal.SIGKILL
+    with HeldRun([sys.executable, "-m", "fastinit", "init", str(path), *args, "--progress", "none"], tmp_path,
+                 path) as held:
+        held.hold()  # a chunk is written and recorded; the writer waits at its gate
+        held.proc.send_signal(signal.SIGKILL)
+        assert held.finish()[0] == -signal.SIGKILL
     rec = json.loads(pathlib.Path(sidecar_path(path)).read_text())
     assert 0 < rec["elements_done"] < rec["elements_total"] == 3_000_000
     if suffix == "npy":
@@ -285,12 +267,11 @@ def test_ctrl_c_stops_between_chunks_and_resumes(tmp_path):
     path = tmp_path / "t.npy"
     args = ["init", str(path), "--shape", "2000,500", "--init", "normal", "--std", "0.02", "--seed", "3",
             "--chunk-mb", "0.2"]
-    p = subprocess.Popen([sys.executable, "-m", "fastinit", *args], env=SLOW, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    _wait_for_progress(p, sidecar_path(path))
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
-    assert p.returncode == 130, err
+    with HeldRun([sys.executable, "-m", "fastinit", *args], tmp_path, path) as held:
+        held.hold()
+        held.proc.send_signal(signal.SIGINT)  # handled while the writer waits; it stops before the next chunk
+        code, out, err = held.finish()
+    assert code == 130, err
     assert "interrupted" in err and "--resume" in err and "Traceback" not in err
     rec = json.loads(pathlib.Path(sidecar_path(path)).read_text())
     assert 0 < rec["elements_done"] < 1_000_000

@@ -27,8 +27,8 @@ table, or keeps a record from which a resume completes it, or leaves nothing new
 
 :func:`verify_table` recomputes a sample of rows (or all of them) and compares the bits.
 
-``FASTINIT_DEBUG_CHUNK_SLEEP`` (seconds, environment) sleeps after every chunk: a testing aid
-that makes a run slow enough to interrupt.
+``FASTINIT_DEBUG_CHUNK_SLEEP`` (seconds) and ``FASTINIT_DEBUG_CHUNK_GATE`` (a named pipe)
+(environment) are testing aids that slow or hold the write loop after every chunk (see :mod:`.writer`).
 
 The modules, one concern each:
 

@@ -4,18 +4,19 @@ on SIGINT/SIGTERM between chunks; then completes the table and removes its recor
 run holds the table's lock (:mod:`.lock`); a new table that gets nothing written is removed
 again with its record, and I/O errors become one-line :class:`TableDataError` messages.
 
-``FASTINIT_DEBUG_CHUNK_SLEEP`` (seconds, environment) sleeps after every chunk: a testing aid
-that makes a run slow enough to interrupt.
+Testing aids (environment): ``FASTINIT_DEBUG_CHUNK_SLEEP`` (seconds) sleeps after every chunk;
+``FASTINIT_DEBUG_CHUNK_GATE`` (the path of a named pipe) makes the writer read one byte from the
+pipe after every chunk, blocking until one is written, and go on ungated once the pipe's writer
+closes it: a test that opens the pipe for writing knows a chunk is written and the run waits for
+it (an event, not a time).
 """
-
-from __future__ import annotations
 
 import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, Optional, TextIO
 
 from ..core import runtime as _runtime
 from .blocks import blocks
@@ -30,9 +31,10 @@ from .stats import Stats
 from .summary import TableSummary, peak_rss
 from .targets import Target, discard, open_target
 
-__all__ = ["DEBUG_SLEEP_ENV", "write_table"]
+__all__ = ["DEBUG_GATE_ENV", "DEBUG_SLEEP_ENV", "write_table"]
 
 DEBUG_SLEEP_ENV = "FASTINIT_DEBUG_CHUNK_SLEEP"
+DEBUG_GATE_ENV = "FASTINIT_DEBUG_CHUNK_GATE"
 
 
 def _debug_sleep() -> float:
@@ -43,15 +45,33 @@ def _debug_sleep() -> float:
         return 0.0
 
 
+class _Gate:
+    """``FASTINIT_DEBUG_CHUNK_GATE``: after each chunk, one byte read from the named pipe (opened at
+    the first chunk), blocking; at its end of file the run goes on ungated. Unset: no-op."""
+
+    def __init__(self) -> None:
+        self.path = os.environ.get(DEBUG_GATE_ENV) or None
+        self.pipe: Any = None
+
+    def wait(self) -> None:
+        if self.path is None:
+            return
+        if self.pipe is None:
+            self.pipe = open(self.path, "rb", buffering=0)  # held open across chunks
+        if not self.pipe.read(1):
+            self.pipe.close()
+            self.path = None
+
+
 @dataclass
 class _Run:
     """One run of the write loop: what it writes with, and how far it got."""
 
     plan: TablePlan
     target: Target
-    stats: Stats | None
+    stats: Optional[Stats]
     progress: Progress
-    pool: ThreadPoolExecutor | None
+    pool: Optional[ThreadPoolExecutor]
     threads: int
     checkpointer: Checkpointer
     done: int  # elements written (by this run and those before it)
@@ -62,6 +82,7 @@ def _fill(run: _Run, delay: float) -> None:
     """The write loop: fill the table chunk by chunk from ``run.done`` (each chunk a slice of the
     full tensor), hand each chunk's count to the checkpointer, until done or asked to stop."""
     plan, target, stat = run.plan, run.target, run.stats
+    gate = _Gate()
     for p, count, index, bshape in blocks(plan.shape, run.done, plan.total, plan.max_elements):
         if run.stop:
             break
@@ -79,6 +100,7 @@ def _fill(run: _Run, delay: float) -> None:
         run.progress.update(run.done)
         if delay:
             time.sleep(delay)
+        gate.wait()
 
 
 def _close(run: _Run) -> None:
@@ -186,7 +208,7 @@ def write_table(
     shape: Any,
     init: Any,
     *,
-    seed: int | None = None,
+    seed: Optional[int] = None,
     stream: Any = 0,
     dtype: Any = "float32",
     chunk_mb: float = 64.0,
@@ -194,11 +216,11 @@ def write_table(
     resume: bool = False,
     force: bool = False,
     progress: str = "none",
-    progress_interval: float | None = None,
-    progress_stream: TextIO | None = None,
+    progress_interval: Optional[float] = None,
+    progress_stream: Optional[TextIO] = None,
     fsync: bool = True,
     stats: bool = True,
-    threads: int | None = None,
+    threads: Optional[int] = None,
     handle_signals: bool = False,
     **params: Any,
 ) -> TableSummary:
