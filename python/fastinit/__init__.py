@@ -5,8 +5,7 @@ Stream version 1 (see docs/stream-v1.md): every value is a pure function of (see
 index in the full tensor, parameters, dtype).
 """
 
-from __future__ import annotations
-
+import importlib
 from types import ModuleType
 
 try:
@@ -110,7 +109,11 @@ _LAZY_SUBMODULES = ("dask", "outofcore", "cli", "torch", "keras", "jax")
 # PEP 562: ``fastinit.dask`` etc. without importing dask at ``import fastinit``
 def __getattr__(name: str) -> ModuleType:
     if name in _LAZY_SUBMODULES:
-        import importlib
-
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public API (``__all__``), ``__version__`` and the submodules imported on first use:
+    not the helpers this module imports for itself."""
+    return sorted({*__all__, "__version__", *_LAZY_SUBMODULES})
