@@ -3,6 +3,7 @@
 A docstring names a shared text by a placeholder on its own ``Args:`` line, e.g.
 ``seed: {seed}``; :func:`shared_docs` replaces each placeholder with the text, indenting the
 continuation lines under the entry, so ``help()``, IDEs and the API reference show the whole text.
+Text after the placeholder on that line (``tensor: {tensor} Rank >= 2.``) follows the shared text.
 
 Example:
     >>> @shared_docs
@@ -109,7 +110,8 @@ SHARED: dict[str, str] = {
     ),
 }
 
-_PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)(?P<name>\*{0,2}\w+): \{(?P<key>\w+)\}[ \t]*$", re.MULTILINE)
+_PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)(?P<name>\*{0,2}\w+): \{(?P<key>\w+)\}(?P<rest>[^\n]*?)[ \t]*$",
+                          re.MULTILINE)
 
 
 def _wrap(text: str, indent: str, width: int = 96) -> str:
@@ -133,7 +135,7 @@ def fill_placeholders(doc: str) -> str:
         if key not in SHARED:
             raise KeyError(f"no shared parameter text named {key!r}; known: {sorted(SHARED)}")
         indent = m.group("indent")
-        return f"{indent}{m.group('name')}: " + _wrap(SHARED[key], indent + "    ")
+        return f"{indent}{m.group('name')}: " + _wrap(SHARED[key] + m.group("rest"), indent + "    ")
 
     return _PLACEHOLDER.sub(replace, doc)
 
