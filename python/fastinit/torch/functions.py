@@ -10,15 +10,14 @@ Each checks the generator, the tensor and its parameters in torch's order before
 drawn, so a refused call leaves the generator as it was.
 """
 
-from __future__ import annotations
-
 import warnings
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import numpy as np
 import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
 
 from ..core import fills as _fills
+from ..core.docstrings import shared_docs
 from ..core.seed import Seed, Stream
 from ..presets.fans import calculate_gain as _calculate_gain
 from ..presets.orthogonal import orthogonal as _orthogonal
@@ -71,7 +70,7 @@ _Fill = Callable[[np.ndarray, int, dict[str, Any]], Any]
 
 
 def _random_fill(where: str, tensor: Tensor, generator: Any, seed: Seed, fill: _Fill,
-                 check: Callable[[Tensor], None] | None = None, whole: bool = False) -> Tensor:
+                 check: Optional[Callable[[Tensor], None]] = None, whole: bool = False) -> Tensor:
     """A random fill in torch's order: ``generator`` checked, the tensor checked, ``check(tensor)``
     (a rank rule), and only then the seed drawn (a refused call leaves the generator as it was)
     and ``fill(view, seed, place)`` run on the tensor's memory. Returns ``tensor``."""
@@ -89,50 +88,152 @@ def _plan_rule(plan: Callable[[tuple[int, ...]], Plan], stream: Stream) -> _Fill
     return lambda x, s, p: _plan_fill(x, plan(p.get("full_shape", x.shape)), seed=s, stream=stream, **p)
 
 
-def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """PyTorch's recommended gain for a nonlinearity (``torch.nn.init.calculate_gain``):
-    :func:`fastinit.calculate_gain`, with torch's exception type (ValueError) for an unknown
-    nonlinearity or a ``param`` that is not a number; a 0-d tensor or array counts as a number."""
+@shared_docs
+def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
+    """PyTorch's recommended gain for a nonlinearity (``torch.nn.init.calculate_gain``).
+
+    The factor the fan-based fills multiply their standard deviation or bound by, so that the
+    activation keeps the signal's scale: 1 for linear, conv and sigmoid, 5/3 for tanh, sqrt(2)
+    for relu, sqrt(2 / (1 + slope**2)) for leaky_relu, 3/4 for selu. Same values as torch's
+    (:func:`fastinit.calculate_gain`); what differs: a 0-d tensor or array counts as a number.
+
+    Args:
+        nonlinearity: The activation's name: ``"linear"``, ``"conv1d"``, ``"conv2d"``,
+            ``"conv3d"``, ``"conv_transpose1d"`` (2d, 3d), ``"sigmoid"``, ``"tanh"``,
+            ``"relu"``, ``"leaky_relu"`` or ``"selu"``.
+        param: The negative slope for ``"leaky_relu"`` (None: 0.01); ignored by the others.
+
+    Returns:
+        The gain, a float.
+
+    Raises:
+        ValueError: an unknown nonlinearity (the message suggests the nearest name) or a
+            ``param`` that is not a number, as in torch.
+
+    Example:
+        >>> import fastinit.torch as fit
+        >>> fit.calculate_gain("relu")
+        1.4142135623730951
+        >>> fit.calculate_gain("leaky_relu", 0.2)
+        1.3867504905630728
+    """
     try:
         return _calculate_gain(nonlinearity, _number(param))
     except (TypeError, ValueError) as exc:
         raise _GainError(str(exc)) from None
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: torch.Generator | None = None, *,
+@shared_docs
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Optional[torch.Generator] = None, *,
              seed: Seed = None, stream: Stream = 0) -> Tensor:
-    """Fill ``tensor`` with U(a, b) in place (``torch.nn.init.uniform_``); returns ``tensor``.
+    """Fill ``tensor`` with values drawn from U(a, b), in place (``torch.nn.init.uniform_``).
 
-    Values: :func:`fastinit.uniform` ``(view, a, b, seed=seed, stream=stream)``; on a complex
-    tensor the real and imaginary parts are each U(a, b), as in torch. ``seed=None`` draws the
-    seed from ``generator`` (None: torch's default generator).
+    The values are :func:`fastinit.uniform`'s for the same seed and stream, element for element;
+    on a complex tensor the real and imaginary parts are each U(a, b), as in torch. Differs from
+    torch: the values are fastinit's (a pure function of seed, stream and shape), not torch's
+    generator's.
+
+    Args:
+        tensor: {tensor}
+        a: The lower bound (default 0).
+        b: The upper bound (default 1); ``a <= b``.
+        generator: {generator}
+        seed: {torch_seed}
+        stream: {stream}
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        ParameterError: a bound that is not finite, or ``a > b`` (a ValueError and RuntimeError).
+        UnsupportedDtypeError: an int or bool tensor (a TypeError and NotImplementedError).
+        ValueError: a meta tensor, or both ``seed`` and ``generator``.
+
+    Example:
+        >>> import torch, numpy as np, fastinit, fastinit.torch as fit
+        >>> w = fit.uniform_(torch.empty(2, 3), -1.0, 1.0, seed=0, stream="w")
+        >>> w
+        tensor([[ 0.1902,  0.3583,  0.7223],
+                [ 0.7941, -0.4453, -0.2249]])
+        >>> np.array_equal(w.numpy(), fastinit.uniform((2, 3), -1.0, 1.0, seed=0, stream="w"))
+        True
     """
     a, b = _number(a), _number(b)
     return _random_fill("uniform_", tensor, generator, seed,
                         lambda x, s, p: _fills.uniform(x, a, b, seed=s, stream=stream, **p))
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: torch.Generator | None = None, *,
+@shared_docs
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Optional[torch.Generator] = None, *,
             seed: Seed = None, stream: Stream = 0) -> Tensor:
-    """Fill ``tensor`` with N(mean, std**2) in place (``torch.nn.init.normal_``); returns ``tensor``.
+    """Fill ``tensor`` with values drawn from N(mean, std**2), in place (``torch.nn.init.normal_``).
 
-    Values: :func:`fastinit.normal` ``(view, mean, std, seed=seed, stream=stream)``; on a complex
-    tensor the real and imaginary parts are each N(mean, std**2 / 2), as in torch.
+    The values are :func:`fastinit.normal`'s for the same seed and stream, element for element;
+    on a complex tensor the real and imaginary parts are each N(mean, std**2 / 2), as in torch.
+    Differs from torch: the values are fastinit's, not torch's generator's.
+
+    Args:
+        tensor: {tensor}
+        mean: The mean (default 0).
+        std: The standard deviation (default 1), >= 0.
+        generator: {generator}
+        seed: {torch_seed}
+        stream: {stream}
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        ParameterError: a negative or non-finite ``std``, or a non-finite ``mean``.
+        UnsupportedDtypeError: an int or bool tensor.
+        ValueError: a meta tensor, or both ``seed`` and ``generator``.
+
+    Example:
+        >>> import torch, fastinit.torch as fit
+        >>> fit.normal_(torch.empty(2, 2), std=0.02, seed=1)
+        tensor([[0.0246, 0.0250],
+                [0.0043, 0.0111]])
     """
     mean, std = _number(mean), _number(std)
     return _random_fill("normal_", tensor, generator, seed,
                         lambda x, s, p: _fills.normal(x, mean, std, seed=s, stream=stream, **p))
 
 
+@shared_docs
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
-                  generator: torch.Generator | None = None, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
-    """Fill ``tensor`` with N(mean, std**2) truncated to [a, b] in place (``torch.nn.init.trunc_normal_``).
+                  generator: Optional[torch.Generator] = None, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
+    """Fill ``tensor`` with N(mean, std**2) truncated to [a, b], in place (``torch.nn.init.trunc_normal_``).
 
-    ``a`` and ``b`` are **absolute** bounds, as in torch (default [-2, 2], i.e. +-2 only when
-    mean=0 and std=1). Values: :func:`fastinit.truncated_normal` ``(view, mean, std, (a - mean) /
-    std, (b - mean) / std)``: inverse-CDF sampling, exact in far tails too (torch warns when the
-    mean is more than 2 std outside [a, b]; fastinit needs no warning). ``a``/``b`` may be
-    infinite (one-sided). Complex tensors are refused, as in torch. Returns ``tensor``.
+    ``a`` and ``b`` are **absolute** bounds, as in torch: the default [-2, 2] is +-2 standard
+    deviations only when mean=0 and std=1 (for a weight with std=0.02, pass ``a=-0.04, b=0.04``).
+    The values are :func:`fastinit.truncated_normal` ``(view, mean, std, (a - mean) / std,
+    (b - mean) / std)``: inverse-CDF sampling, exact in the far tails too. Differs from torch: no
+    warning when the mean is more than 2 std outside [a, b] (torch's sampler loses accuracy there,
+    fastinit's does not), and the values are fastinit's.
+
+    Args:
+        tensor: {tensor} Complex tensors are refused, as in torch.
+        mean: The mean of the normal before the cut (default 0).
+        std: Its standard deviation before the cut (default 1), > 0.
+        a: The lower bound, absolute (default -2); may be ``-inf`` (one-sided).
+        b: The upper bound, absolute (default 2); ``a < b``; may be ``inf``.
+        generator: {generator}
+        seed: {torch_seed}
+        stream: {stream}
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        ParameterError: ``std <= 0``, ``a >= b`` or a non-finite mean.
+        UnsupportedDtypeError: an int, bool or complex tensor.
+        ValueError: a meta tensor, or both ``seed`` and ``generator``.
+
+    Example:
+        >>> import torch, fastinit.torch as fit
+        >>> w = fit.trunc_normal_(torch.empty(1000), std=0.02, a=-0.04, b=0.04, seed=7)
+        >>> bool(w.abs().max() <= 0.04)
+        True
     """
     _check_generator(generator, seed, "trunc_normal_")
     with _torch_errors():
@@ -144,21 +245,71 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         return _fills.truncated_normal(x, mean, std, lo, hi, seed=s, stream=stream, **p)
     return _fill(tensor, "trunc_normal_", lambda x: located(x, {}), located)
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: torch.Generator | None = None, *,
+@shared_docs
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.Generator] = None, *,
                     seed: Seed = None, stream: Stream = 0) -> Tensor:
-    """U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)), fans of torch's layout
-    (``torch.nn.init.xavier_uniform_``; complex: each part, as in torch). Values:
-    :func:`fastinit.xavier_uniform`."""
+    """Fill ``tensor`` with Glorot's uniform values, in place (``torch.nn.init.xavier_uniform_``).
+
+    U(-bound, bound) with bound = gain * sqrt(6 / (fan_in + fan_out)), fans of torch's layout
+    (``(out, in, *kernel)``: fan_in = in * kernel size, fan_out = out * kernel size); on a complex
+    tensor each part, as in torch. The values are :func:`fastinit.xavier_uniform`'s. Differs from
+    torch: the values are fastinit's.
+
+    Args:
+        tensor: {tensor} Rank >= 2.
+        gain: The factor on the bound (default 1), e.g. ``calculate_gain("tanh")``.
+        generator: {generator}
+        seed: {torch_seed}
+        stream: {stream}
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        ValueError: rank < 2 (torch's message), a meta tensor, or both ``seed`` and ``generator``.
+        UnsupportedDtypeError: an int or bool tensor.
+
+    Example:
+        >>> import math, torch, fastinit.torch as fit
+        >>> w = fit.xavier_uniform_(torch.empty(30, 20), seed=0)
+        >>> bool(w.abs().max() <= math.sqrt(6 / (20 + 30)))
+        True
+    """
     gain = _number(gain)
     return _random_fill("xavier_uniform_", tensor, generator, seed,
                         _plan_rule(lambda shape: xavier_uniform_plan(shape, gain), stream), _fan_rank)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: torch.Generator | None = None, *,
+@shared_docs
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.Generator] = None, *,
                    seed: Seed = None, stream: Stream = 0) -> Tensor:
-    """N(0, std**2), std = gain * sqrt(2 / (fan_in + fan_out)), untruncated
-    (``torch.nn.init.xavier_normal_``; complex: each part std / sqrt(2), as in torch). Values:
-    :func:`fastinit.xavier_normal`."""
+    """Fill ``tensor`` with Glorot's normal values, in place (``torch.nn.init.xavier_normal_``).
+
+    N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)), untruncated, fans of torch's
+    layout (``(out, in, *kernel)``); on a complex tensor each part has std / sqrt(2), as in torch.
+    The values are :func:`fastinit.xavier_normal`'s. Differs from torch: the values are
+    fastinit's.
+
+    Args:
+        tensor: {tensor} Rank >= 2.
+        gain: The factor on the standard deviation (default 1).
+        generator: {generator}
+        seed: {torch_seed}
+        stream: {stream}
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        ValueError: rank < 2 (torch's message), a meta tensor, or both ``seed`` and ``generator``.
+        UnsupportedDtypeError: an int or bool tensor.
+
+    Example:
+        >>> import torch, fastinit.torch as fit
+        >>> w = fit.xavier_normal_(torch.empty(200, 300), seed=0)
+        >>> round(w.std().item(), 3)  # sqrt(2 / 500) = 0.063
+        0.063
+    """
     gain = _number(gain)
     return _random_fill("xavier_normal_", tensor, generator, seed,
                         _plan_rule(lambda shape: xavier_normal_plan(shape, gain), stream), _fan_rank)
@@ -188,30 +339,121 @@ def _plan_bound(plan: Callable[..., Plan], a: float, mode: str, nonlinearity: st
                                    stream=stream, **p)
 
 
+@shared_docs
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                     generator: torch.Generator | None = None, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
-    """U(-bound, bound), bound = calculate_gain(nonlinearity, a) * sqrt(3 / fan_mode)
-    (``torch.nn.init.kaiming_uniform_``; nn.Linear and nn.Conv use ``a=math.sqrt(5)``; complex:
-    each part, as in torch). Values: :func:`fastinit.kaiming_uniform`. A zero-element tensor is
-    left alone with torch's warning."""
+                     generator: Optional[torch.Generator] = None, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
+    """Fill ``tensor`` with He's uniform values, in place (``torch.nn.init.kaiming_uniform_``).
+
+    U(-bound, bound) with bound = calculate_gain(nonlinearity, a) * sqrt(3 / fan), ``fan`` the
+    fan_in or fan_out (``mode``) of torch's layout ``(out, in, *kernel)``; on a complex tensor each
+    part, as in torch. nn.Linear and nn.Conv initialize their weights with ``a=math.sqrt(5)``. A
+    zero-element tensor is left alone with torch's warning. The values are
+    :func:`fastinit.kaiming_uniform`'s. Differs from torch: the values are fastinit's.
+
+    Args:
+        tensor: {tensor} Rank >= 2.
+            a: The negative slope of the rectifier after this layer, used only with
+                ``nonlinearity="leaky_relu"`` (0: plain ReLU's gain); nn.Linear and nn.Conv pass
+                ``math.sqrt(5)``.
+            mode: ``"fan_in"`` (the default) keeps the variance of the forward pass,
+                ``"fan_out"`` that of the backward pass.
+            nonlinearity: The activation after the layer, as :func:`calculate_gain` names it
+                (default ``"leaky_relu"``; ``"relu"`` is the usual choice).
+        generator: {generator}
+        seed: {torch_seed}
+        stream: {stream}
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        ValueError: rank < 2, an unknown ``mode`` or ``nonlinearity``, a meta tensor, or both
+            ``seed`` and ``generator``.
+        UnsupportedDtypeError: an int or bool tensor.
+
+    Example:
+        >>> import math, torch, fastinit.torch as fit
+        >>> w = fit.kaiming_uniform_(torch.empty(16, 8), nonlinearity="relu", seed=0)
+        >>> bool(w.abs().max() <= math.sqrt(2) * math.sqrt(3 / 8))
+        True
+    """
     return _kaiming(kaiming_uniform_plan, "kaiming_uniform_", tensor, a, mode, nonlinearity, generator, seed,
                     stream)
 
 
+@shared_docs
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                    generator: torch.Generator | None = None, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
-    """N(0, std**2), std = calculate_gain(nonlinearity, a) / sqrt(fan_mode), untruncated
-    (``torch.nn.init.kaiming_normal_``; complex: each part std / sqrt(2), as in torch). Values:
-    :func:`fastinit.kaiming_normal`."""
+                    generator: Optional[torch.Generator] = None, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
+    """Fill ``tensor`` with He's normal values, in place (``torch.nn.init.kaiming_normal_``).
+
+    N(0, std**2) with std = calculate_gain(nonlinearity, a) / sqrt(fan), untruncated, ``fan`` the
+    fan_in or fan_out (``mode``) of torch's layout ``(out, in, *kernel)``; on a complex tensor each
+    part has std / sqrt(2), as in torch. A zero-element tensor is left alone with torch's warning.
+    The values are :func:`fastinit.kaiming_normal`'s. Differs from torch: the values are
+    fastinit's.
+
+    Args:
+        tensor: {tensor} Rank >= 2.
+            a: The negative slope of the rectifier after this layer, used only with
+                ``nonlinearity="leaky_relu"`` (0: plain ReLU's gain); nn.Linear and nn.Conv pass
+                ``math.sqrt(5)``.
+            mode: ``"fan_in"`` (the default) keeps the variance of the forward pass,
+                ``"fan_out"`` that of the backward pass.
+            nonlinearity: The activation after the layer, as :func:`calculate_gain` names it
+                (default ``"leaky_relu"``; ``"relu"`` is the usual choice).
+        generator: {generator}
+        seed: {torch_seed}
+        stream: {stream}
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        ValueError: rank < 2, an unknown ``mode`` or ``nonlinearity``, a meta tensor, or both
+            ``seed`` and ``generator``.
+        UnsupportedDtypeError: an int or bool tensor.
+
+    Example:
+        >>> import torch, fastinit.torch as fit
+        >>> w = fit.kaiming_normal_(torch.empty(100, 400), mode="fan_in", nonlinearity="relu", seed=0)
+        >>> round(w.std().item(), 3)  # sqrt(2) / sqrt(400) = 0.0707
+        0.071
+    """
     return _kaiming(kaiming_normal_plan, "kaiming_normal_", tensor, a, mode, nonlinearity, generator, seed, stream)
 
 
-def orthogonal_(tensor: Tensor, gain: float = 1, generator: torch.Generator | None = None, *,
+@shared_docs
+def orthogonal_(tensor: Tensor, gain: float = 1, generator: Optional[torch.Generator] = None, *,
                 seed: Seed = None, stream: Stream = 0) -> Tensor:
-    """A (semi-)orthogonal matrix times ``gain``, rows = shape[0], the other axes flattened
-    (``torch.nn.init.orthogonal_``). Values: :func:`fastinit.orthogonal` with ``layout="torch"``
-    (Haar-distributed; float64 QR of a normal matrix from the stream). Complex tensors are
-    refused, as in torch."""
+    """Fill ``tensor`` with a (semi-)orthogonal matrix times ``gain``, in place (``torch.nn.init.orthogonal_``).
+
+    The tensor is seen as a matrix of ``shape[0]`` rows by the product of the other axes: its rows
+    (or its columns, whichever are fewer) are orthonormal, times ``gain``. The matrix is
+    Haar-distributed: the float64 QR of a normal matrix drawn from the stream, signs fixed by
+    diag(R) (:func:`fastinit.orthogonal` with ``layout="torch"``). Differs from torch: the QR is
+    always in float64 (torch's is in the tensor's dtype) and the values are fastinit's. Complex
+    tensors are refused, as in torch.
+
+    Args:
+        tensor: {tensor} Rank >= 2.
+        gain: The factor on the matrix (default 1).
+        generator: {generator}
+        seed: {torch_seed}
+        stream: {stream}
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        ValueError: rank < 2 (torch's message), a meta tensor, or both ``seed`` and ``generator``.
+        UnsupportedDtypeError: an int, bool or complex tensor.
+
+    Example:
+        >>> import torch, fastinit.torch as fit
+        >>> q = fit.orthogonal_(torch.empty(3, 5), seed=0)
+        >>> torch.allclose(q @ q.T, torch.eye(3), atol=1e-6)
+        True
+    """
     def rank(t: Tensor) -> None:
         if t.dim() < 2:
             raise ValueError("Only tensors with 2 or more dimensions are supported")
@@ -233,12 +475,39 @@ def _sparse_fill(x: np.ndarray, sparsity: float, std: float, seed: int, stream: 
     x[zeros] = 0
 
 
-def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: torch.Generator | None = None, *,
+@shared_docs
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Optional[torch.Generator] = None, *,
             seed: Seed = None, stream: Stream = 0) -> Tensor:
-    """N(0, std**2) with ceil(sparsity * rows) zeros in every column of the 2-d ``tensor``
-    (``torch.nn.init.sparse_``). Values: :func:`fastinit.sparse`; on a complex tensor the
-    non-zeros are :func:`fastinit.normal`'s complex values (each part std / sqrt(2), as in
-    torch), the zeros where the real fill with the same seed and stream has them."""
+    """Fill the 2-d ``tensor`` as a sparse matrix, in place (``torch.nn.init.sparse_``).
+
+    N(0, std**2) values with ceil(sparsity * rows) zeros in every column, the zero rows of each
+    column chosen at random (:func:`fastinit.sparse`). On a complex tensor the non-zeros are
+    :func:`fastinit.normal`'s complex values (each part std / sqrt(2), as in torch), the zeros
+    where the real fill with the same seed and stream has them. Differs from torch: the values and
+    the zeros' places are fastinit's.
+
+    Args:
+        tensor: {tensor} Rank 2.
+        sparsity: The fraction of each column set to zero, in [0, 1].
+        std: The standard deviation of the non-zero values (default 0.01).
+        generator: {generator}
+        seed: {torch_seed}
+        stream: {stream}
+
+    Returns:
+        ``tensor``, filled.
+
+    Raises:
+        ValueError: a tensor that is not 2-d, a meta tensor, or both ``seed`` and ``generator``.
+        ParameterError: ``sparsity`` outside [0, 1] or a negative ``std``.
+        UnsupportedDtypeError: an int or bool tensor.
+
+    Example:
+        >>> import torch, fastinit.torch as fit
+        >>> w = fit.sparse_(torch.empty(10, 4), sparsity=0.3, seed=0)
+        >>> (w == 0).sum(dim=0).tolist()  # ceil(0.3 * 10) zeros per column
+        [3, 3, 3, 3]
+    """
     sparsity, std = _number(sparsity), _number(std)
     return _random_fill("sparse_", tensor, generator, seed,
                         lambda x, s, p: _sparse_fill(x, sparsity, std, s, stream, p), _matrix_rank, whole=True)
