@@ -1,7 +1,5 @@
 """Threads and SIMD paths of the compiled core."""
 
-from __future__ import annotations
-
 import os
 
 from .. import _core
@@ -16,12 +14,43 @@ _MAX_THREADS = 2**31 - 1
 
 
 def get_num_threads() -> int:
-    """Threads a fill uses at most (default: all cores, or ``OMP_NUM_THREADS`` when set)."""
+    """The number of threads a fill uses at most.
+
+    The default is the number of cores, or ``OMP_NUM_THREADS`` when set; :func:`set_num_threads`
+    changes it. The values never depend on it.
+
+    Returns:
+        The thread count, an int >= 1.
+
+    Example:
+        >>> import fastinit
+        >>> fastinit.get_num_threads() >= 1
+        True
+    """
     return _core.get_num_threads()
 
 
 def set_num_threads(n: int) -> None:
-    """Use at most ``n`` threads (1 <= n < 2**31). Values never depend on it."""
+    """Use at most ``n`` threads in every later fill, in this process.
+
+    The values never depend on it: a fill on 1 thread and on 64 gives the same bits. Small fills
+    run on fewer threads than this.
+
+    Args:
+        n: The thread count, an int in [1, 2**31); more than ``os.cpu_count()`` does not help.
+
+    Raises:
+        TypeError: ``n`` is not an int.
+        ValueError: ``n < 1`` or ``n >= 2**31``.
+
+    Example:
+        >>> import fastinit
+        >>> before = fastinit.get_num_threads()
+        >>> fastinit.set_num_threads(1)
+        >>> fastinit.get_num_threads()
+        1
+        >>> fastinit.set_num_threads(before)
+    """
     count = integer(n, "n", minimum=1)
     if count > _MAX_THREADS:
         raise ValueError(f"n must be <= {_MAX_THREADS} (a C int), got {count}; os.cpu_count() is the most "
@@ -30,18 +59,57 @@ def set_num_threads(n: int) -> None:
 
 
 def simd_paths() -> list[str]:
-    """The SIMD paths this CPU can run, scalar first."""
+    """The SIMD paths this CPU can run, ``"scalar"`` first.
+
+    ``"avx2"``/``"avx512"`` on x86-64 and ``"neon"`` on AArch64, where the CPU has them. Every
+    path gives the same values.
+
+    Returns:
+        A list of path names, e.g. ``["scalar", "avx2"]``.
+
+    Example:
+        >>> import fastinit
+        >>> fastinit.simd_paths()[0]
+        'scalar'
+    """
     return list(_core.simd_paths())
 
 
 def simd_path() -> str:
-    """The SIMD path fills use now."""
+    """The SIMD path fills use now: the best of :func:`simd_paths`, unless one was forced.
+
+    Returns:
+        One of :func:`simd_paths`.
+
+    Example:
+        >>> import fastinit
+        >>> fastinit.simd_path() in fastinit.simd_paths()
+        True
+    """
     return _core.simd_path()
 
 
 def set_simd_path(name: str) -> None:
-    """Force a SIMD path (one of :func:`simd_paths`, or "auto"). Values never depend on it:
-    this exists to compare paths and to work around a broken CPU feature report."""
+    """Force a SIMD path for every later fill in this process.
+
+    The values never depend on it: this exists to compare paths and to work around a broken CPU
+    feature report. The environment variable ``FASTINIT_SIMD`` (:data:`SIMD_ENV_VAR`) does the
+    same at import.
+
+    Args:
+        name: One of :func:`simd_paths`, or ``"auto"`` for the best one.
+
+    Raises:
+        TypeError: ``name`` is not a str.
+        ValueError: ``name`` is unknown or this CPU cannot run it (the message lists the paths).
+
+    Example:
+        >>> import fastinit
+        >>> fastinit.set_simd_path("scalar")
+        >>> fastinit.simd_path()
+        'scalar'
+        >>> fastinit.set_simd_path("auto")
+    """
     if not isinstance(name, str):
         raise TypeError(f"name must be a str, got {type(name).__name__}")
     _core.set_simd_path(name)
