@@ -6,18 +6,16 @@ reserved) onto a full disk. Each time: exit 1, one line naming the file and the 
 state from which the same command (or ``--resume``) completes the table bit for bit."""
 
 import contextlib
-import json
 import os
-import pathlib
 import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
+from writer_gate import HeldRun
 
 import fastinit
 from fastinit.outofcore import sidecar_path
@@ -129,21 +127,11 @@ def test_reservation_on_a_full_tmpfs_gives_its_blocks_back_and_says_the_true_fre
 def _interrupted_table(folder):
     """An interrupted run's table and record in ``folder`` (stopped by SIGINT mid-run)."""
     path = folder / "t.npy"
-    env = dict(os.environ, FASTINIT_DEBUG_CHUNK_SLEEP="0.2")
-    p = subprocess.Popen([sys.executable, "-m", "fastinit", "init", str(path), *ARGS], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    side = pathlib.Path(sidecar_path(path))
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < 60:
-        try:
-            if json.loads(side.read_text()).get("elements_done", 0) > 0:
-                break
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.01)
-    p.send_signal(signal.SIGINT)
-    p.communicate(timeout=60)
-    assert p.returncode == 130
+    with HeldRun([sys.executable, "-m", "fastinit", "init", str(path), *ARGS], folder, path) as held:
+        held.hold()  # a chunk is written and recorded; the writer waits
+        held.proc.send_signal(signal.SIGINT)  # handled while it waits: it stops before the next chunk
+        code, _, err = held.finish()
+    assert code == 130, err
     return path
 
 

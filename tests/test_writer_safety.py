@@ -4,14 +4,13 @@ another writes), ``--force`` deletes nothing before the new settings are checked
 leaves nothing behind (so a retry is not told to resume), and ``--force`` overrides a damaged
 record."""
 
-import json
 import os
 import pathlib
 import subprocess
 import sys
-import time
 
 import numpy as np
+from writer_gate import HeldRun
 
 import fastinit
 from fastinit.outofcore import lock_path, sidecar_path
@@ -37,20 +36,6 @@ def one_line(r, code, *words):
 
 def want():
     return fastinit.uniform((2000, 500), seed=3)
-
-
-def wait_for_progress(proc, path, timeout=60):
-    side = pathlib.Path(sidecar_path(path))
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        assert proc.poll() is None, "the run finished before the test could race it"
-        try:
-            if json.loads(side.read_text()).get("elements_done", 0) > 0:
-                return
-        except (OSError, ValueError):
-            pass
-        time.sleep(0.01)
-    raise AssertionError("no progress recorded")
 
 
 def test_symlinks_at_predictable_names_are_never_followed(tmp_path):
@@ -91,17 +76,15 @@ def test_two_runs_started_together_exclude_each_other(tmp_path):
 
 def test_force_while_another_run_writes_fails_and_harms_nothing(tmp_path):
     path = tmp_path / "t.npy"
-    slower = dict(os.environ, FASTINIT_DEBUG_CHUNK_SLEEP="0.4")  # 20 chunks: 8 s
-    first = subprocess.Popen(cmd("init", path, *ARGS), env=slower, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
-    wait_for_progress(first, path)
-    ino = os.stat(path).st_ino
-    for extra in (["--force"], ["--resume"], []):
-        r = run("init", path, *ARGS, *extra)
-        one_line(r, 1, "being written by another fastinit run", str(path))
-        assert os.stat(path).st_ino == ino and first.poll() is None
-    out, err = first.communicate(timeout=120)
-    assert first.returncode == 0, err
+    with HeldRun(cmd("init", path, *ARGS), tmp_path, path) as first:
+        first.hold()  # the first run has written a chunk and waits, holding the table's lock
+        ino = os.stat(path).st_ino
+        for extra in (["--force"], ["--resume"], []):
+            r = run("init", path, *ARGS, *extra)
+            one_line(r, 1, "being written by another fastinit run", str(path))
+            assert os.stat(path).st_ino == ino and first.proc.poll() is None
+        code, out, err = first.finish()
+    assert code == 0, err
     np.testing.assert_array_equal(np.load(path), want())
     assert run("verify", path, "--init", "uniform", "--seed", 3, "--all").returncode == 0
 
