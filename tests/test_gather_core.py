@@ -257,18 +257,17 @@ import fastinit
 fastinit.set_simd_path("scalar")  # slow on purpose
 fastinit.set_num_threads(1)
 rows = 40_000_000
-out = np.empty((rows, 4), np.float64)
+out = np.zeros((rows, 4), np.float64)  # pages are mapped as the fill writes them
 ids = np.arange(rows, dtype=np.uint64)[::-1] * np.uint64(4)
-sent = {}
 def interrupt():
-    time.sleep(0.3)
-    sent["t"] = time.perf_counter()
+    while out[0, 0] == 0:  # the event: the fill has written its first row
+        time.sleep(0.001)
     os.kill(os.getpid(), signal.SIGINT)
 threading.Thread(target=interrupt, daemon=True).start()
 try:
     _core.fill_normal(out, "float64", 1, 0, [4, 1], 0, 0.0, 1.0, axis_offsets=[ids, None])
 except KeyboardInterrupt:
-    print(f"interrupted {time.perf_counter() - sent['t']:.3f}")
+    print(f"interrupted {(out[-1] == 0).all()}")
     sys.exit(0)
 print("finished without interruption")
 sys.exit(1)
@@ -276,7 +275,8 @@ sys.exit(1)
 
 
 def test_ctrl_c_interrupts_a_long_gathered_fill():
-    """The gathered fill asks for signals between slabs, as the contiguous one does."""
-    proc = subprocess.run([sys.executable, "-c", INTERRUPT], capture_output=True, text=True, timeout=120)
+    """The gathered fill asks for signals between slabs, as the contiguous one does: SIGINT once it
+    writes stops it before its last row (how soon is not asserted: no timing in tests)."""
+    proc = subprocess.run([sys.executable, "-c", INTERRUPT], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert float(proc.stdout.split()[1]) < 0.5, proc.stdout
+    assert proc.stdout.strip() == "interrupted True", proc.stdout

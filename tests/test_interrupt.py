@@ -1,5 +1,7 @@
-"""A long fill stops within half a second of Ctrl-C with KeyboardInterrupt (the core checks for
-signals between slabs of 8 M elements, with the GIL taken only for that check)."""
+"""A long fill stops at a slab boundary after Ctrl-C, with KeyboardInterrupt (the core checks for
+signals between slabs of 8 M elements, with the GIL taken only for that check). The signal is sent
+once the fill has written its first values (an event); the test checks that the fill stopped
+before its end, not how soon (no timing assertions in tests)."""
 
 import subprocess
 import sys
@@ -12,33 +14,31 @@ SCRIPT = textwrap.dedent("""
     import numpy as np
     import fastinit
 
-    fastinit.set_simd_path("scalar")   # slow on purpose: the whole fill would take many seconds
+    fastinit.set_simd_path("scalar")   # slow on purpose: the whole fill takes many slabs
     fastinit.set_num_threads(1)
-    out = np.empty(400_000_000, np.float64)
-    sent = {{}}
+    out = np.zeros(400_000_000, np.float64)  # pages are mapped as the fill writes them
 
     def interrupt():
-        time.sleep(0.5)
-        sent["t"] = time.perf_counter()
+        while out[0] == 0:  # the event: the fill has written its first values (seed 1: out[0] != 0)
+            time.sleep(0.001)
         os.kill(os.getpid(), signal.SIGINT)
 
     threading.Thread(target=interrupt, daemon=True).start()
-    t0 = time.perf_counter()
     try:
         fastinit.{call}
     except KeyboardInterrupt:
-        now = time.perf_counter()
-        print(f"interrupted {{now - sent['t']:.3f}} s after SIGINT, {{now - t0:.3f}} s into the fill")
+        done = np.flatnonzero(out[::1_000_000]).size
+        print(f"interrupted {{out[-1] == 0}} after about {{done}} of 400 M elements")
         sys.exit(0)
-    print(f"finished without interruption after {{time.perf_counter() - t0:.3f}} s")
+    print("finished without interruption")
     sys.exit(1)
 """)
 
 
 @pytest.mark.parametrize("call", ["normal(out, seed=1)", "truncated_normal(out, seed=1)"])
 def test_ctrl_c_interrupts_a_long_fill(call):
+    """SIGINT once the fill is writing: KeyboardInterrupt, with the end of ``out`` unwritten."""
     proc = subprocess.run([sys.executable, "-c", SCRIPT.format(call=call)], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    latency = float(proc.stdout.split()[1])
-    assert latency < 0.5, proc.stdout
+    assert proc.stdout.startswith("interrupted True "), proc.stdout
