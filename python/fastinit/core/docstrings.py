@@ -60,6 +60,48 @@ SHARED: dict[str, str] = {
         "complex64/complex128 where the function supports complex values. Must match ``out``'s "
         "dtype (or be omitted) when ``out`` is an array."
     ),
+    # the fans of the variance-scaling and PyTorch presets (fastinit.compute_fans)
+    "layout": (
+        "Which axes of the shape are the inputs and outputs: ``\"keras\"`` (also ``\"jax\"``): "
+        "input axis -2, output axis -1, as Dense ``(in, out)`` and Conv ``(*kernel, in, out)``; "
+        "``\"torch\"``: output axis 0, input axis 1, as Linear ``(out, in)`` and Conv ``(out, "
+        "in // groups, *kernel)``; ``\"depthwise\"``: a Keras depthwise kernel ``(*kernel, "
+        "channels, multiplier)``. ``None`` means ``\"keras\"``. The other axes are the receptive "
+        "field, which multiplies both fans. An unknown name raises ValueError naming the closest."
+    ),
+    "in_axis": (
+        "The input axis or axes (an int or a sequence of ints, negative counting from the end), "
+        "as ``jax.nn.initializers`` takes them; overrides the layout's. ``None``: the layout's."
+    ),
+    "out_axis": (
+        "The output axis or axes (an int or a sequence of ints), as ``jax.nn.initializers`` "
+        "takes them; overrides the layout's. ``None``: the layout's."
+    ),
+    "batch_axis": (
+        "Axes counted in neither fan nor the receptive field (JAX's ``batch_axis``), e.g. a "
+        "stack of layers; default ``()``. An axis out of range or named twice raises ValueError."
+    ),
+    "groups": (
+        "The groups of a grouped convolution whose kernel holds ``in / groups`` channels on its "
+        "input axis (PyTorch ``groups``, Flax ``feature_group_count``): fan_out is divided by "
+        "``groups``, which must divide the output channels. Default 1."
+    ),
+    # the errors a user meets in the presets (Raises: entries)
+    "preset_type_errors": (
+        "A parameter of the wrong type (the message names it), or ``out`` neither an array nor "
+        "a shape, or of a dtype the preset does not fill."
+    ),
+    "fill_value_errors": (
+        "A parameter out of range (e.g. a negative standard deviation, or ``low > high``), "
+        "``seed``/``stream`` out of range, or an ``index`` that does not fit ``full_shape``. "
+        "Everything is checked before anything is written."
+    ),
+    "fan_value_errors": (
+        "A parameter out of range, an unknown ``layout`` or ``mode`` (the message names the "
+        "closest), axes out of range or named twice, ``groups`` that do not divide the output "
+        "channels, ``seed``/``stream`` out of range, or an ``index`` that does not fit "
+        "``full_shape``. Everything is checked before anything is written."
+    ),
     # fastinit.torch
     "tensor": (
         "The tensor to fill in place, through its own memory (no copy; ``data_ptr()`` unchanged; "

@@ -10,14 +10,13 @@ one rounding to float32 for complex64: bit-identical everywhere, and a shard equ
 slice of a whole fill.
 """
 
-from __future__ import annotations
-
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
 from ..core.checks import finite_real, real
 from ..core.complex import complex_target, cos_sin_turns, exp64, log64
+from ..core.docstrings import shared_docs
 from ..core.fills import uniform
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream
@@ -25,8 +24,8 @@ from ..core.seed import Seed, Stream
 __all__ = ["uniform_disk", "truncated_normal_disk"]
 
 
-def _uniforms(out: Any, dtype: Any, seed: Seed, stream: Stream, full_shape: Shape | None,
-              index: Index | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _uniforms(out: Any, dtype: Any, seed: Seed, stream: Stream, full_shape: Optional[Shape],
+              index: Optional[Index]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(the complex array, its parts view, u1, u2) with u1, u2 float64."""
     c = complex_target(out, dtype, full_shape, index)
     uniform(c.parts, 0.0, 1.0, seed=seed, stream=stream, full_shape=c.full_shape, index=c.index)
@@ -41,14 +40,15 @@ def _write_polar(parts: np.ndarray, rho: np.ndarray, u2: np.ndarray) -> None:
     parts[..., 1] = rho * sin
 
 
+@shared_docs
 def uniform_disk(
     out: Any,
     radius: float = 1.0,
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill the complex ``out`` uniformly on the disk ``|z| <= radius`` (JAX's complex "uniform").
@@ -58,14 +58,28 @@ def uniform_disk(
     ``radius = sqrt(2 * scale / n)``.
 
     Args:
-        out: a complex64/complex128 array to fill in place, or a shape (``dtype`` complex64 or
-            complex128; default complex64).
-        radius: finite, >= 0.
-        seed, stream, full_shape, index: as for every fill.
-        dtype: element type when ``out`` is a shape.
+        out: A complex64/complex128 array to fill in place (any shape and strides), or a shape
+            to allocate.
+        radius: The disk's radius, a finite real number >= 0 (default 1.0).
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: complex64 (the default when ``out`` is a shape) or complex128.
 
     Returns:
-        The filled array.
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: ``out`` or ``dtype`` is not complex, or ``radius`` is not a real number.
+        ValueError: ``radius`` is negative or not finite, ``seed``/``stream`` out of range, or
+            ``index`` does not fit ``full_shape``.
+
+    Example:
+        >>> import fastinit
+        >>> z = fastinit.uniform_disk(1000, 2.0, seed=0)
+        >>> z.dtype, bool(abs(z).max() <= 2.0)
+        (dtype('complex64'), True)
     """
     radius = finite_real(radius, "radius", minimum=0.0)
     array, parts, u1, u2 = _uniforms(out, dtype, seed, stream, full_shape, index)
@@ -73,6 +87,7 @@ def uniform_disk(
     return array
 
 
+@shared_docs
 def truncated_normal_disk(
     out: Any,
     std: float = 1.0,
@@ -80,8 +95,8 @@ def truncated_normal_disk(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill the complex ``out`` with a centred complex normal of standard deviation ``std``
@@ -95,15 +110,30 @@ def truncated_normal_disk(
     sqrt(scale / n) / 0.95311164380491208``, ``bound = 2``.
 
     Args:
-        out: a complex64/complex128 array to fill in place, or a shape (``dtype`` complex64 or
-            complex128; default complex64).
-        std: finite, >= 0: the standard deviation before truncation.
-        bound: > 0, in units of ``std``; ``inf`` for no truncation.
-        seed, stream, full_shape, index: as for every fill.
-        dtype: element type when ``out`` is a shape.
+        out: A complex64/complex128 array to fill in place (any shape and strides), or a shape
+            to allocate.
+        std: The standard deviation before truncation, a finite real number >= 0 (default 1.0).
+        bound: The largest modulus in units of ``std``, > 0 (default 2.0); ``inf`` for no
+            truncation.
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: complex64 (the default when ``out`` is a shape) or complex128.
 
     Returns:
-        The filled array.
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: ``out`` or ``dtype`` is not complex, or ``std``/``bound`` is not a real number.
+        ValueError: ``std`` negative or not finite, ``bound <= 0`` or NaN, ``seed``/``stream`` out
+            of range, or ``index`` does not fit ``full_shape``.
+
+    Example:
+        >>> import fastinit
+        >>> z = fastinit.truncated_normal_disk(1000, std=1.0, bound=2.0, seed=0)
+        >>> z.dtype, bool(abs(z).max() <= 2.0)
+        (dtype('complex64'), True)
     """
     std = finite_real(std, "std", minimum=0.0)
     bound = real(bound, "bound", allow_nan=False)

@@ -1,23 +1,31 @@
 """The Keras/JAX presets of variance scaling: glorot (Xavier), he (Kaiming) and lecun, uniform and
 truncated normal. Each is :func:`fastinit.presets.variance_scaling.variance_scaling` with a fixed
 scale, mode and distribution; each has a plan (``glorot_uniform_plan`` ...: a pure function of the
-whole tensor's shape, see :mod:`fastinit.presets.plans`) and fills ``out`` with that plan's one
-fill call. A complex64/complex128 ``out`` gets JAX's complex form (:func:`complex_variance_scaling`).
+whole tensor's shape, in :mod:`fastinit.presets.glorot_he_lecun_plans`, see
+:mod:`fastinit.presets.plans`) and fills ``out`` with that plan's one fill call. A
+complex64/complex128 ``out`` gets JAX's complex form (:func:`complex_variance_scaling`).
 """
 
-from __future__ import annotations
-
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
 from ..core.complex import is_complex
+from ..core.docstrings import shared_docs
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream
 from .args import prepare
 from .fans import Axis
-from .plans import Plan, fill
-from .variance_scaling import complex_variance_scaling, variance_scaling_plan
+from .glorot_he_lecun_plans import (
+    glorot_normal_plan,
+    glorot_uniform_plan,
+    he_normal_plan,
+    he_uniform_plan,
+    lecun_normal_plan,
+    lecun_uniform_plan,
+)
+from .plans import fill
+from .variance_scaling import complex_variance_scaling
 
 __all__ = [
     "glorot_uniform",
@@ -35,39 +43,19 @@ __all__ = [
 ]
 
 
-def glorot_uniform_plan(
-    shape: Shape,
-    *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-) -> Plan:
-    """The fill :func:`glorot_uniform` makes for a tensor of ``shape`` (a pure function):
-    ``Plan("uniform", low=-limit, high=limit)``.
-
-    Args:
-        shape: the whole tensor's shape; the fans come from it.
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans`.
-    """
-    return variance_scaling_plan(shape, 1.0, "fan_avg", "uniform", layout=layout, in_axis=in_axis,
-                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
-
-
+@shared_docs
 def glorot_uniform(
     out: Any,
     *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)) (Keras/JAX ``glorot_uniform``).
@@ -77,15 +65,30 @@ def glorot_uniform(
     ``xavier_uniform_`` gives the same numbers in its own layout (see :func:`xavier_uniform`).
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
-            -1); from ``full_shape`` when filling a shard.
-        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
-        dtype: element type when ``out`` is a shape.
+        out: {out}
+        layout: {layout}
+        in_axis: {in_axis}
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
 
     Returns:
-        The filled array.
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fan_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.glorot_uniform((64, 32), seed=0, stream="dense.kernel")
+        >>> bool(abs(w).max() <= (6 / (64 + 32)) ** 0.5)
+        True
     """
     if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
         return complex_variance_scaling(out, 1.0, "fan_avg", "uniform", layout=layout, in_axis=in_axis,
@@ -97,39 +100,19 @@ def glorot_uniform(
     return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
-def glorot_normal_plan(
-    shape: Shape,
-    *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-) -> Plan:
-    """The fill :func:`glorot_normal` makes for a tensor of ``shape`` (a pure function):
-    ``Plan("truncated_normal", mean=0, std=sqrt(2 / (fan_in + fan_out)) / 0.8796..., a=-2, b=2)``.
-
-    Args:
-        shape: the whole tensor's shape; the fans come from it.
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans`.
-    """
-    return variance_scaling_plan(shape, 1.0, "fan_avg", "truncated_normal", layout=layout, in_axis=in_axis,
-                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
-
-
+@shared_docs
 def glorot_normal(
     out: Any,
     *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with a normal truncated at +-2 std whose std is sqrt(2 / (fan_in + fan_out))
@@ -140,15 +123,30 @@ def glorot_normal(
     PyTorch's ``xavier_normal_`` (see :func:`xavier_normal`).
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
-            -1); from ``full_shape`` when filling a shard.
-        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
-        dtype: element type when ``out`` is a shape.
+        out: {out}
+        layout: {layout}
+        in_axis: {in_axis}
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
 
     Returns:
-        The filled array.
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fan_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.glorot_normal((200, 200), seed=0, stream="dense.kernel")
+        >>> round(float(w.std()), 2)  # sqrt(2 / (200 + 200))
+        0.07
     """
     if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
         return complex_variance_scaling(out, 1.0, "fan_avg", "truncated_normal", layout=layout, in_axis=in_axis,
@@ -160,39 +158,19 @@ def glorot_normal(
     return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
-def he_uniform_plan(
-    shape: Shape,
-    *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-) -> Plan:
-    """The fill :func:`he_uniform` makes for a tensor of ``shape`` (a pure function):
-    ``Plan("uniform", low=-limit, high=limit)``.
-
-    Args:
-        shape: the whole tensor's shape; the fans come from it.
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans`.
-    """
-    return variance_scaling_plan(shape, 2.0, "fan_in", "uniform", layout=layout, in_axis=in_axis,
-                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
-
-
+@shared_docs
 def he_uniform(
     out: Any,
     *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with U(-limit, limit), limit = sqrt(6 / fan_in) (Keras/JAX ``he_uniform``).
@@ -202,15 +180,30 @@ def he_uniform(
     ``kaiming_uniform_(nonlinearity='relu')`` gives the same numbers in its own layout.
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
-            -1); from ``full_shape`` when filling a shard.
-        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
-        dtype: element type when ``out`` is a shape.
+        out: {out}
+        layout: {layout}
+        in_axis: {in_axis}
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
 
     Returns:
-        The filled array.
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fan_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.he_uniform((3, 3, 16, 32), seed=0)  # Conv2D kernel: fan_in = 3 * 3 * 16
+        >>> bool(abs(w).max() <= (6 / 144) ** 0.5)
+        True
     """
     if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
         return complex_variance_scaling(out, 2.0, "fan_in", "uniform", layout=layout, in_axis=in_axis,
@@ -222,39 +215,19 @@ def he_uniform(
     return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
-def he_normal_plan(
-    shape: Shape,
-    *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-) -> Plan:
-    """The fill :func:`he_normal` makes for a tensor of ``shape`` (a pure function):
-    ``Plan("truncated_normal", mean=0, std=sqrt(2 / fan_in) / 0.8796..., a=-2, b=2)``.
-
-    Args:
-        shape: the whole tensor's shape; the fans come from it.
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans`.
-    """
-    return variance_scaling_plan(shape, 2.0, "fan_in", "truncated_normal", layout=layout, in_axis=in_axis,
-                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
-
-
+@shared_docs
 def he_normal(
     out: Any,
     *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with a normal truncated at +-2 std whose std is sqrt(2 / fan_in) (Keras/JAX ``he_normal``).
@@ -264,15 +237,30 @@ def he_normal(
     PyTorch's ``kaiming_normal_`` (see :func:`kaiming_normal`).
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
-            -1); from ``full_shape`` when filling a shard.
-        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
-        dtype: element type when ``out`` is a shape.
+        out: {out}
+        layout: {layout}
+        in_axis: {in_axis}
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
 
     Returns:
-        The filled array.
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fan_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.he_normal((256, 128), seed=0, stream="dense.kernel")
+        >>> round(float(w.std()), 2)  # sqrt(2 / 256)
+        0.09
     """
     if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
         return complex_variance_scaling(out, 2.0, "fan_in", "truncated_normal", layout=layout, in_axis=in_axis,
@@ -284,39 +272,19 @@ def he_normal(
     return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
-def lecun_uniform_plan(
-    shape: Shape,
-    *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-) -> Plan:
-    """The fill :func:`lecun_uniform` makes for a tensor of ``shape`` (a pure function):
-    ``Plan("uniform", low=-limit, high=limit)``.
-
-    Args:
-        shape: the whole tensor's shape; the fans come from it.
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans`.
-    """
-    return variance_scaling_plan(shape, 1.0, "fan_in", "uniform", layout=layout, in_axis=in_axis,
-                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
-
-
+@shared_docs
 def lecun_uniform(
     out: Any,
     *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with U(-limit, limit), limit = sqrt(3 / fan_in) (Keras/JAX ``lecun_uniform``).
@@ -325,15 +293,30 @@ def lecun_uniform(
     Keras ``LecunUniform``, JAX ``lecun_uniform``.
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
-            -1); from ``full_shape`` when filling a shard.
-        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
-        dtype: element type when ``out`` is a shape.
+        out: {out}
+        layout: {layout}
+        in_axis: {in_axis}
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
 
     Returns:
-        The filled array.
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fan_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.lecun_uniform((300, 10), seed=0)
+        >>> bool(abs(w).max() <= (3 / 300) ** 0.5)
+        True
     """
     if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
         return complex_variance_scaling(out, 1.0, "fan_in", "uniform", layout=layout, in_axis=in_axis,
@@ -345,39 +328,19 @@ def lecun_uniform(
     return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
-def lecun_normal_plan(
-    shape: Shape,
-    *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-) -> Plan:
-    """The fill :func:`lecun_normal` makes for a tensor of ``shape`` (a pure function):
-    ``Plan("truncated_normal", mean=0, std=sqrt(1 / fan_in) / 0.8796..., a=-2, b=2)``.
-
-    Args:
-        shape: the whole tensor's shape; the fans come from it.
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans`.
-    """
-    return variance_scaling_plan(shape, 1.0, "fan_in", "truncated_normal", layout=layout, in_axis=in_axis,
-                                 out_axis=out_axis, batch_axis=batch_axis, groups=groups)
-
-
+@shared_docs
 def lecun_normal(
     out: Any,
     *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with a normal truncated at +-2 std whose std is sqrt(1 / fan_in) (Keras/JAX ``lecun_normal``).
@@ -386,15 +349,30 @@ def lecun_normal(
     Keras ``LecunNormal``, JAX ``lecun_normal``.
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans` (default Keras/JAX layout: input axis -2, output axis
-            -1); from ``full_shape`` when filling a shard.
-        seed, stream, full_shape, index: as for every fill, passed to it unchanged.
-        dtype: element type when ``out`` is a shape.
+        out: {out}
+        layout: {layout}
+        in_axis: {in_axis}
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
 
     Returns:
-        The filled array.
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fan_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.lecun_normal((400, 100), seed=0)
+        >>> round(float(w.std()), 2)  # sqrt(1 / 400)
+        0.05
     """
     if is_complex(out, dtype):  # JAX's complex form of the same variance scaling
         return complex_variance_scaling(out, 1.0, "fan_in", "truncated_normal", layout=layout, in_axis=in_axis,

@@ -18,13 +18,12 @@ which fill, with which parameters, is the preset's plan (``xavier_uniform_plan``
 function of the whole tensor's shape and the parameters, see :mod:`fastinit.presets.plans`).
 """
 
-from __future__ import annotations
-
 import math
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
+from ..core.docstrings import shared_docs
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream
 from ..core.suggest import check_choice
@@ -38,7 +37,7 @@ __all__ = ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal
 _TORCH_MODES = ("fan_in", "fan_out")
 
 
-def _xavier_std(shape: Shape, gain: float, layout: str | None, in_axis: Axis | None, out_axis: Axis | None,
+def _xavier_std(shape: Shape, gain: float, layout: Optional[str], in_axis: Optional[Axis], out_axis: Optional[Axis],
                 batch_axis: Axis, groups: int) -> float:
     gain = real_param(gain, "gain", minimum=0.0)
     fan_in, fan_out = compute_fans(shape, layout=layout, in_axis=in_axis, out_axis=out_axis,
@@ -51,8 +50,8 @@ def _kaiming_gain(a: float, mode: str, nonlinearity: str) -> tuple[float, str]:
     return calculate_gain(nonlinearity, a), mode
 
 
-def _kaiming_std(shape: Shape, a: float, mode: str, nonlinearity: str, layout: str | None, in_axis: Axis | None,
-                 out_axis: Axis | None, batch_axis: Axis, groups: int) -> float:
+def _kaiming_std(shape: Shape, a: float, mode: str, nonlinearity: str, layout: Optional[str], in_axis: Optional[Axis],
+                 out_axis: Optional[Axis], batch_axis: Axis, groups: int) -> float:
     gain, mode = _kaiming_gain(a, mode, nonlinearity)
     fan_in, fan_out = compute_fans(shape, layout=layout, in_axis=in_axis, out_axis=out_axis,
                                    batch_axis=batch_axis, groups=groups)
@@ -64,9 +63,9 @@ def xavier_uniform_plan(
     shape: Shape,
     gain: float = 1.0,
     *,
-    layout: str | None = "torch",
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
 ) -> Plan:
@@ -86,9 +85,9 @@ def xavier_normal_plan(
     shape: Shape,
     gain: float = 1.0,
     *,
-    layout: str | None = "torch",
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
 ) -> Plan:
@@ -108,9 +107,9 @@ def kaiming_uniform_plan(
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
     *,
-    layout: str | None = "torch",
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
 ) -> Plan:
@@ -133,9 +132,9 @@ def kaiming_normal_plan(
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
     *,
-    layout: str | None = "torch",
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
 ) -> Plan:
@@ -151,30 +150,53 @@ def kaiming_normal_plan(
     return Plan("normal", mean=0.0, std=std)
 
 
+@shared_docs
 def xavier_uniform(
     out: Any,
     gain: float = 1.0,
     *,
-    layout: str | None = "torch",
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (PyTorch
     ``xavier_uniform_``; the numbers of Keras/JAX ``glorot_uniform`` times ``gain``).
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
-        gain: non-negative scaling factor, e.g. ``calculate_gain("relu")``.
-        layout, in_axis, out_axis, batch_axis, groups: fans as :func:`fastinit.compute_fans`,
-            PyTorch's layout ``(out, in, *kernel)`` by default.
-        seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
+        out: {out}
+        gain: The scaling factor, a real number >= 0 (default 1.0), e.g.
+            ``calculate_gain("relu")``.
+        layout: {layout}
+            PyTorch's presets default to ``"torch"``.
+        in_axis: {in_axis}
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fan_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.xavier_uniform((32, 64), seed=0, stream="fc.weight")  # Linear(64, 32).weight
+        >>> bool(abs(w).max() <= (6 / (64 + 32)) ** 0.5)
+        True
     """
     real_param(gain, "gain", minimum=0.0)  # the parameters first, then ``out``
     array, shape = prepare(out, dtype, full_shape, index)
@@ -183,30 +205,53 @@ def xavier_uniform(
     return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
+@shared_docs
 def xavier_normal(
     out: Any,
     gain: float = 1.0,
     *,
-    layout: str | None = "torch",
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with N(0, std**2), std = gain * sqrt(2 / (fan_in + fan_out)), untruncated
     (PyTorch ``xavier_normal_``).
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
-        gain: non-negative scaling factor.
-        layout, in_axis, out_axis, batch_axis, groups: fans as :func:`fastinit.compute_fans`,
-            PyTorch's layout ``(out, in, *kernel)`` by default.
-        seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
+        out: {out}
+        gain: The scaling factor, a real number >= 0 (default 1.0), e.g.
+            ``calculate_gain("tanh")``.
+        layout: {layout}
+            PyTorch's presets default to ``"torch"``.
+        in_axis: {in_axis}
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fan_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.xavier_normal((200, 200), gain=fastinit.calculate_gain("tanh"), seed=0)
+        >>> round(float(w.std()), 2)  # 5/3 * sqrt(2 / 400)
+        0.12
     """
     real_param(gain, "gain", minimum=0.0)
     array, shape = prepare(out, dtype, full_shape, index)
@@ -215,35 +260,59 @@ def xavier_normal(
     return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
+@shared_docs
 def kaiming_uniform(
     out: Any,
     a: float = 0.0,
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
     *,
-    layout: str | None = "torch",
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with U(-bound, bound), bound = gain * sqrt(3 / fan_mode) (PyTorch
     ``kaiming_uniform_``, same defaults).
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
-        a: negative slope of the rectifier, used with ``nonlinearity="leaky_relu"``; the default
-            ``a=0, nonlinearity="leaky_relu"`` gives gain sqrt(2), as ``"relu"`` does.
-        mode: "fan_in" (default) or "fan_out".
-        nonlinearity: a name of :func:`fastinit.calculate_gain`'s table.
-        layout, in_axis, out_axis, batch_axis, groups: fans as :func:`fastinit.compute_fans`,
-            PyTorch's layout ``(out, in, *kernel)`` by default.
-        seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
+        out: {out}
+        a: The negative slope of the rectifier, used with ``nonlinearity="leaky_relu"``; the
+            default ``a=0, nonlinearity="leaky_relu"`` gives gain sqrt(2), as ``"relu"`` does.
+        mode: ``"fan_in"`` (default: preserves the variance of the forward pass) or ``"fan_out"``
+            (of the backward pass).
+        nonlinearity: A name of :func:`fastinit.calculate_gain`'s table (default
+            ``"leaky_relu"``); it gives the gain.
+        layout: {layout}
+            PyTorch's presets default to ``"torch"``.
+        in_axis: {in_axis}
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fan_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.kaiming_uniform((128, 256), seed=0)  # gain sqrt(2): bound sqrt(6 / fan_in)
+        >>> bool(abs(w).max() <= (6 / 256) ** 0.5)
+        True
     """
     _kaiming_gain(a, mode, nonlinearity)  # the parameters first, then ``out``
     array, shape = prepare(out, dtype, full_shape, index)
@@ -252,34 +321,59 @@ def kaiming_uniform(
     return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
+@shared_docs
 def kaiming_normal(
     out: Any,
     a: float = 0.0,
     mode: str = "fan_in",
     nonlinearity: str = "leaky_relu",
     *,
-    layout: str | None = "torch",
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = "torch",
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with N(0, std**2), std = gain / sqrt(fan_mode), untruncated (PyTorch
     ``kaiming_normal_``, same defaults).
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32).
-        a: negative slope of the rectifier, used with ``nonlinearity="leaky_relu"``.
-        mode: "fan_in" (default) or "fan_out".
-        nonlinearity: a name of :func:`fastinit.calculate_gain`'s table.
-        layout, in_axis, out_axis, batch_axis, groups: fans as :func:`fastinit.compute_fans`,
-            PyTorch's layout ``(out, in, *kernel)`` by default.
-        seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
+        out: {out}
+        a: The negative slope of the rectifier, used with ``nonlinearity="leaky_relu"`` (gain
+            ``sqrt(2 / (1 + a**2))``).
+        mode: ``"fan_in"`` (default: preserves the variance of the forward pass) or ``"fan_out"``
+            (of the backward pass).
+        nonlinearity: A name of :func:`fastinit.calculate_gain`'s table (default
+            ``"leaky_relu"``); it gives the gain.
+        layout: {layout}
+            PyTorch's presets default to ``"torch"``.
+        in_axis: {in_axis}
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fan_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.kaiming_normal((128, 512), nonlinearity="relu", seed=0)
+        >>> round(float(w.std()), 3)  # sqrt(2 / 512)
+        0.063
     """
     _kaiming_gain(a, mode, nonlinearity)
     array, shape = prepare(out, dtype, full_shape, index)

@@ -16,12 +16,11 @@ through unchanged; which fill, with which parameters, is the preset's plan
 (``random_uniform_plan`` ...: a pure function, see :mod:`fastinit.presets.plans`).
 """
 
-from __future__ import annotations
-
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
+from ..core.docstrings import shared_docs
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream
 from .plans import Plan, fill
@@ -62,6 +61,7 @@ def random_truncated_normal_plan(shape: Shape, mean: float = 0.0, stddev: float 
     return Plan("truncated_normal", mean=mean, std=stddev, a=-2.0, b=2.0)
 
 
+@shared_docs
 def random_uniform(
     out: Any,
     minval: float = -0.05,
@@ -69,19 +69,41 @@ def random_uniform(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with U(minval, maxval) (Keras ``RandomUniform``, same defaults).
 
-    :func:`fastinit.uniform` with ``low=minval, high=maxval``. ``out`` is an array filled in place
-    or a shape to allocate (``dtype``, default float32). Returns the filled array.
+    :func:`fastinit.uniform` with ``low=minval, high=maxval``.
+
+    Args:
+        out: {out}
+        minval: The lower bound (default -0.05).
+        maxval: The upper bound (default 0.05).
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fill_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> fastinit.random_uniform(3, seed=0)
+        array([-0.01009536,  0.03805202,  0.02357128], dtype=float32)
     """
     plan = random_uniform_plan((), minval, maxval)  # any shape: checks the parameters before ``out``
     return fill(out, plan, seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)
 
 
+@shared_docs
 def random_normal(
     out: Any,
     mean: float = 0.0,
@@ -89,19 +111,41 @@ def random_normal(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with N(mean, stddev**2) (Keras ``RandomNormal``, same defaults).
 
-    :func:`fastinit.normal` with ``std=stddev``. ``out`` is an array filled in place or a shape to
-    allocate (``dtype``, default float32). Returns the filled array.
+    :func:`fastinit.normal` with ``std=stddev``.
+
+    Args:
+        out: {out}
+        mean: The mean (default 0.0).
+        stddev: The standard deviation (default 0.05).
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fill_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> round(float(fastinit.random_normal(1000, seed=0).std()), 2)
+        0.05
     """
     plan = random_normal_plan((), mean, stddev)
     return fill(out, plan, seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)
 
 
+@shared_docs
 def random_truncated_normal(
     out: Any,
     mean: float = 0.0,
@@ -109,8 +153,8 @@ def random_truncated_normal(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with N(mean, stddev**2) truncated to [mean - 2 stddev, mean + 2 stddev]
@@ -118,8 +162,30 @@ def random_truncated_normal(
 
     ``stddev`` is the standard deviation *before* truncation, as in Keras (the values' own
     standard deviation is 0.8796 stddev). :func:`fastinit.truncated_normal` with ``std=stddev,
-    a=-2, b=2``. ``out`` is an array filled in place or a shape to allocate (``dtype``, default
-    float32). Returns the filled array.
+    a=-2, b=2``.
+
+    Args:
+        out: {out}
+        mean: The mean (default 0.0).
+        stddev: The standard deviation before truncation (default 0.05).
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fill_value_errors}
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.random_truncated_normal(1000, stddev=0.05, seed=0)
+        >>> bool(abs(w).max() <= 2 * 0.05)
+        True
     """
     plan = random_truncated_normal_plan((), mean, stddev)
     return fill(out, plan, seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)

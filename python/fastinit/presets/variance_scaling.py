@@ -34,14 +34,13 @@ Complex outputs (complex64/complex128), with JAX's semantics (``v = scale / n``)
 the same slice of a whole fill.
 """
 
-from __future__ import annotations
-
 import math
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
 from ..core.complex import complex_target, is_complex
+from ..core.docstrings import shared_docs
 from ..core.fills import normal
 from ..core.layout import Index, Shape, as_shape
 from ..core.seed import Seed, Stream
@@ -90,9 +89,9 @@ def variance_scaling_plan(
     mode: str = "fan_in",
     distribution: str = "truncated_normal",
     *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
 ) -> Plan:
@@ -121,30 +120,32 @@ def variance_scaling_plan(
     return Plan("uniform", low=-limit, high=limit)
 
 
+@shared_docs
 def variance_scaling(
     out: Any,
     scale: float = 1.0,
     mode: str = "fan_in",
     distribution: str = "truncated_normal",
     *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with zero-mean values of variance ``scale / n`` (Keras ``VarianceScaling``,
     JAX ``jax.nn.initializers.variance_scaling``).
 
     Args:
-        out: array to fill in place, or a shape to allocate (``dtype``, default float32); a
-            complex64/complex128 one gets JAX's complex forms (see the module docstring).
-        scale: positive scaling factor.
+        out: {out}
+            A complex64/complex128 one gets JAX's complex forms (see the module
+            docstring).
+        scale: The variance's numerator, a real number > 0 (default 1.0).
         mode: "fan_in", "fan_out", "fan_avg" or "fan_geo_avg" (the last as in JAX): ``n`` is
             fan_in, fan_out, their mean, or their geometric mean (at least 1).
         distribution: "truncated_normal" (std sqrt(scale/n)/0.87962566103423978, cut at +-2 std,
@@ -152,13 +153,30 @@ def variance_scaling(
             "uniform" (U(-limit, limit), limit = sqrt(3*scale/n)). **"normal" is an alias of
             "truncated_normal", as in Keras**; in JAX, "normal" means untruncated: JAX's
             ``variance_scaling(s, m, "normal")`` is ``distribution="untruncated_normal"`` here.
-        layout, in_axis, out_axis, batch_axis, groups: how fans are computed, see
-            :func:`fastinit.compute_fans` (default: Keras/JAX layout, input axis -2, output -1).
-        seed, stream, full_shape, index: as for every fill; fans use ``full_shape`` when given.
-        dtype: element type when ``out`` is a shape.
+        layout: {layout}
+        in_axis: {in_axis}
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
 
     Returns:
-        The filled array.
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: {fan_value_errors}
+            An unknown ``distribution`` names the closest too.
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.variance_scaling((500, 100), 2.0, "fan_avg", "untruncated_normal", seed=0)
+        >>> round(float(w.std()), 3)  # sqrt(2.0 / ((500 + 100) / 2))
+        0.082
     """
     _checked(scale, mode, distribution)  # the parameters first, then ``out``
     if is_complex(out, dtype):
@@ -177,15 +195,15 @@ def complex_variance_scaling(
     mode: str = "fan_in",
     distribution: str = "truncated_normal",
     *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """:func:`variance_scaling` of a complex64/complex128 ``out`` (JAX's complex variance scaling).
