@@ -79,6 +79,15 @@ COMMON = [
      TypeError, ["mask"]),
     ("index_array_2d", _out, {"full_shape": (8, 6), "index": (np.zeros((4, 1), np.int64),)}, ValueError, ["1-d"]),
     ("index_array_wrong_length", _out, {"full_shape": (8, 6), "index": ([0, 1, 2],)}, ValueError, ["shape"]),
+    # one rule for ID lists (fastinit.core.ids): floats, even whole, and booleans refused, naming index
+    ("index_list_of_whole_floats", _out, {"full_shape": (8, 6), "index": ([0.0, 1.0, 2.0, 3.0],)}, TypeError,
+     ["index on axis 0"]),
+    ("index_list_with_a_bool", _out, {"full_shape": (8, 6), "index": ([0, 1, True, 2],)}, TypeError, ["bool"]),
+    ("index_object_array_with_a_float", _out, {"full_shape": (8, 6), "index": (np.array([0, 1, 2, 3.0], object),)},
+     TypeError, ["index on axis 0"]),
+    ("index_mixed_uint64_int64_out_of_range", _out,
+     {"full_shape": (8, 6), "index": ([np.uint64(2**64 - 1), np.int64(0), 1, 2],)}, IndexError,
+     ["18446744073709551615"]),
     ("full_shape_overflows", _out, {"full_shape": (2**40, 2**40), "index": (slice(0, 4), slice(0, 6))},
      ValueError, ["2**63"]),
     ("full_shape_negative", _out, {"full_shape": (-4, 6)}, ValueError, ["full_shape"]),
@@ -227,3 +236,76 @@ def test_keras_and_jax_adapter_bad_input(framework, expr, exc, word, monkeypatch
     with pytest.raises(exc) as info:
         eval(expr, namespace)
     assert word in str(info.value)
+
+
+def _zero_stride(rows):
+    """A writable (rows, 6) float32 view whose rows all share one row of memory."""
+    return np.lib.stride_tricks.as_strided(_out(shape=(6,)), (rows, 6), (0, 4))
+
+
+def _rows(ids, **kw):
+    return lambda out: fastinit.rows("normal", ids, 6, seed=0, stream=0, out=out, **kw)
+
+
+# The entry points that take ID arrays besides the fills: (case id, how to build the array the call
+# gets (or None), the call, exception type, words the message must contain). Each array is left as it was.
+ENTRY_POINTS = [
+    ("rows-whole_floats", lambda: _out(shape=(2, 6)), _rows([0.0, 1.0]), TypeError, ["ids"]),
+    ("rows-bool_item", lambda: _out(shape=(2, 6)), _rows([0, True]), TypeError, ["bool"]),
+    ("rows-mask", lambda: _out(shape=(2, 6)), _rows(np.array([True, False])), TypeError, ["mask"]),
+    ("rows-2d", lambda: _out(shape=(1, 6)), _rows([[0, 1]]), ValueError, ["1-d"]),
+    ("rows-past_num_rows", lambda: _out(shape=(2, 6)), _rows([0, 4], num_rows=4), IndexError, ["4 rows"]),
+    ("rows-negative", lambda: _out(shape=(2, 6)), _rows([0, -1]), IndexError, ["negative"]),
+    ("rows-mixed_uint64_past_num_rows", lambda: _out(shape=(2, 6)),
+     _rows([np.uint64(2**64 - 1), np.int64(1)], num_rows=4), IndexError, ["18446744073709551615"]),
+    ("rows-hashed_past_2**64", lambda: _out(shape=(2, 6)), _rows([2**64, -1], hashed=True), ValueError, ["2**64"]),
+    ("rows-hashed_with_num_rows", lambda: _out(shape=(1, 6)), _rows([0], hashed=True, num_rows=4), ValueError,
+     ["num_rows"]),
+    ("rows-hashed_zero_stride_one_stream", lambda: _zero_stride(2), _rows([1, 2], hashed=True), ValueError,
+     ["overlap"]),
+    ("rows-hashed_zero_stride_two_streams", lambda: _zero_stride(2), _rows([1, 2**63], hashed=True), ValueError,
+     ["overlap"]),
+    ("rows-zero_stride", lambda: _zero_stride(2), _rows([1, 2]), ValueError, ["overlap"]),
+    ("rows-out_shape", lambda: _out(shape=(3, 6)), _rows([0, 1]), ValueError, ["shape"]),
+    ("rows-num_rows_float", lambda: _out(shape=(1, 6)), _rows([0], num_rows=4.0), TypeError, ["num_rows"]),
+    ("rows-hashed_dim_2**62", None, lambda _: fastinit.rows("normal", [1], 2**62, seed=0, stream=0, hashed=True),
+     ValueError, ["dim"]),
+    ("hashed_row_ids-whole_floats", None, lambda _: fastinit.hashed_row_ids([1.0], 6, stream=0), TypeError, ["ids"]),
+    ("hashed_row_ids-bool_item", None, lambda _: fastinit.hashed_row_ids([1, False], 6, stream=0), TypeError,
+     ["bool"]),
+    ("hashed_row_ids-past_2**64", None, lambda _: fastinit.hashed_row_ids([2**64], 6, stream=0), ValueError,
+     ["2**64"]),
+    ("hashed_row_ids-dim_2**62", None, lambda _: fastinit.hashed_row_ids([1], 2**62, stream=0), ValueError,
+     ["dim"]),
+    ("hashed_row_ids-dim_0", None, lambda _: fastinit.hashed_row_ids([1], 0, stream=0), ValueError, ["dim"]),
+    ("hashed_row_ids-stream_negative", None, lambda _: fastinit.hashed_row_ids([1], 6, stream=-1), ValueError,
+     ["stream"]),
+    ("fingerprint-index_whole_floats", _out, lambda a: fastinit.fingerprint(a, full_shape=(8, 6), index=[0.0, 1, 2, 3]),
+     TypeError, ["index on axis 0"]),
+    ("fingerprint-index_mixed_out_of_range", _out,
+     lambda a: fastinit.fingerprint(a, full_shape=(8, 6), index=[np.uint64(9), np.int64(0), 1, 2]), IndexError,
+     ["bounds"]),
+    ("fingerprint-index_without_full_shape", _out, lambda a: fastinit.fingerprint(a, index=[0, 1, 2, 3]), ValueError,
+     ["full_shape"]),
+    ("fingerprint-shape_mismatch", _out, lambda a: fastinit.fingerprint(a, full_shape=(8, 6), index=[0, 1]),
+     ValueError, ["shape"]),
+    ("stft-index_out_of_range", lambda: _out(shape=(2, 1, 5)),
+     lambda a: fastinit.stft(a, full_shape=(8, 1, 5), index=[0, 8]), IndexError, ["bounds"]),
+    ("stft-index_float", lambda: _out(shape=(2, 1, 5)),
+     lambda a: fastinit.stft(a, full_shape=(8, 1, 5), index=[0, 1.0]), TypeError, ["index on axis 0"]),
+    ("stft-full_shape_mismatch", lambda: _out(shape=(2, 1, 5)), lambda a: fastinit.stft(a, full_shape=(8, 1, 5)),
+     ValueError, ["shape"]),
+]
+
+
+@pytest.mark.parametrize("make,call,exc,words", [pytest.param(*case[1:], id=case[0]) for case in ENTRY_POINTS])
+def test_entry_points_refuse_bad_ids_and_leave_the_array_untouched(make, call, exc, words):
+    array = None if make is None else make()
+    before = None if array is None else np.array(array, copy=True)
+    with pytest.raises((TypeError, ValueError, IndexError)) as info:
+        call(array)
+    assert isinstance(info.value, exc), f"{type(info.value).__name__}: {info.value}"
+    message = str(info.value)
+    assert all(w in message for w in words), message
+    if array is not None:
+        np.testing.assert_array_equal(array, before)

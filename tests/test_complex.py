@@ -369,3 +369,25 @@ def test_named_presets_take_complex_as_variance_scaling(name, scale, mode, distr
     # a shard of a complex preset is the same slice of the whole, fans from the full shape
     part = preset(np.empty((10, 30), dtype), seed=4, stream="w", full_shape=(40, 30), index=(slice(20, 30),))
     np.testing.assert_array_equal(part, got[20:30])
+
+
+# ---------------------------------------------------------------- constants by name and by row
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_rows_and_get_take_complex_for_zeros_ones_and_constant(dtype):
+    for init, value in ((fastinit.zeros, 0), ("zeros", 0), ("ones", 1), (fastinit.get("Ones"), 1)):
+        got = fastinit.rows(init, [5, 0, 5], 4, seed=0, stream=0, dtype=dtype)
+        assert got.dtype == dtype and got.shape == (3, 4) and (got == value).all()
+    got = fastinit.rows("constant", [2, 1], 3, seed=0, stream=0, dtype=dtype, value=0.5)
+    assert got.dtype == dtype and (got == 0.5 + 0j).all()
+    assert (fastinit.get("zeros")((2, 3), dtype=dtype) == 0).all()
+    out = np.full(2, 7 + 7j, dtype)
+    assert fastinit.get("Constant")(out, value=1 - 2j, full_shape=(6,), index=slice(3, 5)) is out
+    assert (out == 1 - 2j).all()
+    with pytest.raises(ValueError, match="shape"):  # the shard is still checked
+        fastinit.get("ones")(np.full(3, 7 + 7j, dtype), full_shape=(6,), index=slice(3, 5))
+
+
+def test_stft_by_name_refuses_complex_with_a_dtype_error():
+    with pytest.raises(TypeError, match="dtype complex64"):
+        fastinit.get("stft")((8, 1, 5), dtype=np.complex64)

@@ -26,7 +26,7 @@ def test_declared_parameters_are_the_functions(spec):
     assert declared == actual
     assert spec.fn is getattr(fastinit, spec.name)
     assert spec.random == ("seed" in sig)
-    assert (spec.kind == "structured") == ("full_shape" in sig and "seed" not in sig)
+    assert (spec.deterministic and spec.kind != "elementwise") == ("full_shape" in sig and "seed" not in sig)
     assert (spec.plan is not None) == (spec.kind == "elementwise")
     if spec.plan is not None:
         plan_sig = inspect.signature(spec.plan).parameters
@@ -257,3 +257,23 @@ def test_command_line_lists_them():
     for name, flags in (("stft", "--periodic --scaling --side --window"), ("delta_orthogonal", "--column-axis --gain")):
         assert flags in lines[name] and "one chunk only" in lines[name]
     assert "STFT" in out and "STFTInitializer" in out
+
+
+_WHOLE_STFT = ((8, 2, 5), {"window": "hamming"})
+STFT_SHARDS = [  # index, and the same part of the whole kernel by NumPy's own indexing
+    ((slice(2, 6),), lambda w: w[2:6]),
+    (([7, 0, 7], slice(None), [4, 1]), lambda w: w[np.ix_([7, 0, 7], [0, 1], [4, 1])]),
+    ((3,), lambda w: w[3]),
+    (([np.uint64(5), 2],), lambda w: w[[5, 2]]),
+]
+
+
+@pytest.mark.parametrize("index,part", STFT_SHARDS)
+def test_stft_itself_writes_exactly_the_shard(index, part):
+    """stft takes full_shape/index as identity, eye and dirac do; no seed (deterministic)."""
+    shape, params = _WHOLE_STFT
+    expected = part(fastinit.stft(shape, dtype=np.float64, **params)).astype(np.float32)  # rounded once
+    out = np.full(expected.shape, -7.0, np.float32)
+    assert fastinit.stft(out, full_shape=shape, index=index, **params) is out
+    np.testing.assert_array_equal(out, expected)
+    assert "seed" not in inspect.signature(fastinit.stft).parameters

@@ -37,7 +37,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..core.layout import Index, Shape, as_shape, index_entries, outer_take
+from ..core.complex import complex_target, is_complex
+from ..core.layout import Index, Shape, as_shape
 from ..core.seed import Seed, Stream
 from ..core.suggest import closest
 from ..presets.args import prepare
@@ -174,14 +175,12 @@ class Initializer:
         if spec.random:
             kwargs.update(seed=self.seed if seed is None else seed, stream=stream, full_shape=full_shape, index=index)
             return spec.fn(out, dtype=dtype, **kwargs)
-        if spec.kind == "structured":  # identity, eye, dirac: deterministic, shard-aware
+        if spec.kind != "elementwise":  # identity, eye, dirac, stft: deterministic, shard-aware
             return spec.fn(out, full_shape=full_shape, index=index, dtype=dtype, **kwargs)
-        array, shape = prepare(out, dtype, full_shape, index)  # zeros, ones, constant, stft: check the shard
-        if spec.kind == "whole" and full_shape is not None:  # stft: the whole tensor, then the shard's slice
-            whole = spec.fn(np.empty(shape, array.dtype), **kwargs)
-            array[...] = outer_take(whole, index_entries(whole.shape, index))
-            return array
-        return spec.fn(array, **kwargs)
+        # zeros, ones, constant: the same value everywhere; check the shard (complex too), then fill
+        if is_complex(out, dtype):
+            return spec.fn(complex_target(out, dtype, full_shape, index).array, **kwargs)
+        return spec.fn(prepare(out, dtype, full_shape, index)[0], **kwargs)
 
     def get_config(self) -> dict[str, Any]:
         """``{"class_name": name, "config": {...}}``, which :func:`get` turns back into this."""

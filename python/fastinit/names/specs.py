@@ -54,8 +54,8 @@ __all__ = ["REQUIRED", "InPlace", "InitSpec", "Kind", "Param", "ParamType", "SPE
 ParamType = Literal["float", "int", "str", "axis", "bool"]
 #: "elementwise": one fill call (it has a plan); "structured": deterministic positions (identity,
 #: eye, dirac); "whole": every part filled costs the whole tensor's (orthogonal, delta_orthogonal,
-#: stft) or the whole columns' (sparse) work. A deterministic "whole" function without
-#: ``full_shape``/``index`` (stft) is computed whole and sliced for a shard.
+#: stft) or the whole columns' (sparse) work. Every function but zeros/ones/constant takes
+#: ``full_shape``/``index``; the deterministic ones (identity, eye, dirac, stft) take no ``seed``.
 Kind = Literal["elementwise", "structured", "whole"]
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.layout import Index, Shape, index_entries, outer_take
 from ..core.suggest import check_choice
 from .args import prepare
 
@@ -125,8 +126,13 @@ def _kernel(frames: int, bins: int, side: str) -> np.ndarray:
 
 
 def stft(out: Any, side: str = "real", window: Any = "hann", scaling: str | None = "density",
-         periodic: bool = False, *, dtype: Any = None) -> np.ndarray:
+         periodic: bool = False, *, full_shape: Shape | None = None, index: Index | None = None,
+         dtype: Any = None) -> np.ndarray:
     """Fill ``out`` (shape ``(T, C, F)``) with a short-time Fourier transform kernel (Keras ``STFT``).
+
+    Deterministic, so it takes no ``seed`` or ``stream`` (as identity, eye and dirac); with
+    ``full_shape``/``index`` it writes exactly ``full[index]`` of the whole kernel (computed whole:
+    the window and its scaling need every frame).
 
     Args:
         out: float array of rank 3 to fill in place, or a shape to allocate (``dtype``, default
@@ -135,14 +141,24 @@ def stft(out: Any, side: str = "real", window: Any = "hann", scaling: str | None
         window: window name, ``(name, parameter)`` tuple (SciPy), ``T`` values, or None.
         scaling: "density" (divide by the window's L2 norm), "spectrum" (by its L1 norm) or None.
         periodic: periodic (DFT-even) window instead of symmetric.
+        full_shape: the whole kernel's shape ``(T, C, F)`` when ``out`` is a shard of it.
+        index: where ``out`` sits in it (ints, step-1 slices, 1-d int arrays; needs ``full_shape``).
         dtype: element type when ``out`` is a shape.
 
     Returns:
-        The filled array. Raises ValueError for a bad side, scaling, window or shape (rank 3,
-        ``F >= 2``).
+        The filled array.
+
+    Raises:
+        ValueError: a bad side, scaling, window or shape (rank 3, ``F >= 2``), or ``out`` not the
+            shape of ``full[index]``. TypeError/IndexError: a bad ``out`` or ``index``.
+
+    Example:
+        >>> whole = stft((16, 1, 9))
+        >>> bool((stft((4, 1, 9), full_shape=(16, 1, 9), index=slice(4, 8)) == whole[4:8]).all())
+        True
     """
     check_stft_args(side, window, scaling)
-    array, shape = prepare(out, dtype, None, None)
+    array, shape = prepare(out, dtype, full_shape, index)
     if len(shape) != 3:
         raise ValueError(f"stft needs a kernel shape (frame_length, channels, fft_bins), got {shape}")
     frames, _, bins = shape
@@ -153,6 +169,9 @@ def stft(out: Any, side: str = "real", window: Any = "hann", scaling: str | None
     if w is not None:
         norm = {"density": np.sqrt(np.sum(w * w)), "spectrum": np.sum(np.abs(w))}.get(scaling or "", 1.0)
         kernel = kernel * (w / norm)[:, None, None]
-    array[...] = np.broadcast_to(kernel, shape)
+    if full_shape is None:
+        array[...] = np.broadcast_to(kernel, shape)
+    else:
+        array[...] = outer_take(np.broadcast_to(kernel, shape), index_entries(shape, index))  # rounded once
     return array
 
