@@ -123,8 +123,10 @@ class Batcher {
       alone(ptr, e, m);
       return;
     }
-    const uint64_t j0 = e * wpe_, j1 = j0 + m * wpe_;  // its words [j0, j1)
-    const uint64_t b0 = j0 >> 2, b1 = (j1 + 3) >> 2;   // and the Philox blocks that hold them
+    // Its words [j0, j1) and the Philox blocks [b0, b1) that hold them. j1 reaches 2**64 - 2 (the
+    // last float64 element of a 2**63 - 1-element tensor), so b1 is rounded up without j1 + 3.
+    const uint64_t j0 = e * wpe_, j1 = j0 + m * wpe_;
+    const uint64_t b0 = j0 / 4, b1 = j1 / 4 + (j1 % 4 != 0 ? 1 : 0);
     if (elements_ + m > kTile || blocks_ + (b1 - b0) > kBatchBlocks) flush();
     adjacent_ = adjacent_ && (entries_ == 0 ? reinterpret_cast<uintptr_t>(ptr) % is_ == 0 : ptr == end_);
     end_ = ptr + static_cast<int64_t>(m) * stride_;
