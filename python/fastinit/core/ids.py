@@ -40,7 +40,7 @@ def _refuse_item(values: Any, name: str) -> None:
     if isinstance(bad, (bool, np.bool_)):
         fix = "booleans are not IDs (for a mask pass np.flatnonzero(mask))"
     elif isinstance(bad, numbers.Real):
-        fix = "pass ints, e.g. np.asarray(ids).astype(np.int64) when the values are whole numbers"
+        fix = "pass ints (int(v), or .astype(np.int64) of an array, when the values are whole numbers)"
     else:
         fix = "pass ints"
     raise TypeError(f"{name} must contain ints, got {kind} {bad!r}; {fix}")
@@ -91,7 +91,7 @@ def int_ids(values: Any, name: str) -> np.ndarray:
             raise TypeError(f"{name} must contain ints, got an array of dtype {raw.dtype}; convert it with "
                             ".astype(np.int64) if its values are whole numbers")
     items = raw.tolist() if raw.dtype.kind == "O" and isinstance(values, np.ndarray) else values
-    if not all(_is_int_type(kind) for kind in set(map(type, items))):
+    if not isinstance(items, range) and not all(_is_int_type(kind) for kind in set(map(type, items))):
         _refuse_item(items, name)
     if raw.dtype.kind in "iu":  # NumPy found one integer type for them all: exact
         return raw
