@@ -18,15 +18,14 @@ Rank 0 gives (1, 1) and rank 1 gives (n, n) in every layout, as Keras does (PyTo
 < 2, JAX refuses it unless the axes are given).
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Sequence
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple, Optional, Union
 
 import numpy as np
 
 from ..core.checks import finite_real, integer, is_integer
+from ..core.docstrings import shared_docs
 from ..core.layout import as_shape
 from ..core.suggest import unknown_choice
 
@@ -43,7 +42,7 @@ _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_tra
 NONLINEARITIES = _LINEAR + ("sigmoid", "tanh", "relu", "leaky_relu", "selu")
 
 
-def check_layout(layout: str | None) -> str:
+def check_layout(layout: Optional[str]) -> str:
     """``layout`` normalised: None is "keras", "jax" is "keras"; anything else raises."""
     if layout is None:
         return "keras"
@@ -82,12 +81,13 @@ def _axes(axis: Axis, rank: int, name: str, shape: tuple[int, ...]) -> tuple[int
     return tuple(out)
 
 
+@shared_docs
 def compute_fans(
     shape: Any,
     *,
-    layout: str | None = None,
-    in_axis: Axis | None = None,
-    out_axis: Axis | None = None,
+    layout: Optional[str] = None,
+    in_axis: Optional[Axis] = None,
+    out_axis: Optional[Axis] = None,
     batch_axis: Axis = (),
     groups: int = 1,
 ) -> tuple[int, int]:
@@ -98,27 +98,33 @@ def compute_fans(
     output nor batch axes.
 
     Args:
-        shape: the shape of the *whole* weight (for a shard, its ``full_shape``).
-        layout: "keras" (default; also "jax"), "torch" or "depthwise"; see the module docstring.
-        in_axis, out_axis: explicit input/output axes (an int or a sequence of ints), as
-            ``jax.nn.initializers.variance_scaling`` takes them; either one overrides the layout's.
+        shape: The shape of the *whole* weight (for a shard, its ``full_shape``): an int or a
+            sequence of ints, not an array.
+        layout: {layout}
+        in_axis: {in_axis}
             Keras's ``input_axes``/``output_axes`` (which ignore every other axis) are
             ``in_axis=input_axes, out_axis=output_axes, batch_axis=<all other axes>``.
-        batch_axis: axes ignored altogether (JAX's ``batch_axis``), e.g. stacked layers.
-        groups: the number of groups of a grouped convolution whose kernel holds in/groups
-            channels on its input axis and all out channels on its output axis (PyTorch
-            ``Conv*d(groups=g)``, Keras ``Conv*D(groups=g)``, Flax ``feature_group_count``): each
-            input feeds only out/groups outputs, so fan_out is divided by ``groups``. A PyTorch
-            depthwise kernel ``(channels * m, 1, *kernel)`` takes ``groups=channels``. With
-            ``layout="depthwise"``, groups is implied (= channels) and may be 1 or channels.
+        out_axis: {out_axis}
+        batch_axis: {batch_axis}
+        groups: {groups}
+            A PyTorch depthwise kernel ``(channels * m, 1, *kernel)`` takes ``groups=channels``;
+            with ``layout="depthwise"``, groups is implied (= channels) and may be 1 or channels.
 
     Returns:
         ``(fan_in, fan_out)`` as ints. Rank 0 gives (1, 1), rank 1 gives (n, n) (Keras's rule,
         used when no axes are given).
 
     Raises:
-        TypeError / ValueError naming the parameter: bad shape, unknown layout (with the closest
-        name), axes out of range or named twice, groups that do not divide the output channels.
+        TypeError: ``shape`` is an array or not a shape, or an axis or ``groups`` is not an int.
+        ValueError: an unknown layout (the message names the closest), axes out of range or
+            named twice, or groups that do not divide the output channels.
+
+    Example:
+        >>> import fastinit
+        >>> fastinit.compute_fans((3, 3, 16, 32))  # Keras Conv2D kernel: 3 * 3 * 16, 3 * 3 * 32
+        (144, 288)
+        >>> fastinit.compute_fans((32, 16, 3, 3), layout="torch")  # the same conv in PyTorch
+        (144, 288)
     """
     if isinstance(shape, np.ndarray):
         raise TypeError("shape must be a shape (an int or a sequence of ints), got an array; pass array.shape")
@@ -203,7 +209,7 @@ def keras_axes(input_axes: Sequence[int], output_axes: Sequence[int], rank: int)
             "batch_axis": tuple(a for a in range(rank) if a not in named)}
 
 
-def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
     """PyTorch's recommended gain for a nonlinearity (``torch.nn.init.calculate_gain``).
 
     ==================================================  ====================================
@@ -218,9 +224,24 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     selu                                                3/4
     ==================================================  ====================================
 
-    ``param`` is used by leaky_relu only (and ignored otherwise, as in PyTorch).
-    Raises ValueError for an unknown nonlinearity (suggesting the closest name) and TypeError for
-    a ``param`` that is not a real number.
+    Args:
+        nonlinearity: A name of the table above, e.g. ``"relu"``.
+        param: leaky_relu's negative slope (default ``None``: 0.01); ignored by the others, as
+            in PyTorch.
+
+    Returns:
+        The gain, a float.
+
+    Raises:
+        TypeError: ``nonlinearity`` is not a str, or leaky_relu's ``param`` is not a real number.
+        ValueError: an unknown nonlinearity (the message names the closest).
+
+    Example:
+        >>> import fastinit
+        >>> fastinit.calculate_gain("relu")
+        1.4142135623730951
+        >>> round(fastinit.calculate_gain("leaky_relu", 0.2), 4)
+        1.3868
     """
     if not isinstance(nonlinearity, str):
         raise TypeError(f"nonlinearity must be a str, got {type(nonlinearity).__name__} {nonlinearity!r}")

@@ -34,15 +34,14 @@ written (index arrays combined as ``np.ix_`` does): every shard agrees with the 
 whole fill.
 """
 
-from __future__ import annotations
-
 import math
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
 from ..core.checks import integer
 from ..core.complex import COMPLEX_PARTS, complex_target, is_complex
+from ..core.docstrings import shared_docs
 from ..core.fills import normal
 from ..core.layout import Index, Shape, index_entries, outer_take
 from ..core.seed import Seed, Stream, resolve_seed
@@ -52,34 +51,51 @@ from .fans import check_layout
 __all__ = ["delta_orthogonal", "orthogonal"]
 
 
+@shared_docs
 def orthogonal(
     out: Any,
     gain: float = 1.0,
     *,
-    layout: str | None = None,
-    column_axis: int | None = None,
+    layout: Optional[str] = None,
+    column_axis: Optional[int] = None,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill ``out`` with a (semi-)orthogonal matrix times ``gain``, Haar-distributed.
 
     Args:
-        out: array of rank >= 2 to fill in place, or a shape to allocate (``dtype``, default
-            float32); real or complex (complex64/complex128: Haar unitary, see the module docstring).
-        gain: multiplicative factor (Keras ``gain``, PyTorch ``gain``, JAX ``scale``).
-        layout: "keras"/"jax" (default; rows = prod(shape[:-1]), cols = shape[-1]) or "torch"
-            (rows = shape[0], cols = prod(shape[1:])).
-        column_axis: JAX's ``column_axis``: the axis whose entries are the columns (default -1);
-            only with the Keras/JAX layout.
-        seed, stream: the normal matrix's stream (see the module docstring).
-        full_shape, index: ``out`` is ``full[index]``: the whole matrix is computed and the slice
-            written, so shards agree with a whole fill.
+        out: {out}
+            Rank >= 2; real, or complex (Haar unitary, see the module docstring).
+        gain: The multiplicative factor, a real number (Keras ``gain``, PyTorch ``gain``, JAX
+            ``scale``; default 1.0).
+        layout: ``"keras"``/``"jax"`` (default ``None``, the same; rows = prod(shape[:-1]), cols =
+            shape[-1]) or ``"torch"`` (rows = shape[0], cols = prod(shape[1:])).
+        column_axis: JAX's ``column_axis``: the axis whose entries are the columns (default
+            ``None``: -1); only with the Keras/JAX layout.
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+            The whole matrix is computed (its memory and time) and the part written.
+        index: {index}
+        dtype: {dtype}
 
     Returns:
-        The filled array.
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: rank < 2, ``layout="depthwise"``, ``column_axis`` out of range or with
+            ``layout="torch"``, a ``gain`` that overflows the dtype, or a bad ``seed``,
+            ``stream`` or ``index``; nothing is written.
+
+    Example:
+        >>> import numpy as np, fastinit
+        >>> q = fastinit.orthogonal((4, 3), seed=0, dtype="float64")
+        >>> np.allclose(q.T @ q, np.eye(3))  # orthonormal columns
+        True
     """
     gain = real_param(gain, "gain")
     layout = check_layout(layout)
@@ -109,7 +125,8 @@ def orthogonal(
     return array
 
 
-def _target(out: Any, dtype: Any, full_shape: Shape | None, index: Index | None) -> tuple[np.ndarray, tuple[int, ...]]:
+def _target(out: Any, dtype: Any, full_shape: Optional[Shape],
+            index: Optional[Index]) -> tuple[np.ndarray, tuple[int, ...]]:
     """(the array to fill, the whole tensor's shape): real as every preset, or complex."""
     if is_complex(out, dtype):
         t = complex_target(out, dtype, full_shape, index)
@@ -154,6 +171,7 @@ def _haar(rows: int, cols: int, seed: int, stream: Stream, complex_: bool = Fals
     return q.T if rows < cols else q
 
 
+@shared_docs
 def delta_orthogonal(
     out: Any,
     gain: float = 1.0,
@@ -161,8 +179,8 @@ def delta_orthogonal(
     column_axis: int = -1,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill a convolution kernel with the delta-orthogonal initialization (Xiao et al. 2018; JAX
@@ -177,15 +195,32 @@ def delta_orthogonal(
     are orthonormal times ``gain``.
 
     Args:
-        out: array of rank 3, 4 or 5 to fill in place, or a shape to allocate (``dtype``, default
-            float32).
-        gain: multiplicative factor (JAX's ``scale``).
-        column_axis: JAX's ``column_axis`` of the ``(in, out)`` centre matrix (-1, -2, 0 or 1).
-        seed, stream: the centre matrix's stream.
-        full_shape, index: ``out`` is ``full[index]``; shards agree with a whole fill.
+        out: {out}
+            Rank 3, 4 or 5: ``(*spatial, in, out)``.
+        gain: The multiplicative factor, a real number (JAX's ``scale``; default 1.0).
+        column_axis: JAX's ``column_axis`` of the ``(in, out)`` centre matrix (-1, -2, 0 or 1;
+            default -1).
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
 
     Raises:
-        ValueError for a rank other than 3, 4 or 5, or ``in > out`` (JAX's conditions).
+        TypeError: {preset_type_errors}
+        ValueError: a rank other than 3, 4 or 5, or ``in > out`` (JAX's conditions), a
+            ``column_axis`` out of range, a ``gain`` that overflows the dtype, or a bad
+            ``seed``, ``stream`` or ``index``; nothing is written.
+
+    Example:
+        >>> import numpy as np, fastinit
+        >>> k = fastinit.delta_orthogonal((3, 3, 4, 4), seed=0, dtype="float64")
+        >>> centre = k[1, 1]
+        >>> np.allclose(centre @ centre.T, np.eye(4)), int(np.count_nonzero(k[0]))
+        (True, 0)
     """
     gain = real_param(gain, "gain")
     array, shape = _target(out, dtype, full_shape, index)

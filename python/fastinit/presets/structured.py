@@ -15,15 +15,14 @@ Shards: each function takes ``full_shape``/``index`` like the fills and writes e
   blocks.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Optional, Union
 
 import numpy as np
 
 from ..core.checks import integer
+from ..core.docstrings import shared_docs
 from ..core.fills import normal, uniform, zeros
 from ..core.layout import Index, Shape, index_entries
 from ..core.seed import Seed, Stream, resolve_seed, resolve_stream, stream_from_name
@@ -46,7 +45,7 @@ def _matches(ids: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return which, order[first + np.arange(len(which))]
 
 
-def _place(array: np.ndarray, full_shape: tuple[int, ...], index: Index | None,
+def _place(array: np.ndarray, full_shape: tuple[int, ...], index: Optional[Index],
            coords: Sequence[np.ndarray], value: Any) -> None:
     """Set ``full[coords] = value`` restricted to the part ``array`` = ``full[index]`` holds
     (index arrays: at every position of ``array`` whose id is the coordinate)."""
@@ -80,19 +79,39 @@ def _scalar(value: float, array: np.ndarray, name: str) -> np.ndarray:
     return cast
 
 
+@shared_docs
 def identity(
     out: Any,
     gain: float = 1.0,
     *,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill the 2-d ``out`` with ``gain`` times the identity matrix (Keras ``Identity``): ones on
     the main diagonal ``(i, i)``, ``i < min(rows, cols)``, zeros elsewhere.
 
-    ``out`` is an array filled in place or a shape to allocate (``dtype``, default float32);
-    ``full_shape``/``index``: ``out`` is ``full[index]`` of the whole identity. Returns the array.
+    Args:
+        out: {out}
+            Rank 2.
+        gain: The diagonal's value, a real number (default 1.0).
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: ``out`` is not 2-d, ``gain`` overflows the dtype, or ``index`` does not fit
+            ``full_shape``.
+
+    Example:
+        >>> import fastinit
+        >>> fastinit.identity((2, 3), gain=2.0)
+        array([[2., 0., 0.],
+               [0., 2., 0.]], dtype=float32)
     """
     gain = real_param(gain, "gain")
     array, shape = prepare(out, dtype, full_shape, index)
@@ -106,27 +125,46 @@ def identity(
     return array
 
 
+@shared_docs
 def eye(
     out: Any,
     *,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill the 2-d ``out`` with the identity matrix (PyTorch ``eye_``): ``identity(out, 1.0)``.
 
-    ``out`` is an array filled in place or a shape to allocate (``dtype``, default float32);
-    ``full_shape``/``index``: ``out`` is ``full[index]`` of the whole identity. Returns the array.
+    Args:
+        out: {out}
+            Rank 2.
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: ``out`` is not 2-d, or ``index`` does not fit ``full_shape``.
+
+    Example:
+        >>> import fastinit
+        >>> fastinit.eye((2, 2))
+        array([[1., 0.],
+               [0., 1.]], dtype=float32)
     """
     return identity(out, 1.0, full_shape=full_shape, index=index, dtype=dtype)
 
 
+@shared_docs
 def dirac(
     out: Any,
     groups: int = 1,
     *,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill a PyTorch-layout convolution kernel ``(out_channels, in_channels, *kernel)`` (rank
@@ -135,8 +173,30 @@ def dirac(
 
     With ``opg = out_channels // groups``: ``w[g * opg + d, d, k0 // 2, k1 // 2, ...] = 1`` for
     each group g and ``d < min(opg, in_channels)``, zeros elsewhere. ``out_channels`` must be
-    divisible by ``groups``. ``out`` is an array filled in place or a shape to allocate
-    (``dtype``, default float32); ``full_shape``/``index``: ``out`` is ``full[index]``.
+    divisible by ``groups``.
+
+    Args:
+        out: {out}
+            Rank 3, 4 or 5, PyTorch's layout.
+        groups: The convolution's groups, an int >= 1 that divides ``out_channels`` (default 1).
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: a rank other than 3, 4 or 5, ``groups < 1`` or not dividing ``out_channels``,
+            or an ``index`` that does not fit ``full_shape``.
+
+    Example:
+        >>> import fastinit
+        >>> k = fastinit.dirac((2, 2, 3))  # Conv1d(2, 2, kernel_size=3): copies its input
+        >>> k[:, :, 1]
+        array([[1., 0.],
+               [0., 1.]], dtype=float32)
     """
     groups = integer(groups, "groups", minimum=1, expected="an int >= 1")
     array, shape = prepare(out, dtype, full_shape, index)
@@ -156,8 +216,8 @@ def dirac(
     return array
 
 
-def _column_blocks(entry: int | slice | np.ndarray, cols: int,
-                   block: int) -> Iterator[tuple[slice | np.ndarray, np.ndarray]]:
+def _column_blocks(entry: Union[Union[int, slice], np.ndarray], cols: int,
+                   block: int) -> Iterator[tuple[Union[slice, np.ndarray], np.ndarray]]:
     """The whole columns a part with column entry ``entry`` covers, in blocks of at most ``block``:
     ``(index entry of the block, its column numbers)``; an index array's distinct ids, sorted."""
     if isinstance(entry, np.ndarray):
@@ -177,6 +237,7 @@ def sparse_mask_stream(stream: Stream) -> int:
     return stream_from_name(f"fastinit.sparse.mask:{resolve_stream(stream)}")
 
 
+@shared_docs
 def sparse(
     out: Any,
     sparsity: float,
@@ -184,8 +245,8 @@ def sparse(
     *,
     seed: Seed = None,
     stream: Stream = 0,
-    full_shape: Shape | None = None,
-    index: Index | None = None,
+    full_shape: Optional[Shape] = None,
+    index: Optional[Index] = None,
     dtype: Any = None,
 ) -> np.ndarray:
     """Fill the 2-d ``out`` (PyTorch layout ``(rows, cols)``) as a sparse matrix (PyTorch
@@ -201,10 +262,29 @@ def sparse(
     same slice of a whole fill. Pass ``seed`` explicitly when filling shards.
 
     Args:
-        out: 2-d array to fill in place, or a shape to allocate (``dtype``, default float32).
-        sparsity: fraction of each column set to zero, in [0, 1].
-        std: standard deviation of the non-zero values.
-        seed, stream, full_shape, index: as for every fill.
+        out: {out}
+            Rank 2.
+        sparsity: The fraction of each column set to zero, in [0, 1].
+        std: The standard deviation of the non-zero values, >= 0 (default 0.01).
+        seed: {seed}
+        stream: {stream}
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
+
+    Returns:
+        The filled array (``out`` itself when it is an array).
+
+    Raises:
+        TypeError: {preset_type_errors}
+        ValueError: ``sparsity`` outside [0, 1], ``std < 0``, ``out`` not 2-d, or a bad
+            ``seed``, ``stream`` or ``index``; nothing is written.
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.sparse((10, 4), sparsity=0.3, seed=0)
+        >>> (w == 0).sum(axis=0)  # ceil(0.3 * 10) zeros in every column
+        array([3, 3, 3, 3])
     """
     sparsity = real_param(sparsity, "sparsity", minimum=0.0)
     if sparsity > 1.0:
