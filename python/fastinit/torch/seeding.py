@@ -170,7 +170,9 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         model: the ``torch.nn.Module`` whose parameters and buffers are keyed (CPU tensors, and
             DTensors by their local shards, e.g. a ``fully_shard`` model after ``to_empty``; meta
             tensors are skipped). Its tensors are looked up when the context opens.
-        seed: an int in [0, 2**64); None draws one from torch's default generator.
+        seed: The Philox key, an int in [0, 2**64): the values are then a pure function of
+            (seed, each tensor's name, the position in it, the distribution and dtype). None
+            draws one from torch's default generator (``torch.manual_seed`` makes it repeatable).
         strict: False: an unkeyable draw warns (:class:`UnkeyedDrawWarning`) and runs; True: it
             raises :class:`UnkeyedDrawError` before drawing.
 
@@ -180,6 +182,18 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         reports: the messages of the unkeyable draws (and of DTensor selections that would be copies).
 
     Not thread-safe across threads sharing the context; each thread opens its own.
+
+    Example:
+        >>> import torch, numpy as np, fastinit, fastinit.torch as fit
+        >>> model = torch.nn.Linear(3, 2)
+        >>> with fit.seeded(model, seed=0) as ctx:  # any init code: torch's, a model's own
+        ...     _ = torch.nn.init.normal_(model.weight, std=0.02)
+        ...     _ = model.bias.data.zero_()
+        >>> sorted(ctx.written)
+        ['bias', 'weight']
+        >>> expected = fastinit.normal((2, 3), std=0.02, seed=0, stream="weight")
+        >>> np.array_equal(model.weight.detach().numpy(), expected)
+        True
     """
 
     def __init__(self, model: torch.nn.Module, seed: Seed, *, strict: bool = False) -> None:
