@@ -31,14 +31,13 @@ taken modulo 2**64 (their two's-complement bits). IDs are grouped by stream, one
 distinct ``h`` (at most ``2**(64 - b) <= 8 * dim`` of them).
 """
 
-from __future__ import annotations
-
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import numpy as np
 
 from .core.checks import integer
 from .core.complex import is_complex
+from .core.docstrings import shared_docs
 from .core.ids import first_outside, int_ids
 from .core.layout import Shape, check_no_overlap
 from .core.seed import Seed, Stream, resolve_seed, resolve_stream, stream_from_name
@@ -86,18 +85,35 @@ def _as_ids(ids: Any, hashed: bool = False) -> np.ndarray:
     return a.astype(np.uint64)
 
 
+@shared_docs
 def hashed_row_ids(ids: Any, dim: int, *, stream: Stream) -> tuple[np.ndarray, np.ndarray]:
     """The (stream, row) of each 64-bit ID of a hashed table of ``dim`` elements per row.
 
     Args:
-        ids: 1-d ints in [-2**63, 2**64): uint64, or int64 taken modulo 2**64.
-        dim: elements per row (>= 1).
-        stream: the table's stream (int or str).
+        ids: The IDs, 1-d ints in [-2**63, 2**64): uint64, or int64 taken modulo 2**64.
+        dim: The elements per row, an int >= 1.
+        stream: {stream}
+            Here: the table's stream, which IDs below ``2**b`` keep.
 
     Returns:
         ``(streams, rows)``: uint64 streams and int64 rows, one per ID. Row ``rows[k]`` of the table
         of ``max_rows(dim)`` rows filled in stream ``streams[k]`` is ID ``ids[k]``'s row. See the
         module docstring for the mapping.
+
+    Raises:
+        TypeError: ``ids`` are not ints, or ``dim`` is not an int.
+        ValueError: ``ids`` not 1-d or outside [-2**63, 2**64), ``dim < 1``, or ``stream`` out of
+            range.
+
+    Example:
+        >>> import numpy as np, fastinit
+        >>> streams, rows = fastinit.hashed_row_ids(np.array([5, 2**63 + 5], np.uint64), 8, stream="emb")
+        >>> rows  # the low bits: the row in its stream
+        array([5, 5])
+        >>> int(streams[0]) == fastinit.stream_from_name("emb")  # a small ID keeps the table's stream
+        True
+        >>> bool(streams[1] != streams[0])
+        True
     """
     max_rows(dim)
     table = resolve_stream(stream)
@@ -120,7 +136,7 @@ def _hashed_stream(table: int, b: int, h: int) -> int:
     return table if h == 0 else stream_from_name(f"fastinit.rows.hashed:{table}:{b}:{h}")
 
 
-def _resolved(init: Any, params: dict[str, Any]) -> tuple[Fill, Callable[[Shape], Plan | None], str]:
+def _resolved(init: Any, params: dict[str, Any]) -> tuple[Fill, Callable[[Shape], Optional[Plan]], str]:
     """(a fill ``f(out, seed=, stream=, full_shape=, index=, dtype=)``, its plan of a shape, its name)."""
     if isinstance(init, (Initializer, NamedInit)):
         if params:
@@ -133,7 +149,7 @@ def _resolved(init: Any, params: dict[str, Any]) -> tuple[Fill, Callable[[Shape]
     return named.initializer, named.plan, named.canonical
 
 
-def _check_row_count(plan: Callable[[Shape], Plan | None], name: str, rows: int, dim: int) -> None:
+def _check_row_count(plan: Callable[[Shape], Optional[Plan]], name: str, rows: int, dim: int) -> None:
     """With ``num_rows=None``: refuse initializers whose values depend on the row count."""
     big = plan((rows, dim))
     if big is None:
@@ -164,6 +180,7 @@ def _check_ids(ids: np.ndarray, num_rows: int) -> None:
                          "[0, num_rows); for 64-bit hashed ids pass hashed=True)")
 
 
+@shared_docs
 def rows(
     init: Any,
     ids: Any,
@@ -172,9 +189,9 @@ def rows(
     seed: Seed,
     stream: Stream,
     dtype: Any = None,
-    num_rows: int | None = None,
+    num_rows: Optional[int] = None,
     hashed: bool = False,
-    out: np.ndarray | None = None,
+    out: Optional[np.ndarray] = None,
     **params: Any,
 ) -> np.ndarray:
     """Rows ``ids`` of the logical ``(num_rows, dim)`` table filled by ``init``.
@@ -188,9 +205,10 @@ def rows(
             duplicates allowed (a repeated id gives equal rows). With ``hashed=True``: any 64-bit
             ints (see the module docstring).
         dim: elements per row (>= 1).
-        seed: the seed, an int in [0, 2**64) (required: the contract needs one; ``None`` draws one
-            from the OS).
-        stream: the table's stream, int or str (required: one stream per table).
+        seed: The Philox key, an int in [0, 2**64); required, since a row's values are a pure
+            function of it (``None``, given explicitly, draws one from the OS).
+        stream: {stream}
+            Required here: one stream per table.
         dtype: the new array's dtype (float32 when omitted; float64, float16, bfloat16, complex64,
             complex128 as ``init`` takes them); omit it with ``out``.
         num_rows: the table's row count (fans come from ``(num_rows, dim)``); None: ``max_rows(dim)``,
@@ -203,9 +221,24 @@ def rows(
         The ``(len(ids), dim)`` array (``out`` when given): row ``r`` is row ``ids[r]`` of the table.
 
     Raises:
-        TypeError/ValueError for bad arguments, IndexError for an id out of range (naming it), and
-        ValueError when ``num_rows`` is None and ``init``'s values depend on the row count; all
-        before anything is written.
+        TypeError: an argument of the wrong type, an unknown parameter of ``init`` (naming the
+            closest), or ``ids`` that are not ints.
+        ValueError: a bad ``dim``, ``num_rows``, ``seed`` or ``stream``, an unknown ``init``
+            (naming the closest), ``out`` of the wrong shape, or ``num_rows=None`` with an
+            ``init`` whose values depend on the row count.
+        IndexError: an id outside [0, num_rows) (naming it).
+
+        Everything is checked before anything is written.
+
+    Example:
+        >>> import numpy as np, fastinit
+        >>> ids = np.array([7, 3, 7])
+        >>> r = fastinit.rows("normal", ids, 8, seed=0, stream="emb", std=0.02)
+        >>> r.shape
+        (3, 8)
+        >>> table = fastinit.normal((10, 8), 0.0, 0.02, seed=0, stream="emb")  # the whole table
+        >>> np.array_equal(r, table[ids])
+        True
     """
     dim = integer(dim, "dim", minimum=1, expected="an int >= 1")
     if not isinstance(hashed, bool):
@@ -250,7 +283,7 @@ def _check_out(out: Any, shape: tuple[int, int], dtype: Any) -> None:
     check_no_overlap(out)
 
 
-def _fill_hashed(fill: Fill, out: np.ndarray | None, ids: np.ndarray, dim: int, stream: int, seed: int,
+def _fill_hashed(fill: Fill, out: Optional[np.ndarray], ids: np.ndarray, dim: int, stream: int, seed: int,
                  num_rows: int, dtype: Any) -> np.ndarray:
     """The rows of hashed (uint64) ids: one fill per distinct high part (stream), into a buffer
     sorted by it (the first call checks dtype and parameters), then scattered to the ids' order."""
