@@ -23,14 +23,13 @@ other name (or a ``(name, parameter, ...)`` tuple) is passed to ``scipy.signal.g
 SciPy is installed (Keras's own rule; Keras requires SciPy).
 """
 
-from __future__ import annotations
-
 import importlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
+from ..core.docstrings import shared_docs
 from ..core.layout import Index, Shape, index_entries, outer_take
 from ..core.suggest import check_choice
 from .args import prepare
@@ -90,7 +89,7 @@ def _scipy_window(window: Any, length: int, periodic: bool) -> np.ndarray:
         raise ValueError(f"window={window!r}: {exc}") from None
 
 
-def stft_window(window: Any, length: int, periodic: bool = False) -> np.ndarray | None:
+def stft_window(window: Any, length: int, periodic: bool = False) -> Optional[np.ndarray]:
     """The ``length`` window values (float64) of ``window``: a name, a tuple for SciPy, an array of
     ``length`` values, or None (no window: returns None). ``periodic``: the DFT-even form."""
     if window is None:
@@ -125,8 +124,9 @@ def _kernel(frames: int, bins: int, side: str) -> np.ndarray:
     return (np.cos(angle) if side == "real" else np.sin(angle))[:, None, :]
 
 
-def stft(out: Any, side: str = "real", window: Any = "hann", scaling: str | None = "density",
-         periodic: bool = False, *, full_shape: Shape | None = None, index: Index | None = None,
+@shared_docs
+def stft(out: Any, side: str = "real", window: Any = "hann", scaling: Optional[str] = "density",
+         periodic: bool = False, *, full_shape: Optional[Shape] = None, index: Optional[Index] = None,
          dtype: Any = None) -> np.ndarray:
     """Fill ``out`` (shape ``(T, C, F)``) with a short-time Fourier transform kernel (Keras ``STFT``).
 
@@ -135,26 +135,35 @@ def stft(out: Any, side: str = "real", window: Any = "hann", scaling: str | None
     the window and its scaling need every frame).
 
     Args:
-        out: float array of rank 3 to fill in place, or a shape to allocate (``dtype``, default
-            float32).
-        side: "real" (cosines) or "imag" (sines).
-        window: window name, ``(name, parameter)`` tuple (SciPy), ``T`` values, or None.
-        scaling: "density" (divide by the window's L2 norm), "spectrum" (by its L1 norm) or None.
-        periodic: periodic (DFT-even) window instead of symmetric.
-        full_shape: the whole kernel's shape ``(T, C, F)`` when ``out`` is a shard of it.
-        index: where ``out`` sits in it (ints, step-1 slices, 1-d int arrays; needs ``full_shape``).
-        dtype: element type when ``out`` is a shape.
+        out: {out}
+            Rank 3: ``(T, C, F)``, frame length, channels, frequency bins.
+        side: ``"real"`` (cosines; the default) or ``"imag"`` (sines).
+        window: A window name (default ``"hann"``; see the module docstring), a ``(name,
+            parameter)`` tuple for SciPy, ``T`` values, or None for no window.
+        scaling: ``"density"`` (divide by the window's L2 norm; the default), ``"spectrum"`` (by
+            its L1 norm) or None.
+        periodic: True for the periodic (DFT-even) window instead of the symmetric one.
+        full_shape: {full_shape}
+        index: {index}
+        dtype: {dtype}
 
     Returns:
-        The filled array.
+        The filled array (``out`` itself when it is an array).
 
     Raises:
         ValueError: a bad side, scaling, window or shape (rank 3, ``F >= 2``), or ``out`` not the
             shape of ``full[index]``. TypeError/IndexError: a bad ``out`` or ``index``.
 
     Example:
-        >>> whole = stft((16, 1, 9))
-        >>> bool((stft((4, 1, 9), full_shape=(16, 1, 9), index=slice(4, 8)) == whole[4:8]).all())
+        >>> import fastinit
+        >>> k = fastinit.stft((4, 1, 3), window=None, scaling=None)  # a 4-point DFT's cosines
+        >>> k[:, 0, :].round(6) + 0.0  # + 0.0: no -0.0
+        array([[ 1.,  1.,  1.],
+               [ 1.,  0., -1.],
+               [ 1., -1.,  1.],
+               [ 1.,  0., -1.]], dtype=float32)
+        >>> whole = fastinit.stft((16, 1, 9))
+        >>> bool((fastinit.stft((4, 1, 9), full_shape=(16, 1, 9), index=slice(4, 8)) == whole[4:8]).all())
         True
     """
     check_stft_args(side, window, scaling)
