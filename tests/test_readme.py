@@ -1,22 +1,23 @@
-"""README.md's code runs as written.
+"""The code of README.md and of every page under docs/ runs as written.
 
 Every fenced ```python block runs in a fresh interpreter (this one's ``sys.executable``) and every
 ```bash block with ``bash -e -o pipefail``, each in its own empty temporary directory, with this
 interpreter's ``bin`` directory first on PATH (so ``fastinit`` and ``python`` are the installed
 ones). A block fails the test if it exits non-zero.
 
-The README's conventions (its section "How the examples are tested" says the same):
+The conventions (docs/development.md, "How the examples are tested", says the same):
 
 - One way to shrink big sizes, visible in the block: a line ``NAME = VALUE  # ... scaled in
   tests: NEW`` (or ``NAME=VALUE`` in bash) runs here with ``NEW`` in place of ``VALUE``. Nothing
   else in a block is changed.
 - A block preceded by the line ``<!-- not run by tests/test_readme.py: REASON -->`` is not run
-  (the install commands, which make virtual environments; CI runs them itself). There are
-  exactly ``NOT_RUN`` of them.
+  (the install commands, which make virtual environments, the full benchmark run and the wheel
+  build; CI runs them itself). Each file has exactly the number of them that ``NOT_RUN`` says.
 - Output and listings are fenced ```text; any other info string is an error here.
 
-A block that needs a framework (torch, Keras and its backend, JAX, Dask, zarr) is skipped, with
-the reason, when that framework is not installed.
+A block that needs a framework (torch, Keras and its backend, JAX, Dask, zarr, transformers) is
+skipped, with the reason, when that framework is not installed (CI installs them all and fails
+on a skip).
 """
 
 from __future__ import annotations
@@ -31,13 +32,17 @@ import sys
 
 import pytest
 
-README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+# README.md and the documentation site's pages (mkdocs.yml), in a fixed order.
+FILES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 RUNNABLE = ("python", "bash")
 ALLOWED_INFO = RUNNABLE + ("text",)
 NOT_RUN_MARK = "<!-- not run by tests/test_readme.py:"
-NOT_RUN = 3  # the install commands at the top, the full benchmark run, the wheel build
-MIN_RUNNABLE = 10  # so that a parser that finds nothing fails (README.md has 10 today)
+# The not-run blocks of each file: the install commands (README.md and getting started), the full
+# benchmark run (performance) and the wheel build (development). A file not named has none.
+NOT_RUN = {"README.md": 1, "docs/getting-started.md": 1, "docs/guide/performance.md": 1, "docs/development.md": 1}
+MIN_RUNNABLE = 17  # so that a parser that finds nothing fails (the README and docs/ have 17 today)
 SLOW_BLOCKS = ("fastinit info",)  # marked slow: times 64 M-value fills against NumPy (~5 s of CPU)
 TIMEOUT_S = 600
 
@@ -48,6 +53,7 @@ FENCE = re.compile(r"^```(?P<info>[^`]*)$")
 
 @dataclasses.dataclass
 class Block:
+    path: str  # relative to the repository root, e.g. "docs/guide/rows-by-id.md"
     line: int  # 1-based line of the opening fence
     info: str
     code: str
@@ -58,11 +64,15 @@ class Block:
         return self.info.split()[0] if self.info.split() else ""
 
     @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    @property
     def id(self) -> str:
-        return f"L{self.line}-{self.lang or 'plain'}"
+        return f"{self.path}:L{self.line}-{self.lang or 'plain'}"
 
 
-def parse(text: str) -> list[Block]:
+def parse(text: str, path: str = "README.md") -> list[Block]:
     """The fenced blocks of a Markdown text, with the not-run mark of the line before each."""
     blocks: list[Block] = []
     lines = text.splitlines()
@@ -76,16 +86,16 @@ def parse(text: str) -> list[Block]:
         j = i + 1
         while j < len(lines) and lines[j] != "```":
             j += 1
-        assert j < len(lines), f"README.md:{start + 1}: code fence never closed"
+        assert j < len(lines), f"{path}:{start + 1}: code fence never closed"
         prev = next((lines[k].strip() for k in range(start - 1, -1, -1) if lines[k].strip()), "")
         reason = prev[len(NOT_RUN_MARK):].rstrip("->").strip() if prev.startswith(NOT_RUN_MARK) else None
-        blocks.append(Block(start + 1, m.group("info").strip(), "\n".join(lines[start + 1:j]) + "\n", reason))
+        blocks.append(Block(path, start + 1, m.group("info").strip(), "\n".join(lines[start + 1:j]) + "\n", reason))
         i = j + 1
     return blocks
 
 
 def scale(code: str) -> str:
-    """Apply the README's one scaling convention: `NAME = VALUE  # ... scaled in tests: NEW`
+    """Apply the one scaling convention: `NAME = VALUE  # ... scaled in tests: NEW`
     runs as `NAME = NEW`. Every other line is left exactly as written."""
     out = []
     for line in code.splitlines():
@@ -97,7 +107,7 @@ def scale(code: str) -> str:
     return "\n".join(out) + "\n"
 
 
-BLOCKS = parse(README.read_text(encoding="utf-8"))
+BLOCKS = [b for f in FILES for b in parse(f.read_text(encoding="utf-8"), f.relative_to(ROOT).as_posix())]
 RUN = [b for b in BLOCKS if b.lang in RUNNABLE and b.not_run_reason is None]
 
 
@@ -111,7 +121,7 @@ def _requirements(block: Block) -> list[tuple]:
     code = block.code
     need = []
     if re.search(r"\bimport torch\b|fastinit\.torch\b", code):
-        need.append(("torch", 'pip install "fastinit[test]" (torch==2.13.0)'))
+        need.append(("torch", 'the CPU build of torch, then pip install "fastinit[frameworks]" (README)'))
     if re.search(r"\bimport keras\b|fastinit\.keras\b", code):
         backend = os.environ.get("KERAS_BACKEND", "torch")
         need.append(("keras", "pip install keras"))
@@ -123,6 +133,8 @@ def _requirements(block: Block) -> list[tuple]:
         need.append(("dask", 'pip install "fastinit[dask]"'))
     if re.search(r"\.zarr\b|\bto_zarr\b", code):
         need.append(("zarr", 'pip install "fastinit[dask]" (zarr 3, Python >= 3.11)'))
+    if re.search(r"\bimport transformers\b|\btransformers\.", code):
+        need.append(("transformers", 'pip install "fastinit[frameworks]" (transformers 5, Python >= 3.11)'))
     return need
 
 
@@ -132,19 +144,22 @@ def _param(block: Block):
 
 
 def test_readme_blocks_are_fenced_by_the_convention():
-    """Every fence says what it is; exactly the install blocks are marked not run, and they say
+    """Every fence says what it is; exactly the listed blocks are marked not run, and they say
     why; every scaled line follows the one convention; enough blocks run that this test means
     something."""
-    assert BLOCKS, "no fenced blocks found in README.md"
+    assert any(b.path == "README.md" for b in BLOCKS), "no fenced blocks found in README.md"
     for b in BLOCKS:
-        assert b.lang in ALLOWED_INFO, (f"README.md:{b.line}: fence info {b.info!r}: use ```python or ```bash "
+        assert b.lang in ALLOWED_INFO, (f"{b.where}: fence info {b.info!r}: use ```python or ```bash "
                                         "for code that runs, ```text for output and listings")
         if b.not_run_reason is not None:
-            assert b.lang in RUNNABLE and b.not_run_reason, f"README.md:{b.line}: a not-run mark needs a reason"
+            assert b.lang in RUNNABLE and b.not_run_reason, f"{b.where}: a not-run mark needs a reason"
         scale(b.code)  # raises on a malformed 'scaled in tests' line
-    not_run = [b for b in BLOCKS if b.not_run_reason is not None]
-    assert len(not_run) == NOT_RUN, [b.id for b in not_run]
-    assert len(RUN) >= MIN_RUNNABLE, f"only {len(RUN)} runnable blocks found in README.md"
+    not_run: dict[str, int] = {}
+    for b in BLOCKS:
+        if b.not_run_reason is not None:
+            not_run[b.path] = not_run.get(b.path, 0) + 1
+    assert not_run == NOT_RUN, [b.id for b in BLOCKS if b.not_run_reason is not None]
+    assert len(RUN) >= MIN_RUNNABLE, f"only {len(RUN)} runnable blocks found in README.md and docs/"
 
 
 def test_scale_replaces_only_the_value():
@@ -158,7 +173,7 @@ def test_scale_replaces_only_the_value():
 def test_readme_block_runs(block: Block, tmp_path):
     for module, hint in _requirements(block):
         if not _has(module):
-            pytest.skip(f"README.md:{block.line} needs {module}: {hint}")
+            pytest.skip(f"{block.where} needs {module}: {hint}")
     code = scale(block.code)
     env = dict(os.environ)
     bindir = os.path.dirname(sys.executable)
@@ -175,5 +190,5 @@ def test_readme_block_runs(block: Block, tmp_path):
     proc = subprocess.run(argv, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           timeout=TIMEOUT_S)
     out = proc.stdout.decode("utf-8", "replace")
-    assert proc.returncode == 0, (f"README.md:{block.line} ({block.lang}) exited with {proc.returncode}\n"
+    assert proc.returncode == 0, (f"{block.where} ({block.lang}) exited with {proc.returncode}\n"
                                   f"--- block as run ---\n{code}--- output (last 4000 chars) ---\n{out[-4000:]}")
