@@ -7,10 +7,8 @@ a shard prove they hold the same model as another configuration without gatherin
 The definition (normative, in enough detail to reimplement) is in docs/fingerprint.md.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 
 import ml_dtypes
 import numpy as np
@@ -62,8 +60,8 @@ def bits_view(array: np.ndarray, name: str) -> np.ndarray:
     return array.view(np.dtype(f"u{array.dtype.itemsize}"))
 
 
-def placement(shape: tuple[int, ...], full_shape: Shape | None, index: Index | None,
-              parts: bool) -> tuple[tuple[int, ...], int, list[np.ndarray | None]]:
+def placement(shape: tuple[int, ...], full_shape: Optional[Shape], index: Optional[Index],
+              parts: bool) -> tuple[tuple[int, ...], int, list[Optional[np.ndarray]]]:
     """(logical strides, origin, per-axis offsets or []) of an array of ``shape`` holding
     ``full[index]``, checked; with ``parts`` a trailing axis of 2 (complex parts) is added to all."""
     if full_shape is None:
@@ -79,7 +77,7 @@ def placement(shape: tuple[int, ...], full_shape: Shape | None, index: Index | N
             raise ValueError(f"array has shape {shape} but full[index] has shape {part_shape} "
                              f"(full_shape={full}, index={index!r}); pass the shard that index selects")
     _check_size(full)
-    table: list[np.ndarray | None] = [] if offsets is None else list(offsets)
+    table: list[Optional[np.ndarray]] = [] if offsets is None else list(offsets)
     if parts:  # element e's parts are elements 2e and 2e + 1 of the (..., 2) tensor
         strides = tuple(2 * s for s in strides) + (1,)
         origin *= 2
@@ -88,7 +86,7 @@ def placement(shape: tuple[int, ...], full_shape: Shape | None, index: Index | N
 
 
 def digest_bits(bits: np.ndarray, name: str, logical_strides: Sequence[int], origin: int,
-                axis_offsets: Sequence[np.ndarray | None] = ()) -> int:
+                axis_offsets: Sequence[Optional[np.ndarray]] = ()) -> int:
     """The core's digest of ``bits`` (from :func:`bits_view`) at a resolved placement."""
     return int(_core.fingerprint(bits, name, list(logical_strides), origin, list(axis_offsets)))
 
@@ -106,7 +104,7 @@ def _as_array(array: Any) -> np.ndarray:
     return converted
 
 
-def fingerprint(array: Any, *, full_shape: Shape | None = None, index: Index | None = None) -> int:
+def fingerprint(array: Any, *, full_shape: Optional[Shape] = None, index: Optional[Index] = None) -> int:
     """A 64-bit digest of ``array``'s values and their places in the logical tensor.
 
     The digest is an int in [0, 2**64): the sum modulo 2**64 over the elements of
@@ -140,13 +138,26 @@ def fingerprint(array: Any, *, full_shape: Shape | None = None, index: Index | N
         array: a NumPy array of float16/32/64, bfloat16, complex64/128, float8_e4m3fn/e5m2 (ml_dtypes),
             int8/16/32/64, uint8/16/32/64 or bool; any layout; read only (read-only arrays welcome).
             Big-endian arrays are converted (copied) first: the bits are the value's native ones.
-        full_shape: the logical tensor's shape; default ``array.shape``.
-        index: where ``array`` sits in it: ints, step-1 slices and 1-D int arrays (outer indexing),
-            as fastinit's fills take; needs ``full_shape``.
+        full_shape: The logical tensor's shape; default (``None``) ``array.shape``.
+        index: Where ``array`` sits in it: ints, step-1 slices and 1-D int arrays (outer indexing),
+            as fastinit's fills take; needs ``full_shape``. Default ``None``: the whole tensor.
+
+    Returns:
+        The digest, an int in [0, 2**64).
 
     Raises:
-        TypeError: not an array, or an unsupported dtype. ValueError/IndexError: ``index`` does not
-        fit ``full_shape``, or ``array`` does not have the shape ``full[index]``.
+        TypeError: not an array, or an unsupported dtype.
+        ValueError: ``index`` does not fit ``full_shape``, or ``array`` does not have the shape
+            ``full[index]``.
+        IndexError: an index array names a position outside ``full_shape``.
+
+    Example:
+        >>> import fastinit
+        >>> w = fastinit.normal((4, 3), seed=0)
+        >>> top = fastinit.fingerprint(w[:2], full_shape=(4, 3), index=(slice(0, 2),))
+        >>> bottom = fastinit.fingerprint(w[2:], full_shape=(4, 3), index=(slice(2, 4),))
+        >>> (top + bottom) % 2**64 == fastinit.fingerprint(w)  # shards add up to the whole
+        True
     """
     a = _as_array(array)
     name = format_name(a.dtype)

@@ -13,8 +13,6 @@ shape::
     idx = fastinit.shard_index((8192, 32768), rank, world_size, axis=1)  # column shard (tensor parallel)
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from .core.checks import integer
@@ -64,15 +62,30 @@ def shard_index(full_shape: Any, rank: int, world_size: int, axis: int = 0) -> t
     the tensor one whole fill would write, bit for bit; so does ``full[shard_index(...)]``.
 
     Args:
-        full_shape: the shape of the whole logical tensor (rank >= 1).
-        rank: this process's rank, in ``[0, world_size)``.
-        world_size: the number of ranks, >= 1.
-        axis: the axis to split: 0 for row (embedding, data) sharding, 1 or -1 for column
+        full_shape: The shape of the whole logical tensor (rank >= 1).
+        rank: This process's rank, in ``[0, world_size)``.
+        world_size: The number of ranks, >= 1.
+        axis: The axis to split: 0 (the default) for row (embedding, data) sharding, 1 or -1 for column
             (tensor-parallel) sharding; negative values count from the end.
 
+    Returns:
+        A tuple of slices, one per axis of ``full_shape``: pass it as ``index=`` to a fill.
+
     Raises:
-        TypeError for non-int arguments; ValueError for a rank outside ``[0, world_size)``,
-        ``world_size < 1``, an axis out of range or a 0-d ``full_shape``.
+        TypeError: an argument is not an int (``full_shape``: not a shape).
+        ValueError: a rank outside ``[0, world_size)``, ``world_size < 1``, an axis out of range
+            or a 0-d ``full_shape``.
+
+    Example:
+        >>> import numpy as np, fastinit
+        >>> fastinit.shard_index((10, 4), rank=1, world_size=3)  # rows 4, 5, 6 of 10
+        (slice(4, 7, None), slice(None, None, None))
+        >>> whole = fastinit.normal((10, 4), seed=0, stream="emb")
+        >>> parts = [fastinit.normal(fastinit.shard_shape((10, 4), r, 3), seed=0, stream="emb",
+        ...                          full_shape=(10, 4), index=fastinit.shard_index((10, 4), r, 3))
+        ...          for r in range(3)]
+        >>> np.array_equal(np.concatenate(parts), whole)
+        True
     """
     shape, ax = _checked(full_shape, axis)
     start, stop = shard_range(shape[ax], rank, world_size)
@@ -80,8 +93,29 @@ def shard_index(full_shape: Any, rank: int, world_size: int, axis: int = 0) -> t
 
 
 def shard_shape(full_shape: Any, rank: int, world_size: int, axis: int = 0) -> tuple[int, ...]:
-    """The shape of rank ``rank``'s part (see :func:`shard_index`): ``full_shape`` with
-    ``full_shape[axis]`` replaced by the size of the part."""
+    """The shape of rank ``rank``'s part of ``full_shape`` (see :func:`shard_index`).
+
+    Args:
+        full_shape: The shape of the whole logical tensor (rank >= 1).
+        rank: This process's rank, in ``[0, world_size)``.
+        world_size: The number of ranks, >= 1.
+        axis: The axis to split (default 0); negative values count from the end.
+
+    Returns:
+        ``full_shape`` with ``full_shape[axis]`` replaced by the size of the part: allocate the
+        part with it.
+
+    Raises:
+        TypeError: an argument is not an int (``full_shape``: not a shape).
+        ValueError: as :func:`shard_index`.
+
+    Example:
+        >>> import fastinit
+        >>> fastinit.shard_shape((10, 4), rank=1, world_size=3)
+        (3, 4)
+        >>> fastinit.shard_shape((8, 6), rank=0, world_size=4, axis=1)  # a column shard
+        (8, 2)
+    """
     shape, ax = _checked(full_shape, axis)
     start, stop = shard_range(shape[ax], rank, world_size)
     return shape[:ax] + (stop - start,) + shape[ax + 1:]

@@ -216,7 +216,7 @@ def dirac(
     return array
 
 
-def _column_blocks(entry: Union[Union[int, slice], np.ndarray], cols: int,
+def _column_blocks(entry: Union[int, slice, np.ndarray], cols: int,
                    block: int) -> Iterator[tuple[Union[slice, np.ndarray], np.ndarray]]:
     """The whole columns a part with column entry ``entry`` covers, in blocks of at most ``block``:
     ``(index entry of the block, its column numbers)``; an index array's distinct ids, sorted."""
