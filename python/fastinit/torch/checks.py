@@ -13,11 +13,9 @@ kernels), a dtype a function does not fill one that is both TypeError and NotImp
 non-tensor one that is both TypeError and AttributeError.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import numpy as np
 import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
@@ -103,15 +101,35 @@ def _check_tensor(tensor: Any, where: str, *, host_only: bool = False) -> None:
 
 
 def numpy_view(tensor: Tensor) -> np.ndarray:
-    """A writable NumPy view of a CPU tensor's own memory (same strides, no copy).
+    """A writable NumPy view of a CPU tensor's own memory (same shape and strides, no copy).
 
     float32/float64/float16/complex64/complex128 tensors give arrays of the same dtype; a
-    bfloat16 tensor gives an ``ml_dtypes.bfloat16`` array over the same bytes. Writing to the view writes the tensor
-    (without bumping its autograd version counter; the fill functions here do that).
+    bfloat16 tensor gives an ``ml_dtypes.bfloat16`` array over the same bytes. Writing to the view
+    writes the tensor, without bumping its autograd version counter (the fill functions here do
+    that). Use it to hand a tensor to any fastinit NumPy function as ``out``.
+
+    Args:
+        tensor: A CPU tensor of one of those dtypes, contiguous or not, without overlapping
+            elements (not an expanded view); not a DTensor (view ``dt.to_local()`` and place it
+            with :func:`dtensor_index`).
+
+    Returns:
+        The NumPy array viewing the tensor's memory.
 
     Raises:
-        TypeError: not a tensor, unsupported dtype or layout. ValueError: a meta or non-CPU
-        tensor, or one whose elements overlap in memory.
+        TypeError: not a tensor, an unsupported dtype or layout, or a DTensor.
+        ValueError: a meta or non-CPU tensor, or one whose elements overlap in memory.
+
+    Example:
+        >>> import torch, fastinit, fastinit.torch as fit
+        >>> w = torch.zeros(2, 3, dtype=torch.bfloat16)
+        >>> view = fit.numpy_view(w)
+        >>> view.dtype.name, view.shape
+        ('bfloat16', (2, 3))
+        >>> _ = fastinit.ones(view)  # a NumPy fill, written into the tensor
+        >>> w
+        tensor([[1., 1., 1.],
+                [1., 1., 1.]], dtype=torch.bfloat16)
     """
     _check_tensor(tensor, "numpy_view", host_only=True)
     t = tensor.detach()
@@ -123,7 +141,7 @@ def numpy_view(tensor: Tensor) -> np.ndarray:
         raise TypeError(f"tensor of type {type(tensor).__name__} has no CPU memory NumPy can view: {exc}") from None
 
 
-def _fill(tensor: Tensor, where: str, fill: Callable[[np.ndarray], Any], located: _dtensor.Located | None = None,
+def _fill(tensor: Tensor, where: str, fill: Callable[[np.ndarray], Any], located: Optional[_dtensor.Located] = None,
           *, whole: bool = False) -> Tensor:
     """Run ``fill`` on the NumPy view of ``tensor``, bump its autograd version, return it.
 
@@ -158,7 +176,7 @@ def _check_generator(generator: Any, seed: Seed, where: str) -> None:
                          "the generator")
 
 
-def _seed(seed: Seed, generator: torch.Generator | None = None) -> int:
+def _seed(seed: Seed, generator: Optional[torch.Generator] = None) -> int:
     """``seed`` checked, or (None) 64 bits drawn from ``generator`` (None: torch's default CPU
     generator): two draws of ``random_(0, 2**32)``, high word first."""
     if seed is None:

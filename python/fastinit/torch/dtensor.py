@@ -27,11 +27,9 @@ Accelerator tensors (CUDA): filled on the CPU in bounded pinned chunks (:data:`C
 buffers) copied to the device while the next chunk is filled. Untested on a GPU so far.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
@@ -51,7 +49,7 @@ Located = Callable[[np.ndarray, dict[str, Any]], Any]
 _POSITION_FREE = frozenset({"constant_", "ones_", "zeros_"})
 
 
-def _dtensor_class() -> type | None:
+def _dtensor_class() -> Optional[type]:
     """``torch.distributed.tensor.DTensor``, or None where torch has no distributed support."""
     if not torch.distributed.is_available():  # pragma: no cover - torch builds without distributed
         return None
@@ -156,18 +154,42 @@ def index_arrays_supported() -> bool:
     return _INDEX_ARRAYS[0]
 
 
-def dtensor_index(tensor: Any) -> tuple[Entry, ...] | None:
+def dtensor_index(tensor: Any) -> Optional[tuple[Entry, ...]]:
     """Where this rank's local shard of the DTensor ``tensor`` sits in the global tensor.
 
-    Returns one entry per dimension: a step-1 slice, or (``_StridedShard``) a 1-D int64 array of
-    the global ids of the local positions along that axis (NumPy outer indexing), so that
-    ``full[np.ix_-style index] == tensor.to_local()`` for the global tensor ``full``. Pass it with
-    ``full_shape=tuple(tensor.shape)`` to any fastinit fill or preset. None when this rank is not
-    part of the tensor's mesh (its local shard is empty).
+    Pass it, with ``full_shape=tuple(tensor.shape)``, to any fastinit NumPy fill or preset on the
+    local shard's view, and the shard gets the global tensor's values at its positions (the
+    ``fastinit.torch`` functions do this themselves).
+
+    Args:
+        tensor: A ``torch.distributed.tensor.DTensor`` with ``Shard``, ``_StridedShard`` or
+            ``Replicate`` placements.
+
+    Returns:
+        One entry per dimension: a step-1 slice, or (``_StridedShard``) a 1-d int64 array of
+        the global ids of the local positions along that axis (NumPy outer indexing), so that
+        ``full[index] == tensor.to_local()`` for the global tensor ``full``. None when this rank
+        is not part of the tensor's mesh (its local shard is empty).
 
     Raises:
-        TypeError: not a DTensor. ValueError: a placement other than Shard/_StridedShard/Replicate
-        (e.g. Partial). RuntimeError: torch's rule disagrees with the local tensor's shape.
+        TypeError: not a DTensor.
+        ValueError: a placement other than Shard/_StridedShard/Replicate (e.g. Partial).
+        RuntimeError: torch's sharding rule disagrees with the local tensor's shape.
+
+    Example:
+        >>> import torch, torch.distributed as dist, numpy as np, fastinit, fastinit.torch as fit
+        >>> from torch.distributed.device_mesh import init_device_mesh
+        >>> from torch.distributed.tensor import Shard, distribute_tensor
+        >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+        >>> dt = distribute_tensor(torch.empty(4, 3), init_device_mesh("cpu", (1,)), [Shard(0)])
+        >>> index = fit.dtensor_index(dt)
+        >>> index
+        (slice(0, 4, None), slice(0, 3, None))
+        >>> local = fit.numpy_view(dt.to_local())
+        >>> _ = fastinit.normal(local, seed=0, full_shape=tuple(dt.shape), index=index)
+        >>> np.array_equal(local, fastinit.normal((4, 3), seed=0))
+        True
+        >>> dist.destroy_process_group()
     """
     if not is_dtensor(tensor):
         raise TypeError(f"dtensor_index needs a torch.distributed.tensor.DTensor, got {type(tensor).__name__}")
@@ -202,7 +224,7 @@ def _bump(tensor: torch.Tensor) -> None:
     torch.autograd.graph.increment_version(tensor)
 
 
-def fill_dtensor(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any], located: Located | None,
+def fill_dtensor(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any], located: Optional[Located],
                  whole: bool) -> torch.Tensor:
     """Fill the local shard of the DTensor ``tensor``: ``located(view, {"full_shape", "index"})``,
     or ``fill(view)`` for the position-free fills (constants). Returns ``tensor``."""
@@ -268,8 +290,8 @@ def _chunk_where(where_: dict[str, Any], shape: tuple[int, ...], lead: tuple[int
     return {"full_shape": full, "index": tuple(entries)}
 
 
-def fill_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any], located: Located | None,
-                whole: bool, where_: dict[str, Any] | None = None) -> None:
+def fill_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any], located: Optional[Located],
+                whole: bool, where_: Optional[dict[str, Any]] = None) -> None:
     """Fill an accelerator tensor through pinned host chunks copied to it (two buffers, so one chunk is
     filled while the previous one is copied). ``whole``: one chunk (fills that work on the whole
     tensor, e.g. orthogonal_). Untested on a GPU so far."""
@@ -290,7 +312,7 @@ def fill_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], A
     _fill_chunks(tensor, fill, located, where_ or {})
 
 
-def _fill_chunks(tensor: torch.Tensor, fill: Callable[[np.ndarray], Any], located: Located | None,
+def _fill_chunks(tensor: torch.Tensor, fill: Callable[[np.ndarray], Any], located: Optional[Located],
                  where_: dict[str, Any]) -> None:
     """:func:`fill_device`'s loop: chunks of :data:`CHUNK_BYTES`, at most two in flight."""
     from .checks import numpy_view
@@ -339,7 +361,7 @@ def zero_global_row(tensor: Any, row: int) -> None:
 # ---------------------------------------------------------------- basic indexing of the global tensor
 
 
-def _key_entries(key: Any, ndim: int) -> list[Any] | None:
+def _key_entries(key: Any, ndim: int) -> Optional[list[Any]]:
     """``key`` (basic indexing: ints, slices, one Ellipsis) as one int or slice per dimension, or None."""
     import operator
     items = list(key) if isinstance(key, tuple) else [key]
@@ -365,7 +387,7 @@ def _key_entries(key: Any, ndim: int) -> list[Any] | None:
     return out + [slice(None)] * (ndim - len(out))
 
 
-def _local_slice(sel: slice, n: int, entry: Entry) -> slice | None:
+def _local_slice(sel: slice, n: int, entry: Entry) -> Optional[slice]:
     """The local positions of the global selection ``sel`` (step > 0) of a dimension of size ``n``."""
     r = range(*sel.indices(n))
     if r.step <= 0:
@@ -379,7 +401,7 @@ def _local_slice(sel: slice, n: int, entry: Entry) -> slice | None:
     return slice(r[first] - entry.start, r[stop - 1] - entry.start + 1, r.step)
 
 
-def local_key(key: Any, full_shape: tuple[int, ...], index: tuple[Entry, ...]) -> tuple[Any, ...] | None:
+def local_key(key: Any, full_shape: tuple[int, ...], index: tuple[Entry, ...]) -> Optional[tuple[Any, ...]]:
     """The key that selects, in a local shard at ``index`` of a tensor of ``full_shape``, the part of
     the global selection ``key`` (basic indexing: ints, step > 0 slices, Ellipsis) this rank holds.
 

@@ -9,10 +9,8 @@
   unsharded model's tensors.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import torch
@@ -57,13 +55,13 @@ def _bits(t: torch.Tensor, name: str) -> tuple[torch.Tensor, bool]:
 
 
 def _host_digest(bits: torch.Tensor, name: str, strides: tuple[int, ...], origin: int,
-                 offsets: list[np.ndarray | None]) -> int:
+                 offsets: list[Optional[np.ndarray]]) -> int:
     a = bits.numpy()
     return digest_bits(a.view(np.dtype(f"u{a.itemsize}")), name, strides, origin, offsets)
 
 
 def _device_digest(bits: torch.Tensor, name: str, strides: tuple[int, ...], origin: int,
-                   offsets: list[np.ndarray | None]) -> int:
+                   offsets: list[Optional[np.ndarray]]) -> int:
     """The digest of a tensor on any device, copied to the host ``CHUNK_BYTES`` at a time along
     its leading axes (each piece's place: the origin moved by its first row)."""
     if bits.dim() == 0 or bits.numel() * bits.element_size() <= CHUNK_BYTES:
@@ -84,20 +82,43 @@ def _device_digest(bits: torch.Tensor, name: str, strides: tuple[int, ...], orig
     return total % MODULUS
 
 
-def fingerprint(tensor: torch.Tensor, *, full_shape: Shape | None = None, index: Index | None = None) -> int:
-    """:func:`fastinit.fingerprint` of a torch tensor: an int in [0, 2**64), the sum mod 2**64 of
-    one hash per element of (its index in the logical tensor of shape ``full_shape``, its bits).
+def fingerprint(tensor: torch.Tensor, *, full_shape: Optional[Shape] = None, index: Optional[Index] = None) -> int:
+    """A 64-bit digest of a torch tensor's values at their places: :func:`fastinit.fingerprint`.
 
-    ``tensor`` holds ``full[index]`` (default: it is the whole tensor). Any layout and any of
-    float16/32/64, bfloat16, complex64/128, int8/16/32/64, uint8 (uint16/32/64 and float8_e4m3fn/
-    e5m2 where torch has them) and bool. CPU tensors are read in place (no copy); tensors on CUDA
-    or another device are copied to the host in chunks of at most ``CHUNK_BYTES`` (64 MiB), one at a
-    time. A DTensor is refused: use :func:`shard_fingerprint` (this rank's share) or
-    :func:`fingerprint_module`.
+    The sum mod 2**64 of one hash per element of (its index in the logical tensor of shape
+    ``full_shape``, its bits), so digests of disjoint parts add up to the whole tensor's digest,
+    and equal tensors on any device, layout or sharding have equal digests. CPU tensors are read
+    in place (no copy); tensors on CUDA or another device are copied to the host in chunks of at
+    most ``CHUNK_BYTES`` (64 MiB), one at a time.
+
+    Args:
+        tensor: The tensor to hash (not a DTensor: use :func:`shard_fingerprint`): any layout,
+            any of float16/32/64, bfloat16, complex64/128, int8/16/32/64, uint8 (uint16/32/64 and
+            float8_e4m3fn/e5m2 where torch has them) and bool.
+        full_shape: The shape of the whole logical tensor of which ``tensor`` is a part;
+            ``None`` (the default): ``tensor`` is the whole tensor.
+        index: Which part of ``full_shape`` ``tensor`` holds (``tensor`` is ``full[index]``), as
+            :func:`fastinit.fingerprint` takes it: ints, step-1 slices or 1-d id arrays per
+            leading axis; ``None``: the whole tensor.
+
+    Returns:
+        The digest, an int in [0, 2**64): the same as :func:`fastinit.fingerprint` of the same
+        values as a NumPy array.
 
     Raises:
-        TypeError: not a tensor, a DTensor, or an unsupported dtype. ValueError: a meta tensor (no
-        values), or ``index`` that does not fit ``full_shape`` and the tensor's shape.
+        TypeError: not a tensor, a DTensor, or an unsupported dtype.
+        ValueError: a meta tensor (no values), or an ``index`` that does not fit ``full_shape``
+            and the tensor's shape.
+
+    Example:
+        >>> import torch, numpy as np, fastinit, fastinit.torch as fit
+        >>> w = torch.arange(6.0).reshape(3, 2)
+        >>> fit.fingerprint(w) == fastinit.fingerprint(w.numpy())
+        True
+        >>> top = fit.fingerprint(w[:1], full_shape=(3, 2), index=(slice(0, 1),))
+        >>> rest = fit.fingerprint(w[1:], full_shape=(3, 2), index=(slice(1, 3),))
+        >>> (top + rest) % 2**64 == fit.fingerprint(w)
+        True
     """
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"fingerprint: tensor must be a torch.Tensor, got {type(tensor).__name__}; "
@@ -120,14 +141,32 @@ def fingerprint(tensor: torch.Tensor, *, full_shape: Shape | None = None, index:
 
 
 def shard_fingerprint(dtensor: Any) -> int:
-    """This rank's share of the digest of a ``torch.distributed.tensor.DTensor``: the digest of its
-    local shard at the shard's place in the global tensor, or 0 where another rank holds the same
-    values (on each ``Replicate()`` mesh dimension only coordinate 0 counts) or this rank is not in
-    the mesh. The shares of all ranks of the mesh sum (mod 2**64) to the full tensor's digest.
-    No communication.
+    """This rank's share of the digest of a ``torch.distributed.tensor.DTensor``.
+
+    The digest of its local shard at the shard's place in the global tensor, or 0 where another
+    rank holds the same values (on each ``Replicate()`` mesh dimension only coordinate 0 counts)
+    or this rank is not in the mesh. The shares of all ranks of the mesh sum (mod 2**64) to the
+    full tensor's :func:`fingerprint`. No communication (:func:`fingerprint_module` sums them).
+
+    Args:
+        dtensor: The DTensor, with ``Shard``, ``_StridedShard`` or ``Replicate`` placements.
+
+    Returns:
+        This rank's share, an int in [0, 2**64).
 
     Raises:
-        TypeError: not a DTensor. ValueError: a ``Partial`` (or other unknown) placement.
+        TypeError: not a DTensor.
+        ValueError: a ``Partial`` (or other unknown) placement.
+
+    Example:
+        >>> import torch, torch.distributed as dist, fastinit.torch as fit
+        >>> from torch.distributed.device_mesh import init_device_mesh
+        >>> from torch.distributed.tensor import Shard, distribute_tensor
+        >>> dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+        >>> dt = distribute_tensor(torch.arange(6.0).reshape(3, 2), init_device_mesh("cpu", (1,)), [Shard(0)])
+        >>> fit.shard_fingerprint(dt) == fit.fingerprint(dt.full_tensor())  # one rank: all of it
+        True
+        >>> dist.destroy_process_group()
     """
     from torch.distributed.tensor import Replicate
 
@@ -178,23 +217,41 @@ def _gather_sum(values: list[int], keys: list[int], group: Any) -> list[int]:
 
 
 def fingerprint_module(module: torch.nn.Module, *, group: Any = None) -> dict[str, int]:
-    """One digest per parameter and buffer of ``module`` (qualified name -> int in [0, 2**64)).
+    """One digest per parameter and buffer of ``module``, equal on every rank and every sharding.
 
     A plain tensor's entry is its :func:`fingerprint` (on every rank its own tensor: compare them
     across ranks if they should be replicas). A DTensor's entry is the digest of the *global*
     tensor: each rank's :func:`shard_fingerprint`, summed mod 2**64 over the ranks of ``group``
-    (default: the default process group) that hold the copy of the DTensor's mesh with the
-    smallest rank (a submesh such as FSDP2's ``mesh["dp"]`` under tensor parallelism is repeated
-    across the world, each copy holding the whole tensor), with one ``all_gather`` of an int64
-    vector per call
-    (every rank of ``group`` must call it, with the same module structure). So every rank gets the
+    that hold the copy of the DTensor's mesh with the smallest rank (a submesh such as FSDP2's
+    ``mesh["dp"]`` under tensor parallelism is repeated across the world, each copy holding the
+    whole tensor), with one ``all_gather`` of an int64 vector per call. So every rank gets the
     same dict, equal to the dict of the unsharded model: two sharding configurations initialized
     the same iff their dicts are equal (up to a 2**-64 chance), without gathering a weight.
     Without DTensors (or without an initialized ``torch.distributed``) nothing is communicated.
 
+    Args:
+        module: The ``torch.nn.Module`` whose parameters and buffers are hashed. Every rank of
+            ``group`` must call this with the same module structure when it holds DTensors.
+        group: The process group to sum DTensor shares over; ``None`` (the default): the default
+            process group.
+
+    Returns:
+        ``{qualified name: digest}``, the digests ints in [0, 2**64), in ``named_parameters()``
+        then ``named_buffers()`` order.
+
     Raises:
-        ValueError: a meta tensor, or a DTensor with a ``Partial`` placement. TypeError: an
-        unsupported dtype (named).
+        ValueError: a meta tensor, or a DTensor with a ``Partial`` placement.
+        TypeError: an unsupported dtype (the tensor named).
+
+    Example:
+        >>> import torch, fastinit.torch as fit
+        >>> a = fit.init_module(torch.nn.Linear(3, 2), seed=0)
+        >>> b = fit.init_module(torch.nn.Linear(3, 2), seed=0)
+        >>> digests = fit.fingerprint_module(a)
+        >>> sorted(digests)
+        ['bias', 'weight']
+        >>> digests == fit.fingerprint_module(b)
+        True
     """
     names: list[str] = []
     digests: list[int] = []

@@ -5,12 +5,10 @@ every tensor), and only then draws the seed (if None), materializes a meta modul
 tensor on the stream named by its qualified name.
 """
 
-from __future__ import annotations
-
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple, Union
+from typing import Any, Callable, NamedTuple, Optional, Union
 
 import numpy as np
 import torch  # absolute import: the real PyTorch
@@ -42,8 +40,8 @@ class _Entry(NamedTuple):
 class _Scheme(NamedTuple):
     """A parsed ``scheme``: ``(pattern, rule or None)`` in order, and the rule for all weights."""
 
-    patterns: list[tuple[str, Rule | None]]
-    weight_rule: Rule | None
+    patterns: list[tuple[str, Optional[Rule]]]
+    weight_rule: Optional[Rule]
 
 
 # ---------------------------------------------------------------- the module's tensors
@@ -53,7 +51,7 @@ class _Scheme(NamedTuple):
 _WRAPPER_CHILDREN = frozenset({"_fsdp_wrapped_module", "_checkpoint_wrapped_module", "_orig_mod"})
 
 
-def _is_data_parallel(m: torch.nn.Module | None) -> bool:
+def _is_data_parallel(m: Optional[torch.nn.Module]) -> bool:
     """DDP (or DataParallel): its ``module`` child is the wrapped model."""
     return isinstance(m, (torch.nn.parallel.DistributedDataParallel, torch.nn.DataParallel))
 
@@ -134,7 +132,7 @@ def _sharded_embedding(padding_idx: int) -> Rule:
 # ---------------------------------------------------------------- scheme
 
 
-def _scheme_rule(value: Any, where: str) -> Rule | None:
+def _scheme_rule(value: Any, where: str) -> Optional[Rule]:
     """The rule of a scheme entry: a preset name/config/Initializer, a callable, or None (keep)."""
     if value is None:
         return None
@@ -161,7 +159,7 @@ class _InitializerRule(Rule):
     written: its parameters, the tensor's rank, shape and dtype are validated by a fill of an empty
     slice of the tensor's shape (nothing is allocated beyond one element)."""
 
-    init: Initializer | None = None
+    init: Optional[Initializer] = None
     where: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -219,7 +217,7 @@ def _is_bias(name: str) -> bool:
 
 
 def _find_rule(entry: _Entry, names: list[str], parsed: _Scheme,
-               defaults: dict[str, Rule]) -> tuple[bool, Rule | None]:
+               defaults: dict[str, Rule]) -> tuple[bool, Optional[Rule]]:
     """``(found, rule)`` for one tensor known by ``names``: the first matching scheme pattern, else
     the scheme's weight rule (rank >= 2) or zeros (a rank < 2 parameter named bias), else the
     layer's own rule. ``rule`` None with ``found`` True: the scheme leaves the tensor as it is."""
@@ -237,7 +235,7 @@ def _find_rule(entry: _Entry, names: list[str], parsed: _Scheme,
     return False, None
 
 
-def _check_rule(entry: _Entry, rule: Rule | None, on_meta: bool) -> None:
+def _check_rule(entry: _Entry, rule: Optional[Rule], on_meta: bool) -> None:
     """A tensor on the meta device needs a rule; fastinit's own rules need a float dtype."""
     if rule is None and on_meta:
         raise ValueError(f"init_module: scheme leaves {entry.name} as it is, but the module is on the meta device, "
@@ -258,7 +256,7 @@ def _unknown_error(unknown: list[str], on_meta: bool) -> ValueError:
 
 
 def _plan(module: torch.nn.Module, entries: list[_Entry], aliases: dict[int, list[str]], defaults: dict[str, Rule],
-          parsed: _Scheme, on_meta: bool) -> list[tuple[str, Rule | None]]:
+          parsed: _Scheme, on_meta: bool) -> list[tuple[str, Optional[Rule]]]:
     """``(name, rule or None)`` for every tensor to fill or keep, in order; raises before anything
     is written. Tensors without a rule: parameters (and, on the meta device, buffers) raise;
     buffers of a CPU module are left as they are."""
@@ -327,7 +325,9 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
         module: a ``torch.nn.Module`` on the CPU, or on the meta device (then
             ``module.to_empty(device="cpu")`` allocates it, ties between shared parameters are
             kept, and every tensor is filled), or a mix of both.
-        seed: an int in [0, 2**64); None draws one from torch's default generator.
+        seed: The Philox key, an int in [0, 2**64): the values are then a pure function of
+            (seed, each tensor's name, shape, dtype and rule). None draws one from torch's
+            default generator (``torch.manual_seed`` makes it repeatable).
         scheme: None (torch's defaults, above); a preset name (``"glorot_uniform"``,
             ``"he_normal"``, ``"trunc_normal_"`` ..., resolved with :func:`fastinit.get`) or a
             :func:`fastinit.get` initializer, applied to every parameter of rank >= 2 (with
@@ -351,6 +351,21 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
         initializer that cannot fill a tensor it matches (e.g. ``dirac_`` on a Linear weight:
         every fastinit initializer is tried on an empty slice of each tensor's shape first). A
         user callable is not tried: it runs only when its tensor is filled.
+
+    Example:
+        >>> import torch, fastinit, fastinit.torch as fit
+        >>> model = fit.init_module(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.LayerNorm(2)), seed=0)
+        >>> model[1].weight.tolist(), model[1].bias.tolist()
+        ([1.0, 1.0], [0.0, 0.0])
+        >>> model[0].weight.abs().max().item() <= 1 / 3 ** 0.5  # kaiming_uniform_(a=sqrt(5)): 1/sqrt(fan_in)
+        True
+        >>> w = fastinit.kaiming_uniform((2, 3), 5 ** 0.5, seed=0, stream="0.weight")  # stream: its name
+        >>> bool((model[0].weight == torch.from_numpy(w)).all())
+        True
+        >>> on_meta = torch.nn.Linear(3, 2, device="meta")  # no memory until init_module
+        >>> on_cpu = fit.init_module(torch.nn.Linear(3, 2), seed=0)
+        >>> torch.equal(fit.init_module(on_meta, seed=0).weight, on_cpu.weight)
+        True
     """
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
@@ -372,7 +387,7 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
     return module
 
 
-def _fill_plan(module: torch.nn.Module, plan: list[tuple[str, Rule | None]], seed: int) -> None:
+def _fill_plan(module: torch.nn.Module, plan: list[tuple[str, Optional[Rule]]], seed: int) -> None:
     """Run every planned rule on the (possibly just materialized) tensor of that name."""
     tensors = {name: t for name, t in list(module.named_parameters()) + list(module.named_buffers())}
     for name, planned in plan:
