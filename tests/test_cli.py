@@ -397,6 +397,21 @@ def test_bad_input_exits_2_naming_the_fix(tmp_path, capsys, args, words):
     assert not (tmp_path / "t.npy").exists() and not os.path.exists(sidecar_path(tmp_path / "t.npy"))
 
 
+@pytest.mark.parametrize("typo,close", [("he_normall", "he_normal"), ("xavier_unifrom", "xavier_uniform"),
+                                        ("xyzzy", None)])
+def test_unknown_initializer_names_only_the_close_names(tmp_path, capsys, typo, close):
+    code, _, err = call(capsys, "init", tmp_path / "t.npy", "--shape", "4,4", "--seed", "0", "--init", typo)
+    assert code == 2, err
+    if close:
+        suggested = re.findall(r"'(\w+)'", err.split("Did you mean", 1)[1].split("?")[0])
+        assert close in suggested and len(suggested) <= 3, err
+    else:
+        assert "Did you mean" not in err, err
+    listed = [n for n in fastinit.names.registry.names() if re.search(rf"\b{n}\b", err)]
+    assert len(listed) <= 3, f"the message lists {len(listed)} names, not just the close ones: {err}"
+    assert "fastinit list" in err
+
+
 def test_missing_seed_and_bad_paths(tmp_path, capsys):
     code, _, err = call(capsys, "init", tmp_path / "t.npy", "--shape", "10", "--init", "normal")
     assert code == 2 and "--seed" in err

@@ -125,7 +125,7 @@ def own_names() -> tuple[str, ...]:
 def lookup(name: str) -> Binding:
     """The initializer :func:`fastinit.get` calls ``name``: an exact ``torch.nn.init`` in-place
     name, else a Keras, PyTorch or (unclashing) JAX name ignoring case and underscores. ValueError for an unknown
-    name, naming the closest known ones."""
+    name, naming the few closest known ones (not all of them: ``fastinit list`` does that)."""
     if name in _INPLACE:
         return _INPLACE[name]
     binding = _BY_NORM.get(_norm(name))
@@ -135,7 +135,8 @@ def lookup(name: str) -> Binding:
             known.sort(key=lambda n: n != n.lower())
         near = closest(name, known)
         hint = (" Did you mean " + " or ".join(repr(n) for n in near) + "?") if near else ""
-        raise ValueError(f"unknown initializer {name!r}.{hint} Known names: {', '.join(names())}")
+        raise ValueError(f"unknown initializer {name!r}.{hint} All {len(known)} names: `fastinit list` "
+                         "(command line) or fastinit.names.registry.names() (Python)")
     return binding
 
 

@@ -29,15 +29,14 @@ given, as in Keras) count only those axes, every other axis being ignored as Ker
 The names and parameters come from the one table of initializers, :mod:`fastinit.names.specs`.
 """
 
-from __future__ import annotations
-
 import numbers
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
 from ..core.complex import complex_target, is_complex
+from ..core.docstrings import shared_docs
 from ..core.layout import Index, Shape, as_shape
 from ..core.seed import Seed, Stream
 from ..core.suggest import closest
@@ -51,7 +50,7 @@ _STREAM_KEYWORDS = ("seed", "stream", "full_shape", "index")
 _FAN_AXES = ("in_axis", "out_axis", "batch_axis")
 
 
-def _check_seed(seed: Any) -> int | None:
+def _check_seed(seed: Any) -> Optional[int]:
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
@@ -84,7 +83,8 @@ def _param_key(binding: Binding, key: str) -> str:
     return param
 
 
-def _keras_axes(axes: Mapping[str, Any], params: Mapping[str, Any]) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+def _keras_axes(axes: Mapping[str, Any],
+                params: Mapping[str, Any]) -> Optional[tuple[tuple[int, ...], tuple[int, ...]]]:
     """Keras's (input_axes, output_axes), used when both are given (as in Keras)."""
     if axes.get("input_axes") is None or axes.get("output_axes") is None:
         return None
@@ -97,16 +97,35 @@ class Initializer:
     """An initializer returned by :func:`get`: a fastinit preset with bound parameters.
 
     ``init(out, *, seed=None, stream=0, full_shape=None, index=None, dtype=None, **overrides)``
-    fills ``out`` (an array, or a shape to allocate) and returns it. Keyword ``overrides`` replace
-    bound parameters. Deterministic initializers (zeros, ones, constant, identity, eye, dirac, stft)
-    ignore ``seed`` and ``stream`` but still check ``out`` against ``full_shape``/``index``.
+    fills ``out`` (an array, or a shape to allocate) and returns it. Make one with :func:`get`
+    rather than by hand.
+
+    Args:
+        spec: The initializer as its name presents it (from the name lookup of :func:`get`).
+        config: Its bound parameters by Keras's, PyTorch's or fastinit's names, and ``seed``
+            (the default seed of every call).
+
+    Attributes:
+        name: The initializer's name, e.g. ``"he_normal"``.
+        seed: The default seed (the config's ``seed``), or None.
+        params: The parameters the preset is called with, by fastinit's names.
+
+    Example:
+        >>> import fastinit
+        >>> init = fastinit.get({"class_name": "RandomNormal", "config": {"stddev": 0.1, "seed": 3}})
+        >>> init
+        fastinit.get('random_normal')(stddev=0.1, seed=3)
+        >>> init((2, 2)).shape
+        (2, 2)
+        >>> init.get_config()
+        {'class_name': 'random_normal', 'config': {'stddev': 0.1, 'seed': 3}}
     """
 
     def __init__(self, spec: Binding, config: Mapping[str, Any]):
         self._spec = spec
         self._config = dict(config)
         self.name = spec.name
-        self.seed: int | None = None
+        self.seed: Optional[int] = None
         params: dict[str, Any] = dict(spec.defaults)
         axes: dict[str, Any] = {}
         for key, value in self._config.items():
@@ -131,7 +150,7 @@ class Initializer:
         """The initializer as its name presents it (spec, parameter names, defaults)."""
         return self._spec
 
-    def _logical_shape(self, out: Any, full_shape: Shape | None) -> tuple[int, ...]:
+    def _logical_shape(self, out: Any, full_shape: Optional[Shape]) -> tuple[int, ...]:
         if full_shape is not None:
             return as_shape(full_shape, "full_shape")
         if isinstance(out, np.ndarray):
@@ -150,7 +169,7 @@ class Initializer:
             kwargs.update(in_axis=ins, out_axis=outs, batch_axis=tuple(a for a in range(rank) if a not in named))
         return kwargs
 
-    def plan(self, full_shape: Shape) -> Plan | None:
+    def plan(self, full_shape: Shape) -> Optional[Plan]:
         """The one fill this initializer makes in a tensor of ``full_shape`` (its preset's plan),
         or None when it is not elementwise (orthogonal, sparse, identity, eye, dirac)."""
         make = self._spec.spec.plan
@@ -159,17 +178,45 @@ class Initializer:
         shape = as_shape(full_shape, "full_shape")
         return make(shape, **self._kwargs({}, lambda: shape))
 
+    @shared_docs
     def __call__(
         self,
         out: Any,
         *,
         seed: Seed = None,
         stream: Stream = 0,
-        full_shape: Shape | None = None,
-        index: Index | None = None,
+        full_shape: Optional[Shape] = None,
+        index: Optional[Index] = None,
         dtype: Any = None,
         **overrides: Any,
     ) -> np.ndarray:
+        """Fill ``out`` with this initializer (its preset with the bound parameters).
+
+        Deterministic initializers (zeros, ones, constant, identity, eye, dirac, stft) ignore
+        ``seed`` and ``stream`` but still check ``out`` against ``full_shape``/``index``.
+
+        Args:
+            out: {out}
+            seed: {seed}
+                Default: the config's ``seed``, when it has one.
+            stream: {stream}
+            full_shape: {full_shape}
+            index: {index}
+            dtype: {dtype}
+            **overrides: Parameters that replace bound ones for this call, by fastinit's names.
+
+        Returns:
+            The filled array (``out`` itself when it is an array).
+
+        Raises:
+            TypeError: a parameter the preset does not take, or of the wrong type.
+            ValueError: as the preset raises it (bad values, ``seed``/``stream``/``index``).
+
+        Example:
+            >>> import fastinit
+            >>> fastinit.get("glorot_uniform")((4, 2), seed=0).dtype
+            dtype('float32')
+        """
         kwargs = self._kwargs(overrides, lambda: self._logical_shape(out, full_shape))
         spec = self._spec.spec
         if spec.random:
@@ -191,7 +238,7 @@ class Initializer:
         return f"fastinit.get({self.name!r})({args})" if args else f"fastinit.get({self.name!r})"
 
 
-def get(name_or_config: str | Mapping[str, Any] | Callable[..., Any]) -> Callable[..., Any]:
+def get(name_or_config: Union[str, Mapping[str, Any], Callable[..., Any]]) -> Callable[..., Any]:
     """The initializer named by a Keras or PyTorch name, or described by a Keras-style config.
 
     Args:
@@ -204,8 +251,15 @@ def get(name_or_config: str | Mapping[str, Any] | Callable[..., Any]) -> Callabl
         An :class:`Initializer`: ``init(out, *, seed, stream, full_shape, index, dtype)``.
 
     Raises:
-        ValueError for an unknown name, listing the closest known names; TypeError for a config
-        key the initializer does not take (with the closest valid key) or a malformed config.
+        ValueError: an unknown name (the message names the closest known ones).
+        TypeError: a config key the initializer does not take (naming the closest valid key), a
+            malformed config, or neither a str, a dict nor a callable.
+
+    Example:
+        >>> import numpy as np, fastinit
+        >>> init = fastinit.get("HeNormal")  # Keras's name; "he_normal" is the same
+        >>> np.array_equal(init((8, 4), seed=0), fastinit.he_normal((8, 4), seed=0))
+        True
     """
     if isinstance(name_or_config, str):
         return Initializer(lookup(name_or_config), {})
