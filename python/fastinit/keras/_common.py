@@ -9,10 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from ._import_error import import_failure
+
 try:
     import keras  # type: ignore[import-untyped]  # absolute import: the real Keras, not this package (no stubs)
-except ImportError as _exc:  # pragma: no cover - only without keras
-    raise ImportError("fastinit.keras needs Keras 3; install it (`pip install keras`) and a backend") from _exc
+except ImportError as _exc:  # Keras missing, or the backend it is set to use (named in the message)
+    raise import_failure(_exc) from _exc
 if not hasattr(keras, "initializers"):  # pragma: no cover - python/fastinit itself on sys.path
     raise ImportError("`import keras` found fastinit's own keras package; do not put python/fastinit on sys.path")
 
