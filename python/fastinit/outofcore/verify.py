@@ -1,19 +1,18 @@
 """Verification: :func:`verify_table` recomputes a sample of a table's rows (or all of them) and
 compares them with the file bit for bit; an incomplete table is reported as such."""
 
-from __future__ import annotations
-
 import math
 import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, TextIO
+from typing import IO, Any, Optional, TextIO
 
 import numpy as np
 import numpy.typing as npt
 
 from ..core.checks import is_integer
+from ..core.docstrings import shared_docs
 from ..core.dtypes import bfloat16, resolve_dtype
 from ..core.seed import resolve_stream
 from ..names.named import NamedInit, check_and_expect
@@ -43,7 +42,7 @@ class VerifyResult:
     checked_rows: int = 0
     total_rows: int = 0
     mismatched_elements: int = 0
-    first_mismatch: Mismatch | None = None
+    first_mismatch: Optional[Mismatch] = None
     message: str = ""
     details: list[str] = field(default_factory=list)
 
@@ -72,7 +71,7 @@ def open_for_reading(path: str, fmt: str) -> tuple[tuple[int, ...], np.dtype[Any
     return tuple(za.shape), np.dtype(za.dtype), za
 
 
-def _incomplete(path: str) -> VerifyResult | None:
+def _incomplete(path: str) -> Optional[VerifyResult]:
     """The result for a table that still has a resume record (None when it has none)."""
     side = sidecar_path(path)
     old = read_record(side)
@@ -121,7 +120,7 @@ class _Tally:
 
     checked: int = 0
     bad: int = 0
-    first: Mismatch | None = None
+    first: Optional[Mismatch] = None
 
     def compare(self, p: int, want: npt.NDArray[Any], got: npt.NDArray[Any], shape: tuple[int, ...],
                 uint: Any) -> None:
@@ -138,7 +137,7 @@ class _Tally:
                           float(want.reshape(-1)[k].astype(np.float64)))
 
 
-def _read(f: IO[bytes] | None, handle: Any, p: int, index: tuple[Any, ...], bshape: tuple[int, ...],
+def _read(f: Optional[IO[bytes]], handle: Any, p: int, index: tuple[Any, ...], bshape: tuple[int, ...],
           dt: np.dtype[Any]) -> npt.NDArray[Any]:
     """The block as the table holds it: mapped from the ``.npy`` file ``f``, or read from zarr."""
     if f is not None:
@@ -189,11 +188,12 @@ def _result(path: str, tally: _Tally, what: str, checked_rows: int, n_rows: int)
     return VerifyResult(path, False, "mismatch", checked, checked_rows, n_rows, bad, tally.first, msg)
 
 
+@shared_docs
 def verify_table(
     path: Any,
     init: Any,
     *,
-    seed: int | None = None,
+    seed: Optional[int] = None,
     stream: Any = 0,
     dtype: Any = None,
     rows: int = 1000,
@@ -201,14 +201,45 @@ def verify_table(
     chunk_mb: float = 64.0,
     sample_seed: int = 0,
     progress: str = "none",
-    progress_stream: TextIO | None = None,
+    progress_stream: Optional[TextIO] = None,
     **params: Any,
 ) -> VerifyResult:
     """Recompute ``rows`` rows of ``path`` (always the first and the last, the rest at random;
     every row with ``every_row=True``) with ``init``/``seed``/``stream``/``params`` and compare bits.
 
-    ``dtype`` reinterprets the file's elements (needed for bfloat16, which ``.npy`` stores as
-    2-byte void); by default the file's dtype is used. Returns a :class:`VerifyResult` (``ok``).
+    Args:
+        path: The table, ``TABLE.npy`` or ``TABLE.zarr``, as :func:`write_table` wrote it.
+        init: The initializer it was written with (a name or one of fastinit's functions).
+        seed: The seed it was written with.
+        stream: {stream}
+        dtype: Reinterprets the file's elements (needed for bfloat16, which ``.npy`` stores as
+            2-byte void); ``None`` (the default): the file's dtype.
+        rows: How many rows to check (default 1000): always the first and the last, the rest
+            drawn at random.
+        every_row: True to check every row instead.
+        chunk_mb: The memory budget in MiB (default 64) for reading and recomputing.
+        sample_seed: The seed of the random choice of rows (default 0).
+        progress: "bar", "lines", "auto" or "none" (the default), as :func:`write_table`'s.
+        progress_stream: Where progress is written (``None``: stderr).
+        **params: The initializer's parameters, as given to :func:`write_table`.
+
+    Returns:
+        A :class:`VerifyResult`: ``ok`` is True when every checked element matches bit for bit;
+        ``message`` says what was checked and the first mismatch.
+
+    Raises:
+        TableError: the table is missing or not a table; TypeError/ValueError for bad
+            initializer parameters.
+
+    Example:
+        >>> import os, tempfile
+        >>> from fastinit.outofcore import verify_table, write_table
+        >>> path = os.path.join(tempfile.mkdtemp(), "emb.npy")
+        >>> _ = write_table(path, (100, 8), "normal", seed=0, std=0.02)
+        >>> verify_table(path, "normal", seed=0, std=0.02).ok
+        True
+        >>> verify_table(path, "normal", seed=1, std=0.02).ok  # another seed: other values
+        False
     """
     path = os.fspath(path)
     fmt = table_format(path)

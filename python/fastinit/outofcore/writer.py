@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, TextIO
 
 from ..core import runtime as _runtime
+from ..core.docstrings import shared_docs
 from .blocks import blocks
 from .common import TableDataError
 from .lock import TableLock
@@ -203,6 +204,7 @@ def _io_error(plan: TablePlan, exc: OSError) -> TableDataError:
     return TableDataError(f"cannot write {where}: {exc.strerror or exc}{tail}")
 
 
+@shared_docs
 def write_table(
     path: Any,
     shape: Any,
@@ -230,16 +232,23 @@ def write_table(
     Args:
         path: ``TABLE.npy`` (a NumPy file, written through a memory map) or ``TABLE.zarr`` (a
             zarr v3 array, chunks of about ``zarr_chunk_mb`` MiB of whole rows; needs zarr).
-        shape: the table's shape; dtype: float32 (default), float16, bfloat16 (.npy only) or float64.
-        init: an initializer name (fastinit's own first, then Keras/PyTorch names, see
-            :func:`fastinit.get`) or one of fastinit's functions; ``**params`` its parameters.
-        seed, stream: as for every fill; ``seed`` is required for random initializers.
-        chunk_mb: the memory budget: the part of the table mapped (and resident) at once.
+        shape: The table's shape (an int or a tuple of ints); fans come from it.
+        init: An initializer name (fastinit's own first, then Keras/PyTorch names, see
+            :func:`fastinit.get`) or one of fastinit's functions.
+        seed: The Philox key, an int in [0, 2**64); required for random initializers (the
+            record keeps it, so a resume refills the same values).
+        stream: {stream}
+        dtype: float32 (default), float16, bfloat16 (.npy only) or float64.
+        chunk_mb: The memory budget in MiB (default 64): the part of the table mapped (and
+            resident) at once.
+        zarr_chunk_mb: The size of a ``.zarr`` table's stored chunks in MiB (default 16).
         resume: continue an interrupted run from its record (refused if the settings differ);
             with no record and no table, start a new one.
         force: overwrite an existing table (and drop its record).
-        progress: "bar", "lines", "auto" (bar on a terminal, else lines) or "none", written to
-            ``progress_stream`` (default stderr) at most every ``progress_interval`` seconds.
+        progress: "bar", "lines", "auto" (bar on a terminal, else lines) or "none" (the default).
+        progress_interval: The least number of seconds between two progress reports (``None``:
+            the kind's own default).
+        progress_stream: Where progress is written (``None``: stderr).
         fsync: flush the data to disk before each checkpoint (.npy), so the record survives a
             power failure, not just a killed process.
         stats: compute mean/std/min/max of the table on the fly.
@@ -247,6 +256,11 @@ def write_table(
         handle_signals: on SIGINT/SIGTERM stop between chunks, keep the record and return a
             summary with ``interrupted`` set (the command line does this); otherwise a
             KeyboardInterrupt propagates after the record is saved.
+        **params: The initializer's parameters (``std=0.02``, ``mode="fan_avg"`` ...).
+
+    Returns:
+        A :class:`TableSummary`: what was written, how fast, its statistics, and whether it is
+        ``complete``.
 
     Raises:
         TableError (a ValueError) for settings that cannot work, an existing table, or a resume
@@ -259,6 +273,16 @@ def write_table(
     A run either completes the table, or keeps a record from which ``resume=True`` completes it,
     or leaves nothing new behind (a new table that got nothing written is removed with its
     record). The table is locked (``TABLE.fastinit.lock``) for the whole run.
+
+    Example:
+        >>> import os, tempfile, numpy as np, fastinit
+        >>> from fastinit.outofcore import write_table
+        >>> path = os.path.join(tempfile.mkdtemp(), "emb.npy")
+        >>> summary = write_table(path, (100, 8), "normal", seed=0, std=0.02, chunk_mb=0.001)
+        >>> summary.complete, summary.elements
+        (True, 800)
+        >>> np.array_equal(np.load(path), fastinit.normal((100, 8), 0.0, 0.02, seed=0))
+        True
     """
     plan = make_plan(path, shape, init, seed=seed, stream=stream, dtype=dtype, chunk_mb=chunk_mb,
                      zarr_chunk_mb=zarr_chunk_mb, threads=threads, params=params)
