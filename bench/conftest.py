@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import textwrap
 
 import pytest
 
@@ -124,42 +125,84 @@ def _header(reasons: list[tuple[str, str]]) -> list[str]:
     cores = os.cpu_count() or 1
     loads = ", ".join(f"{LOAD[w]:.2f} at {w}" for w in ("start", "end") if LOAD.get(w) is not None)
     lines = ["", f"fastinit bench: {cores} cores, 1-minute load average {loads or 'unknown'}"]
-    lines += [f"UNRELIABLE: {full}" for _, full in reasons]
+    for _, full in reasons:
+        lines += _wrap(f"UNRELIABLE: {full}")
+    return lines
+
+
+WIDTH = 120  # every line of the summary fits a terminal this wide
+OUTLIER_RATIO = 0.5  # a row under half the rate its fill, dtype and impl reach at a larger size
+OUTLIER_NOTE = ("* outlier: under half the rate of the same fill at a larger size. Its fill takes about a millisecond, "
+                "so fixed costs (waking the threads, page faults, other load) weigh on a median of few rounds; "
+                "rerun without --quick before quoting it.")
+
+
+def _wrap(text: str, indent: str = "") -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def _roofline() -> dict[tuple[str, int], dict]:
+    """The fastest out.fill measurement per (dtype, bytes): the roofline, once however many
+    benchmarks measured it."""
+    best: dict[tuple[str, int], dict] = {}
+    for r in RESULTS:
+        key = (r["dtype"], r["bytes"])
+        if r["impl"] == "out.fill" and (key not in best or r["seconds"] < best[key]["seconds"]):
+            best[key] = r
+    return best
+
+
+def _outliers(rows: list[dict]) -> set[int]:
+    """ids of the rows slower per value than OUTLIER_RATIO times a larger fill of the same kind:
+    per-value cost only falls with size, unless fixed costs dominate the small fill."""
+    flagged = set()
+    for r in rows:
+        larger = [o["mvalues_per_s"] for o in rows if (o["fill"], o["dtype"], o["impl"]) == (r["fill"], r["dtype"],
+                  r["impl"]) and o["bytes"] > r["bytes"]]
+        if larger and r["mvalues_per_s"] < OUTLIER_RATIO * max(larger):
+            flagged.add(id(r))
+    return flagged
+
+
+def _throughput_rows() -> list[str]:
+    """One line per measurement, grouped by (fill, dtype, size), fastinit's first."""
+    roof = _roofline()
+    ours = {(r["fill"], r["dtype"], r["bytes"]): r for r in RESULTS if r["impl"] == "fastinit"}
+    rows = sorted((r for r in RESULTS if r["impl"] != "out.fill"),
+                  key=lambda r: (r["fill"], r["dtype"], r["bytes"], r["impl"] != "fastinit", r["impl"]))
+    outliers = _outliers(rows)
+    lines = []
+    for r in rows:
+        base = ours.get((r["fill"], r["dtype"], r["bytes"]))
+        x = f"{r['seconds'] / base['seconds']:.2f}" if base and r is not base else ""
+        fill_row = roof.get((r["dtype"], r["bytes"]))
+        t_fill = f"{r['seconds'] / fill_row['seconds']:.2f}" if fill_row and r["impl"] == "fastinit" else ""
+        mark = "*" if id(r) in outliers else ""
+        line = (f"{r['fill'][:25]:<25}{r['dtype']:<9}{_size(r['bytes']):>7} {r['impl'][:10]:<10}"
+                f"{r['mvalues_per_s']:>9,.0f}{mark:1}{r['gb_per_s']:>6.1f}{x:>7}{t_fill:>7}  ")
+        lines.append((line + r["note"][: WIDTH - len(line)]).rstrip())
+    if outliers:
+        lines += _wrap(OUTLIER_NOTE)
     return lines
 
 
 def _tables(reasons: list[tuple[str, str]] | None = None) -> list[str]:
-    """The throughput table, the roofline and the scaling table. With reasons, every table
-    carries one UNRELIABLE line naming them, and each implausible scaling row its own mark."""
-    banner = [f"  UNRELIABLE (see above): {'; '.join(short for short, _ in reasons)}"] if reasons else []
+    """The throughput table, the roofline and the scaling table, each line at most WIDTH wide.
+    With reasons, every table carries one UNRELIABLE line naming them, and each implausible
+    scaling row its own mark."""
+    banner = _wrap(f"  UNRELIABLE (see above): {'; '.join(short for short, _ in reasons)}") if reasons else []
     lines = []
-    groups: dict[tuple, dict[str, dict]] = {}
-    for r in RESULTS:
-        groups.setdefault((r["fill"], r["dtype"], r["bytes"]), {})[r["impl"]] = r
-    roof = {(k[1], k[2]): v["out.fill"] for k, v in groups.items() if "out.fill" in v}
-    peers = sorted({r["impl"] for r in RESULTS} - {"fastinit", "out.fill"})
-    head = f"{'fill':<24}{'dtype':<10}{'size':>9}{'fastinit M/s':>14}{'GB/s':>7}{'t/fill':>9}"
-    head += "".join(f"{p + ' M/s':>22}{'x':>7}" for p in peers)
-    lines += ["", "fastinit throughput (median; speed-up = peer time / fastinit time)", *banner, head, "-" * len(head)]
-    for (fill, dtype, nbytes), impls in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
-        if "fastinit" not in impls:
-            continue
-        ours = impls["fastinit"]
-        fill_row = roof.get((dtype, nbytes))
-        vs = f"{ours['seconds'] / fill_row['seconds']:.2f}x" if fill_row else ""
-        line = f"{fill:<24}{dtype:<10}{_size(nbytes):>9}{ours['mvalues_per_s']:>14,.0f}{ours['gb_per_s']:>7.1f}{vs:>9}"
-        for p in peers:
-            if p in impls:
-                line += f"{impls[p]['mvalues_per_s']:>22,.0f}{impls[p]['seconds'] / ours['seconds']:>6.1f}x"
-            else:
-                line += f"{'':>22}{'':>7}"
-        lines.append(line)
-    fills = [r for r in RESULTS if r["impl"] == "out.fill"]
-    if fills:
-        lines += ["", "memory-write roofline (out.fill(1.0))", *banner]
-        for r in sorted(fills, key=lambda r: (r["dtype"], r["bytes"])):
-            lines.append(f"  {r['dtype']:<10}{_size(r['bytes']):>9}{r['mvalues_per_s']:>12,.0f} M/s"
-                         f"{r['gb_per_s']:>7.1f} GB/s")
+    if any(r["impl"] != "out.fill" for r in RESULTS):
+        head = f"{'fill':<25}{'dtype':<9}{'size':>7} {'impl':<10}{'M/s':>9} {'GB/s':>6}{'x':>7}{'t/fill':>7}  note"
+        lines += ["", "throughput, median of the rounds. x: this row's time / fastinit's on the same fill, dtype and "
+                  "size", "(a peer's x is fastinit's speed-up). t/fill: fastinit's time / out.fill's on the same bytes "
+                  "(1.00 = memory speed).", *banner, head, "-" * len(head), *_throughput_rows()]
+    roof = _roofline()
+    if roof:
+        lines += ["", "memory-write roofline: out.fill(1) through an integer view; per dtype and size the fastest measurement",
+                  *banner]
+        for (dtype, nbytes), r in sorted(roof.items()):
+            lines.append(f"  {dtype:<10}{_size(nbytes):>9}{r['mvalues_per_s']:>12,.0f} M/s{r['gb_per_s']:>7.1f} GB/s")
     if SCALING:
         lines += ["", "thread scaling (fastinit)", *banner]
         for r, eff in _efficiencies():

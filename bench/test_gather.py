@@ -43,7 +43,7 @@ def test_gather_rows(fill, width, quick, rounds):
     name = f"{fill} gather rows {width}"
     record(name, "float32", out.size, 4, "fastinit", gather)
     record(name, "float32", out.size, 4, "contiguous", contiguous,
-           note=f"x = contiguous time / gather time (target >= {TARGET[width]})")
+           note=f"target x >= {TARGET[width]}")
     print(f"\n{name}: {rows} ids, gather/contiguous speed {contiguous / gather:.2f} (target >= {TARGET[width]})")
     for r in (0, rows // 2, rows - 1):
         row = fn((1, width), seed=1, full_shape=(TABLE_ROWS, width), index=(slice(ids[r], ids[r] + 1),))

@@ -232,3 +232,30 @@ def test_unreliable_flags(monkeypatch):
     assert sum(line.startswith("UNRELIABLE: ") for line in header) == 2
     assert any("2 threads" in line and "UNRELIABLE" in line for line in tables)
     assert not any("1 threads" in line and "UNRELIABLE" in line for line in tables)
+
+
+def test_summary_layout(monkeypatch):
+    """The summary on made-up numbers: one line per measurement, at most 120 columns, the
+    roofline once per dtype and size (the fastest of its measurements), and a slow small fill
+    marked as an outlier with the line that explains it."""
+    import conftest
+
+    results = []
+    monkeypatch.setattr(conftest, "RESULTS", results)
+    monkeypatch.setattr(conftest, "SCALING", [])
+    for nbytes, seconds in ((1 << 20, 0.002), (16 << 20, 0.004)):  # 1 MB at a eighth of 16 MB's rate
+        conftest.record("truncated_normal layouts", "bfloat16", nbytes // 2, 2, "fastinit", seconds)
+        conftest.record("truncated_normal layouts", "bfloat16", nbytes // 2, 2, "transposed", seconds * 1.2,
+                        note="x = time / C-order time " * 5)
+        conftest.record("(roofline)", "bfloat16", nbytes // 2, 2, "out.fill", seconds / 10)
+        conftest.record("(roofline)", "bfloat16", nbytes // 2, 2, "out.fill", seconds / 8)  # a second benchmark's
+    lines = conftest._tables([("load 9.00 > 2 cores at end", "x" * 300)])
+    assert max(map(len, lines)) <= 120, max(lines, key=len)
+    rows = [line for line in lines if line.startswith("truncated_normal layouts")]
+    assert len(rows) == 4
+    assert [row.split()[8] == "1.20" for row in rows if "transposed" in row] == [True, True]
+    roofline = [line for line in lines if line.startswith("  bfloat16")]
+    assert [line.split()[1:4] for line in roofline] == [["1", "MB", "2,621"], ["16", "MB", "20,972"]]
+    flagged = [row for row in rows if "*" in row]
+    assert len(flagged) == 2 and all(" 1 MB " in row for row in flagged), flagged
+    assert any(line.startswith("* outlier:") for line in lines)
