@@ -11,13 +11,12 @@ Needs ``dask[array]`` (``pip install "fastinit[dask]"``, which also installs dis
 ``import fastinit`` does not import dask.
 """
 
-from __future__ import annotations
-
 import math
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
+from .core.docstrings import shared_docs
 from .core.dtypes import FLOAT_FORMATS, format_of, resolve_dtype
 from .core.layout import as_shape
 from .core.seed import Seed, Stream, resolve_seed, resolve_stream
@@ -29,7 +28,7 @@ __all__ = ["array"]
 _NAMES = {np.dtype(np.float32): "float32", np.dtype(np.float64): "float64", np.dtype(np.float16): "float16"}
 
 
-def _block(block_info: dict[Any, Any] | None = None, *, init: str, params: dict[str, Any],
+def _block(block_info: Optional[dict[Any, Any]] = None, *, init: str, params: dict[str, Any],
            full_shape: tuple[int, ...], fmt: str, seed: int, stream: int) -> np.ndarray:
     """One block: ``full[index]`` of the whole fill, where ``index`` is the block's location."""
     assert block_info is not None
@@ -40,8 +39,9 @@ def _block(block_info: dict[Any, Any] | None = None, *, init: str, params: dict[
     return out
 
 
+@shared_docs
 def array(init: Any, shape: Any, *, chunks: Any = "auto", dtype: Any = "float32", seed: Seed,
-          stream: Stream = 0, name: str | None = None, **params: Any) -> Any:
+          stream: Stream = 0, name: Optional[str] = None, **params: Any) -> Any:
     """A ``dask.array.Array`` of ``shape`` filled by ``init``, equal bit for bit to
     ``init(shape, seed=seed, stream=stream, dtype=dtype, **params)`` for any ``chunks``.
 
@@ -54,14 +54,28 @@ def array(init: Any, shape: Any, *, chunks: Any = "auto", dtype: Any = "float32"
             chunks per axis, ``-1`` for whole axes.
         dtype: float32 (default), float16, bfloat16 or float64.
         seed: the seed, an int in [0, 2**64) (``None`` draws one from the OS, once for all blocks).
-        stream: int or str, as for every fill.
+        stream: {stream}
         name: the dask key prefix (default: ``fastinit-<init>-<hash of the arguments>``).
         **params: the initializer's parameters (``std=0.02``, ``mode="fan_avg"``...).
 
+    Returns:
+        A lazy ``dask.array.Array``; nothing is computed until you ask for it (``.compute()``,
+        ``.to_zarr(...)``).
+
     Raises:
-        ImportError without dask; TypeError/ValueError for bad arguments, before any block is
-        computed; ValueError for ``orthogonal`` with more than one block and ``sparse`` with more
-        than one chunk along the rows (they need the whole tensor, resp. whole columns, per block).
+        ImportError: dask is not installed.
+        TypeError: a bad argument (checked before any block is computed).
+        ValueError: a bad argument, ``orthogonal`` with more than one block, or ``sparse`` with
+            more than one chunk along the rows (they need the whole tensor, resp. whole columns,
+            per block).
+
+    Example:
+        >>> import numpy as np, fastinit, fastinit.dask
+        >>> x = fastinit.dask.array("he_normal", (100, 8), chunks=(30, 8), seed=0, stream="emb")
+        >>> x.numblocks
+        (4, 1)
+        >>> np.array_equal(x.compute(), fastinit.he_normal((100, 8), seed=0, stream="emb"))
+        True
     """
     try:
         import dask.array as da
