@@ -98,8 +98,8 @@ def fill(
     Args:
         out: array to fill in place, or a shape to allocate (``dtype``, default float32).
         plan: the fill and its parameters.
-        seed, stream, full_shape, index: as for every fill (a constant plan ignores ``seed`` and
-            ``stream`` but still checks ``out`` against ``full_shape``/``index``).
+        seed, stream, full_shape, index: passed to the plan's fill unchanged (a constant plan
+            ignores ``seed`` and ``stream`` but still checks ``out`` against ``full_shape``/``index``).
         dtype: element type when ``out`` is a shape.
 
     Returns:
