@@ -23,5 +23,24 @@ PY
 
 echo "== mkdocs build --strict"
 NO_MKDOCS_2_WARNING=1 "$work/venv/bin/mkdocs" build --strict --site-dir "$work/site"
+
+echo "== the API reference lists every name of each module's __all__"
+"$work/venv/bin/python" - "$work/site" <<'PY'
+import ast, pathlib, re, sys
+site = pathlib.Path(sys.argv[1])
+pages = {"fastinit": "__init__.py", "torch": "torch/__init__.py", "keras": "keras/__init__.py",
+         "jax": "jax.py", "dask": "dask.py", "outofcore": "outofcore/__init__.py"}
+bad = []
+for page, source in pages.items():
+    tree = ast.parse(pathlib.Path("python/fastinit", source).read_text())
+    names = next(ast.literal_eval(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                 and any(getattr(t, "id", None) == "__all__" for t in n.targets))
+    module = "fastinit" if page == "fastinit" else f"fastinit.{page}"
+    ids = set(re.findall(r'id="([\w.]+)"', (site / "reference" / page / "index.html").read_text()))
+    bad += [f"{module}.{n}" for n in names if f"{module}.{n}" not in ids and f"{module}.{n}.{n}" not in ids]
+if bad:
+    sys.exit(f"docs.sh: not in the API reference (docs/reference/): {bad}")
+print(f"docs.sh: every name of {len(pages)} modules' __all__ is in the reference")
+PY
 pages=$(find "$work/site" -name index.html | wc -l)
 echo "docs.sh: built $pages pages, no warnings"

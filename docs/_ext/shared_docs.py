@@ -35,3 +35,66 @@ class SharedDocs(griffe.Extension):
     def on_object(self, *, obj: griffe.Object, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
         if obj.docstring is not None and "{" in obj.docstring.value:
             obj.docstring.value = self._fill(obj.docstring.value)
+
+
+class CommentDocs(griffe.Extension):
+    """Give an undocumented module-level constant the ``#:`` comment lines right above it as its
+    docstring (the package documents its constants that way), so the reference shows it."""
+
+    def on_attribute(self, *, attr: griffe.Attribute, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        if attr.docstring is not None or not attr.lineno or attr.filepath not in loader.lines_collection:
+            return
+        lines = loader.lines_collection[attr.filepath]
+        comment: list[str] = []
+        i = attr.lineno - 2
+        while i >= 0 and lines[i].strip().startswith("#:"):
+            comment.insert(0, lines[i].strip()[2:].strip())
+            i -= 1
+        if comment:
+            attr.docstring = griffe.Docstring(" ".join(comment), lineno=i + 2, parent=attr)
+
+
+class JaxPresetFactories(griffe.Extension):
+    """``fastinit.jax`` makes its variance-scaling presets by calls, ``glorot_uniform =
+    _preset("glorot_uniform", 1.0, "fan_avg", "uniform", alias)``, and names JAX's aliases by
+    assignment (``xavier_uniform = glorot_uniform``). Static analysis sees attributes; this turns
+    each into the function ``_preset`` returns, with its signature and the docstring ``_preset``
+    gives it (the two are written in ``fastinit.jax._preset``; keep them in step)."""
+
+    SIGNATURE = (("in_axis", "Axis", "-2"), ("out_axis", "Axis", "-1"), ("batch_axis", "Axis", "()"),
+                 ("dtype", "Any", "None"))
+
+    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        if pkg.name != "fastinit" or "jax" not in pkg.members:
+            return
+        module = pkg.members["jax"]
+        made: dict[str, griffe.Function] = {}
+        for name, member in list(module.members.items()):
+            if isinstance(member, griffe.Attribute) and isinstance(member.value, griffe.ExprCall):
+                call = member.value
+                if str(call.function) == "_preset":
+                    made[name] = self._factory(module, member, [str(a) for a in call.arguments])
+        for name, member in list(module.members.items()):
+            if isinstance(member, griffe.Attribute) and str(member.value) in made:
+                target = made[str(member.value)]
+                alias = self._factory(module, member, [])
+                alias.parameters = target.parameters
+                alias.docstring = griffe.Docstring(f"JAX's other name for :func:`{target.name}`: the same function.",
+                                                   parent=alias)
+        for name, func in made.items():
+            module.set_member(name, func)
+
+    def _factory(self, module: griffe.Module, attr: griffe.Attribute, args: list[str]) -> griffe.Function:
+        params = griffe.Parameters(*(griffe.Parameter(n, annotation=a, default=d,
+                                                      kind=griffe.ParameterKind.positional_or_keyword)
+                                     for n, a, d in self.SIGNATURE))
+        func = griffe.Function(attr.name, lineno=attr.lineno, endlineno=attr.endlineno, parameters=params,
+                               returns="Initializer")
+        if args:
+            name, scale, mode, distribution = (a.strip("'\"") for a in args[:4])
+            alias = args[4].strip("'\"") if len(args) > 4 else ""
+            func.docstring = griffe.Docstring(
+                f"JAX ``{name}``{alias}: ``variance_scaling({scale}, {mode!r}, {distribution!r}, in_axis, "
+                "out_axis, batch_axis, dtype)``.", parent=func)
+        module.set_member(attr.name, func)
+        return func
