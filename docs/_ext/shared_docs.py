@@ -74,15 +74,13 @@ class JaxPresetFactories(griffe.Extension):
                 call = member.value
                 if str(call.function) == "_preset":
                     made[name] = self._factory(module, member, [str(a) for a in call.arguments])
-        for name, member in list(module.members.items()):
+        for member in list(module.members.values()):
             if isinstance(member, griffe.Attribute) and str(member.value) in made:
                 target = made[str(member.value)]
                 alias = self._factory(module, member, [])
                 alias.parameters = target.parameters
                 alias.docstring = griffe.Docstring(f"JAX's other name for :func:`{target.name}`: the same function.",
                                                    parent=alias)
-        for name, func in made.items():
-            module.set_member(name, func)
 
     def _factory(self, module: griffe.Module, attr: griffe.Attribute, args: list[str]) -> griffe.Function:
         params = griffe.Parameters(*(griffe.Parameter(n, annotation=a, default=d,
