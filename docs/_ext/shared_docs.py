@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import importlib.util
 import pathlib
+import re
 from typing import Any
 
 import griffe
 
+# A Sphinx role as the docstrings write cross-references (``:func:`fastinit.get```); Markdown shows it
+# as code. ``~`` keeps the last component, as in Sphinx.
+_ROLE = re.compile(r":(?:py:)?(?:func|class|mod|data|meth|attr|exc|obj):`(?P<tilde>~?)(?P<target>[^`]+)`")
 _SOURCE = pathlib.Path(__file__).resolve().parents[2] / "python" / "fastinit" / "core" / "docstrings.py"
 
 
@@ -26,15 +30,24 @@ def _load_fill_placeholders() -> Any:
 
 
 class SharedDocs(griffe.Extension):
-    """Replace ``name: {key}`` lines in docstrings with the shared text for ``key``."""
+    """Replace ``name: {key}`` lines in docstrings with the shared text for ``key``, and Sphinx
+    roles with code spans."""
 
     def __init__(self) -> None:
         super().__init__()
         self._fill = _load_fill_placeholders()
 
     def on_object(self, *, obj: griffe.Object, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
-        if obj.docstring is not None and "{" in obj.docstring.value:
+        if obj.docstring is None:
+            return
+        if "{" in obj.docstring.value:
             obj.docstring.value = self._fill(obj.docstring.value)
+        obj.docstring.value = _ROLE.sub(_code_span, obj.docstring.value)
+
+
+def _code_span(m: re.Match[str]) -> str:
+    target = m.group("target")
+    return f"``{target.rsplit('.', 1)[-1] if m.group('tilde') else target}``"
 
 
 class CommentDocs(griffe.Extension):
