@@ -26,6 +26,7 @@ from ..presets.plans import fill as _plan_fill
 from ..presets.pytorch import kaiming_normal_plan, kaiming_uniform_plan, xavier_normal_plan, xavier_uniform_plan
 from ..presets.structured import sparse as _sparse
 from ..presets.truncation import torch_trunc_bounds
+from .argchecks import check_fan_mode, check_gain_args, check_normal_std, check_uniform_range
 from .checks import (
     Tensor,
     _check_generator,
@@ -118,6 +119,7 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
         1.3867504905630728
     """
     try:
+        check_gain_args(nonlinearity, _number(param))
         return _calculate_gain(nonlinearity, _number(param))
     except (TypeError, ValueError) as exc:
         raise _GainError(str(exc)) from None
@@ -159,6 +161,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Optional
         True
     """
     a, b = _number(a), _number(b)
+    check_uniform_range(a, b)
     return _random_fill("uniform_", tensor, generator, seed,
                         lambda x, s, p: _fills.uniform(x, a, b, seed=s, stream=stream, **p))
 
@@ -195,6 +198,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Opti
                 [0.0043, 0.0111]])
     """
     mean, std = _number(mean), _number(std)
+    check_normal_std(std)
     return _random_fill("normal_", tensor, generator, seed,
                         lambda x, s, p: _fills.normal(x, mean, std, seed=s, stream=stream, **p))
 
@@ -323,6 +327,7 @@ def _kaiming(plan: Callable[..., Plan], where: str, tensor: Tensor, a: float, mo
     if 0 in tensor.shape:  # torch's rule, warning included
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
         return tensor
+    check_fan_mode(mode)  # before the rank, as torch
     _fan_rank(tensor)
     a = _number(a)
     calculate_gain(nonlinearity, a)  # torch's checks and exception type (ValueError)
