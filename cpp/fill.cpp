@@ -135,7 +135,7 @@ void check_target(const Target& t) {
         throw std::invalid_argument("layout: element index reaches 2**63");
       reach = span * t.logical_strides[k];
     }
-    last += reach;  // both terms < 2**63: no wrap
+    last += reach;  // last < 2**63 and reach <= 2**63: no wrap
     if (last >= kLimit) throw std::invalid_argument("layout: element index reaches 2**63");
   }
   check_no_overlap(t);

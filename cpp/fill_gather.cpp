@@ -123,20 +123,21 @@ class Batcher {
       alone(ptr, e, m);
       return;
     }
-    // Its words [j0, j1) and the Philox blocks [b0, b1) that hold them. j1 reaches 2**64 - 2 (the
-    // last float64 element of a 2**63 - 1-element tensor), so b1 is rounded up without j1 + 3.
-    const uint64_t j0 = e * wpe_, j1 = j0 + m * wpe_;
-    const uint64_t b0 = j0 / 4, b1 = j1 / 4 + (j1 % 4 != 0 ? 1 : 0);
-    if (elements_ + m > kTile || blocks_ + (b1 - b0) > kBatchBlocks) flush();
+    // Its n words j0 .. j0 + n - 1, the last of which may be 2**64 - 1 (float64 element 2**63 - 1),
+    // so their end j0 + n is not formed: they are the words skip .. skip + n - 1 of the blocks
+    // b0 .. b0 + blocks - 1 (at most 2**62 - 1), counted from the small numbers skip and n.
+    const uint64_t j0 = e * wpe_, n = m * wpe_;
+    const uint64_t b0 = j0 / 4, skip = j0 % 4, blocks = (skip + n + 3) / 4;
+    if (elements_ + m > kTile || blocks_ + blocks > kBatchBlocks) flush();
     adjacent_ = adjacent_ && (entries_ == 0 ? reinterpret_cast<uintptr_t>(ptr) % is_ == 0 : ptr == end_);
     end_ = ptr + static_cast<int64_t>(m) * stride_;
     ptr_[entries_] = ptr;
-    skip_[entries_] = static_cast<uint8_t>(j0 & 3u);
+    skip_[entries_] = static_cast<uint8_t>(skip);
     count_[entries_] = static_cast<uint32_t>(m);
-    whole_blocks_ = whole_blocks_ && (j0 & 3u) == 0 && (j1 & 3u) == 0;
+    whole_blocks_ = whole_blocks_ && skip == 0 && n % 4 == 0;
     ++entries_;
     elements_ += static_cast<std::size_t>(m);
-    for (uint64_t b = b0; b < b1; ++b) block_[blocks_++] = b;
+    for (uint64_t i = 0; i < blocks; ++i) block_[blocks_++] = b0 + i;
   }
 
   void flush() {

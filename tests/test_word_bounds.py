@@ -18,6 +18,7 @@ import pytest
 from test_stream_doc import Fmt, ndtri_doc, same_bits, u01, uopen
 
 import fastinit
+from fastinit import _core
 
 from philox_reference import element_words64, stream_words
 
@@ -198,3 +199,63 @@ def test_rows_example_of_the_report():
     want = fastinit.uniform((7,), seed=0, stream="emb", dtype="float64", full_shape=(N,), index=(slice(N - 7, N),))
     same(got[0], want, "rows == slice")
     assert np.all(want > 0.0)
+
+
+# ---- the core's own limit: element index 2**63 - 1, float64 words up to 2**64 - 1 ----
+
+TOP = 2**63 - 1  # the largest element index _core accepts (as an origin or an index-array entry)
+CORE_FORMATS = {"float32": np.float32, "float64": np.float64, "float16": np.float16, "bfloat16": ml_dtypes.bfloat16}
+CORE_FILLS = {"uniform": (_core.fill_uniform, (LOW, HIGH)), "normal": (_core.fill_normal, (MEAN, STD))}
+
+
+def core_fill(dist: str, fmt: str, out: np.ndarray, logical_strides, origin: int, axis_offsets=None) -> np.ndarray:
+    fn, params = CORE_FILLS[dist]
+    fn(out, fmt, SEED, SID, list(logical_strides), origin, *params, axis_offsets=axis_offsets)
+    return out
+
+
+def test_core_refuses_element_2_pow_63():
+    out = np.zeros(2, np.float64)
+    with pytest.raises(ValueError, match="2\\*\\*63"):
+        core_fill("uniform", "float64", out, [1], TOP)  # elements TOP, TOP + 1
+    with pytest.raises(ValueError, match="2\\*\\*63"):
+        core_fill("uniform", "float64", out, [1], 0, [np.array([0, TOP + 1], np.uint64)])
+    assert not out.any()
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 37, 1100])
+@pytest.mark.parametrize("dist", ["uniform", "normal"])
+@pytest.mark.parametrize("fmt", CORE_FORMATS)
+def test_core_run_ending_at_element_2_pow_63_minus_1(simd, fmt, dist, k):
+    out = core_fill(dist, fmt, np.empty(k, CORE_FORMATS[fmt]), [1], TOP - k + 1)
+    same(out, doc_values(dist, CORE_FORMATS[fmt], np.arange(TOP - k + 1, TOP + 1, dtype=np.uint64)),
+         f"{dist} run of {k} ending at 2**63 - 1")
+
+
+@pytest.mark.parametrize("cols", [1, 3, 8, 37, 600])  # 600: runs long enough to go alone
+@pytest.mark.parametrize("dist", ["uniform", "normal"])
+@pytest.mark.parametrize("fmt", CORE_FORMATS)
+def test_core_index_array_with_element_2_pow_63_minus_1(simd, fmt, dist, cols):
+    # Rows of `cols` consecutive elements starting at any offset; three of them end at 2**63 - 1.
+    starts = np.array([TOP - cols + 1, 0, TOP - cols, TOP - cols + 1, 2**62 + 5, TOP - cols - 1, TOP - cols + 1],
+                      dtype=np.uint64)
+    e = starts[:, None] + np.arange(cols, dtype=np.uint64)[None, :]
+    want = doc_values(dist, CORE_FORMATS[fmt], e)
+    for call in range(3):
+        out = core_fill(dist, fmt, np.empty((starts.size, cols), CORE_FORMATS[fmt]), [cols, 1], 0, [starts, None])
+        same(out, want, f"{dist} rows of {cols} by offset, call {call}")
+
+
+CORE_TILES = [(7, 40, 7), (50, 33, 30), (509, 20, 150)]
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("cols,a,b", CORE_TILES, ids=[f"{c}cols-{a}x{b}" for c, a, b in CORE_TILES])
+@pytest.mark.parametrize("dist", ["uniform", "normal"])
+@pytest.mark.parametrize("fmt", CORE_FORMATS)
+def test_core_2d_corner_ending_at_element_2_pow_63_minus_1(simd, fmt, dist, cols, a, b, order):
+    origin = TOP - ((a - 1) * cols + (b - 1))  # element (a - 1, b - 1) of out is 2**63 - 1
+    out = core_fill(dist, fmt, np.empty((a, b), CORE_FORMATS[fmt], order=order), [cols, 1], origin)
+    e = (np.uint64(origin) + np.arange(a, dtype=np.uint64)[:, None] * np.uint64(cols)
+         + np.arange(b, dtype=np.uint64)[None, :])
+    same(out, doc_values(dist, CORE_FORMATS[fmt], e), f"{dist} {order}-order {a}x{b}, rows {cols} apart")
