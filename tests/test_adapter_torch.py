@@ -291,7 +291,7 @@ def test_bad_input():
         ft.trunc_normal_(t, 0.0, 1.0, 1.0, -1.0)
     with pytest.raises(ValueError, match="std"):
         ft.normal_(t, 0.0, -1.0, seed=1)
-    with pytest.raises(ValueError, match="mode"):
+    with pytest.raises(ValueError, match="Mode fan_avg not supported"):
         ft.kaiming_uniform_(t, mode="fan_avg")
     with pytest.raises(ValueError, match="nonlinearity"):
         ft.kaiming_normal_(t, nonlinearity="gelu")

@@ -84,7 +84,7 @@ from .core.checks import integer, is_real, real
 from .core.complex import COMPLEX_PARTS
 from .core.dtypes import FLOAT_FORMATS
 from .core.layout import as_shape
-from .core.suggest import check_choice, unknown_choice
+from .core.suggest import did_you_mean
 from .presets.args import real_param
 from .presets.disk import truncated_normal_disk, uniform_disk
 from .presets.orthogonal import delta_orthogonal as _delta_orthogonal
@@ -169,6 +169,10 @@ def seed_from_key(key: Any) -> int:
     return _seed_from_words(np.asarray(_key_data(key)))
 
 
+class DtypeError(TypeError, ValueError):
+    """A dtype fastinit does not write (JAX raises ValueError, fastinit TypeError: this is both)."""
+
+
 def _dtype(dtype: Any, who: str, complex_ok: bool = False) -> np.dtype:
     """``dtype`` (None: JAX's default float dtype) as JAX canonicalizes it, checked for fastinit
     (complex64/complex128 too when ``complex_ok``)."""
@@ -181,7 +185,7 @@ def _dtype(dtype: Any, who: str, complex_ok: bool = False) -> np.dtype:
     if canonical in FLOAT_FORMATS or (complex_ok and canonical in COMPLEX_PARTS):
         return canonical
     extra = "; complex64 and complex128 too" if complex_ok else " (complex only where JAX takes it)"
-    raise TypeError(f"{who}: dtype {canonical} is not supported; fastinit writes float32, float64, float16 and "
+    raise DtypeError(f"{who}: dtype {canonical} is not supported; fastinit writes float32, float64, float16 and "
                     f"bfloat16 (jnp.bfloat16){extra}")
 
 
@@ -364,6 +368,15 @@ def _complex_variance_scaling(out: np.ndarray, std: float, distribution: str, se
         uniform_disk(out, math.sqrt(2.0) * std, seed=seed, **where)
 
 
+def _check_name(value: Any, name: str, choices: tuple[str, ...]) -> None:
+    """JAX's ValueError for a ``mode``/``distribution`` not among ``choices`` (exact names: JAX
+    does not lower-case them), with the valid names after JAX's text."""
+    if not isinstance(value, str) or value not in choices:
+        hint = did_you_mean(value, choices) if isinstance(value, str) else ""
+        raise ValueError(f"invalid {name} for variance scaling initializer: {value}.{hint} Valid values: "
+                         f"{', '.join(map(repr, choices))}")
+
+
 def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axis = -2, out_axis: Axis = -1,
                      batch_axis: Axis = (), dtype: Any = None) -> Initializer:
     """JAX ``variance_scaling``: zero-mean values of variance ``scale / n``.
@@ -376,9 +389,8 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axis = -
     Raises ValueError for an unknown mode or distribution.
     """
     scale = _number(scale, "scale", minimum=0.0, strict=True)
-    mode = check_choice(mode, "mode", MODES)
-    if not isinstance(distribution, str) or distribution not in _DISTRIBUTIONS:
-        raise unknown_choice("distribution", distribution, tuple(_DISTRIBUTIONS))
+    _check_name(mode, "mode", MODES)
+    _check_name(distribution, "distribution", tuple(_DISTRIBUTIONS))
     ours = _DISTRIBUTIONS[distribution]
     axes: dict[str, Any] = {"in_axis": in_axis, "out_axis": out_axis, "batch_axis": batch_axis}
 
@@ -472,10 +484,10 @@ def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> In
 
 
 def _check_delta(dims: tuple[int, ...]) -> None:
-    if len(dims) not in (3, 4, 5):
-        raise ValueError(f"Delta orthogonal initializer requires a 3D, 4D or 5D shape, got {dims}.")
+    if len(dims) not in (3, 4, 5):  # JAX's messages, then the shape
+        raise ValueError(f"Delta orthogonal initializer requires a 3D, 4D or 5D shape. Got {dims}.")
     if dims[-1] < dims[-2]:
-        raise ValueError(f"`fan_in` must be less or equal than `fan_out`, got shape {dims} (in = shape[-2] > "
+        raise ValueError(f"`fan_in` must be less or equal than `fan_out`. Got shape {dims} (in = shape[-2] > "
                          "out = shape[-1]).")
 
 
