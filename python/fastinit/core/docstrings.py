@@ -138,6 +138,16 @@ SHARED: dict[str, str] = {
         "used only when both are given, as Keras does; ``EinsumDense`` sets them. None (the "
         "default): fans by Keras's rule, ``(in, out)`` or ``(*kernel, in, out)``."
     ),
+    "keras_shape": (
+        "The shape of the tensor to return (a tuple or list of ints), in Keras's layout: "
+        "``(in, out)`` for a Dense kernel, ``(*kernel, in, out)`` for a Conv kernel."
+    ),
+    "keras_dtype": (
+        "The tensor's dtype (a Keras dtype name such as ``\"float32\"``, or a backend dtype); "
+        "``None`` (the default): ``keras.backend.floatx()``. float32, float64, float16 or "
+        "bfloat16 (the float32 values rounded to nearest even); Zeros, Ones, Constant and "
+        "Identity also take int and bool dtypes."
+    ),
     # fastinit.jax
     "jax_axes": (
         "The fan axes, as ``jax.nn.initializers`` takes them (``in_axis``, ``out_axis``, "

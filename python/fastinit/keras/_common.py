@@ -1,11 +1,9 @@
 """What the classes of :mod:`fastinit.keras` share: dtypes, numbers given as tensors, seeds
 (int, None or ``keras.random.SeedGenerator``) and the per-call streams."""
 
-from __future__ import annotations
-
 import random as _random
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -19,6 +17,7 @@ if not hasattr(keras, "initializers"):  # pragma: no cover - python/fastinit its
     raise ImportError("`import keras` found fastinit's own keras package; do not put python/fastinit on sys.path")
 
 from ..core.checks import is_integer, is_real
+from ..core.docstrings import shared_docs
 from ..core.dtypes import FLOAT_DTYPES
 from ..core.layout import as_shape
 from ..core.seed import Stream, resolve_seed, resolve_stream, stream_from_name
@@ -88,7 +87,7 @@ def scalar(value: Any) -> Any:
     return value
 
 
-def number(value: Any, name: str, *, minimum: float | None = None, strict: bool = False) -> float:
+def number(value: Any, name: str, *, minimum: Optional[float] = None, strict: bool = False) -> float:
     """A parameter Keras takes as "a Python scalar or a scalar tensor": a finite float."""
     return real_param(scalar(value), name, minimum=minimum, strict=strict)
 
@@ -146,8 +145,17 @@ class RandomInitializer(keras.initializers.Initializer):  # type: ignore[misc]
     def _fill(self, out: np.ndarray, seed: int, stream: int) -> None:
         raise NotImplementedError
 
+    @shared_docs
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
-        """A tensor of ``shape`` and ``dtype`` (default ``keras.backend.floatx()``)."""
+        """The initial tensor of ``shape`` and ``dtype``, as a tensor of the current backend.
+
+        Args:
+            shape: {keras_shape}
+            dtype: {keras_dtype}
+
+        Returns:
+            ``keras.ops.convert_to_tensor`` of the values, in ``dtype``.
+        """
         name = keras_dtype(dtype)
         out = np.empty(as_shape(shape), float_dtype(name, type(self).__name__))
         self._fill(out, *self._next())

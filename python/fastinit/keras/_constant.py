@@ -1,14 +1,13 @@
 """The deterministic classes of :mod:`fastinit.keras`: Zeros, Ones, Constant (scalars and arrays,
 broadcast as Keras does), Identity and STFT (subclasses of Keras's classes of the same names)."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional, Union
 
 import numpy as np
 
 from ..core import fills as _fills
+from ..core.docstrings import shared_docs
 from ..core.dtypes import FLOAT_DTYPES
 from ..core.layout import as_shape
 from ..presets.stft import check_stft_args
@@ -30,8 +29,17 @@ class _Deterministic(_K.Initializer):  # type: ignore[misc]
     def _other(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         raise NotImplementedError
 
+    @shared_docs
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
-        """A tensor of ``shape`` and ``dtype`` (default ``keras.backend.floatx()``)."""
+        """The initial tensor of ``shape`` and ``dtype``, as a tensor of the current backend.
+
+        Args:
+            shape: {keras_shape}
+            dtype: {keras_dtype}
+
+        Returns:
+            ``keras.ops.convert_to_tensor`` of the values, in ``dtype``.
+        """
         name = keras_dtype(dtype)
         dims = as_shape(shape)
         if name in FLOAT_DTYPES:
@@ -44,7 +52,15 @@ class _Deterministic(_K.Initializer):  # type: ignore[misc]
 
 @register
 class Zeros(_Deterministic, _K.Zeros):  # type: ignore[misc]
-    """Keras ``Zeros``: 0."""
+    """Keras ``Zeros``: a tensor of zeros.
+
+    Float dtypes are written by fastinit, integer and bool dtypes by NumPy.
+
+    Example:
+        >>> import keras, numpy as np, fastinit.keras as fk
+        >>> keras.ops.convert_to_numpy(fk.Zeros()((2, 3), dtype="int32")).tolist()
+        [[0, 0, 0], [0, 0, 0]]
+    """
 
     def _float(self, out: np.ndarray) -> None:
         _fills.zeros(out)
@@ -55,7 +71,15 @@ class Zeros(_Deterministic, _K.Zeros):  # type: ignore[misc]
 
 @register
 class Ones(_Deterministic, _K.Ones):  # type: ignore[misc]
-    """Keras ``Ones``: 1."""
+    """Keras ``Ones``: a tensor of ones.
+
+    Float dtypes are written by fastinit, integer and bool dtypes by NumPy.
+
+    Example:
+        >>> import keras, numpy as np, fastinit.keras as fk
+        >>> keras.ops.convert_to_numpy(fk.Ones()((2,))).tolist()
+        [1.0, 1.0]
+    """
 
     def _float(self, out: np.ndarray) -> None:
         _fills.ones(out)
@@ -64,7 +88,7 @@ class Ones(_Deterministic, _K.Ones):  # type: ignore[misc]
         return np.ones(shape, dtype)
 
 
-def _constant_value(value: Any) -> float | np.ndarray:
+def _constant_value(value: Any) -> Union[float, np.ndarray]:
     """A number (Python, NumPy, 0-d tensor) as a float; an array-like (list, array, tensor) as a
     NumPy array of a real dtype."""
     value = scalar(value)
@@ -82,8 +106,22 @@ def _constant_value(value: Any) -> float | np.ndarray:
 
 @register
 class Constant(_Deterministic, _K.Constant):  # type: ignore[misc]
-    """Keras ``Constant(value=0.0)``: ``value`` rounded to the dtype; an array (a list, a NumPy
-    array, a tensor) is broadcast to the shape, as Keras does."""
+    """Keras ``Constant``: ``value`` everywhere, or an array broadcast to the shape.
+
+    Args:
+        value: The value (default 0): a number (Python, NumPy, a 0-d array or scalar tensor),
+            rounded once to the dtype; or an array (a list, a NumPy array, a tensor) that is
+            broadcast to the shape, as Keras does.
+
+    Raises:
+        TypeError: a value that is neither a real number nor an array of them.
+        ValueError: (at the call) an array that does not broadcast to the shape.
+
+    Example:
+        >>> import keras, numpy as np, fastinit.keras as fk
+        >>> keras.ops.convert_to_numpy(fk.Constant([1.0, 2.0])((2, 2))).tolist()
+        [[1.0, 2.0], [1.0, 2.0]]
+    """
 
     def __init__(self, value: Any = 0.0) -> None:
         self.value = _constant_value(value)
@@ -108,14 +146,25 @@ class Constant(_Deterministic, _K.Constant):  # type: ignore[misc]
         return {"value": keras.saving.serialize_keras_object(self.value)}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Constant:
+    def from_config(cls, config: dict[str, Any]) -> "Constant":
         return cls(keras.saving.deserialize_keras_object(config["value"]))
 
 
 @register
 class Identity(_Deterministic, _K.Identity):  # type: ignore[misc]
-    """Keras ``Identity(gain=1.0)``: ``gain`` times the identity matrix, 2-d shapes only
-    (:func:`fastinit.identity`). Unlike Keras's, ``get_config`` keeps ``gain``."""
+    """Keras ``Identity``: ``gain`` times the identity matrix (2-d shapes only).
+
+    Ones on the main diagonal (square or rectangular), times ``gain`` (:func:`fastinit.identity`).
+    Differs from Keras: ``get_config`` keeps ``gain``.
+
+    Args:
+        gain: The factor on the identity (default 1).
+
+    Example:
+        >>> import keras, numpy as np, fastinit.keras as fk
+        >>> keras.ops.convert_to_numpy(fk.Identity(2.0)((2, 3))).tolist()
+        [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
+    """
 
     def __init__(self, gain: Any = 1.0) -> None:
         self.gain = number(gain, "gain")
@@ -134,14 +183,33 @@ class Identity(_Deterministic, _K.Identity):  # type: ignore[misc]
 
 @register
 class STFT(_K.STFT):  # type: ignore[misc]
-    """Keras ``STFT(side="real", window="hann", scaling="density", periodic=False)``: the kernel
-    ``(T, 1, F)`` of a short-time Fourier transform (:func:`fastinit.stft`): cosines ("real") or
-    sines ("imag") of -2 pi t f / (2 (F - 1)), times the window, divided by its L2 norm
-    ("density") or L1 norm ("spectrum"). ``window``: a name ("hann", "hamming", ... as
-    ``scipy.signal.get_window``), an array of ``T`` values, or None. Float dtypes; computed in
-    float64 and rounded once, so within float rounding of Keras's own values."""
+    """Keras ``STFT``: the kernel ``(T, 1, F)`` of a short-time Fourier transform.
 
-    def __init__(self, side: str = "real", window: Any = "hann", scaling: str | None = "density",
+    Cosines (``side="real"``) or sines (``"imag"``) of -2 pi t f / (2 (F - 1)) for frame position
+    t < T and frequency bin f < F, times the window, divided by its L2 norm (``"density"``) or L1
+    norm (``"spectrum"``) (:func:`fastinit.stft`). Deterministic. Differs from Keras: computed in
+    float64 and rounded once, so within float rounding of Keras's own values. Float dtypes.
+
+    Args:
+        side: ``"real"`` (default) or ``"imag"``.
+        window: A window name (``"hann"``, the default, ``"hamming"``, ... as
+            ``scipy.signal.get_window`` takes them), an array of ``T`` values, or None
+            (rectangular).
+        scaling: ``"density"`` (default), ``"spectrum"`` or None (no normalization).
+        periodic: True: the periodic form of a named window (for spectral analysis); False (the
+            default): the symmetric form.
+
+    Raises:
+        ValueError: an unknown ``side``, ``window`` or ``scaling``.
+
+    Example:
+        >>> import keras, numpy as np, fastinit.keras as fk
+        >>> k = keras.ops.convert_to_numpy(fk.STFT()((4, 1, 3)))
+        >>> k.shape, float(k[0].max())  # the Hann window is 0 at the ends
+        ((4, 1, 3), 0.0)
+    """
+
+    def __init__(self, side: str = "real", window: Any = "hann", scaling: Optional[str] = "density",
                  periodic: bool = False) -> None:
         check_stft_args(side, window, scaling)
         if not isinstance(window, (str, tuple)) and window is not None:
@@ -150,8 +218,20 @@ class STFT(_K.STFT):  # type: ignore[misc]
                 raise ValueError(f"STFT: window must be 1-d (one value per frame), got shape {window.shape}")
         self.side, self.window, self.scaling, self.periodic = side, window, scaling, bool(periodic)
 
+    @shared_docs
     def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
-        """The kernel of ``shape`` ``(frame_length, channels, fft_bins)``, ``dtype`` (default floatx)."""
+        """The STFT kernel of ``shape``.
+
+        Args:
+            shape: ``(frame_length, channels, fft_bins)``: ``T``, 1 and ``F``.
+            dtype: {keras_dtype}
+
+        Returns:
+            ``keras.ops.convert_to_tensor`` of the values, in ``dtype``.
+
+        Raises:
+            ValueError: a ``window`` array whose length is not ``frame_length``.
+        """
         name = keras_dtype(dtype)
         out = np.empty(as_shape(shape), float_dtype(name, "STFT"))
         _stft(out, self.side, self.window, self.scaling, self.periodic)

@@ -2,14 +2,13 @@
 ``VarianceScaling``, so that ``EinsumDense`` sets their fan axes), RandomUniform, RandomNormal,
 TruncatedNormal and Orthogonal (subclasses of Keras's classes of the same names)."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
 from ..core.checks import is_integer
+from ..core.docstrings import shared_docs
 from ..core.seed import Stream
 from ..core.suggest import check_choice
 from ..presets.fans import keras_axes
@@ -27,7 +26,7 @@ __all__ = ["VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeN
 _K: Any = keras.initializers
 
 
-def _axes(value: Any, name: str) -> tuple[int, ...] | None:
+def _axes(value: Any, name: str) -> Optional[tuple[int, ...]]:
     if value is None:
         return None
     if is_integer(value):
@@ -43,24 +42,46 @@ def _axes(value: Any, name: str) -> tuple[int, ...] | None:
 
 
 @register
+@shared_docs
 class VarianceScaling(RandomInitializer, _K.VarianceScaling):  # type: ignore[misc]
-    """Keras ``VarianceScaling``: zero-mean values of variance ``scale / n``.
+    """Keras ``VarianceScaling``: zero-mean values of variance ``scale / n``, ``n`` from the fans.
 
-    ``n`` = fan_in, fan_out, (fan_in + fan_out) / 2 (``mode``; also "fan_geo_avg", as in JAX), at
-    least 1, fans by Keras's rule (``(in, out)``, ``(*kernel, in, out)``; with both
-    ``input_axes`` and ``output_axes``, only those axes). ``distribution``: "truncated_normal"
-    (also "normal", as in Keras), "untruncated_normal" or "uniform". Values:
-    :func:`fastinit.variance_scaling`. ``seed``/``stream``: see the module docstring.
+    A subclass of ``keras.initializers.VarianceScaling`` with its attributes (``scale``, ``mode``,
+    ``distribution``, ``seed``, ``input_axes``, ``output_axes``), read at every call, so Keras's
+    ``EinsumDense`` (and ``MultiHeadAttention``, ``GroupedQueryAttention``) sets the kernel's fan
+    axes as for its own class. Values: :func:`fastinit.variance_scaling`. Differs from Keras: the
+    values are fastinit's; ``mode="fan_geo_avg"`` is accepted too, as in JAX.
 
-    A subclass of ``keras.initializers.VarianceScaling`` with its attributes (``scale``,
-    ``mode``, ``distribution``, ``seed``, ``input_axes``, ``output_axes``), read at every call:
-    Keras's ``EinsumDense`` (so ``MultiHeadAttention``, ``GroupedQueryAttention``) recognises it
-    and sets the kernel's fan axes, as for its own class.
+    Args:
+        scale: The variance's factor, > 0 (default 1).
+        mode: Which fan ``n`` is: ``"fan_in"`` (default), ``"fan_out"``, ``"fan_avg"`` (their
+            mean) or ``"fan_geo_avg"`` (their geometric mean); at least 1. Fans by Keras's rule.
+        distribution: ``"truncated_normal"`` (default; cut at +-2 std, std corrected so the
+            variance is ``scale / n``; Keras's ``"normal"`` means the same),
+            ``"untruncated_normal"`` or ``"uniform"`` (U(-sqrt(3 scale / n), sqrt(3 scale / n))).
+        seed: {keras_seed}
+        input_axes: {keras_axes}
+        output_axes: The fan-out axes, used together with ``input_axes`` (above).
+        stream: {stream}
+
+    Raises:
+        ValueError: ``scale <= 0``, or an unknown ``mode`` or ``distribution`` (the message
+            suggests the nearest name).
+        TypeError: a seed that is not an int, None or a SeedGenerator.
+
+    Example:
+        >>> import keras, numpy as np, fastinit, fastinit.keras as fk
+        >>> init = fk.VarianceScaling(2.0, "fan_in", "uniform", seed=0)
+        >>> w = keras.ops.convert_to_numpy(init((100, 10)))
+        >>> bool(np.abs(w).max() <= (3 * 2.0 / 100) ** 0.5)
+        True
+        >>> np.array_equal(w, fastinit.variance_scaling((100, 10), 2.0, "fan_in", "uniform", seed=0))
+        True
     """
 
     def __init__(self, scale: Any = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
-                 seed: Any = None, input_axes: Sequence[int] | None = None,
-                 output_axes: Sequence[int] | None = None, *, stream: Stream = 0) -> None:
+                 seed: Any = None, input_axes: Optional[Sequence[int]] = None,
+                 output_axes: Optional[Sequence[int]] = None, *, stream: Stream = 0) -> None:
         self.scale = number(scale, "scale", minimum=0.0, strict=True)
         self.mode = check_choice(mode, "mode", MODES)
         if isinstance(distribution, str):
@@ -88,8 +109,8 @@ class VarianceScaling(RandomInitializer, _K.VarianceScaling):  # type: ignore[mi
 class _Preset(VarianceScaling):
     _args: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
 
-    def __init__(self, seed: Any = None, input_axes: Sequence[int] | None = None,
-                 output_axes: Sequence[int] | None = None, *, stream: Stream = 0) -> None:
+    def __init__(self, seed: Any = None, input_axes: Optional[Sequence[int]] = None,
+                 output_axes: Optional[Sequence[int]] = None, *, stream: Stream = 0) -> None:
         scale, mode, distribution = self._args
         super().__init__(scale, mode, distribution, seed, input_axes, output_axes, stream=stream)
 
@@ -99,52 +120,192 @@ class _Preset(VarianceScaling):
 
 
 @register
+@shared_docs
 class GlorotUniform(_Preset, _K.GlorotUniform):  # type: ignore[misc]
-    """Keras ``GlorotUniform``: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out));
-    :func:`fastinit.glorot_uniform`."""
+    """Keras ``GlorotUniform``: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)).
+
+    This is ``VarianceScaling(1.0, "fan_avg", "uniform")``, with Keras's formula, fans
+    and defaults; the values are :func:`fastinit.glorot_uniform`'s, so the
+    first call of an instance equals ``fastinit.glorot_uniform(shape, seed=seed, stream=stream)`` bit for
+    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
+    gives each different values (Keras's seeded instances repeat theirs).
+
+    Args:
+        seed: {keras_seed}
+        input_axes: {keras_axes}
+        output_axes: The fan-out axes, used together with ``input_axes`` (above).
+        stream: {stream}
+
+    Example:
+        >>> import keras, numpy as np, fastinit, fastinit.keras as fk
+        >>> w = keras.ops.convert_to_numpy(fk.GlorotUniform(seed=0, stream="k")((3, 2)))
+        >>> np.array_equal(w, fastinit.glorot_uniform((3, 2), seed=0, stream="k"))
+        True
+    """
 
     _args = (1.0, "fan_avg", "uniform")
 
 
 @register
+@shared_docs
 class GlorotNormal(_Preset, _K.GlorotNormal):  # type: ignore[misc]
-    """Keras ``GlorotNormal``: truncated normal (+-2 std) with std sqrt(2 / (fan_in + fan_out));
-    :func:`fastinit.glorot_normal`."""
+    """Keras ``GlorotNormal``: a truncated normal (+-2 std) of std sqrt(2 / (fan_in + fan_out)).
+
+    This is ``VarianceScaling(1.0, "fan_avg", "truncated_normal")``, with Keras's formula, fans
+    and defaults; the values are :func:`fastinit.glorot_normal`'s, so the
+    first call of an instance equals ``fastinit.glorot_normal(shape, seed=seed, stream=stream)`` bit for
+    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
+    gives each different values (Keras's seeded instances repeat theirs).
+
+    Args:
+        seed: {keras_seed}
+        input_axes: {keras_axes}
+        output_axes: The fan-out axes, used together with ``input_axes`` (above).
+        stream: {stream}
+
+    Example:
+        >>> import keras, numpy as np, fastinit, fastinit.keras as fk
+        >>> w = keras.ops.convert_to_numpy(fk.GlorotNormal(seed=0, stream="k")((3, 2)))
+        >>> np.array_equal(w, fastinit.glorot_normal((3, 2), seed=0, stream="k"))
+        True
+    """
 
     _args = (1.0, "fan_avg", "truncated_normal")
 
 
 @register
+@shared_docs
 class HeUniform(_Preset, _K.HeUniform):  # type: ignore[misc]
-    """Keras ``HeUniform``: U(-limit, limit), limit = sqrt(6 / fan_in); :func:`fastinit.he_uniform`."""
+    """Keras ``HeUniform``: U(-limit, limit), limit = sqrt(6 / fan_in).
+
+    This is ``VarianceScaling(2.0, "fan_in", "uniform")``, with Keras's formula, fans
+    and defaults; the values are :func:`fastinit.he_uniform`'s, so the
+    first call of an instance equals ``fastinit.he_uniform(shape, seed=seed, stream=stream)`` bit for
+    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
+    gives each different values (Keras's seeded instances repeat theirs).
+
+    Args:
+        seed: {keras_seed}
+        input_axes: {keras_axes}
+        output_axes: The fan-out axes, used together with ``input_axes`` (above).
+        stream: {stream}
+
+    Example:
+        >>> import keras, numpy as np, fastinit, fastinit.keras as fk
+        >>> w = keras.ops.convert_to_numpy(fk.HeUniform(seed=0, stream="k")((3, 2)))
+        >>> np.array_equal(w, fastinit.he_uniform((3, 2), seed=0, stream="k"))
+        True
+    """
 
     _args = (2.0, "fan_in", "uniform")
 
 
 @register
+@shared_docs
 class HeNormal(_Preset, _K.HeNormal):  # type: ignore[misc]
-    """Keras ``HeNormal``: truncated normal with std sqrt(2 / fan_in); :func:`fastinit.he_normal`."""
+    """Keras ``HeNormal``: a truncated normal (+-2 std) of std sqrt(2 / fan_in).
+
+    This is ``VarianceScaling(2.0, "fan_in", "truncated_normal")``, with Keras's formula, fans
+    and defaults; the values are :func:`fastinit.he_normal`'s, so the
+    first call of an instance equals ``fastinit.he_normal(shape, seed=seed, stream=stream)`` bit for
+    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
+    gives each different values (Keras's seeded instances repeat theirs).
+
+    Args:
+        seed: {keras_seed}
+        input_axes: {keras_axes}
+        output_axes: The fan-out axes, used together with ``input_axes`` (above).
+        stream: {stream}
+
+    Example:
+        >>> import keras, numpy as np, fastinit, fastinit.keras as fk
+        >>> w = keras.ops.convert_to_numpy(fk.HeNormal(seed=0, stream="k")((3, 2)))
+        >>> np.array_equal(w, fastinit.he_normal((3, 2), seed=0, stream="k"))
+        True
+    """
 
     _args = (2.0, "fan_in", "truncated_normal")
 
 
 @register
+@shared_docs
 class LecunUniform(_Preset, _K.LecunUniform):  # type: ignore[misc]
-    """Keras ``LecunUniform``: U(-limit, limit), limit = sqrt(3 / fan_in); :func:`fastinit.lecun_uniform`."""
+    """Keras ``LecunUniform``: U(-limit, limit), limit = sqrt(3 / fan_in).
+
+    This is ``VarianceScaling(1.0, "fan_in", "uniform")``, with Keras's formula, fans
+    and defaults; the values are :func:`fastinit.lecun_uniform`'s, so the
+    first call of an instance equals ``fastinit.lecun_uniform(shape, seed=seed, stream=stream)`` bit for
+    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
+    gives each different values (Keras's seeded instances repeat theirs).
+
+    Args:
+        seed: {keras_seed}
+        input_axes: {keras_axes}
+        output_axes: The fan-out axes, used together with ``input_axes`` (above).
+        stream: {stream}
+
+    Example:
+        >>> import keras, numpy as np, fastinit, fastinit.keras as fk
+        >>> w = keras.ops.convert_to_numpy(fk.LecunUniform(seed=0, stream="k")((3, 2)))
+        >>> np.array_equal(w, fastinit.lecun_uniform((3, 2), seed=0, stream="k"))
+        True
+    """
 
     _args = (1.0, "fan_in", "uniform")
 
 
 @register
+@shared_docs
 class LecunNormal(_Preset, _K.LecunNormal):  # type: ignore[misc]
-    """Keras ``LecunNormal``: truncated normal with std sqrt(1 / fan_in); :func:`fastinit.lecun_normal`."""
+    """Keras ``LecunNormal``: a truncated normal (+-2 std) of std sqrt(1 / fan_in).
+
+    This is ``VarianceScaling(1.0, "fan_in", "truncated_normal")``, with Keras's formula, fans
+    and defaults; the values are :func:`fastinit.lecun_normal`'s, so the
+    first call of an instance equals ``fastinit.lecun_normal(shape, seed=seed, stream=stream)`` bit for
+    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
+    gives each different values (Keras's seeded instances repeat theirs).
+
+    Args:
+        seed: {keras_seed}
+        input_axes: {keras_axes}
+        output_axes: The fan-out axes, used together with ``input_axes`` (above).
+        stream: {stream}
+
+    Example:
+        >>> import keras, numpy as np, fastinit, fastinit.keras as fk
+        >>> w = keras.ops.convert_to_numpy(fk.LecunNormal(seed=0, stream="k")((3, 2)))
+        >>> np.array_equal(w, fastinit.lecun_normal((3, 2), seed=0, stream="k"))
+        True
+    """
 
     _args = (1.0, "fan_in", "truncated_normal")
 
 
 @register
+@shared_docs
 class RandomUniform(RandomInitializer, _K.RandomUniform):  # type: ignore[misc]
-    """Keras ``RandomUniform``: U(minval, maxval); :func:`fastinit.random_uniform`."""
+    """Keras ``RandomUniform``: values from U(minval, maxval).
+
+    The values are :func:`fastinit.random_uniform`'s (the first call of an instance equals
+    ``fastinit.random_uniform(shape, minval, maxval, seed=seed, stream=stream)``). Differs from
+    Keras: the values are fastinit's.
+
+    Args:
+        minval: The lower bound (default -0.05): a number or a scalar tensor.
+        maxval: The upper bound (default 0.05), ``>= minval``.
+        seed: {keras_seed}
+        stream: {stream}
+
+    Raises:
+        ValueError: ``minval > maxval`` or a bound that is not finite.
+
+    Example:
+        >>> import keras, numpy as np, fastinit, fastinit.keras as fk
+        >>> init = fk.RandomUniform(-1.0, 1.0, seed=0, stream="bias")
+        >>> b = keras.ops.convert_to_numpy(init((4,)))
+        >>> np.array_equal(b, fastinit.random_uniform((4,), -1.0, 1.0, seed=0, stream="bias"))
+        True
+    """
 
     def __init__(self, minval: Any = -0.05, maxval: Any = 0.05, seed: Any = None, *, stream: Stream = 0) -> None:
         self.minval = number(minval, "minval")
@@ -161,8 +322,31 @@ class RandomUniform(RandomInitializer, _K.RandomUniform):  # type: ignore[misc]
 
 
 @register
+@shared_docs
 class RandomNormal(RandomInitializer, _K.RandomNormal):  # type: ignore[misc]
-    """Keras ``RandomNormal``: N(mean, stddev**2); :func:`fastinit.random_normal`."""
+    """Keras ``RandomNormal``: values from N(mean, stddev**2), untruncated.
+
+    The values are :func:`fastinit.random_normal`'s. Differs from Keras: the values are
+    fastinit's, and a second call of the same instance gives new values (a derived stream).
+
+    Args:
+        mean: The mean (default 0): a number or a scalar tensor.
+        stddev: The standard deviation (default 0.05), >= 0.
+        seed: {keras_seed}
+        stream: {stream}
+
+    Raises:
+        ValueError: a negative or non-finite ``stddev``, or a non-finite ``mean``.
+
+    Example:
+        >>> import keras, numpy as np, fastinit, fastinit.keras as fk
+        >>> init = fk.RandomNormal(stddev=0.02, seed=1, stream="w")
+        >>> first, second = (keras.ops.convert_to_numpy(init((3,))) for _ in range(2))
+        >>> np.array_equal(first, fastinit.random_normal((3,), stddev=0.02, seed=1, stream="w"))
+        True
+        >>> np.array_equal(first, second)  # each call of an instance: its own values
+        False
+    """
 
     def __init__(self, mean: Any = 0.0, stddev: Any = 0.05, seed: Any = None, *, stream: Stream = 0) -> None:
         self.mean = number(mean, "mean")
@@ -177,9 +361,29 @@ class RandomNormal(RandomInitializer, _K.RandomNormal):  # type: ignore[misc]
 
 
 @register
+@shared_docs
 class TruncatedNormal(RandomInitializer, _K.TruncatedNormal):  # type: ignore[misc]
-    """Keras ``TruncatedNormal``: N(mean, stddev**2) cut at mean +- 2 stddev (``stddev`` before the
-    cut, as in Keras); :func:`fastinit.random_truncated_normal`."""
+    """Keras ``TruncatedNormal``: N(mean, stddev**2) cut at mean +- 2 stddev.
+
+    ``stddev`` is the standard deviation before the cut, as in Keras (the values' own standard
+    deviation is about 0.88 stddev). The values are :func:`fastinit.random_truncated_normal`'s:
+    inverse-CDF sampling, no redraws. Differs from Keras: the values are fastinit's.
+
+    Args:
+        mean: The mean (default 0): a number or a scalar tensor.
+        stddev: The standard deviation before the cut (default 0.05), >= 0.
+        seed: {keras_seed}
+        stream: {stream}
+
+    Raises:
+        ValueError: a negative or non-finite ``stddev``, or a non-finite ``mean``.
+
+    Example:
+        >>> import keras, numpy as np, fastinit, fastinit.keras as fk
+        >>> w = keras.ops.convert_to_numpy(fk.TruncatedNormal(stddev=0.02, seed=0)((1000,)))
+        >>> bool(np.abs(w).max() <= 0.04)
+        True
+    """
 
     def __init__(self, mean: Any = 0.0, stddev: Any = 0.05, seed: Any = None, *, stream: Stream = 0) -> None:
         self.mean = number(mean, "mean")
@@ -194,9 +398,26 @@ class TruncatedNormal(RandomInitializer, _K.TruncatedNormal):  # type: ignore[mi
 
 
 @register
+@shared_docs
 class Orthogonal(RandomInitializer, _K.Orthogonal):  # type: ignore[misc]
-    """Keras ``Orthogonal``: a Haar (semi-)orthogonal matrix times ``gain``, rows =
-    prod(shape[:-1]), columns = shape[-1]; :func:`fastinit.orthogonal`. Rank >= 2."""
+    """Keras ``Orthogonal``: a (semi-)orthogonal matrix times ``gain``.
+
+    The shape is seen as a matrix of prod(shape[:-1]) rows by shape[-1] columns; its rows or
+    columns (whichever are fewer) are orthonormal, times ``gain``. Haar-distributed: the float64
+    QR of a normal matrix from the stream (:func:`fastinit.orthogonal`). Rank >= 2. Differs from
+    Keras: the QR is in float64 and the values are fastinit's.
+
+    Args:
+        gain: The factor on the matrix (default 1).
+        seed: {keras_seed}
+        stream: {stream}
+
+    Example:
+        >>> import keras, numpy as np, fastinit, fastinit.keras as fk
+        >>> q = keras.ops.convert_to_numpy(fk.Orthogonal(seed=0)((5, 3)))
+        >>> np.allclose(q.T @ q, np.eye(3), atol=1e-6)
+        True
+    """
 
     def __init__(self, gain: Any = 1.0, seed: Any = None, *, stream: Stream = 0) -> None:
         self.gain = number(gain, "gain")
