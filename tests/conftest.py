@@ -1,3 +1,15 @@
+"""Shared by every test: fixtures, the frameworks a test module needs, the test tiers, and CI's
+no-skip rule.
+
+Tiers (markers registered in pyproject.toml): ``python -m pytest`` runs the fast tier; the tests
+marked ``slow``, ``sanitizers`` or ``multiprocess`` run with
+``python -m pytest -m "slow or sanitizers or multiprocess"``. ``.ci/run`` runs both.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
 import os
 import pathlib
 
@@ -7,6 +19,25 @@ import fastinit
 
 DATA = pathlib.Path(__file__).resolve().parent / "data"
 
+#: The deselected tiers of a plain ``python -m pytest`` (the ``-m`` of addopts in pyproject.toml).
+DEFAULT_TIER = "not slow and not sanitizers and not multiprocess"
+
+#: How to get the frameworks of the adapter tests. The test extra leaves them out: torch alone,
+#: unpinned, is a multi-GB CUDA build; its CPU build comes first, then the rest.
+INSTALL_FRAMEWORKS = ('pip install torch --index-url https://download.pytorch.org/whl/cpu && '
+                      'pip install ".[frameworks]"  (the CPU build of torch, then the other frameworks)')
+
+#: The top-level module a test module's import needs: each framework, and fastinit's adapter for it.
+FRAMEWORK_OF = {name: name for name in ("torch", "jax", "keras", "flax", "dask", "distributed", "zarr",
+                                        "transformers")}
+FRAMEWORK_OF.update({"fastinit.torch": "torch", "fastinit.jax": "jax", "fastinit.keras": "keras",
+                     "fastinit.dask": "dask"})
+
+
+def needs(module: str):
+    """``module`` imported, or the test skipped with how to install the frameworks."""
+    return pytest.importorskip(module, reason=f"{module} is not installed: {INSTALL_FRAMEWORKS}")
+
 
 @pytest.fixture
 def restore_runtime():
@@ -15,6 +46,54 @@ def restore_runtime():
     yield
     fastinit.set_num_threads(threads)
     fastinit.set_simd_path(path)
+
+
+def _imported_name(node: ast.stmt) -> list[str]:
+    """The modules a top-level statement imports: ``import m``, ``from m import x`` and
+    ``x = pytest.importorskip("m")``."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [node.module] if node.level == 0 and node.module else []
+    call = node.value if isinstance(node, (ast.Assign, ast.Expr)) else None
+    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "importorskip"
+            and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
+        return [call.args[0].value]
+    return []
+
+
+def _frameworks_imported(path: pathlib.Path) -> set[str]:
+    """The frameworks that the module at ``path`` imports at its top level."""
+    names = {name for node in ast.parse(path.read_bytes(), str(path)).body for name in _imported_name(node)}
+    found = set()
+    for name in names:
+        parts = name.split(".")
+        found.update(FRAMEWORK_OF[p] for p in (".".join(parts[:i]) for i in (1, 2)) if p in FRAMEWORK_OF)
+    return found
+
+
+class _MissingFrameworks(pytest.Module):
+    """A test module whose frameworks are not installed: skipped whole, saying how to get them."""
+
+    missing: list[str] = []
+
+    def collect(self):
+        pytest.skip(f"{', '.join(self.missing)} not installed: {INSTALL_FRAMEWORKS}")
+
+
+def pytest_pycollect_makemodule(module_path, parent):
+    missing = sorted(m for m in _frameworks_imported(module_path) if importlib.util.find_spec(m) is None)
+    if not missing:
+        return None
+    module = _MissingFrameworks.from_parent(parent, path=module_path)
+    module.missing = missing
+    return module
+
+
+def pytest_report_header(config):
+    if config.getoption("markexpr") == DEFAULT_TIER:
+        return [f'tier: fast (-m "{DEFAULT_TIER}"); the rest: python -m pytest -m "slow or sanitizers or multiprocess"']
+    return []
 
 
 # CI sets FASTINIT_NO_SKIP=1: a test that would skip (a framework or tool missing) fails instead,
@@ -40,5 +119,7 @@ def pytest_runtest_makereport(item, call):
 def pytest_make_collect_report(collector):
     outcome = yield
     report = outcome.get_result()
+    if isinstance(collector, _MissingFrameworks) and report.skipped:  # name the module, not this file
+        report.longrepr = (str(collector.path), 1, report.longrepr[-1])
     if NO_SKIP and report.skipped:
         _as_failure(report, collector.nodeid)

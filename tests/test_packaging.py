@@ -70,19 +70,22 @@ def test_python_classifiers_match_requires_python():
     assert sys.version_info[1] in minors, f"running on Python 3.{sys.version_info[1]}, which no classifier declares"
 
 
-def test_core_test_extra_is_minimal_and_test_extra_covers_it():
+def test_extras_core_test_minimal_test_without_frameworks():
     reqs = importlib.metadata.requires("fastinit") or []
 
+    def of(extra: str) -> list[str]:
+        return [r for r in reqs if re.search(rf"""extra\s*==\s*["']{re.escape(extra)}["']""", r)]
+
     def names(extra: str) -> set[str]:
-        out = set()
-        for r in reqs:
-            if re.search(rf"""extra\s*==\s*["']{re.escape(extra)}["']""", r):
-                out.add(re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0].lower())
-        return out
+        return {re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0].lower() for r in of(extra)}
 
     assert names("core-test") == {"pytest", "hypothesis", "scipy"}
-    assert names("core-test") <= names("test")
-    assert {"torch", "keras", "jax", "dask", "fastinit"} <= names("test")  # fastinit[lint]: ruff, mypy
+    # test: core-test and lint through fastinit[...], and nothing multi-GB (no framework)
+    assert names("test") == {"fastinit", "mpmath", "pytest-xdist"}
+    assert any(re.match(r"fastinit\[core-test,\s*lint\]", r) for r in of("test")), of("test")
+    assert {"torch", "keras", "jax", "flax", "transformers", "fastinit"} <= names("frameworks")  # fastinit[dask]
+    assert any(re.match(r"fastinit\[dask\]", r) for r in of("frameworks")), of("frameworks")
+    assert {"dask", "distributed", "zarr"} <= names("dask")
     assert {"ruff", "mypy"} <= names("lint")
     pinned = [r for r in reqs if "==" in r.split(";", 1)[0]]
     assert not pinned, f"an exact pin cannot resolve on every Python from 3.9 to 3.13: {pinned}"
