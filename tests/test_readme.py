@@ -39,9 +39,9 @@ FILES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 RUNNABLE = ("python", "bash")
 ALLOWED_INFO = RUNNABLE + ("text",)
 NOT_RUN_MARK = "<!-- not run by tests/test_readme.py:"
-# The not-run blocks of each file: the install commands (README.md and getting started), the full
-# benchmark run (performance) and the wheel build (development). A file not named has none.
-NOT_RUN = {"README.md": 1, "docs/getting-started.md": 1, "docs/guide/performance.md": 1, "docs/development.md": 1}
+# The not-run blocks of each file: the install commands (README.md; getting started includes them),
+# the full benchmark run (performance) and the wheel build (development). A file not named has none.
+NOT_RUN = {"README.md": 1, "docs/guide/performance.md": 1, "docs/development.md": 1}
 MIN_RUNNABLE = 17  # so that a parser that finds nothing fails (the README and docs/ have 17 today)
 SLOW_BLOCKS = ("fastinit info",)  # marked slow: times 64 M-value fills against NumPy (~5 s of CPU)
 TIMEOUT_S = 600
