@@ -3,6 +3,16 @@ reproducible bit for bit across threads, SIMD paths, shards and machines.
 
 Stream version 1 (see docs/stream-v1.md): every value is a pure function of (seed, stream, element
 index in the full tensor, parameters, dtype).
+
+Example:
+    >>> import numpy as np, fastinit
+    >>> w = fastinit.he_normal((256, 128), seed=0, stream="layer1.weight")  # a new float32 array
+    >>> w.shape, w.dtype
+    ((256, 128), dtype('float32'))
+    >>> buf = np.empty((256, 128), np.float32)
+    >>> _ = fastinit.he_normal(buf, seed=0, stream="layer1.weight")  # in place: the same bits
+    >>> np.array_equal(buf, w)
+    True
 """
 
 import importlib
