@@ -20,7 +20,12 @@ from .suggest import check_choice as choice
 if TYPE_CHECKING:  # typing.TypeGuard is Python >= 3.10; annotations are not evaluated at run time
     from typing import TypeGuard
 
-__all__ = ["choice", "finite_real", "integer", "is_integer", "is_real", "real"]
+__all__ = ["AxisError", "choice", "finite_real", "integer", "is_integer", "is_real", "real"]
+
+
+class AxisError(ValueError, IndexError):
+    """An axis out of range for the shape: ValueError (fastinit's type, as NumPy's ``AxisError``)
+    and IndexError (what JAX's and Keras's initializers raise for it)."""
 
 
 def is_integer(value: object) -> TypeGuard[int]:

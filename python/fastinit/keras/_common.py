@@ -101,7 +101,7 @@ def seed_from_state(state: Any) -> int:
     return ((int(words[0]) % 2**32) << 32) | (int(words[1]) % 2**32)
 
 
-def _seed(seed: Any, who: str) -> Any:
+def _seed(seed: Any) -> Any:
     """The concrete seed: a 64-bit int or a SeedGenerator (None draws an int; a dict is Keras's
     serialized SeedGenerator)."""
     if seed is None:
@@ -110,9 +110,9 @@ def _seed(seed: Any, who: str) -> Any:
         seed = _deserialize(seed)
     if isinstance(seed, SeedGenerator):
         return seed
-    if not is_integer(seed):
-        raise SeedError(f"{who}: seed must be an int in [0, 2**64), None or a keras.random.SeedGenerator, got "
-                        f"{type(seed).__name__}")
+    if not is_integer(seed):  # Keras's message; fastinit's ints are those in [0, 2**64)
+        raise SeedError(f"`seed` argument should be an instance of `keras.random.SeedGenerator()` or an integer. "
+                        f"Received: seed={seed}")
     return resolve_seed(int(seed))
 
 
@@ -130,7 +130,7 @@ class RandomInitializer(keras.initializers.Initializer):  # type: ignore[misc]
             raise TypeError(f"{who}: stream must be an int in [0, 2**64) or a str, got {type(stream).__name__}")
         self._stream = resolve_stream(stream if isinstance(stream, str) else int(stream))
         self.stream = stream
-        self.seed = _seed(seed, who)
+        self.seed = _seed(seed)
         self._init_seed = int(seed) if is_integer(seed) else seed
         self._calls = 0
 

@@ -1,6 +1,7 @@
 """The deterministic classes of :mod:`fastinit.keras`: Zeros, Ones, Constant (scalars and arrays,
 broadcast as Keras does), Identity and STFT (subclasses of Keras's classes of the same names)."""
 
+import importlib
 from collections.abc import Sequence
 from typing import Any, Optional, Union
 
@@ -10,7 +11,7 @@ from ..core import fills as _fills
 from ..core.docstrings import shared_docs
 from ..core.dtypes import FLOAT_DTYPES
 from ..core.layout import as_shape
-from ..presets.stft import check_stft_args
+from ..presets.stft import SCALINGS, SIDES, WINDOWS, check_stft_args
 from ..presets.stft import stft as _stft
 from ..presets.structured import identity as _identity
 from ._common import as_array, float_dtype, keras, keras_dtype, number, register, scalar, to_tensor
@@ -169,16 +170,46 @@ class Identity(_Deterministic, _K.Identity):  # type: ignore[misc]
     def __init__(self, gain: Any = 1.0) -> None:
         self.gain = number(gain, "gain")
 
+    @shared_docs
+    def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
+        """The initial tensor: ``gain`` times the identity matrix of the 2-d ``shape``.
+
+        Args:
+            shape: {keras_shape} Rank 2.
+            dtype: {keras_dtype}
+
+        Returns:
+            ``keras.ops.convert_to_tensor`` of the values, in ``dtype``.
+
+        Raises:
+            ValueError: a shape that is not 2-d (Keras's message).
+        """
+        rank = len(as_shape(shape))
+        if rank != 2:  # Keras's message
+            raise ValueError(f"Identity matrix initializer can only be used for 2D matrices. Received: shape={shape} "
+                             f"of rank {rank}.")
+        return super().__call__(shape, dtype)
+
     def _float(self, out: np.ndarray) -> None:
         _identity(out, self.gain)
 
     def _other(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-        if len(shape) != 2:
-            raise ValueError(f"Identity needs a 2-d shape, got {shape}")
-        return (np.eye(*shape) * self.gain).astype(dtype)
+        rows, cols = shape  # 2-d: checked by __call__
+        return (np.eye(rows, cols) * self.gain).astype(dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
+
+
+def _check_keras_stft_args(side: Any, window: Any, scaling: Any) -> None:
+    """Keras's checks of STFT's arguments, with its messages (exact names: Keras does not
+    lower-case them); a window name neither fastinit nor SciPy knows gets SciPy's error, as in Keras."""
+    if not isinstance(side, str) or side not in SIDES:
+        raise ValueError(f"side should be 'real' or 'imag', not {side}")
+    if isinstance(window, str) and window.lower() not in WINDOWS:
+        importlib.import_module("scipy.signal").get_window(window, 1)  # Keras requires SciPy
+    if scaling is not None and (not isinstance(scaling, str) or scaling not in SCALINGS):
+        raise ValueError(f"Scaling is invalid, it must be `None`, 'density' or 'spectrum'. Received scaling={scaling}")
 
 
 @register
@@ -211,6 +242,7 @@ class STFT(_K.STFT):  # type: ignore[misc]
 
     def __init__(self, side: str = "real", window: Any = "hann", scaling: Optional[str] = "density",
                  periodic: bool = False) -> None:
+        _check_keras_stft_args(side, window, scaling)
         check_stft_args(side, window, scaling)
         if not isinstance(window, (str, tuple)) and window is not None:
             window = as_array(window).astype(np.float64)
@@ -233,7 +265,11 @@ class STFT(_K.STFT):  # type: ignore[misc]
             ValueError: a ``window`` array whose length is not ``frame_length``.
         """
         name = keras_dtype(dtype)
-        out = np.empty(as_shape(shape), float_dtype(name, "STFT"))
+        dims = as_shape(shape)
+        if isinstance(self.window, np.ndarray) and dims and self.window.shape != dims[:1]:  # Keras's message
+            raise ValueError(f"The shape of `window` must be equal to [frame_length]. Received: window shape="
+                             f"{self.window.shape}, frame_length={dims[0]} (one value per frame)")
+        out = np.empty(dims, float_dtype(name, "STFT"))
         _stft(out, self.side, self.window, self.scaling, self.periodic)
         return to_tensor(out, name)
 

@@ -7,10 +7,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..core.checks import is_integer
+from ..core.checks import is_integer, is_real
 from ..core.docstrings import shared_docs
+from ..core.layout import as_shape
 from ..core.seed import Stream
-from ..core.suggest import check_choice
+from ..core.suggest import check_choice, did_you_mean
 from ..presets.fans import keras_axes
 from ..presets.orthogonal import orthogonal as _orthogonal
 from ..presets.random_init import random_normal as _random_normal
@@ -18,7 +19,7 @@ from ..presets.random_init import random_truncated_normal as _random_truncated_n
 from ..presets.random_init import random_uniform as _random_uniform
 from ..presets.variance_scaling import DISTRIBUTIONS, MODES
 from ..presets.variance_scaling import variance_scaling as _variance_scaling
-from ._common import RandomInitializer, keras, number, register
+from ._common import RandomInitializer, keras, number, register, scalar
 
 __all__ = ["VarianceScaling", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform",
            "LecunNormal", "RandomUniform", "RandomNormal", "TruncatedNormal", "Orthogonal"]
@@ -39,6 +40,26 @@ def _axes(value: Any, name: str) -> Optional[tuple[int, ...]]:
         if not is_integer(a):
             raise TypeError(f"{name} must contain ints, got {a!r}")
     return tuple(int(a) for a in axes)
+
+
+def _scale(value: Any) -> float:
+    """VarianceScaling's ``scale``: a finite float > 0; a number <= 0 gets Keras's ValueError."""
+    number_ = scalar(value)
+    if is_real(number_) and number_ <= 0:  # NaN and infinities: number()'s error
+        raise ValueError(f"Argument `scale` must be positive float. Received: scale={number_}")
+    return number(value, "scale", minimum=0.0, strict=True)
+
+
+def _choice(value: Any, name: str, choices: Sequence[str]) -> str:
+    """``mode``/``distribution``: one of ``choices`` (as given: Keras does not lower-case a mode),
+    else Keras's ValueError (TypeError for a non-str ``distribution``, which Keras cannot lower-case)."""
+    if name == "distribution" and not isinstance(value, str):
+        return check_choice(value, name, choices)  # the TypeError naming it
+    if not isinstance(value, str) or value not in choices:
+        near = did_you_mean(value, choices) if isinstance(value, str) else ""
+        valid = "{" + ", ".join(repr(c) for c in choices) + "}"
+        raise ValueError(f"Invalid `{name}` argument: {value}. Please use one of {valid}.{near}")
+    return value
 
 
 @register
@@ -82,11 +103,11 @@ class VarianceScaling(RandomInitializer, _K.VarianceScaling):  # type: ignore[mi
     def __init__(self, scale: Any = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
                  seed: Any = None, input_axes: Optional[Sequence[int]] = None,
                  output_axes: Optional[Sequence[int]] = None, *, stream: Stream = 0) -> None:
-        self.scale = number(scale, "scale", minimum=0.0, strict=True)
-        self.mode = check_choice(mode, "mode", MODES)
+        self.scale = _scale(scale)
+        self.mode = _choice(mode, "mode", MODES)
         if isinstance(distribution, str):
             distribution = distribution.lower()  # as Keras
-        distribution = check_choice(distribution, "distribution", DISTRIBUTIONS)
+        distribution = _choice(distribution, "distribution", DISTRIBUTIONS)
         self.distribution = "truncated_normal" if distribution == "normal" else distribution
         _axes(input_axes, "input_axes")
         _axes(output_axes, "output_axes")
@@ -422,6 +443,26 @@ class Orthogonal(RandomInitializer, _K.Orthogonal):  # type: ignore[misc]
     def __init__(self, gain: Any = 1.0, seed: Any = None, *, stream: Stream = 0) -> None:
         self.gain = number(gain, "gain")
         super().__init__(seed, stream=stream)
+
+    @shared_docs
+    def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
+        """The initial tensor: a (semi-)orthogonal matrix of ``shape`` (rank >= 2), times ``gain``.
+
+        Args:
+            shape: {keras_shape} Rank >= 2.
+            dtype: {keras_dtype}
+
+        Returns:
+            ``keras.ops.convert_to_tensor`` of the values, in ``dtype``.
+
+        Raises:
+            ValueError: a shape of rank < 2 (Keras's message).
+        """
+        rank = len(as_shape(shape))
+        if rank < 2:  # Keras's message, before the call counts
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. Received: shape={shape} of "
+                             f"rank {rank}.")
+        return super().__call__(shape, dtype)
 
     def _fill(self, out: np.ndarray, seed: int, stream: int) -> None:
         _orthogonal(out, self.gain, seed=seed, stream=stream)

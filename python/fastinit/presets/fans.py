@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, Optional, Union
 
 import numpy as np
 
-from ..core.checks import finite_real, integer, is_integer
+from ..core.checks import AxisError, finite_real, integer, is_integer
 from ..core.docstrings import shared_docs
 from ..core.layout import as_shape
 from ..core.suggest import unknown_choice
@@ -72,7 +72,7 @@ def _axes(axis: Axis, rank: int, name: str, shape: tuple[int, ...]) -> tuple[int
             raise TypeError(f"{name} must contain ints, got {type(a).__name__} {a!r}")
         i = int(a)
         if not -rank <= i < rank:
-            raise ValueError(f"{name}={axis!r} is out of range for shape {shape} (rank {rank}); "
+            raise AxisError(f"{name}={axis!r} is out of range for shape {shape} (rank {rank}); "
                              f"axes must lie in [{-rank}, {rank})")
         i %= rank
         if i in out:

@@ -39,7 +39,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..core.checks import integer
+from ..core.checks import AxisError, integer
 from ..core.complex import COMPLEX_PARTS, complex_target, is_complex
 from ..core.docstrings import shared_docs
 from ..core.fills import normal
@@ -151,7 +151,7 @@ def _column(column_axis: Any, layout: str, shape: tuple[int, ...]) -> int:
         raise ValueError("column_axis is JAX's (Keras/JAX layout); with layout='torch' the rows are axis 0")
     axis = integer(column_axis, "column_axis")
     if not -rank <= axis < rank:
-        raise ValueError(f"column_axis={axis} is out of range for shape {shape}")
+        raise AxisError(f"column_axis={axis} is out of range for shape {shape}")
     return axis % rank
 
 
