@@ -1,0 +1,134 @@
+"""Launch the stream-version-1 kernels on a torch tensor's own memory.
+
+:func:`fill` takes what the C++ core's fills take (format, seed, stream, the logical strides and
+origin of the output's axes, the distribution's parameters) and writes the same bits, on whatever
+device the tensor lives (CUDA, ROCm, or CPU tensors under Triton's interpreter).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import struct
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from . import params as _params
+
+__all__ = ["BLOCK", "DISTRIBUTIONS", "FORMATS", "collapse", "fill", "kernels"]
+
+#: Elements per Triton program.
+BLOCK = 1024
+#: The distributions the kernel computes (its KIND constexpr), by the core's names.
+DISTRIBUTIONS = {"random_bits": 0, "uniform": 1, "normal": 2, "truncated_normal": 3, "constant": 4}
+#: The output formats (its FMT constexpr) and the integer type whose view of the output it stores.
+FORMATS = {"float32": (0, "int32"), "float64": (1, "int64"), "float16": (2, "int16"), "bfloat16": (3, "int16"),
+           "uint32": (4, "int32")}
+
+_loaded: dict[bool, ModuleType] = {}
+
+
+def kernels(interpret: bool | None = None) -> ModuleType:
+    """The kernel module, decorated for the device (``interpret=False``) or for Triton's interpreter
+    (``True``); ``None`` follows Triton's own setting (the ``TRITON_INTERPRET`` environment variable).
+
+    Each mode gets its own copy of ``_kernels.py``: ``triton.jit`` chooses between compiling and
+    interpreting when it decorates, so one process can hold both."""
+    from triton import knobs
+    mode = bool(knobs.runtime.interpret) if interpret is None else interpret
+    if mode not in _loaded:
+        spec = importlib.util.find_spec(f"{__package__}._kernels")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        with knobs.runtime.scope():
+            knobs.runtime.interpret = mode
+            spec.loader.exec_module(module)
+        _loaded[mode] = module
+    return _loaded[mode]
+
+
+def collapse(shape: Sequence[int], memory: Sequence[int], logical: Sequence[int]) -> tuple[tuple[int, ...], ...]:
+    """(sizes, memory strides, logical strides) with size-1 axes dropped and neighbours merged where
+    both strides allow it; at least one axis."""
+    axes = [(n, m, g) for n, m, g in zip(shape, memory, logical) if n != 1]
+    merged: list[tuple[int, int, int]] = []
+    for n, m, g in axes:
+        if merged and merged[-1][1] == m * n and merged[-1][2] == g * n:
+            merged[-1] = (merged[-1][0] * n, m, g)
+        else:
+            merged.append((n, m, g))
+    if not merged:
+        merged = [(1, 0, 0)]
+    sizes, mem, log = zip(*merged)
+    return tuple(sizes), tuple(mem), tuple(log)
+
+
+def _c_strides(shape: Sequence[int]) -> tuple[int, ...]:
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= n
+    return tuple(reversed(strides))
+
+
+def _bits64(x: float) -> int:
+    return int(struct.unpack("<q", struct.pack("<d", x))[0])
+
+
+def _bits32(x: float) -> int:
+    return int(struct.unpack("<I", struct.pack("<f", x))[0])
+
+
+def _parameters(dist: str, fmt: str, values: Sequence[float]) -> tuple[list[int], bool]:
+    """The parameter words of ``meta`` and the VIA64 flag."""
+    if dist == "random_bits":
+        return [], False
+    if dist == "constant":
+        return [_params.constant_bits(float(values[0]), fmt)], False
+    make = {"uniform": _params.uniform_params, "normal": _params.normal_params,
+            "truncated_normal": _params.truncated_normal_params}[dist]
+    p: _params.Params = make(*(float(v) for v in values), fmt)  # type: ignore[operator]
+    return [_bits64(x) for x in p.f64] + [_bits32(x) for x in p.f32], p.via64
+
+
+def fill(out: Any, dist: str, fmt: str, *, seed: int = 0, stream: int = 0,
+         logical_strides: Sequence[int] | None = None, origin: int = 0, values: Sequence[float] = (),
+         interpret: bool | None = None) -> None:
+    """Write stream version 1's ``dist`` into the torch tensor ``out`` (format ``fmt``), element at
+    position ``i`` of ``out`` taking logical index ``origin + sum(i[k] * logical_strides[k])``.
+
+    Args:
+        out: A torch tensor whose dtype holds ``fmt`` (bfloat16 for "bfloat16", int32/uint32 for
+            "uint32"), any strides, elements not overlapping.
+        dist: "random_bits", "uniform", "normal", "truncated_normal" or "constant".
+        fmt: "float32", "float64", "float16", "bfloat16" or "uint32".
+        seed: The seed, an int in [0, 2**64).
+        stream: The stream, an int in [0, 2**64).
+        logical_strides: One per axis of ``out``; default the C-order strides of ``out.shape``.
+        origin: The logical index of ``out``'s first element.
+        values: The parameters, as the core's fills take them ((low, high), (mean, std),
+            (mean, std, a, b) or (value,)).
+        interpret: Run under Triton's interpreter (CPU tensors); default Triton's setting.
+
+    Raises:
+        ValueError: parameters the core refuses (checked before anything is written).
+    """
+    import torch
+
+    kind = DISTRIBUTIONS[dist]
+    code, store = FORMATS[fmt]
+    words, via64 = _parameters(dist, fmt, values)
+    numel = out.numel()
+    if numel == 0:
+        return
+    shape = tuple(out.shape)
+    if logical_strides is None:
+        logical_strides = _c_strides(shape)
+    sizes, mem, log = collapse(shape, out.stride(), logical_strides)
+    header = [seed & 0xFFFFFFFF, seed >> 32, stream & 0xFFFFFFFF, stream >> 32, origin, numel]
+    meta_host = torch.tensor(header + list(sizes) + list(mem) + list(log) + words, dtype=torch.int64)
+    meta = meta_host.to(out.device, non_blocking=False)
+    view = out.view(getattr(torch, store))
+    grid = ((numel + BLOCK - 1) // BLOCK,)
+    kernels(interpret).fill_kernel[grid](view, meta, KIND=kind, FMT=code, ND=len(sizes), VIA64=via64,
+                                         BLOCK=BLOCK, enable_fp_fusion=False)
