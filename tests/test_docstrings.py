@@ -7,9 +7,11 @@ To cover another public module, add it to ``API_MODULES`` (its ``__all__`` is ch
 modules whose examples run to ``DOCTEST_MODULES``.
 """
 
+import ast
 import doctest
 import importlib
 import inspect
+import pathlib
 import re
 
 import pytest
@@ -131,3 +133,35 @@ def test_dir_lists_only_the_api(module_name):
     assert {"ModuleType", "annotations"}.isdisjoint(dir(module))
     for name in module.__all__:
         assert hasattr(module, name), f"{module_name}.__all__ names {name!r}, which it does not define"
+
+
+def _annotations(tree):
+    """The annotations Python evaluates when it runs ``tree``: of every function's parameters and
+    return, and of the variables of modules and classes (not of a function's local variables)."""
+    scoped = {id(n) for n in ast.walk(tree) if isinstance(n, (ast.Module, ast.ClassDef))}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            a = node.args
+            for arg in (*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg):
+                if arg is not None and arg.annotation is not None:
+                    yield arg.annotation
+            if node.returns is not None:
+                yield node.returns
+            continue
+        if id(node) in scoped:
+            yield from (n.annotation for n in getattr(node, "body", []) if isinstance(n, ast.AnnAssign))
+
+
+def test_runtime_annotations_run_on_python_3_9():
+    """A module without postponed annotations evaluates its annotations at import: ``X | Y`` there
+    raises TypeError on Python 3.9 (the oldest supported), so they use Optional/Union."""
+    package = pathlib.Path(importlib.import_module("fastinit").__file__).parent
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if "from __future__ import annotations" in source:
+            continue
+        for ann in _annotations(ast.parse(source)):
+            if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr) for n in ast.walk(ann)):
+                offenders.append(f"{path.relative_to(package)}:{ann.lineno}")
+    assert not offenders, f"X | Y annotations evaluated at runtime (use Optional/Union): {offenders}"
