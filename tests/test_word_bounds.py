@@ -5,7 +5,9 @@ A float64 element e uses words 2e and 2e + 1, so the last one reaches word ``2**
 tiles of 2-D layouts in C and Fortran order, index arrays, ``fastinit.rows`` with a ``dim`` that
 divides ``2**63 - 1``) must give there, on every SIMD path and on every call, the values that
 docs/stream-v1.md defines, computed independently by tests/philox_reference.py and the document's
-formulas as tests/test_stream_doc.py writes them.
+formulas as tests/test_stream_doc.py writes them. The core itself takes element indices up to
+``2**63 - 1`` (an origin or an index-array entry), whose float64 words end at ``2**64 - 1``:
+its runs, offset tables and 2-D corners are checked there too.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def simd(request, restore_runtime):
 def test_the_limit_is_the_last_element_fastinit_accepts():
     # The boundary the tests below stand on: N elements are allowed, N + 1 are not.
     fastinit.uniform((1,), full_shape=(N,), index=(slice(N - 1, N),), seed=SEED)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="fewer than 2\\*\\*63 elements"):
         fastinit.uniform((1,), full_shape=(N + 1,), index=(slice(N, N + 1),), seed=SEED)
 
 
