@@ -8,7 +8,9 @@ loaded from its file alone: it imports nothing of fastinit, so the compiled core
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import inspect
 import pathlib
 import re
 from typing import Any
@@ -71,8 +73,13 @@ class JaxPresetFactories(griffe.Extension):
     """``fastinit.jax`` makes its variance-scaling presets by calls, ``glorot_uniform =
     _preset("glorot_uniform", 1.0, "fan_avg", "uniform", alias)``, and names JAX's aliases by
     assignment (``xavier_uniform = glorot_uniform``). Static analysis sees attributes; this turns
-    each into the function ``_preset`` returns, with its signature and the docstring ``_preset``
-    gives it (the two are written in ``fastinit.jax._preset``; keep them in step)."""
+    each into the function ``_preset`` returns, with its signature (written in ``fastinit.jax._preset``;
+    keep them in step) and the docstring ``_preset`` gives it: ``fastinit.jax._PRESET_DOC``, formatted
+    with the call's arguments and its shared texts filled."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fill = _load_fill_placeholders()
 
     SIGNATURE = (("in_axis", "Axis", "-2"), ("out_axis", "Axis", "-1"), ("batch_axis", "Axis", "()"),
                  ("dtype", "Any", "None"))
@@ -104,8 +111,8 @@ class JaxPresetFactories(griffe.Extension):
         if args:
             name, scale, mode, distribution = (a.strip("'\"") for a in args[:4])
             alias = args[4].strip("'\"") if len(args) > 4 else ""
-            func.docstring = griffe.Docstring(
-                f"JAX ``{name}``{alias}: ``variance_scaling({scale}, {mode!r}, {distribution!r}, in_axis, "
-                "out_axis, batch_axis, dtype)``.", parent=func)
+            template = ast.literal_eval(str(module.members["_PRESET_DOC"].value))
+            text = template.format(name=name, alias=alias, scale=scale, mode=mode, distribution=distribution)
+            func.docstring = griffe.Docstring(_ROLE.sub(_code_span, self._fill(inspect.cleandoc(text))), parent=func)
         module.set_member(attr.name, func)
         return func

@@ -61,13 +61,11 @@ transposed (not conjugated) when rows < columns, as JAX's ``Q.T``. ``zeros``,
 ``ones`` and ``constant`` take any dtype (they are ``jnp.zeros``/``jnp.ones``/``jnp.full``; the key is ignored).
 """
 
-from __future__ import annotations
-
 import hashlib
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -82,6 +80,7 @@ if not hasattr(jax, "random"):  # pragma: no cover - python/fastinit itself on s
 from .core import fills as _fills
 from .core.checks import integer, is_real, real
 from .core.complex import COMPLEX_PARTS
+from .core.docstrings import fill_placeholders, shared_docs
 from .core.dtypes import FLOAT_FORMATS
 from .core.layout import as_shape
 from .core.suggest import did_you_mean
@@ -125,7 +124,7 @@ _DISTRIBUTIONS = {"truncated_normal": "truncated_normal", "normal": "untruncated
 COMPLEX_TRUNCATED_NORMAL_STD = 0.95311164380491208
 
 
-def _number(value: Any, name: str, *, minimum: float | None = None, strict: bool = False) -> float:
+def _number(value: Any, name: str, *, minimum: Optional[float] = None, strict: bool = False) -> float:
     """A parameter JAX takes as a number: Python/NumPy numbers and 0-d (concrete) arrays of a real
     dtype, as a finite float; anything else gets ``real_param``'s error naming ``name``."""
     if not is_real(value) and not isinstance(value, (bool, str)) and getattr(value, "shape", None) == ():
@@ -164,7 +163,24 @@ def seed_from_key(key: Any) -> int:
     """The 64-bit fastinit seed of a (concrete, single) JAX PRNG key.
 
     Threefry keys (data ``[k0, k1]``) give ``k0 * 2**32 + k1``, so ``jax.random.key(42)`` is seed
-    42; keys with other numbers of words give the BLAKE2b-64 hash of their little-endian bytes.
+    42 and an initializer called with it gives the fastinit function's values for ``seed=42``;
+    keys with other numbers of words give the BLAKE2b-64 hash of their little-endian bytes.
+
+    Args:
+        key: A new-style typed key (``jax.random.key``) or a raw ``uint32[2]`` key
+            (``jax.random.PRNGKey``); concrete, not traced, and one key (not a key array).
+
+    Returns:
+        The seed, an int in [0, 2**64).
+
+    Raises:
+        TypeError: not a PRNG key.
+        ValueError: an array of several keys (split it and call once per key).
+
+    Example:
+        >>> import jax, fastinit.jax as fj
+        >>> fj.seed_from_key(jax.random.key(42)), fj.seed_from_key(jax.random.PRNGKey(42))
+        (42, 42)
     """
     return _seed_from_words(np.asarray(_key_data(key)))
 
@@ -290,7 +306,7 @@ def _traced(data: Any, fill: Fill, dims: tuple[int, ...], dt: np.dtype, sharding
     return result if sharding is None else jax.device_put(result, sharding)
 
 
-def _spec_axes(spec: Any, rank: int) -> tuple[tuple[str, ...], ...] | None:
+def _spec_axes(spec: Any, rank: int) -> Optional[tuple[tuple[str, ...], ...]]:
     """The mesh axes that split each dimension (``()``: not split), or None for a spec entry that
     is not None, a name or a tuple of names (then the whole-array path is taken)."""
     entries = tuple(spec) + (None,) * (rank - len(tuple(spec)))
@@ -330,7 +346,7 @@ def _traced_blocks(data: Any, fill: Fill, dims: tuple[int, ...], dt: np.dtype, s
 
 
 def _initializer(fill: Fill, default_dtype: Any, name: str, doc: str, *,
-                 check: Callable[[tuple[int, ...]], None] | None = None, complex_ok: bool = False,
+                 check: Optional[Callable[[tuple[int, ...]], None]] = None, complex_ok: bool = False,
                  elementwise: bool = True) -> Initializer:
     def init(key: Any, shape: Sequence[int], dtype: Any = default_dtype, out_sharding: Any = None) -> Any:
         dims = as_shape(shape)
@@ -345,10 +361,27 @@ def _initializer(fill: Fill, default_dtype: Any, name: str, doc: str, *,
         return _host_array(key, fill, dims, dt, _sharding(out_sharding, dims, name, False), elementwise)
 
     init.__name__ = init.__qualname__ = name
-    init.__doc__ = (f"{doc}\n\n``init(key, shape, dtype={default_dtype!r}, out_sharding=None)``: values from the "
-                    "fastinit seed of ``key`` (see fastinit.jax), generated on the host; with ``out_sharding`` "
-                    "each addressable shard is filled on its own from its global index.")
+    init.__doc__ = fill_placeholders(_INIT_DOC.format(summary=doc, dtype=default_dtype, how=_HOST))
     return init
+
+
+#: How the random initializers make their values (a paragraph of :data:`_INIT_DOC`).
+_HOST = ("The values are the fastinit function's for the key's seed, generated on the host (under\n    "
+         "``jax.jit``/``vmap`` through ``jax.pure_callback``, with the same values).")
+#: The docstring of the ``init`` functions the factories return (``summary``: the factory call).
+_INIT_DOC = """The initializer ``{summary}``: a ``jax.Array`` of ``shape`` from ``key``.
+
+    {how}
+
+    Args:
+        key: {{jax_key}}
+        shape: {{jax_shape}}
+        dtype: The array's dtype (default {dtype!r}, the factory's; ``None``: JAX's default float dtype).
+        out_sharding: {{jax_out_sharding}}
+
+    Returns:
+        The ``jax.Array``.
+    """
 
 
 def _check_axes_rank(shape: Sequence[int], in_axis: Axis) -> None:
@@ -377,16 +410,40 @@ def _check_name(value: Any, name: str, choices: tuple[str, ...]) -> None:
                          f"{', '.join(map(repr, choices))}")
 
 
+@shared_docs
 def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axis = -2, out_axis: Axis = -1,
                      batch_axis: Axis = (), dtype: Any = None) -> Initializer:
-    """JAX ``variance_scaling``: zero-mean values of variance ``scale / n``.
+    """JAX ``variance_scaling``: zero-mean values of variance ``scale / n``, ``n`` from the fans.
 
-    ``n`` = fan_in, fan_out, their mean or geometric mean (``mode``: "fan_in", "fan_out",
-    "fan_avg", "fan_geo_avg"), fans from ``in_axis``/``out_axis``/``batch_axis`` as JAX computes
-    them. ``distribution``: "truncated_normal" (cut at +-2 std, std corrected to sqrt(scale/n)),
-    "normal" (JAX's: **untruncated**, fastinit's "untruncated_normal") or "uniform". Values:
-    :func:`fastinit.variance_scaling`; complex dtypes: JAX's complex forms (module docstring).
-    Raises ValueError for an unknown mode or distribution.
+    Values: :func:`fastinit.variance_scaling`, with JAX's fans and defaults; complex dtypes: JAX's
+    complex forms (see the module docstring). Differs from JAX: the values are fastinit's, made on
+    the host from the key's seed.
+
+    Args:
+        scale: The variance's factor, > 0.
+        mode: Which fan ``n`` is: ``"fan_in"``, ``"fan_out"``, ``"fan_avg"`` (their mean) or
+            ``"fan_geo_avg"`` (their geometric mean).
+        distribution: ``"truncated_normal"`` (cut at +-2 std, std corrected so the variance is
+            ``scale / n``), ``"normal"`` (JAX's: **untruncated**, fastinit's
+            ``"untruncated_normal"``) or ``"uniform"``.
+        in_axis: {jax_axes}
+        out_axis: The output (fan-out) axis or axes (default -1), as for ``in_axis``.
+        batch_axis: The batch axes (default ``()``), counted in neither fan.
+        dtype: {jax_dtype}
+
+    Returns:
+        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
+        ``jax.Array`` (its own docstring says how each argument is used).
+
+    Raises:
+        ValueError: ``scale <= 0``, or an unknown ``mode`` or ``distribution`` (JAX's message).
+
+    Example:
+        >>> import jax, numpy as np, fastinit, fastinit.jax as fj
+        >>> init = fj.variance_scaling(2.0, "fan_in", "uniform")
+        >>> w = init(jax.random.key(0), (100, 10))
+        >>> np.array_equal(np.asarray(w), fastinit.variance_scaling((100, 10), 2.0, "fan_in", "uniform", seed=0))
+        True
     """
     scale = _number(scale, "scale", minimum=0.0, strict=True)
     _check_name(mode, "mode", MODES)
@@ -394,7 +451,7 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axis = -
     ours = _DISTRIBUTIONS[distribution]
     axes: dict[str, Any] = {"in_axis": in_axis, "out_axis": out_axis, "batch_axis": batch_axis}
 
-    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: Optional[tuple[slice, ...]]) -> None:
         where: dict[str, Any] = {"full_shape": full_shape, "index": index}  # fans from the global shape
         if out.dtype in COMPLEX_PARTS:
             plan = variance_scaling_plan(full_shape, scale, mode, "untruncated_normal", **axes)
@@ -413,9 +470,35 @@ def _preset(name: str, scale: float, mode: str, distribution: str, alias: str = 
         return init
 
     factory.__name__ = factory.__qualname__ = name
-    factory.__doc__ = (f"JAX ``{name}``{alias}: ``variance_scaling({scale}, {mode!r}, {distribution!r}, in_axis, "
-                       "out_axis, batch_axis, dtype)``.")
+    factory.__doc__ = fill_placeholders(_PRESET_DOC.format(name=name, alias=alias, scale=scale, mode=mode,
+                                                           distribution=distribution))
     return factory
+
+
+#: The docstring of the preset factories (the API reference's extension formats it the same way).
+_PRESET_DOC = """JAX ``{name}``{alias}: a variance-scaling initializer factory.
+
+    ``variance_scaling({scale}, {mode!r}, {distribution!r}, in_axis, out_axis, batch_axis, dtype)``.
+    Values: :func:`fastinit.{name}` (Keras's and JAX's formula, fans and layout), so a call
+    with ``jax.random.key(s)`` equals ``fastinit.{name}(shape, seed=s)``. Differs from JAX: the
+    values are fastinit's, made on the host from the key's seed.
+
+    Args:
+        in_axis: {{jax_axes}}
+        out_axis: The output (fan-out) axis or axes (default -1), as for ``in_axis``.
+        batch_axis: The batch axes (default ``()``), counted in neither fan.
+        dtype: {{jax_dtype}}
+
+    Returns:
+        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
+        ``jax.Array`` (its own docstring says how each argument is used).
+
+    Example:
+        >>> import jax, numpy as np, fastinit, fastinit.jax as fj
+        >>> w = fj.{name}()(jax.random.key(0), (3, 2))
+        >>> np.array_equal(np.asarray(w), fastinit.{name}((3, 2), seed=0))
+        True
+    """
 
 
 glorot_uniform = _preset("glorot_uniform", 1.0, "fan_avg", "uniform", " (= ``xavier_uniform``)")
@@ -430,36 +513,97 @@ kaiming_uniform = he_uniform
 kaiming_normal = he_normal
 
 
+@shared_docs
 def uniform(scale: Any = 1e-2, dtype: Any = None) -> Initializer:
-    """JAX ``uniform``: U[0, scale); :func:`fastinit.random_uniform` ``(minval=0, maxval=scale)``
-    (a negative ``scale`` gives U(scale, 0], as in JAX)."""
+    """JAX ``uniform``: values from U[0, scale).
+
+    Values: :func:`fastinit.random_uniform` ``(minval=0, maxval=scale)``; a negative ``scale``
+    gives U(scale, 0], as in JAX. Differs from JAX: the values are fastinit's.
+
+    Args:
+        scale: The upper bound (default 0.01).
+        dtype: {jax_dtype} Real dtypes only.
+
+    Returns:
+        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
+        ``jax.Array`` (its own docstring says how each argument is used).
+
+    Example:
+        >>> import jax, numpy as np, fastinit, fastinit.jax as fj
+        >>> b = fj.uniform(1.0)(jax.random.key(0), (3,))
+        >>> np.array_equal(np.asarray(b), fastinit.random_uniform((3,), 0.0, 1.0, seed=0))
+        True
+    """
     scale = _number(scale, "scale")
     low, high = min(0.0, scale), max(0.0, scale)
-    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: Optional[tuple[slice, ...]]) -> None:
         _fills.uniform(out, low, high, seed=seed, full_shape=full_shape, index=index)
 
     return _initializer(fill, dtype, "uniform", f"uniform({scale})")
 
 
+@shared_docs
 def normal(stddev: Any = 1e-2, dtype: Any = None) -> Initializer:
-    """JAX ``normal``: N(0, stddev**2); :func:`fastinit.random_normal` ``(stddev=stddev)``; complex
-    dtypes: the complex normal of standard deviation ``stddev`` (each part ``stddev / sqrt(2)``)."""
+    """JAX ``normal``: values from N(0, stddev**2), untruncated.
+
+    Values: :func:`fastinit.random_normal` ``(stddev=stddev)``; complex dtypes: the complex
+    normal of standard deviation ``stddev`` (each part ``stddev / sqrt(2)``), as in JAX. Differs
+    from JAX: the values are fastinit's.
+
+    Args:
+        stddev: The standard deviation (default 0.01), >= 0.
+        dtype: {jax_dtype}
+
+    Returns:
+        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
+        ``jax.Array`` (its own docstring says how each argument is used).
+
+    Example:
+        >>> import jax, numpy as np, fastinit, fastinit.jax as fj
+        >>> w = fj.normal(1.0)(jax.random.key(0), (3,))
+        >>> np.array_equal(np.asarray(w), fastinit.random_normal((3,), 0.0, 1.0, seed=0))
+        True
+    """
     stddev = _number(stddev, "stddev", minimum=0.0)
-    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: Optional[tuple[slice, ...]]) -> None:
         _fills.normal(out, 0.0, stddev, seed=seed, full_shape=full_shape, index=index)
 
     return _initializer(fill, dtype, "normal", f"normal({stddev})", complex_ok=True)
 
 
+@shared_docs
 def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, upper: Any = 2.0) -> Initializer:
-    """JAX ``truncated_normal``: N(0, stddev**2) cut at [lower * stddev, upper * stddev]
-    (``stddev`` before the cut); :func:`fastinit.truncated_normal` ``(std=stddev, a=lower, b=upper)``."""
+    """JAX ``truncated_normal``: N(0, stddev**2) cut at [lower * stddev, upper * stddev].
+
+    ``stddev`` is the standard deviation before the cut, and the bounds are in standard
+    deviations, as in JAX. Values: :func:`fastinit.truncated_normal` ``(std=stddev, a=lower,
+    b=upper)``, inverse-CDF sampling. Differs from JAX: the values are fastinit's.
+
+    Args:
+        stddev: The standard deviation before the cut (default 0.01), >= 0.
+        dtype: {jax_dtype} Real dtypes only.
+        lower: The lower bound in standard deviations (default -2).
+        upper: The upper bound in standard deviations (default 2), ``> lower``.
+
+    Returns:
+        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
+        ``jax.Array`` (its own docstring says how each argument is used).
+
+    Raises:
+        ValueError: ``lower >= upper`` or a negative ``stddev``.
+
+    Example:
+        >>> import jax, numpy as np, fastinit, fastinit.jax as fj
+        >>> w = np.asarray(fj.truncated_normal(0.02)(jax.random.key(0), (1000,)))
+        >>> bool(np.abs(w).max() <= 0.04)
+        True
+    """
     stddev = _number(stddev, "stddev", minimum=0.0)
     lo = real(lower if is_real(lower) else _number(lower, "lower"), "lower")
     hi = real(upper if is_real(upper) else _number(upper, "upper"), "upper")
     if not lo < hi:
         raise ValueError(f"truncated_normal needs lower < upper, got lower={lower!r}, upper={upper!r}")
-    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: Optional[tuple[slice, ...]]) -> None:
         _fills.truncated_normal(out, 0.0, stddev, lo, hi, seed=seed, full_shape=full_shape, index=index)
 
     return _initializer(fill, dtype, "truncated_normal", f"truncated_normal({stddev}, lower={lo}, upper={hi})")
@@ -470,13 +614,38 @@ def _check_orthogonal(dims: tuple[int, ...]) -> None:
         raise ValueError("orthogonal initializer requires at least a 2D shape")
 
 
+@shared_docs
 def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Initializer:
-    """JAX ``orthogonal``: a Haar (semi-)orthogonal matrix times ``scale``, columns along
-    ``column_axis``; :func:`fastinit.orthogonal`. Shapes of rank >= 2; complex dtypes: Haar unitary."""
+    """JAX ``orthogonal``: a Haar (semi-)orthogonal matrix times ``scale``.
+
+    The array is seen as a matrix whose columns run along ``column_axis`` (the other axes
+    flattened into rows); its rows or columns, whichever are fewer, are orthonormal, times
+    ``scale``. Values: :func:`fastinit.orthogonal` (float64 QR of a normal matrix); complex dtypes:
+    Haar unitary. The whole matrix is computed on the host even with ``out_sharding`` (JAX's own
+    raises NotImplementedError there).
+
+    Args:
+        scale: The factor on the matrix (default 1).
+        column_axis: The axis of the columns (default -1, the last).
+        dtype: {jax_dtype}
+
+    Returns:
+        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
+        ``jax.Array`` (its own docstring says how each argument is used).
+
+    Raises:
+        ValueError: (at the call) a shape of rank < 2.
+
+    Example:
+        >>> import jax, numpy as np, fastinit, fastinit.jax as fj
+        >>> q = np.asarray(fj.orthogonal()(jax.random.key(0), (5, 3)))
+        >>> np.allclose(q.T @ q, np.eye(3), atol=1e-6)
+        True
+    """
     scale = _number(scale, "scale")
     column_axis = integer(column_axis, "column_axis")
 
-    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: Optional[tuple[slice, ...]]) -> None:
         _orthogonal(out, scale, column_axis=column_axis, seed=seed)  # the whole array (elementwise=False)
 
     return _initializer(fill, dtype, "orthogonal", f"orthogonal({scale}, column_axis={column_axis})",
@@ -491,16 +660,36 @@ def _check_delta(dims: tuple[int, ...]) -> None:
                          "out = shape[-1]).")
 
 
+@shared_docs
 def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> Initializer:
-    """JAX ``delta_orthogonal`` (Xiao et al. 2018): a 3/4/5-d kernel ``(*spatial, in, out)``, zero
-    except at the spatial centre (``(k - 1) // 2`` on each spatial axis), which holds
-    ``orthogonal(scale, column_axis)``'s ``(in, out)`` matrix; ``in <= out``.
-    :func:`fastinit.delta_orthogonal`; complex dtypes: a Haar unitary centre. ValueError for other
-    ranks or ``in > out``, as in JAX."""
+    """JAX ``delta_orthogonal`` (Xiao et al. 2018): an orthogonal matrix at a kernel's centre.
+
+    A 3/4/5-d kernel ``(*spatial, in, out)``, zero except at the spatial centre (``(k - 1) // 2``
+    on each spatial axis), which holds ``orthogonal(scale, column_axis)``'s ``(in, out)`` matrix
+    (:func:`fastinit.delta_orthogonal`); complex dtypes: a Haar unitary centre.
+
+    Args:
+        scale: The factor on the centre matrix (default 1).
+        column_axis: The axis of the centre matrix's columns (default -1).
+        dtype: {jax_dtype}
+
+    Returns:
+        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
+        ``jax.Array`` (its own docstring says how each argument is used).
+
+    Raises:
+        ValueError: (at the call) a rank other than 3, 4 or 5, or ``in > out``, as in JAX.
+
+    Example:
+        >>> import jax, numpy as np, fastinit, fastinit.jax as fj
+        >>> k = np.asarray(fj.delta_orthogonal()(jax.random.key(0), (3, 2, 4)))
+        >>> np.allclose(k[1] @ k[1].T, np.eye(2), atol=1e-6), float(np.abs(k[0]).sum() + np.abs(k[2]).sum())
+        (True, 0.0)
+    """
     scale = _number(scale, "scale")
     column_axis = integer(column_axis, "column_axis")
 
-    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: tuple[slice, ...] | None) -> None:
+    def fill(out: np.ndarray, seed: int, full_shape: tuple[int, ...], index: Optional[tuple[slice, ...]]) -> None:
         _delta_orthogonal(out, scale, column_axis=column_axis, seed=seed)  # the whole array (elementwise=False)
 
     return _initializer(fill, dtype, "delta_orthogonal", f"delta_orthogonal({scale}, column_axis={column_axis})",
@@ -511,20 +700,65 @@ def _default(dtype: Any) -> Any:
     return np.dtype(jax.dtypes.canonicalize_dtype(np.float64)) if dtype is None else dtype
 
 
+@shared_docs
 def zeros(key: Any, shape: Sequence[int], dtype: Any = None, out_sharding: Any = None) -> Any:
-    """JAX ``zeros`` (an initializer, not a factory): ``jnp.zeros(shape, dtype)``; ``key`` is ignored."""
+    """JAX ``zeros``: an initializer itself (not a factory) giving ``jnp.zeros(shape, dtype)``.
+
+    Args:
+        key: Ignored (zeros are not random); any value.
+        shape: {jax_shape}
+        dtype: The array's dtype, any JAX dtype (``None``: JAX's default float dtype).
+        out_sharding: {jax_out_sharding}
+
+    Returns:
+        The ``jax.Array`` of zeros.
+
+    Example:
+        >>> import jax, fastinit.jax as fj
+        >>> fj.zeros(jax.random.key(0), (2, 2)).tolist()
+        [[0.0, 0.0], [0.0, 0.0]]
+    """
     result = jnp.zeros(as_shape(shape), _default(dtype))
     return result if out_sharding is None else jax.device_put(result, out_sharding)
 
 
+@shared_docs
 def ones(key: Any, shape: Sequence[int], dtype: Any = None, out_sharding: Any = None) -> Any:
-    """JAX ``ones`` (an initializer, not a factory): ``jnp.ones(shape, dtype)``; ``key`` is ignored."""
+    """JAX ``ones``: an initializer itself (not a factory) giving ``jnp.ones(shape, dtype)``.
+
+    Args:
+        key: Ignored (ones are not random); any value.
+        shape: {jax_shape}
+        dtype: The array's dtype, any JAX dtype (``None``: JAX's default float dtype).
+        out_sharding: {jax_out_sharding}
+
+    Returns:
+        The ``jax.Array`` of ones.
+
+    Example:
+        >>> import jax, fastinit.jax as fj
+        >>> fj.ones(jax.random.key(0), (2,)).tolist()
+        [1.0, 1.0]
+    """
     result = jnp.ones(as_shape(shape), _default(dtype))
     return result if out_sharding is None else jax.device_put(result, out_sharding)
 
 
 def constant(value: Any, dtype: Any = None) -> Initializer:
-    """JAX ``constant(value)``: ``init(key, shape, dtype)`` gives ``jnp.full(shape, value, dtype)``."""
+    """JAX ``constant``: a factory whose ``init`` gives ``jnp.full(shape, value, dtype)``.
+
+    Args:
+        value: The value to fill with (a number or anything ``jnp.full`` broadcasts).
+        dtype: The default dtype of ``init``, any JAX dtype (``None``: JAX's default float dtype).
+
+    Returns:
+        ``init(key, shape, dtype=dtype, out_sharding=None)``; the key is ignored.
+
+    Example:
+        >>> import jax, fastinit.jax as fj
+        >>> fj.constant(0.5)(jax.random.key(0), (2,)).tolist()
+        [0.5, 0.5]
+    """
     default = dtype
 
     def init(key: Any, shape: Sequence[int], dtype: Any = default, out_sharding: Any = None) -> Any:
@@ -532,4 +766,6 @@ def constant(value: Any, dtype: Any = None) -> Initializer:
         return result if out_sharding is None else jax.device_put(result, out_sharding)
 
     init.__name__ = init.__qualname__ = "constant"
+    init.__doc__ = fill_placeholders(_INIT_DOC.format(summary=f"constant({value!r})", dtype=default,
+                                                      how="The key is ignored: every element is ``value``."))
     return init

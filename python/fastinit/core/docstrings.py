@@ -134,9 +134,9 @@ SHARED: dict[str, str] = {
         "``keras.random.SeedGenerator``: each call advances it and uses its state as the seed."
     ),
     "keras_axes": (
-        "The kernel's fan axes (``input_axes`` and ``output_axes``: lists of ints, or None), "
-        "used only when both are given, as Keras does; ``EinsumDense`` sets them. None (the "
-        "default): fans by Keras's rule, ``(in, out)`` or ``(*kernel, in, out)``."
+        "The kernel's fan-in axes (a list of ints), used only together with ``output_axes``, "
+        "as Keras does (``EinsumDense`` sets both). None (the default): fans by Keras's rule, "
+        "``(in, out)`` or ``(*kernel, in, out)``."
     ),
     "keras_shape": (
         "The shape of the tensor to return (a tuple or list of ints), in Keras's layout: "
@@ -150,15 +150,26 @@ SHARED: dict[str, str] = {
     ),
     # fastinit.jax
     "jax_axes": (
-        "The fan axes, as ``jax.nn.initializers`` takes them (``in_axis``, ``out_axis``, "
-        "``batch_axis``: an int or a sequence of ints; batch axes count in neither fan). The "
-        "defaults -2/-1/() are JAX's ``(..., in, out)`` layout; fans come from the whole "
-        "``shape`` even when ``out_sharding`` splits it."
+        "The input (fan-in) axis or axes: an int or a sequence of ints, as "
+        "``jax.nn.initializers`` takes them (default -2: JAX's ``(..., in, out)`` layout). Fans "
+        "come from the whole ``shape``, even when ``out_sharding`` splits it."
     ),
     "jax_dtype": (
         "The default dtype of the returned ``init`` (``None``: JAX's default float dtype): "
         "float32, float64 (needs ``jax_enable_x64``; otherwise float32 with JAX's warning), "
         "float16 or bfloat16, and complex64/complex128 where the initializer says so."
+    ),
+    "jax_key": (
+        "A single JAX PRNG key: ``jax.random.key(seed)`` or a raw ``uint32[2]`` "
+        "``jax.random.PRNGKey(seed)``, concrete or traced (under ``jit``/``vmap``). Its two "
+        "words ``(k0, k1)`` are the fastinit seed ``k0 * 2**32 + k1`` (:func:`seed_from_key`), "
+        "so ``jax.random.key(42)`` is ``seed=42``; split keys per layer, as usual in JAX."
+    ),
+    "jax_shape": "The shape of the array to return (a sequence of ints), in JAX's layout ``(..., in, out)``.",
+    "jax_out_sharding": (
+        "Where the result lives: a ``jax.sharding.Sharding``, a ``PartitionSpec`` on the mesh of "
+        "``jax.set_mesh``, or ``None`` (the default device). Each addressable shard is filled on "
+        "its own from its global index, with the values of the unsharded call, bit for bit."
     ),
 }
 
