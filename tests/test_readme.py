@@ -44,6 +44,7 @@ NOT_RUN_MARK = "<!-- not run by tests/test_readme.py:"
 NOT_RUN = {"README.md": 1, "docs/guide/performance.md": 1, "docs/development.md": 1}
 MIN_RUNNABLE = 17  # so that a parser that finds nothing fails (the README and docs/ have 17 today)
 SLOW_BLOCKS = ("fastinit info",)  # marked slow: times 64 M-value fills against NumPy (~5 s of CPU)
+MULTIPROCESS_BLOCKS = ("torchrun",)  # marked multiprocess: a world of 4 gloo ranks (sharded training)
 TIMEOUT_S = 600
 
 SCALED = re.compile(r"^(?P<lhs>\s*[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*)(?P<value>\S.*?)"
@@ -140,6 +141,8 @@ def _requirements(block: Block) -> list[tuple]:
 
 def _param(block: Block):
     marks = [pytest.mark.slow] if any(s in block.code for s in SLOW_BLOCKS) else []
+    if any(s in block.code for s in MULTIPROCESS_BLOCKS):
+        marks.append(pytest.mark.multiprocess)
     return pytest.param(block, id=block.id, marks=marks)
 
 
