@@ -19,64 +19,64 @@ import triton.language as tl
 fromhex = float.fromhex
 
 # Distributions (the KIND constexpr) and output formats (FMT).
-BITS: tl.constexpr = 0
-UNIFORM: tl.constexpr = 1
-NORMAL: tl.constexpr = 2
-TRUNCATED: tl.constexpr = 3
-CONSTANT: tl.constexpr = 4
-F32: tl.constexpr = 0
-F64: tl.constexpr = 1
-F16: tl.constexpr = 2
-BF16: tl.constexpr = 3
-U32: tl.constexpr = 4
-HEADER: tl.constexpr = 6
+BITS = tl.constexpr(0)
+UNIFORM = tl.constexpr(1)
+NORMAL = tl.constexpr(2)
+TRUNCATED = tl.constexpr(3)
+CONSTANT = tl.constexpr(4)
+F32 = tl.constexpr(0)
+F64 = tl.constexpr(1)
+F16 = tl.constexpr(2)
+BF16 = tl.constexpr(3)
+U32 = tl.constexpr(4)
+HEADER = tl.constexpr(6)
 
 # Table N16 (PPND16, float64) and Table N7 (PPND7, float32 values), lowest degree first.
-A16: tl.constexpr = (3.3871328727963666080e0, 1.3314166789178437745e+2, 1.9715909503065514427e+3,
-                     1.3731693765509461125e+4, 4.5921953931549871457e+4, 6.7265770927008700853e+4,
-                     3.3430575583588128105e+4, 2.5090809287301226727e+3)
-B16: tl.constexpr = (1.0, 4.2313330701600911252e+1, 6.8718700749205790830e+2, 5.3941960214247511077e+3,
-                     2.1213794301586595867e+4, 3.9307895800092710610e+4, 2.8729085735721942674e+4,
-                     5.2264952788528545610e+3)
-C16: tl.constexpr = (1.42343711074968357734e0, 4.63033784615654529590e0, 5.76949722146069140550e0,
-                     3.64784832476320460504e0, 1.27045825245236838258e0, 2.41780725177450611770e-1,
-                     2.27238449892691845833e-2, 7.74545014278341407640e-4)
-D16: tl.constexpr = (1.0, 2.05319162663775882187e0, 1.67638483018380384940e0, 6.89767334985100004550e-1,
-                     1.48103976427480074590e-1, 1.51986665636164571966e-2, 5.47593808499534494600e-4,
-                     1.05075007164441684324e-9)
-E16: tl.constexpr = (6.65790464350110377720e0, 5.46378491116411436990e0, 1.78482653991729133580e0,
-                     2.96560571828504891230e-1, 2.65321895265761230930e-2, 1.24266094738807843860e-3,
-                     2.71155556874348757815e-5, 2.01033439929228813265e-7)
-F16C: tl.constexpr = (1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.48753612908506148525e-2,
-                      7.86869131145613259100e-4, 1.84631831751005468180e-5, 1.42151175831644588870e-7,
-                      2.04426310338993978564e-15)
-A7: tl.constexpr = (fromhex("0x1.b18d9p+1"), fromhex("0x1.937964p+5"),
-                    fromhex("0x1.3e9510p+7"), fromhex("0x1.d8e000p+5"))
-B7: tl.constexpr = (1.0, fromhex("0x1.1e529ep+4"), fromhex("0x1.3b07f2p+6"), fromhex("0x1.0cc010p+6"))
-C7: tl.constexpr = (fromhex("0x1.6c6662p+0"), fromhex("0x1.60df54p+1"),
-                    fromhex("0x1.4e85c2p+0"), fromhex("0x1.5ca5dap-3"))
-D7: tl.constexpr = (1.0, fromhex("0x1.795848p-1"), fromhex("0x1.ec62b8p-4"))
-E7: tl.constexpr = (fromhex("0x1.aa1b1ep+2"), fromhex("0x1.8a65a0p+1"),
-                    fromhex("0x1.b6f8aap-2"), fromhex("0x1.1c0d82p-6"))
+A16 = tl.constexpr((3.3871328727963666080e0, 1.3314166789178437745e+2, 1.9715909503065514427e+3,
+                    1.3731693765509461125e+4, 4.5921953931549871457e+4, 6.7265770927008700853e+4,
+                    3.3430575583588128105e+4, 2.5090809287301226727e+3))
+B16 = tl.constexpr((1.0, 4.2313330701600911252e+1, 6.8718700749205790830e+2, 5.3941960214247511077e+3,
+                    2.1213794301586595867e+4, 3.9307895800092710610e+4, 2.8729085735721942674e+4,
+                    5.2264952788528545610e+3))
+C16 = tl.constexpr((1.42343711074968357734e0, 4.63033784615654529590e0, 5.76949722146069140550e0,
+                    3.64784832476320460504e0, 1.27045825245236838258e0, 2.41780725177450611770e-1,
+                    2.27238449892691845833e-2, 7.74545014278341407640e-4))
+D16 = tl.constexpr((1.0, 2.05319162663775882187e0, 1.67638483018380384940e0, 6.89767334985100004550e-1,
+                    1.48103976427480074590e-1, 1.51986665636164571966e-2, 5.47593808499534494600e-4,
+                    1.05075007164441684324e-9))
+E16 = tl.constexpr((6.65790464350110377720e0, 5.46378491116411436990e0, 1.78482653991729133580e0,
+                    2.96560571828504891230e-1, 2.65321895265761230930e-2, 1.24266094738807843860e-3,
+                    2.71155556874348757815e-5, 2.01033439929228813265e-7))
+F16C = tl.constexpr((1.0, 5.99832206555887937690e-1, 1.36929880922735805310e-1, 1.48753612908506148525e-2,
+                     7.86869131145613259100e-4, 1.84631831751005468180e-5, 1.42151175831644588870e-7,
+                     2.04426310338993978564e-15))
+A7 = tl.constexpr((fromhex("0x1.b18d9p+1"), fromhex("0x1.937964p+5"),
+                   fromhex("0x1.3e9510p+7"), fromhex("0x1.d8e000p+5")))
+B7 = tl.constexpr((1.0, fromhex("0x1.1e529ep+4"), fromhex("0x1.3b07f2p+6"), fromhex("0x1.0cc010p+6")))
+C7 = tl.constexpr((fromhex("0x1.6c6662p+0"), fromhex("0x1.60df54p+1"),
+                   fromhex("0x1.4e85c2p+0"), fromhex("0x1.5ca5dap-3")))
+D7 = tl.constexpr((1.0, fromhex("0x1.795848p-1"), fromhex("0x1.ec62b8p-4")))
+E7 = tl.constexpr((fromhex("0x1.aa1b1ep+2"), fromhex("0x1.8a65a0p+1"),
+                   fromhex("0x1.b6f8aap-2"), fromhex("0x1.1c0d82p-6")))
 # Constants of Sections 4 and 8.2, exactly (the hex values of Table L).
-LOG32_L2: tl.constexpr = fromhex("0x1.999c26p-2")
-LOG32_L4: tl.constexpr = fromhex("0x1.f13c4cp-3")
-LOG32_L1: tl.constexpr = fromhex("0x1.555554p-1")
-LOG32_L3: tl.constexpr = fromhex("0x1.23d3dcp-2")
-LOG32_LN2_LO: tl.constexpr = fromhex("0x1.2fefa2p-17")
-LOG32_LN2_HI: tl.constexpr = fromhex("0x1.62e3p-1")
-LOG64_L2: tl.constexpr = fromhex("0x1.999999997fa04p-2")
-LOG64_L4: tl.constexpr = fromhex("0x1.c71c51d8e78afp-3")
-LOG64_L6: tl.constexpr = fromhex("0x1.39a09d078c69fp-3")
-LOG64_L1: tl.constexpr = fromhex("0x1.5555555555593p-1")
-LOG64_L3: tl.constexpr = fromhex("0x1.2492494229359p-2")
-LOG64_L5: tl.constexpr = fromhex("0x1.7466496cb03dep-3")
-LOG64_L7: tl.constexpr = fromhex("0x1.2f112df3e5244p-3")
-LOG64_LN2_LO: tl.constexpr = fromhex("0x1.a39ef35793c76p-33")
-LOG64_LN2_HI: tl.constexpr = fromhex("0x1.62e42fee00000p-1")
-TWO_M24: tl.constexpr = fromhex("0x1p-24")
-TWO_M53: tl.constexpr = fromhex("0x1p-53")
-F7: tl.constexpr = (1.0, fromhex("0x1.ef92a8p-3"), fromhex("0x1.91ad42p-7"))
+LOG32_L2 = tl.constexpr(fromhex("0x1.999c26p-2"))
+LOG32_L4 = tl.constexpr(fromhex("0x1.f13c4cp-3"))
+LOG32_L1 = tl.constexpr(fromhex("0x1.555554p-1"))
+LOG32_L3 = tl.constexpr(fromhex("0x1.23d3dcp-2"))
+LOG32_LN2_LO = tl.constexpr(fromhex("0x1.2fefa2p-17"))
+LOG32_LN2_HI = tl.constexpr(fromhex("0x1.62e3p-1"))
+LOG64_L2 = tl.constexpr(fromhex("0x1.999999997fa04p-2"))
+LOG64_L4 = tl.constexpr(fromhex("0x1.c71c51d8e78afp-3"))
+LOG64_L6 = tl.constexpr(fromhex("0x1.39a09d078c69fp-3"))
+LOG64_L1 = tl.constexpr(fromhex("0x1.5555555555593p-1"))
+LOG64_L3 = tl.constexpr(fromhex("0x1.2492494229359p-2"))
+LOG64_L5 = tl.constexpr(fromhex("0x1.7466496cb03dep-3"))
+LOG64_L7 = tl.constexpr(fromhex("0x1.2f112df3e5244p-3"))
+LOG64_LN2_LO = tl.constexpr(fromhex("0x1.a39ef35793c76p-33"))
+LOG64_LN2_HI = tl.constexpr(fromhex("0x1.62e42fee00000p-1"))
+TWO_M24 = tl.constexpr(fromhex("0x1p-24"))
+TWO_M53 = tl.constexpr(fromhex("0x1p-53"))
+F7 = tl.constexpr((1.0, fromhex("0x1.ef92a8p-3"), fromhex("0x1.91ad42p-7")))
 
 
 @triton.jit

@@ -84,7 +84,8 @@ def _parameters(dist: str, fmt: str, values: Sequence[float]) -> tuple[list[int]
     if dist == "random_bits":
         return [], False
     if dist == "constant":
-        return [_params.constant_bits(float(values[0]), fmt)], False
+        bits = _params.constant_bits(float(values[0]), fmt)
+        return [bits - (1 << 64) if bits >= 1 << 63 else bits], False  # as int64
     make = {"uniform": _params.uniform_params, "normal": _params.normal_params,
             "truncated_normal": _params.truncated_normal_params}[dist]
     p: _params.Params = make(*(float(v) for v in values), fmt)  # type: ignore[operator]

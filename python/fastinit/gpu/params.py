@@ -163,7 +163,8 @@ def truncated_normal_params(mean: float, std: float, a: float, b: float, fmt: st
 
 def constant_bits(value: float, fmt: str) -> int:
     """The bit pattern of ``value`` rounded once to ``fmt`` (Section 6), as an unsigned int."""
-    cast = np.asarray(value, dtype=FLOAT_DTYPES[fmt])
+    with np.errstate(over="ignore"):
+        cast = np.asarray(value, dtype=FLOAT_DTYPES[fmt])
     if math.isfinite(value) and not np.isfinite(cast.astype(np.float64)):
         raise ValueError(f"value={value!r} overflows {fmt}; use a wider dtype")
     return int(cast.view({2: np.uint16, 4: np.uint32, 8: np.uint64}[cast.itemsize]))
