@@ -1,17 +1,7 @@
 """The ``fastinit`` command (also ``python -m fastinit``).
 
-    fastinit init TABLE.npy --shape 100000000,128 --init he_normal --seed 0 --dtype float16
-    fastinit init TABLE.npy ... --resume            # continue an interrupted run
-    fastinit verify TABLE.npy --init he_normal --seed 0 [--all]
-    fastinit info                                   # SIMD path, threads, throughput against NumPy
-    fastinit list                                   # initializer names and their parameters
-
-Exit codes: 0 done, 1 failed (verify: mismatch or incomplete; any command: an I/O or data
-problem -- a full disk, a missing, truncated or damaged table or record, another run writing the
-same table), 2 bad usage (the message says how to fix it), 130 interrupted by Ctrl-C (143 by
-SIGTERM). Every failure is one line on stderr naming the file and the cause. The exit code of
-init and verify is about the table: a summary that cannot be printed (stdout closed or full)
-does not change it.
+Its commands and exit codes (the end of ``fastinit --help``) are written in
+:data:`fastinit.cli.usage.EPILOG`.
 """
 
 from __future__ import annotations
@@ -29,7 +19,7 @@ __all__ = ["main"]
 
 # The package: args (the parser and the values read from it), commands (init, verify, info, list),
 # errors (usage errors, and the one line and exit code of any failure), streams (stdout/stderr
-# that never raise). This docstring's text after its first paragraph is the epilog of --help.
+# that never raise), usage (the commands and exit codes, the epilog of --help).
 
 
 def _run(args: argparse.Namespace, out: Stream, err: Stream) -> int:

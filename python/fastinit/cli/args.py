@@ -11,7 +11,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .._core import STREAM_VERSION
+from .._version import __version__
 from .errors import UsageError
+from .usage import EPILOG
 
 __all__ = ["DTYPES", "build_parser", "parse_shape", "parse_seed", "parse_stream", "resolve_initializer"]
 
@@ -78,23 +81,14 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=None, help="threads (default: all cores)")
 
 
-def _epilog() -> str:
-    """The package docstring after its first paragraph: the commands and the exit codes."""
-    from .. import cli
-
-    return (cli.__doc__ or "").split("\n\n", 1)[1]
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The ``fastinit`` parser with its subcommands init, verify, info and list."""
-    import fastinit
-
     parser = argparse.ArgumentParser(
         prog="fastinit", allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Neural-network weight initializations at memory speed, reproducible bit for bit.",
-        epilog=_epilog())
+        epilog=EPILOG)
     parser.add_argument("--version", action="version",
-                        version=f"fastinit {fastinit.__version__} (stream version {fastinit.STREAM_VERSION})")
+                        version=f"fastinit {__version__} (stream version {STREAM_VERSION})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     init = sub.add_parser("init", allow_abbrev=False, help="write a table (.npy or .zarr) in chunks",

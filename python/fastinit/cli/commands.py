@@ -11,6 +11,11 @@ import argparse
 import os
 from typing import Any, Callable
 
+from .._core import STREAM_VERSION
+from .._version import __version__
+from ..core.fills import normal, truncated_normal, uniform
+from ..core.runtime import SIMD_ENV_VAR, get_num_threads, set_num_threads, simd_path, simd_paths
+from ..core.timing import median_seconds
 from .args import parse_seed, parse_shape, parse_stream, resolve_initializer
 from .errors import UsageError
 
@@ -59,9 +64,7 @@ def cmd_verify(args: argparse.Namespace, out: Any, err: Any) -> int:
     if args.threads is not None:
         if args.threads < 1:
             raise UsageError("--threads must be >= 1")
-        import fastinit
-
-        fastinit.set_num_threads(args.threads)
+        set_num_threads(args.threads)
     if args.shape is not None:
         from ..outofcore import _open_for_reading, _table_format
 
@@ -104,27 +107,23 @@ def cmd_info(args: argparse.Namespace, out: Any, err: Any) -> int:
     """``fastinit info``: version, SIMD path, threads, and fill throughput next to NumPy's."""
     import numpy as np
 
-    import fastinit
-
-    from ..core.timing import median_seconds
-
     if args.size < 1 or args.repeat < 1:
         raise UsageError("--size and --repeat must be >= 1")
     _check_info_size(args.size)
     if args.threads is not None:
         if args.threads < 1:
             raise UsageError("--threads must be >= 1")
-        fastinit.set_num_threads(args.threads)
-    out.write(f"fastinit {fastinit.__version__}, stream version {fastinit.STREAM_VERSION}\n")
-    out.write(f"SIMD path {fastinit.simd_path()} (available: {', '.join(fastinit.simd_paths())}; "
-              f"force one with {fastinit.SIMD_ENV_VAR}=...), threads {fastinit.get_num_threads()}\n")
+        set_num_threads(args.threads)
+    out.write(f"fastinit {__version__}, stream version {STREAM_VERSION}\n")
+    out.write(f"SIMD path {simd_path()} (available: {', '.join(simd_paths())}; "
+              f"force one with {SIMD_ENV_VAR}=...), threads {get_num_threads()}\n")
     buf = np.empty(args.size, np.float32)
     rng = np.random.default_rng(0)
     rows = [
         ("write memory (out.fill)", lambda: buf.fill(1.0), None),
-        ("uniform", lambda: fastinit.uniform(buf, seed=0), lambda: rng.random(dtype=np.float32, out=buf)),
-        ("normal", lambda: fastinit.normal(buf, seed=0), lambda: rng.standard_normal(dtype=np.float32, out=buf)),
-        ("truncated_normal(-2, 2)", lambda: fastinit.truncated_normal(buf, seed=0), None),
+        ("uniform", lambda: uniform(buf, seed=0), lambda: rng.random(dtype=np.float32, out=buf)),
+        ("normal", lambda: normal(buf, seed=0), lambda: rng.standard_normal(dtype=np.float32, out=buf)),
+        ("truncated_normal(-2, 2)", lambda: truncated_normal(buf, seed=0), None),
     ]
     out.write(f"\n{args.size:,} float32 values, median of {args.repeat}:\n")
     out.write(f"{'fill':<26}{'fastinit M/s':>14}{'NumPy M/s':>12}{'speed-up':>10}\n")

@@ -8,16 +8,30 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from ..presets.plans import Plan
-
-if TYPE_CHECKING:  # named imports this module
-    from .named import NamedInit
+from .lookup import Binding
 
 __all__ = ["Expected", "check_and_expect", "expected_of", "moments", "stand_in"]
+
+
+class Checkable(Protocol):
+    """What the checks here call: an initializer resolved by name (:class:`fastinit.names.named.NamedInit`,
+    which imports this module, so it is named here by what it does)."""
+
+    @property
+    def spec(self) -> Binding: ...
+
+    @property
+    def is_global(self) -> bool: ...
+
+    def plan(self, full_shape: tuple[int, ...]) -> Plan | None: ...
+
+    def __call__(self, out: np.ndarray, *, seed: int | None, stream: Any = 0,
+                 full_shape: tuple[int, ...] | None = None, index: Any = None) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,7 @@ def stand_in(full_shape: tuple[int, ...], rank: int = 0) -> tuple[int, ...]:
     return small + (2,) * max(0, rank - len(small))
 
 
-def _probe_whole(init: NamedInit, full_shape: tuple[int, ...], dt: np.dtype[Any], seed: int, stream: int) -> None:
+def _probe_whole(init: Checkable, full_shape: tuple[int, ...], dt: np.dtype[Any], seed: int, stream: int) -> None:
     """Check a "whole" initializer's parameters on a small stand-in (:func:`stand_in`): the real
     call costs the whole tensor. An error names the stand-in and the real shape."""
     small = stand_in(full_shape, init.spec.spec.probe_rank)
@@ -97,7 +111,7 @@ def _probe_whole(init: NamedInit, full_shape: tuple[int, ...], dt: np.dtype[Any]
         raise type(exc)(f"{exc} (checked on a stand-in of shape {small} for the shape {full_shape})") from None
 
 
-def check_and_expect(init: NamedInit, full_shape: tuple[int, ...], dtype: Any, seed: int,
+def check_and_expect(init: Checkable, full_shape: tuple[int, ...], dtype: Any, seed: int,
                      stream: int) -> Expected | None:
     """Call ``init`` once on one element of ``full_shape`` (checking every parameter against the
     real shape before anything is written) and return the distribution it fills with: its plan's
@@ -115,7 +129,7 @@ def check_and_expect(init: NamedInit, full_shape: tuple[int, ...], dtype: Any, s
     return None if plan is None else moments(plan, dt)
 
 
-def expected_of(init: NamedInit, full_shape: tuple[int, ...], dtype: Any = np.float32,
+def expected_of(init: Checkable, full_shape: tuple[int, ...], dtype: Any = np.float32,
                 seed: int = 0, stream: int = 0) -> Expected | None:
     """The distribution (and its mean, std and bounds) ``init`` fills ``full_shape`` with."""
     return check_and_expect(init, full_shape, dtype, seed, stream)

@@ -15,16 +15,15 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from .._core import STREAM_VERSION
+from .._version import __version__
 from .common import TableDataError
 from .plan import TablePlan
-from .record_check import check_record
+from .record_check import RECORD_VERSION, check_record
 
 __all__ = ["RECORD_VERSION", "Checkpointer", "command", "fsync_dir", "jsonable", "new_record", "read_record",
            "remove_stale_temporaries",
            "remove_record", "write_first_record", "write_json_atomic"]
-
-RECORD_VERSION = 1
-"""The record format this version writes and understands (its ``fastinit_sidecar`` field)."""
 
 _ABOUT = ("fastinit's record of an INCOMPLETE table: resume it with the command below plus --resume; "
           "the record is removed when the table is complete")
@@ -141,8 +140,6 @@ def command(path: str, record: Mapping[str, Any]) -> str:
 
 def new_record(plan: TablePlan) -> dict[str, Any]:
     """The record of a table about to be written by ``plan``, nothing done yet."""
-    from .. import STREAM_VERSION, __version__
-
     named = plan.named
     record = {
         "fastinit_sidecar": RECORD_VERSION,

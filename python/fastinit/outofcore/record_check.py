@@ -10,7 +10,10 @@ from typing import Any
 
 from .common import TableDataError, prod
 
-__all__ = ["check_record", "check_stats"]
+__all__ = ["RECORD_VERSION", "check_record", "check_stats"]
+
+RECORD_VERSION = 1
+"""The record format this version writes and understands (its ``fastinit_sidecar`` field)."""
 
 _STATS_NUMBERS = ("shift", "s1", "s2")
 _STATS_BOUNDS = ("min", "max")
@@ -71,8 +74,6 @@ def _check_shape(data: Mapping[str, Any], path: str) -> int:
 def check_record(data: Any, path: str) -> None:
     """TableDataError naming ``path`` and the field unless ``data`` is a record this version can
     resume from: its version, every setting of its type, the counts in range and consistent."""
-    from .record import RECORD_VERSION
-
     if not isinstance(data, dict) or data.get("fastinit_sidecar") != RECORD_VERSION:
         raise TableDataError(f"{path} is not a fastinit resume record this version understands; start over "
                              "with --force")
