@@ -376,7 +376,8 @@ _INIT_DOC = """The initializer ``{summary}``: a ``jax.Array`` of ``shape`` from 
     Args:
         key: {{jax_key}}
         shape: {{jax_shape}}
-        dtype: The array's dtype (default {dtype!r}, the factory's; ``None``: JAX's default float dtype).
+        dtype: The array's dtype (default: the factory's ``dtype``, here {dtype!r}; ``None``: JAX's
+            default float dtype).
         out_sharding: {{jax_out_sharding}}
 
     Returns:
