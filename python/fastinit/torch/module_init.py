@@ -345,12 +345,15 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
         ``module`` (materialized on the CPU if it was on the meta device).
 
     Raises:
-        TypeError / ValueError before anything is written: a tensor on a device other than CPU or
-        meta (build on CPU or meta, init, then ``.to(device)``), an unsupported dtype, lazy
-        (uninitialized) parameters, unknown tensors without a scheme entry, a bad scheme, a scheme
-        initializer that cannot fill a tensor it matches (e.g. ``dirac_`` on a Linear weight:
-        every fastinit initializer is tried on an empty slice of each tensor's shape first). A
-        user callable is not tried: it runs only when its tensor is filled.
+        TypeError: ``module`` is not a ``torch.nn.Module``, a tensor has a dtype fastinit does not
+            fill, or a scheme (or one of its values) has the wrong type. Raised before anything
+            is written.
+        ValueError: a tensor on a device other than CPU or meta (build on CPU or meta, init,
+            then ``.to(device)``), lazy (uninitialized) parameters, unknown tensors without a
+            scheme entry, an unknown initializer name, or a scheme initializer that cannot fill
+            a tensor it matches (e.g. ``dirac_`` on a Linear weight: every fastinit initializer
+            is tried on an empty slice of each tensor's shape first). Raised before anything is
+            written; a user callable is not tried: it runs only when its tensor is filled.
 
     Example:
         >>> import torch, fastinit, fastinit.torch as fit
