@@ -4,6 +4,8 @@ A docstring names a shared text by a placeholder on its own ``Args:`` line, e.g.
 ``seed: {seed}``; :func:`shared_docs` replaces each placeholder with the text, indenting the
 continuation lines under the entry, so ``help()``, IDEs and the API reference show the whole text.
 Text after the placeholder on that line (``tensor: {tensor} Rank >= 2.``) follows the shared text.
+A line holding only ``{key}`` stands for a whole shared section (:data:`SECTIONS`: several ``Args:``
+entries, or a ``Returns:``/``Raises:`` section), indented as that line.
 
 Example:
     >>> @shared_docs
@@ -20,7 +22,7 @@ Example:
 import re
 from typing import Callable, TypeVar
 
-__all__ = ["SHARED", "shared_docs"]
+__all__ = ["SECTIONS", "SHARED", "fill_placeholders", "shared_docs"]
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -85,6 +87,20 @@ SHARED: dict[str, str] = {
         "The groups of a grouped convolution whose kernel holds ``in / groups`` channels on its "
         "input axis (PyTorch ``groups``, Flax ``feature_group_count``): fan_out is divided by "
         "``groups``, which must divide the output channels. Default 1."
+    ),
+    # PyTorch's xavier and kaiming (fastinit.presets.pytorch)
+    "gain": "The scaling factor, a real number >= 0 (default 1.0), e.g. ``calculate_gain(\"relu\")``.",
+    "kaiming_a": (
+        "The negative slope of the rectifier, used with ``nonlinearity=\"leaky_relu\"`` (gain "
+        "``sqrt(2 / (1 + a**2))``); the default ``a=0, nonlinearity=\"leaky_relu\"`` gives gain sqrt(2), as "
+        "``\"relu\"`` does."
+    ),
+    "kaiming_mode": (
+        "``\"fan_in\"`` (default: preserves the variance of the forward pass) or ``\"fan_out\"`` (of "
+        "the backward pass)."
+    ),
+    "nonlinearity": (
+        "A name of :func:`fastinit.calculate_gain`'s table (default ``\"leaky_relu\"``); it gives the gain."
     ),
     # the errors a user meets in the presets (Raises: entries)
     "preset_type_errors": (
@@ -173,6 +189,31 @@ SHARED: dict[str, str] = {
     ),
 }
 
+#: Sections that several docstrings share whole: a line holding only ``{key}`` is replaced by the
+#: section, each line indented as that line; a section may hold other sections and ``name: {key}``
+#: lines. A family of functions with the same parameters states its sections here once.
+SECTIONS: dict[str, str] = {
+    # where a random fill writes, and what: the keywords every random fill and preset takes
+    "where_args": "seed: {seed}\nstream: {stream}\nfull_shape: {full_shape}\nindex: {index}",
+    "fill_args": "{where_args}\ndtype: {dtype}",
+    # how fans are computed (fastinit.compute_fans's keywords), after ``layout``
+    "fan_axes_args": "in_axis: {in_axis}\nout_axis: {out_axis}\nbatch_axis: {batch_axis}\ngroups: {groups}",
+    "returns_filled": "Returns:\n    The filled array (``out`` itself when it is an array).",
+    "fan_preset_raises": "Raises:\n    TypeError: {preset_type_errors}\n    ValueError: {fan_value_errors}",
+    "fill_preset_raises": "Raises:\n    TypeError: {preset_type_errors}\n    ValueError: {fill_value_errors}",
+    # the Glorot/He/LeCun presets: out and the keywords, nothing else
+    "variance_scaling_preset": ("Args:\n    out: {out}\n    layout: {layout}\n    {fan_axes_args}\n    {fill_args}\n\n"
+                                "{returns_filled}\n\n{fan_preset_raises}"),
+    # PyTorch's fan presets (xavier, kaiming)
+    "torch_fan_args": "layout: {layout} PyTorch's presets default to ``\"torch\"``.\n{fan_axes_args}\n{fill_args}",
+    "xavier_preset": ("Args:\n    out: {out}\n    gain: {gain}\n    {torch_fan_args}\n\n{returns_filled}\n\n"
+                      "{fan_preset_raises}"),
+    "kaiming_preset": ("Args:\n    out: {out}\n    a: {kaiming_a}\n    mode: {kaiming_mode}\n"
+                       "    nonlinearity: {nonlinearity}\n    {torch_fan_args}\n\n{returns_filled}\n\n"
+                       "{fan_preset_raises}"),
+}
+
+_SECTION = re.compile(r"^(?P<indent>[ \t]*)\{(?P<key>[A-Za-z_]\w*)\}[ \t]*$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)(?P<name>\*{0,2}\w+): \{(?P<key>\w+)\}(?P<rest>[^\n]*?)[ \t]*$",
                           re.MULTILINE)
 
@@ -190,8 +231,20 @@ def _wrap(text: str, indent: str, width: int = 96) -> str:
     return ("\n" + indent).join(lines)
 
 
+def _expand_sections(doc: str) -> str:
+    def replace(m: "re.Match[str]") -> str:
+        key = m.group("key")
+        if key not in SECTIONS:
+            raise KeyError(f"no shared docstring section named {key!r}; known: {sorted(SECTIONS)}")
+        indent = m.group("indent")
+        return _expand_sections("\n".join(indent + line if line else "" for line in SECTIONS[key].split("\n")))
+
+    return _SECTION.sub(replace, doc)
+
+
 def fill_placeholders(doc: str) -> str:
-    """Replace each ``name: {key}`` line of ``doc`` with ``name:`` and the shared text for ``key``."""
+    """Replace each ``{key}`` line of ``doc`` with the shared section ``key``, then each ``name: {key}``
+    line with ``name:`` and the shared text for ``key``."""
 
     def replace(m: "re.Match[str]") -> str:
         key = m.group("key")
@@ -200,7 +253,7 @@ def fill_placeholders(doc: str) -> str:
         indent = m.group("indent")
         return f"{indent}{m.group('name')}: " + _wrap(SHARED[key] + m.group("rest"), indent + "    ")
 
-    return _PLACEHOLDER.sub(replace, doc)
+    return _PLACEHOLDER.sub(replace, _expand_sections(doc))
 
 
 def shared_docs(func: F) -> F:

@@ -10,9 +10,10 @@ preset passes to the compiled core.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 
@@ -23,8 +24,10 @@ from ..core.seed import Seed, Stream
 from ..core.suggest import unknown_choice
 from .args import prepare
 
-__all__ = ["DISTRIBUTIONS", "Plan", "constant_plan", "fill", "normal_plan", "ones_plan", "truncated_normal_plan",
-           "uniform_plan", "zeros_plan"]
+__all__ = ["DISTRIBUTIONS", "Plan", "constant_plan", "fill", "named", "normal_plan", "ones_plan",
+           "truncated_normal_plan", "uniform_plan", "zeros_plan"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: Each fill a plan can name, with its parameters in the order the fill takes them.
 DISTRIBUTIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({
@@ -117,6 +120,18 @@ def fill(
                                 full_shape=full_shape, index=index, dtype=dtype)
     array, _ = prepare(out, dtype, full_shape, index)
     return constant(array, p["value"])
+
+
+def named(func: F, name: str) -> F:
+    """``func`` (a function a factory made for one row of a table, e.g. a preset's plan) named
+    ``name`` everywhere Python shows a name: ``__name__``, ``__qualname__`` (so pickle finds it as
+    this module's ``name``) and its code's, which Python's own TypeError messages quote."""
+    code = func.__code__.replace(co_name=name)
+    if sys.version_info >= (3, 11):
+        code = code.replace(co_qualname=name)
+    func.__code__ = code
+    func.__name__ = func.__qualname__ = name
+    return func
 
 
 # --- the fills' own plans (what fastinit.uniform, ... fill with), for the by-name table ----------
