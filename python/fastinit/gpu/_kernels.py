@@ -1,3 +1,5 @@
+# mypy: ignore-errors
+# (Triton reads the parameters of jit functions itself: they carry no Python type annotations.)
 """Triton kernels of stream version 1 (docs/stream-v1.md), one element per lane.
 
 Loaded by :func:`fastinit.gpu.kernels`, once for the device and once for Triton's interpreter (the

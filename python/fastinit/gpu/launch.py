@@ -15,7 +15,7 @@ from typing import Any
 
 from . import params as _params
 
-__all__ = ["BLOCK", "DISTRIBUTIONS", "FORMATS", "collapse", "fill", "kernels"]
+__all__ = ["BLOCK", "DISTRIBUTIONS", "FORMATS", "collapse", "fill", "interpreting", "kernels"]
 
 #: Elements per Triton program.
 BLOCK = 1024
@@ -28,14 +28,20 @@ FORMATS = {"float32": (0, "int32"), "float64": (1, "int64"), "float16": (2, "int
 _loaded: dict[bool, ModuleType] = {}
 
 
+def interpreting(interpret: bool | None = None) -> bool:
+    """``interpret``, or where None Triton's own setting (the ``TRITON_INTERPRET`` environment variable)."""
+    from triton import knobs  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    return bool(knobs.runtime.interpret) if interpret is None else interpret
+
+
 def kernels(interpret: bool | None = None) -> ModuleType:
     """The kernel module, decorated for the device (``interpret=False``) or for Triton's interpreter
     (``True``); ``None`` follows Triton's own setting (the ``TRITON_INTERPRET`` environment variable).
 
     Each mode gets its own copy of ``_kernels.py``: ``triton.jit`` chooses between compiling and
     interpreting when it decorates, so one process can hold both."""
-    from triton import knobs
-    mode = bool(knobs.runtime.interpret) if interpret is None else interpret
+    from triton import knobs  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    mode = interpreting(interpret)
     if mode not in _loaded:
         spec = importlib.util.find_spec(f"{__package__}._kernels")
         assert spec is not None and spec.loader is not None
@@ -127,9 +133,12 @@ def fill(out: Any, dist: str, fmt: str, *, seed: int = 0, stream: int = 0,
         logical_strides = _c_strides(shape)
     sizes, mem, log = collapse(shape, out.stride(), logical_strides)
     header = [seed & 0xFFFFFFFF, seed >> 32, stream & 0xFFFFFFFF, stream >> 32, origin, numel]
-    meta_host = torch.tensor(header + list(sizes) + list(mem) + list(log) + words, dtype=torch.int64)
-    meta = meta_host.to(out.device, non_blocking=False)
+    mode = interpreting(interpret)
+    module = kernels(mode)
+    meta = torch.tensor(header + list(sizes) + list(mem) + list(log) + words, dtype=torch.int64)
+    if not mode:  # the interpreter reads host memory
+        meta = meta.to(out.device)
     view = out.view(getattr(torch, store))
     grid = ((numel + BLOCK - 1) // BLOCK,)
-    kernels(interpret).fill_kernel[grid](view, meta, KIND=kind, FMT=code, ND=len(sizes), VIA64=via64,
-                                         BLOCK=BLOCK, enable_fp_fusion=False)
+    module.fill_kernel[grid](view, meta, KIND=kind, FMT=code, ND=len(sizes), VIA64=via64, BLOCK=BLOCK,
+                             enable_fp_fusion=False)

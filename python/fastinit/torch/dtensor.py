@@ -292,13 +292,17 @@ def _chunk_where(where_: dict[str, Any], shape: tuple[int, ...], lead: tuple[int
 
 def fill_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any], located: Optional[Located],
                 whole: bool, where_: Optional[dict[str, Any]] = None) -> None:
-    """Fill an accelerator tensor through pinned host chunks copied to it (two buffers, so one chunk is
+    """Fill an accelerator tensor on the device with fastinit.gpu's kernels where they compute the fill
+    (:mod:`.device_fill`), else through pinned host chunks copied to it (two buffers, so one chunk is
     filled while the previous one is copied). ``whole``: one chunk (fills that work on the whole
-    tensor, e.g. orthogonal_). Untested on a GPU so far."""
+    tensor, e.g. orthogonal_). Neither path has run on a GPU so far."""
     from .checks import numpy_view
+    from .device_fill import fill_on_device
     if located is None and where not in _POSITION_FREE:
         raise ValueError(f"{where}: tensor is on {tensor.device}; this function fills CPU memory only: fill a CPU "
                          "tensor and move it (t.copy_(t_cpu))")
+    if fill_on_device(tensor, where, fill, located, where_ or {}):
+        return
     shape = tuple(tensor.shape)
     pinned = torch.cuda.is_available() and tensor.device.type == "cuda"
     if not shape or whole:  # one chunk: the whole tensor

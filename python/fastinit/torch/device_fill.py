@@ -1,0 +1,150 @@
+"""CUDA and ROCm tensors filled on the device by :mod:`fastinit.gpu`'s Triton kernels, in their own memory.
+
+The torch adapter describes each fill as a NumPy fill (``fill(view)`` or ``located(view, place)``,
+see :mod:`.dtensor`). For a device tensor, :func:`fill_on_device` runs that description once on a
+*stand-in*: an unwritten NumPy array of the tensor's shape and dtype, with the compiled core's fill
+functions replaced by a recorder. The fill's own checks run as on the CPU (a refused fill raises
+before anything is written), and the core call it would have made (format, seed, stream, logical
+strides, origin, parameters) is launched as a device kernel on the tensor instead. Bits are the
+CPU engine's (docs/stream-v1.md; tests/test_gpu_interpreter.py).
+
+Only the fills that are one core call on the whole view are taken to the device (:data:`DEVICE_FILLS`);
+the others (orthogonal_, sparse_, eye_, dirac_, index-array shards, ``init_module`` schemes) stay on
+the host-staging path, which warns once per reason that it is the slow path.
+"""
+
+
+import threading
+import warnings
+from typing import Any, Callable, Optional
+
+import numpy as np
+import torch
+
+__all__ = ["DEVICE_FILLS", "SlowPathWarning", "fill_on_device"]
+
+#: The ``fastinit.torch`` fills whose NumPy description is exactly one core fill of the view.
+DEVICE_FILLS = frozenset({"uniform_", "normal_", "trunc_normal_", "xavier_uniform_", "xavier_normal_",
+                          "kaiming_uniform_", "kaiming_normal_", "constant_", "ones_", "zeros_"})
+_CORE_FILLS = {"fill_bits": "random_bits", "fill_uniform": "uniform", "fill_normal": "normal",
+               "fill_truncated_normal": "truncated_normal"}
+_lock = threading.Lock()
+_warned: set[str] = set()
+
+
+class SlowPathWarning(UserWarning):
+    """A device tensor is filled on the CPU and copied to the device (said once per reason)."""
+
+
+def _warn_once(reason: str) -> None:
+    if reason not in _warned:
+        _warned.add(reason)
+        warnings.warn(f"fastinit: filling device tensors on the CPU and copying them (the slow path): {reason}",
+                      SlowPathWarning, stacklevel=4)
+
+
+class _Recorder:
+    """Stands in for ``fastinit._core`` while a fill runs on the stand-in: the core fills of the
+    stand-in's memory are recorded, not run; everything else goes to the real core."""
+
+    def __init__(self, core: Any, stand_in: np.ndarray) -> None:
+        self.core, self.stand_in, self.calls = core, stand_in, []  # type: ignore[var-annotated]
+
+    def _ours(self, array: Any) -> bool:
+        return isinstance(array, np.ndarray) and np.may_share_memory(array, self.stand_in)
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self.core, name)
+        if name not in _CORE_FILLS and name != "fill_constant":
+            return real
+
+        def record(array: Any, *args: Any, **kwargs: Any) -> Any:
+            if not self._ours(array):
+                return real(array, *args, **kwargs)
+            self.calls.append((name, array, args, kwargs))
+            return None
+        return record
+
+
+def _stand_in(tensor: torch.Tensor) -> np.ndarray:
+    """An unwritten C-ordered NumPy array of the tensor's shape and dtype (memory reserved, never touched)."""
+    from .checks import numpy_view
+    return numpy_view(torch.empty(tuple(tensor.shape), dtype=tensor.dtype))
+
+
+def _record(tensor: torch.Tensor, fill: Callable[[np.ndarray], Any], located: Optional[Callable[..., Any]],
+            place: dict[str, Any]) -> tuple[np.ndarray, list[Any]]:
+    from ..core import fills
+    stand_in = _stand_in(tensor)
+    with _lock:
+        recorder = _Recorder(fills._core, stand_in)
+        fills._core = recorder  # type: ignore[assignment]
+        try:
+            if located is None:
+                fill(stand_in)
+            else:
+                located(stand_in, place)
+        finally:
+            fills._core = recorder.core
+    return stand_in, recorder.calls
+
+
+def _target(tensor: torch.Tensor, stand_in: np.ndarray, array: np.ndarray) -> Optional[torch.Tensor]:
+    """The view of ``tensor`` that ``array`` (a view of the stand-in) stands for, or None."""
+    offset = array.ctypes.data - stand_in.ctypes.data
+    same = array.shape == stand_in.shape and array.strides == stand_in.strides
+    if not tensor.is_complex():
+        return tensor if same and offset == 0 else None
+    half = stand_in.itemsize // 2
+    real = torch.view_as_real(tensor)
+    if offset == 0 and array.shape == stand_in.shape + (2,) and array.strides == stand_in.strides + (half,):
+        return real
+    return real[..., offset // half] if same and offset in (0, half) else None
+
+
+def _launches(tensor: torch.Tensor, stand_in: np.ndarray, calls: list[Any]) -> Optional[list[Any]]:
+    """``(view, kwargs of fastinit.gpu.launch.fill)`` for each recorded call, or None when the calls
+    are not one fill of the whole tensor (or its two complex parts) that the kernels compute."""
+    launches = []
+    for name, array, args, kwargs in calls:
+        view = _target(tensor, stand_in, array)
+        if view is None or kwargs.get("axis_offsets") is not None:
+            return None
+        if name == "fill_constant":
+            fmt, pattern = args
+            dtype = {"bfloat16": np.uint16}.get(fmt, np.dtype(fmt))
+            value = np.frombuffer(pattern, dtype=dtype)
+            if fmt == "bfloat16":
+                value = (value.astype(np.uint32) << 16).view(np.float32)
+            launches.append((view, {"dist": "constant", "fmt": fmt, "values": (float(value[0]),)}))
+            continue
+        fmt, args = ("uint32", args) if name == "fill_bits" else (args[0], args[1:])
+        seed, stream, strides, origin, *values = args
+        launches.append((view, {"dist": _CORE_FILLS[name], "fmt": fmt, "seed": seed, "stream": stream,
+                                "logical_strides": tuple(strides), "origin": origin, "values": tuple(values)}))
+    whole = len(launches) == 1 and launches[0][0].numel() == stand_in.size * (2 if tensor.is_complex() else 1)
+    parts = len(launches) == 2 and tensor.is_complex() and launches[0][0].data_ptr() != launches[1][0].data_ptr()
+    return launches if whole or parts else None
+
+
+def fill_on_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any],
+                   located: Optional[Callable[..., Any]], place: dict[str, Any]) -> bool:
+    """Fill the device tensor ``tensor`` with the Triton kernels when the fill is one they compute
+    and Triton is installed. Returns False (nothing written) when the caller must stage it through
+    the host; raises what the CPU fill raises for bad parameters, before anything is written."""
+    from .. import gpu
+    if where not in DEVICE_FILLS:
+        _warn_once(f"{where} has no device kernel")
+        return False
+    if not gpu.available():
+        _warn_once("Triton is not installed (pip install 'fastinit[gpu]')")
+        return False
+    stand_in, calls = _record(tensor, fill, located, place)
+    launches = _launches(tensor, stand_in, calls)
+    if launches is None:
+        _warn_once(f"{where} on this tensor (index arrays, or a fill of parts of it) has no device kernel")
+        return False
+    from ..gpu import launch
+    for view, kwargs in launches:
+        launch.fill(view, **kwargs)
+    return True
