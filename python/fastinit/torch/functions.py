@@ -357,13 +357,13 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
 
     Args:
         tensor: {tensor} Rank >= 2.
-            a: The negative slope of the rectifier after this layer, used only with
-                ``nonlinearity="leaky_relu"`` (0: plain ReLU's gain); nn.Linear and nn.Conv pass
-                ``math.sqrt(5)``.
-            mode: ``"fan_in"`` (the default) keeps the variance of the forward pass,
-                ``"fan_out"`` that of the backward pass.
-            nonlinearity: The activation after the layer, as :func:`calculate_gain` names it
-                (default ``"leaky_relu"``; ``"relu"`` is the usual choice).
+        a: The negative slope of the rectifier after this layer, used only with
+            ``nonlinearity="leaky_relu"`` (0: plain ReLU's gain); nn.Linear and nn.Conv pass
+            ``math.sqrt(5)``.
+        mode: ``"fan_in"`` (the default) keeps the variance of the forward pass,
+            ``"fan_out"`` that of the backward pass.
+        nonlinearity: The activation after the layer, as :func:`calculate_gain` names it
+            (default ``"leaky_relu"``; ``"relu"`` is the usual choice).
         generator: {generator}
         seed: {torch_seed}
         stream: {stream}
@@ -399,13 +399,13 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
 
     Args:
         tensor: {tensor} Rank >= 2.
-            a: The negative slope of the rectifier after this layer, used only with
-                ``nonlinearity="leaky_relu"`` (0: plain ReLU's gain); nn.Linear and nn.Conv pass
-                ``math.sqrt(5)``.
-            mode: ``"fan_in"`` (the default) keeps the variance of the forward pass,
-                ``"fan_out"`` that of the backward pass.
-            nonlinearity: The activation after the layer, as :func:`calculate_gain` names it
-                (default ``"leaky_relu"``; ``"relu"`` is the usual choice).
+        a: The negative slope of the rectifier after this layer, used only with
+            ``nonlinearity="leaky_relu"`` (0: plain ReLU's gain); nn.Linear and nn.Conv pass
+            ``math.sqrt(5)``.
+        mode: ``"fan_in"`` (the default) keeps the variance of the forward pass,
+            ``"fan_out"`` that of the backward pass.
+        nonlinearity: The activation after the layer, as :func:`calculate_gain` names it
+            (default ``"leaky_relu"``; ``"relu"`` is the usual choice).
         generator: {generator}
         seed: {torch_seed}
         stream: {stream}
