@@ -68,8 +68,9 @@ class _Recorder:
 
 def _stand_in(tensor: torch.Tensor) -> np.ndarray:
     """An unwritten C-ordered NumPy array of the tensor's shape and dtype (memory reserved, never touched)."""
-    from .checks import numpy_view
-    return numpy_view(torch.empty(tuple(tensor.shape), dtype=tensor.dtype))
+    from ..core.dtypes import bfloat16
+    dtype = bfloat16 if tensor.dtype == torch.bfloat16 else torch.empty(0, dtype=tensor.dtype).numpy().dtype
+    return np.empty(tuple(tensor.shape), dtype=dtype)
 
 
 def _record(tensor: torch.Tensor, fill: Callable[[np.ndarray], Any], located: Optional[Callable[..., Any]],
