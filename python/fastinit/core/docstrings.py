@@ -218,13 +218,17 @@ _PLACEHOLDER = re.compile(r"^(?P<indent>[ \t]*)(?P<name>\*{0,2}\w+): \{(?P<key>\
                           re.MULTILINE)
 
 
-def _wrap(text: str, indent: str, width: int = 96) -> str:
+def _wrap(text: str, indent: str, first: int, width: int = 96) -> str:
+    """``text`` in lines of at most ``width`` columns: the first starts at column ``first``, the
+    others at ``indent``."""
     lines: list[str] = []
     line = ""
+    start = first
     for word in text.split():
-        if line and len(indent) + len(line) + 1 + len(word) > width:
+        if line and start + len(line) + 1 + len(word) > width:
             lines.append(line)
             line = word
+            start = len(indent)
         else:
             line = f"{line} {word}" if line else word
     lines.append(line)
@@ -251,7 +255,8 @@ def fill_placeholders(doc: str) -> str:
         if key not in SHARED:
             raise KeyError(f"no shared parameter text named {key!r}; known: {sorted(SHARED)}")
         indent = m.group("indent")
-        return f"{indent}{m.group('name')}: " + _wrap(SHARED[key] + m.group("rest"), indent + "    ")
+        head = f"{indent}{m.group('name')}: "
+        return head + _wrap(SHARED[key] + m.group("rest"), indent + "    ", len(head))
 
     return _PLACEHOLDER.sub(replace, _expand_sections(doc))
 
