@@ -30,3 +30,10 @@ def test_dtensor_init_script():
     pytest.importorskip("torch.distributed")
     out = _run(str(BENCH / "dtensor_init.py"))
     assert "fully_shard, 4 ranks" in out, out
+
+
+def test_gpu_script_quick():
+    """bench/gpu.py --quick: its case list under Triton's interpreter (no GPU needed)."""
+    pytest.importorskip("triton")
+    out = _run(str(BENCH / "gpu.py"), "--quick")
+    assert "all cases equal" in out, out
