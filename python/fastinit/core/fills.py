@@ -53,10 +53,7 @@ def random_bits(
 
     Args:
         out: A uint32 array to fill in place (any shape and strides), or a shape to allocate.
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
+        {where_args}
         dtype: uint32 or omitted: the words have no other dtype.
 
     Returns:
@@ -101,14 +98,9 @@ def uniform(
         out: {out}
         low: The lower bound, a real number (default 0.0).
         high: The upper bound, a real number (default 1.0).
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
+        {fill_args}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: ``low``/``high`` are not real numbers, ``out`` is not an array or a shape, or
@@ -156,14 +148,9 @@ def normal(
         out: {out}
         mean: The mean, a real number (default 0.0).
         std: The standard deviation, a real number (default 1.0).
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
+        {fill_args}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: ``mean``/``std`` are not real numbers, ``out`` is not an array or a shape, or
@@ -222,14 +209,9 @@ def truncated_normal(
         a: The lower bound in standard deviations from the mean, as in ``scipy.stats.truncnorm``
             (default -2.0; ``-inf`` for no lower bound).
         b: The upper bound in standard deviations (default 2.0; ``inf`` for none); ``a < b``.
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
+        {fill_args}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: a parameter is not a real number, or ``out`` is not an array or a shape.
@@ -266,8 +248,7 @@ def constant(out: Any, value: complex, *, dtype: Any = None) -> np.ndarray:
             (each part rounded to the part format).
         dtype: {dtype}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: ``value`` is not a number (or complex for a real ``out``).
@@ -302,8 +283,7 @@ def zeros(out: Any, *, dtype: Any = None) -> np.ndarray:
         out: {out}
         dtype: {dtype}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: ``out`` is not an array or a shape, or its dtype is not supported.
@@ -325,8 +305,7 @@ def ones(out: Any, *, dtype: Any = None) -> np.ndarray:
         out: {out}
         dtype: {dtype}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: ``out`` is not an array or a shape, or its dtype is not supported.

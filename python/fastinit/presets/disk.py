@@ -61,14 +61,10 @@ def uniform_disk(
         out: A complex64/complex128 array to fill in place (any shape and strides), or a shape
             to allocate.
         radius: The disk's radius, a finite real number >= 0 (default 1.0).
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
+        {where_args}
         dtype: complex64 (the default when ``out`` is a shape) or complex128.
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: ``out`` or ``dtype`` is not complex, or ``radius`` is not a real number.
@@ -115,14 +111,10 @@ def truncated_normal_disk(
         std: The standard deviation before truncation, a finite real number >= 0 (default 1.0).
         bound: The largest modulus in units of ``std``, > 0 (default 2.0); ``inf`` for no
             truncation.
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
+        {where_args}
         dtype: complex64 (the default when ``out`` is a shape) or complex128.
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: ``out`` or ``dtype`` is not complex, or ``std``/``bound`` is not a real number.

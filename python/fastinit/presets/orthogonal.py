@@ -82,8 +82,7 @@ def orthogonal(
         index: {index}
         dtype: {dtype}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: {preset_type_errors}
@@ -200,14 +199,9 @@ def delta_orthogonal(
         gain: The multiplicative factor, a real number (JAX's ``scale``; default 1.0).
         column_axis: JAX's ``column_axis`` of the ``(in, out)`` centre matrix (-1, -2, 0 or 1;
             default -1).
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
+        {fill_args}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: {preset_type_errors}

@@ -24,7 +24,7 @@ from ..core.seed import Seed, Stream
 from ..core.suggest import unknown_choice
 from .args import prepare
 
-__all__ = ["DISTRIBUTIONS", "Plan", "constant_plan", "fill", "named", "normal_plan", "ones_plan",
+__all__ = ["DISTRIBUTIONS", "Plan", "constant_plan", "fill", "fill_preset", "named", "normal_plan", "ones_plan",
            "truncated_normal_plan", "uniform_plan", "zeros_plan"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,6 +120,15 @@ def fill(
                                 full_shape=full_shape, index=index, dtype=dtype)
     array, _ = prepare(out, dtype, full_shape, index)
     return constant(array, p["value"])
+
+
+def fill_preset(out: Any, plan_of: Callable[[tuple[int, ...]], Plan], *, seed: Seed = None, stream: Stream = 0,
+                full_shape: Shape | None = None, index: Index | None = None, dtype: Any = None) -> np.ndarray:
+    """The body of an elementwise preset, after its parameters are checked: ``out`` checked against
+    ``full_shape``/``index`` (a shape allocated), the plan ``plan_of`` gives for the whole tensor's
+    shape, and that plan's one fill (:func:`fill`)."""
+    array, shape = prepare(out, dtype, full_shape, index)
+    return fill(array, plan_of(shape), seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
 def named(func: F, name: str) -> F:

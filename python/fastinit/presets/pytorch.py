@@ -19,6 +19,7 @@ function of the whole tensor's shape and the parameters, see :mod:`fastinit.pres
 """
 
 import math
+from functools import partial
 from typing import Any, Optional
 
 import numpy as np
@@ -27,9 +28,9 @@ from ..core.docstrings import shared_docs
 from ..core.layout import Index, Shape
 from ..core.seed import Seed, Stream
 from ..core.suggest import check_choice
-from .args import prepare, real_param
+from .args import real_param
 from .fans import Axis, calculate_gain, compute_fans
-from .plans import Plan, fill
+from .plans import Plan, fill_preset
 
 __all__ = ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal", "xavier_uniform_plan",
            "xavier_normal_plan", "kaiming_uniform_plan", "kaiming_normal_plan"]
@@ -59,138 +60,54 @@ def _kaiming_std(shape: Shape, a: float, mode: str, nonlinearity: str, layout: O
     return gain / math.sqrt(max(1, fan))
 
 
-def xavier_uniform_plan(
-    shape: Shape,
-    gain: float = 1.0,
-    *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-) -> Plan:
-    """The fill :func:`xavier_uniform` makes for a tensor of ``shape`` (a pure function):
-    ``Plan("uniform", low=-a, high=a)``, a = gain * sqrt(6 / (fan_in + fan_out)).
-
-    Args:
-        shape: the whole tensor's shape; the fans come from it.
-        gain, layout, in_axis, out_axis, batch_axis, groups: as for :func:`xavier_uniform`.
-    """
-    std = _xavier_std(shape, gain, layout, in_axis, out_axis, batch_axis, groups)
+def _uniform(std: float) -> Plan:
+    """U(-bound, bound) of standard deviation ``std``: bound = sqrt(3) * std, as PyTorch computes it."""
     bound = math.sqrt(3.0) * std
     return Plan("uniform", low=-bound, high=bound)
 
 
-def xavier_normal_plan(
-    shape: Shape,
-    gain: float = 1.0,
-    *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-) -> Plan:
-    """The fill :func:`xavier_normal` makes for a tensor of ``shape`` (a pure function):
-    ``Plan("normal", mean=0, std=gain * sqrt(2 / (fan_in + fan_out)))``.
+def xavier_uniform_plan(shape: Shape, gain: float = 1.0, *, layout: Optional[str] = "torch",
+                        in_axis: Optional[Axis] = None, out_axis: Optional[Axis] = None, batch_axis: Axis = (),
+                        groups: int = 1) -> Plan:
+    """The fill :func:`xavier_uniform` makes for a tensor of ``shape`` (a pure function; the other
+    arguments as for it): ``Plan("uniform", low=-a, high=a)``, a = gain * sqrt(6 / (fan_in + fan_out))."""
+    return _uniform(_xavier_std(shape, gain, layout, in_axis, out_axis, batch_axis, groups))
 
-    Args:
-        shape: the whole tensor's shape; the fans come from it.
-        gain, layout, in_axis, out_axis, batch_axis, groups: as for :func:`xavier_normal`.
-    """
+
+def xavier_normal_plan(shape: Shape, gain: float = 1.0, *, layout: Optional[str] = "torch",
+                       in_axis: Optional[Axis] = None, out_axis: Optional[Axis] = None, batch_axis: Axis = (),
+                       groups: int = 1) -> Plan:
+    """The fill :func:`xavier_normal` makes for a tensor of ``shape`` (a pure function; the other
+    arguments as for it): ``Plan("normal", mean=0, std=gain * sqrt(2 / (fan_in + fan_out)))``."""
     return Plan("normal", mean=0.0, std=_xavier_std(shape, gain, layout, in_axis, out_axis, batch_axis, groups))
 
 
-def kaiming_uniform_plan(
-    shape: Shape,
-    a: float = 0.0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-) -> Plan:
-    """The fill :func:`kaiming_uniform` makes for a tensor of ``shape`` (a pure function):
-    ``Plan("uniform", low=-bound, high=bound)``, bound = gain * sqrt(3 / fan_mode).
-
-    Args:
-        shape: the whole tensor's shape; the fans come from it.
-        a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups: as for
-            :func:`kaiming_uniform`.
-    """
-    std = _kaiming_std(shape, a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups)
-    bound = math.sqrt(3.0) * std
-    return Plan("uniform", low=-bound, high=bound)
+def kaiming_uniform_plan(shape: Shape, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                         layout: Optional[str] = "torch", in_axis: Optional[Axis] = None,
+                         out_axis: Optional[Axis] = None, batch_axis: Axis = (), groups: int = 1) -> Plan:
+    """The fill :func:`kaiming_uniform` makes for a tensor of ``shape`` (a pure function; the other
+    arguments as for it): ``Plan("uniform", low=-bound, high=bound)``, bound = gain * sqrt(3 / fan_mode)."""
+    return _uniform(_kaiming_std(shape, a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups))
 
 
-def kaiming_normal_plan(
-    shape: Shape,
-    a: float = 0.0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-) -> Plan:
-    """The fill :func:`kaiming_normal` makes for a tensor of ``shape`` (a pure function):
-    ``Plan("normal", mean=0, std=gain / sqrt(fan_mode))``.
-
-    Args:
-        shape: the whole tensor's shape; the fans come from it.
-        a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups: as for
-            :func:`kaiming_normal`.
-    """
+def kaiming_normal_plan(shape: Shape, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                        layout: Optional[str] = "torch", in_axis: Optional[Axis] = None,
+                        out_axis: Optional[Axis] = None, batch_axis: Axis = (), groups: int = 1) -> Plan:
+    """The fill :func:`kaiming_normal` makes for a tensor of ``shape`` (a pure function; the other
+    arguments as for it): ``Plan("normal", mean=0, std=gain / sqrt(fan_mode))``."""
     std = _kaiming_std(shape, a, mode, nonlinearity, layout, in_axis, out_axis, batch_axis, groups)
     return Plan("normal", mean=0.0, std=std)
 
 
 @shared_docs
-def xavier_uniform(
-    out: Any,
-    gain: float = 1.0,
-    *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def xavier_uniform(out: Any, gain: float = 1.0, *, layout: Optional[str] = "torch", in_axis: Optional[Axis] = None,
+                   out_axis: Optional[Axis] = None, batch_axis: Axis = (), groups: int = 1, seed: Seed = None,
+                   stream: Stream = 0, full_shape: Optional[Shape] = None, index: Optional[Index] = None,
+                   dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) (PyTorch
     ``xavier_uniform_``; the numbers of Keras/JAX ``glorot_uniform`` times ``gain``).
 
-    Args:
-        out: {out}
-        gain: The scaling factor, a real number >= 0 (default 1.0), e.g.
-            ``calculate_gain("relu")``.
-        layout: {layout}
-            PyTorch's presets default to ``"torch"``.
-        in_axis: {in_axis}
-        out_axis: {out_axis}
-        batch_axis: {batch_axis}
-        groups: {groups}
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
-
-    Returns:
-        The filled array (``out`` itself when it is an array).
-
-    Raises:
-        TypeError: {preset_type_errors}
-        ValueError: {fan_value_errors}
+    {xavier_preset}
 
     Example:
         >>> import fastinit
@@ -199,53 +116,20 @@ def xavier_uniform(
         True
     """
     real_param(gain, "gain", minimum=0.0)  # the parameters first, then ``out``
-    array, shape = prepare(out, dtype, full_shape, index)
-    plan = xavier_uniform_plan(shape, gain, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
-                               groups=groups)
-    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
+    return fill_preset(out, partial(xavier_uniform_plan, gain=gain, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                    batch_axis=batch_axis, groups=groups),
+                       seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)
 
 
 @shared_docs
-def xavier_normal(
-    out: Any,
-    gain: float = 1.0,
-    *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def xavier_normal(out: Any, gain: float = 1.0, *, layout: Optional[str] = "torch", in_axis: Optional[Axis] = None,
+                  out_axis: Optional[Axis] = None, batch_axis: Axis = (), groups: int = 1, seed: Seed = None,
+                  stream: Stream = 0, full_shape: Optional[Shape] = None, index: Optional[Index] = None,
+                  dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with N(0, std**2), std = gain * sqrt(2 / (fan_in + fan_out)), untruncated
     (PyTorch ``xavier_normal_``).
 
-    Args:
-        out: {out}
-        gain: The scaling factor, a real number >= 0 (default 1.0), e.g.
-            ``calculate_gain("tanh")``.
-        layout: {layout}
-            PyTorch's presets default to ``"torch"``.
-        in_axis: {in_axis}
-        out_axis: {out_axis}
-        batch_axis: {batch_axis}
-        groups: {groups}
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
-
-    Returns:
-        The filled array (``out`` itself when it is an array).
-
-    Raises:
-        TypeError: {preset_type_errors}
-        ValueError: {fan_value_errors}
+    {xavier_preset}
 
     Example:
         >>> import fastinit
@@ -254,59 +138,20 @@ def xavier_normal(
         0.12
     """
     real_param(gain, "gain", minimum=0.0)
-    array, shape = prepare(out, dtype, full_shape, index)
-    plan = xavier_normal_plan(shape, gain, layout=layout, in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
-                              groups=groups)
-    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
+    return fill_preset(out, partial(xavier_normal_plan, gain=gain, layout=layout, in_axis=in_axis, out_axis=out_axis,
+                                    batch_axis=batch_axis, groups=groups),
+                       seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)
 
 
 @shared_docs
-def kaiming_uniform(
-    out: Any,
-    a: float = 0.0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def kaiming_uniform(out: Any, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                    layout: Optional[str] = "torch", in_axis: Optional[Axis] = None, out_axis: Optional[Axis] = None,
+                    batch_axis: Axis = (), groups: int = 1, seed: Seed = None, stream: Stream = 0,
+                    full_shape: Optional[Shape] = None, index: Optional[Index] = None, dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with U(-bound, bound), bound = gain * sqrt(3 / fan_mode) (PyTorch
     ``kaiming_uniform_``, same defaults).
 
-    Args:
-        out: {out}
-        a: The negative slope of the rectifier, used with ``nonlinearity="leaky_relu"``; the
-            default ``a=0, nonlinearity="leaky_relu"`` gives gain sqrt(2), as ``"relu"`` does.
-        mode: ``"fan_in"`` (default: preserves the variance of the forward pass) or ``"fan_out"``
-            (of the backward pass).
-        nonlinearity: A name of :func:`fastinit.calculate_gain`'s table (default
-            ``"leaky_relu"``); it gives the gain.
-        layout: {layout}
-            PyTorch's presets default to ``"torch"``.
-        in_axis: {in_axis}
-        out_axis: {out_axis}
-        batch_axis: {batch_axis}
-        groups: {groups}
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
-
-    Returns:
-        The filled array (``out`` itself when it is an array).
-
-    Raises:
-        TypeError: {preset_type_errors}
-        ValueError: {fan_value_errors}
+    {kaiming_preset}
 
     Example:
         >>> import fastinit
@@ -315,59 +160,20 @@ def kaiming_uniform(
         True
     """
     _kaiming_gain(a, mode, nonlinearity)  # the parameters first, then ``out``
-    array, shape = prepare(out, dtype, full_shape, index)
-    plan = kaiming_uniform_plan(shape, a, mode, nonlinearity, layout=layout, in_axis=in_axis, out_axis=out_axis,
-                                batch_axis=batch_axis, groups=groups)
-    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
+    return fill_preset(out, partial(kaiming_uniform_plan, a=a, mode=mode, nonlinearity=nonlinearity, layout=layout,
+                                    in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, groups=groups),
+                       seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)
 
 
 @shared_docs
-def kaiming_normal(
-    out: Any,
-    a: float = 0.0,
-    mode: str = "fan_in",
-    nonlinearity: str = "leaky_relu",
-    *,
-    layout: Optional[str] = "torch",
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def kaiming_normal(out: Any, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", *,
+                   layout: Optional[str] = "torch", in_axis: Optional[Axis] = None, out_axis: Optional[Axis] = None,
+                   batch_axis: Axis = (), groups: int = 1, seed: Seed = None, stream: Stream = 0,
+                   full_shape: Optional[Shape] = None, index: Optional[Index] = None, dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with N(0, std**2), std = gain / sqrt(fan_mode), untruncated (PyTorch
     ``kaiming_normal_``, same defaults).
 
-    Args:
-        out: {out}
-        a: The negative slope of the rectifier, used with ``nonlinearity="leaky_relu"`` (gain
-            ``sqrt(2 / (1 + a**2))``).
-        mode: ``"fan_in"`` (default: preserves the variance of the forward pass) or ``"fan_out"``
-            (of the backward pass).
-        nonlinearity: A name of :func:`fastinit.calculate_gain`'s table (default
-            ``"leaky_relu"``); it gives the gain.
-        layout: {layout}
-            PyTorch's presets default to ``"torch"``.
-        in_axis: {in_axis}
-        out_axis: {out_axis}
-        batch_axis: {batch_axis}
-        groups: {groups}
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
-
-    Returns:
-        The filled array (``out`` itself when it is an array).
-
-    Raises:
-        TypeError: {preset_type_errors}
-        ValueError: {fan_value_errors}
+    {kaiming_preset}
 
     Example:
         >>> import fastinit
@@ -376,7 +182,6 @@ def kaiming_normal(
         0.063
     """
     _kaiming_gain(a, mode, nonlinearity)
-    array, shape = prepare(out, dtype, full_shape, index)
-    plan = kaiming_normal_plan(shape, a, mode, nonlinearity, layout=layout, in_axis=in_axis, out_axis=out_axis,
-                               batch_axis=batch_axis, groups=groups)
-    return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
+    return fill_preset(out, partial(kaiming_normal_plan, a=a, mode=mode, nonlinearity=nonlinearity, layout=layout,
+                                    in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, groups=groups),
+                       seed=seed, stream=stream, full_shape=full_shape, index=index, dtype=dtype)

@@ -81,18 +81,11 @@ def random_uniform(
         out: {out}
         minval: The lower bound (default -0.05).
         maxval: The upper bound (default 0.05).
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
+        {fill_args}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
-    Raises:
-        TypeError: {preset_type_errors}
-        ValueError: {fill_value_errors}
+    {fill_preset_raises}
 
     Example:
         >>> import fastinit
@@ -123,18 +116,11 @@ def random_normal(
         out: {out}
         mean: The mean (default 0.0).
         stddev: The standard deviation (default 0.05).
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
+        {fill_args}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
-    Raises:
-        TypeError: {preset_type_errors}
-        ValueError: {fill_value_errors}
+    {fill_preset_raises}
 
     Example:
         >>> import fastinit
@@ -168,18 +154,11 @@ def random_truncated_normal(
         out: {out}
         mean: The mean (default 0.0).
         stddev: The standard deviation before truncation (default 0.05).
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
+        {fill_args}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
-    Raises:
-        TypeError: {preset_type_errors}
-        ValueError: {fill_value_errors}
+    {fill_preset_raises}
 
     Example:
         >>> import fastinit

@@ -99,8 +99,7 @@ def identity(
         index: {index}
         dtype: {dtype}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: {preset_type_errors}
@@ -142,8 +141,7 @@ def eye(
         index: {index}
         dtype: {dtype}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: {preset_type_errors}
@@ -183,8 +181,7 @@ def dirac(
         index: {index}
         dtype: {dtype}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: {preset_type_errors}
@@ -266,14 +263,9 @@ def sparse(
             Rank 2.
         sparsity: The fraction of each column set to zero, in [0, 1].
         std: The standard deviation of the non-zero values, >= 0 (default 0.01).
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
+        {fill_args}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: {preset_type_errors}

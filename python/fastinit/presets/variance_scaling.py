@@ -158,14 +158,9 @@ def variance_scaling(
         out_axis: {out_axis}
         batch_axis: {batch_axis}
         groups: {groups}
-        seed: {seed}
-        stream: {stream}
-        full_shape: {full_shape}
-        index: {index}
-        dtype: {dtype}
+        {fill_args}
 
-    Returns:
-        The filled array (``out`` itself when it is an array).
+    {returns_filled}
 
     Raises:
         TypeError: {preset_type_errors}
