@@ -201,6 +201,9 @@ SECTIONS: dict[str, str] = {
     "returns_filled": "Returns:\n    The filled array (``out`` itself when it is an array).",
     "fan_preset_raises": "Raises:\n    TypeError: {preset_type_errors}\n    ValueError: {fan_value_errors}",
     "fill_preset_raises": "Raises:\n    TypeError: {preset_type_errors}\n    ValueError: {fill_value_errors}",
+    # zeros and ones: nothing but out and dtype
+    "fixed_fill": ("Args:\n    out: {out}\n    dtype: {dtype}\n\n{returns_filled}\n\nRaises:\n"
+                   "    TypeError: ``out`` is not an array or a shape, or its dtype is not supported."),
     # the Glorot/He/LeCun presets: out and the keywords, nothing else
     "variance_scaling_preset": ("Args:\n    out: {out}\n    layout: {layout}\n    {fan_axes_args}\n    {fill_args}\n\n"
                                 "{returns_filled}\n\n{fan_preset_raises}"),

@@ -37,15 +37,8 @@ _SQRT2 = math.sqrt(2.0)
 
 
 @shared_docs
-def random_bits(
-    out: Any,
-    *,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def random_bits(out: Any, *, seed: Seed = None, stream: Stream = 0, full_shape: Optional[Shape] = None,
+                index: Optional[Index] = None, dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with the raw 32-bit words of the stream: element ``e`` gets word ``e``.
 
     These are the words every other fill is computed from (docs/stream-v1.md): useful to test
@@ -76,17 +69,8 @@ def random_bits(
 
 
 @shared_docs
-def uniform(
-    out: Any,
-    low: float = 0.0,
-    high: float = 1.0,
-    *,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def uniform(out: Any, low: float = 0.0, high: float = 1.0, *, seed: Seed = None, stream: Stream = 0,
+            full_shape: Optional[Shape] = None, index: Optional[Index] = None, dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with values uniform on [low, high): ``low + (high - low) * u``.
 
     ``u = (w >> 8) * 2**-24`` in [0, 1) from one 32-bit word ``w``; float64 uses 53-bit uniforms
@@ -126,17 +110,8 @@ def uniform(
 
 
 @shared_docs
-def normal(
-    out: Any,
-    mean: float = 0.0,
-    std: float = 1.0,
-    *,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def normal(out: Any, mean: float = 0.0, std: float = 1.0, *, seed: Seed = None, stream: Stream = 0,
+           full_shape: Optional[Shape] = None, index: Optional[Index] = None, dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with normal values N(mean, std**2): ``mean + std * z``.
 
     ``z`` is the inverse normal CDF of one open uniform: one word (float64: two) per element, no
@@ -182,19 +157,9 @@ def normal(
 
 
 @shared_docs
-def truncated_normal(
-    out: Any,
-    mean: float = 0.0,
-    std: float = 1.0,
-    a: float = -2.0,
-    b: float = 2.0,
-    *,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def truncated_normal(out: Any, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, *,
+                     seed: Seed = None, stream: Stream = 0, full_shape: Optional[Shape] = None,
+                     index: Optional[Index] = None, dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with a normal(mean, std) truncated to [mean + a*std, mean + b*std].
 
     Inverse-CDF sampling, one word per element, precise in far tails; results always lie inside
@@ -279,14 +244,7 @@ def constant(out: Any, value: complex, *, dtype: Any = None) -> np.ndarray:
 def zeros(out: Any, *, dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with 0, as :func:`constant` with ``value=0``.
 
-    Args:
-        out: {out}
-        dtype: {dtype}
-
-    {returns_filled}
-
-    Raises:
-        TypeError: ``out`` is not an array or a shape, or its dtype is not supported.
+    {fixed_fill}
 
     Example:
         >>> import fastinit
@@ -301,14 +259,7 @@ def zeros(out: Any, *, dtype: Any = None) -> np.ndarray:
 def ones(out: Any, *, dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with 1 (complex: 1 + 0j), as :func:`constant` with ``value=1``.
 
-    Args:
-        out: {out}
-        dtype: {dtype}
-
-    {returns_filled}
-
-    Raises:
-        TypeError: ``out`` is not an array or a shape, or its dtype is not supported.
+    {fixed_fill}
 
     Example:
         >>> import fastinit

@@ -41,16 +41,8 @@ def _write_polar(parts: np.ndarray, rho: np.ndarray, u2: np.ndarray) -> None:
 
 
 @shared_docs
-def uniform_disk(
-    out: Any,
-    radius: float = 1.0,
-    *,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def uniform_disk(out: Any, radius: float = 1.0, *, seed: Seed = None, stream: Stream = 0,
+                 full_shape: Optional[Shape] = None, index: Optional[Index] = None, dtype: Any = None) -> np.ndarray:
     """Fill the complex ``out`` uniformly on the disk ``|z| <= radius`` (JAX's complex "uniform").
 
     ``z = (radius * sqrt(u1)) * (cos(2*pi*u2) + i*sin(2*pi*u2))`` (float64; ``E|z|**2 =
@@ -84,17 +76,9 @@ def uniform_disk(
 
 
 @shared_docs
-def truncated_normal_disk(
-    out: Any,
-    std: float = 1.0,
-    bound: float = 2.0,
-    *,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def truncated_normal_disk(out: Any, std: float = 1.0, bound: float = 2.0, *, seed: Seed = None, stream: Stream = 0,
+                          full_shape: Optional[Shape] = None, index: Optional[Index] = None,
+                          dtype: Any = None) -> np.ndarray:
     """Fill the complex ``out`` with a centred complex normal of standard deviation ``std``
     (``E|z|**2 = std**2``, each part ``std / sqrt(2)``) whose modulus is truncated to
     ``bound * std`` (JAX's complex truncated normal).

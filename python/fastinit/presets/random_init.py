@@ -62,17 +62,8 @@ def random_truncated_normal_plan(shape: Shape, mean: float = 0.0, stddev: float 
 
 
 @shared_docs
-def random_uniform(
-    out: Any,
-    minval: float = -0.05,
-    maxval: float = 0.05,
-    *,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def random_uniform(out: Any, minval: float = -0.05, maxval: float = 0.05, *, seed: Seed = None, stream: Stream = 0,
+                   full_shape: Optional[Shape] = None, index: Optional[Index] = None, dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with U(minval, maxval) (Keras ``RandomUniform``, same defaults).
 
     :func:`fastinit.uniform` with ``low=minval, high=maxval``.
@@ -97,17 +88,8 @@ def random_uniform(
 
 
 @shared_docs
-def random_normal(
-    out: Any,
-    mean: float = 0.0,
-    stddev: float = 0.05,
-    *,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def random_normal(out: Any, mean: float = 0.0, stddev: float = 0.05, *, seed: Seed = None, stream: Stream = 0,
+                  full_shape: Optional[Shape] = None, index: Optional[Index] = None, dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with N(mean, stddev**2) (Keras ``RandomNormal``, same defaults).
 
     :func:`fastinit.normal` with ``std=stddev``.
@@ -132,17 +114,9 @@ def random_normal(
 
 
 @shared_docs
-def random_truncated_normal(
-    out: Any,
-    mean: float = 0.0,
-    stddev: float = 0.05,
-    *,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def random_truncated_normal(out: Any, mean: float = 0.0, stddev: float = 0.05, *, seed: Seed = None, stream: Stream = 0,
+                            full_shape: Optional[Shape] = None, index: Optional[Index] = None,
+                            dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with N(mean, stddev**2) truncated to [mean - 2 stddev, mean + 2 stddev]
     (Keras ``TruncatedNormal``, same defaults).
 

@@ -83,18 +83,10 @@ def _denominator(fan_in: int, fan_out: int, mode: str) -> float:
     return max(1.0, n)
 
 
-def variance_scaling_plan(
-    shape: Shape,
-    scale: float = 1.0,
-    mode: str = "fan_in",
-    distribution: str = "truncated_normal",
-    *,
-    layout: Optional[str] = None,
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-) -> Plan:
+def variance_scaling_plan(shape: Shape, scale: float = 1.0, mode: str = "fan_in",
+                          distribution: str = "truncated_normal", *, layout: Optional[str] = None,
+                          in_axis: Optional[Axis] = None, out_axis: Optional[Axis] = None, batch_axis: Axis = (),
+                          groups: int = 1) -> Plan:
     """The fill :func:`variance_scaling` makes for a tensor of ``shape`` (a pure function).
 
     Args:
@@ -121,23 +113,11 @@ def variance_scaling_plan(
 
 
 @shared_docs
-def variance_scaling(
-    out: Any,
-    scale: float = 1.0,
-    mode: str = "fan_in",
-    distribution: str = "truncated_normal",
-    *,
-    layout: Optional[str] = None,
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def variance_scaling(out: Any, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", *,
+                     layout: Optional[str] = None, in_axis: Optional[Axis] = None, out_axis: Optional[Axis] = None,
+                     batch_axis: Axis = (), groups: int = 1, seed: Seed = None, stream: Stream = 0,
+                     full_shape: Optional[Shape] = None, index: Optional[Index] = None,
+                     dtype: Any = None) -> np.ndarray:
     """Fill ``out`` with zero-mean values of variance ``scale / n`` (Keras ``VarianceScaling``,
     JAX ``jax.nn.initializers.variance_scaling``).
 
@@ -184,23 +164,11 @@ def variance_scaling(
     return fill(array, plan, seed=seed, stream=stream, full_shape=full_shape, index=index)
 
 
-def complex_variance_scaling(
-    out: Any,
-    scale: float = 1.0,
-    mode: str = "fan_in",
-    distribution: str = "truncated_normal",
-    *,
-    layout: Optional[str] = None,
-    in_axis: Optional[Axis] = None,
-    out_axis: Optional[Axis] = None,
-    batch_axis: Axis = (),
-    groups: int = 1,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def complex_variance_scaling(out: Any, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+                             *, layout: Optional[str] = None, in_axis: Optional[Axis] = None,
+                             out_axis: Optional[Axis] = None, batch_axis: Axis = (), groups: int = 1, seed: Seed = None,
+                             stream: Stream = 0, full_shape: Optional[Shape] = None, index: Optional[Index] = None,
+                             dtype: Any = None) -> np.ndarray:
     """:func:`variance_scaling` of a complex64/complex128 ``out`` (JAX's complex variance scaling).
 
     With ``v = scale / n``: "truncated_normal" (and "normal", its Keras alias) is
