@@ -4,7 +4,8 @@ A keyed draw fills a :class:`Target` (plain memory, its stream, its logical posi
 model tensor) with fastinit's values: ``Tensor.normal_``/``uniform_`` and ``torch.nn.init``'s
 ``normal_``/``uniform_``/``kaiming_uniform_``/``trunc_normal_`` in the tensor's own dtype; the
 other in-place random methods (``log_normal_``, ``exponential_``, ``cauchy_``, ``geometric_``,
-``bernoulli_``) as transforms of fastinit's float64 uniform or normal, copied in. This module also
+``bernoulli_``) as transforms of fastinit's float64 uniform or normal, copied in; each after torch's own
+parameter checks (:func:`check_method`: torch's exception, type and message). This module also
 names the calls: which functions are those methods, which are hooked ``torch.nn.init`` functions,
 which random ops draw into tensors fastinit cannot key (:data:`UNKEYED`), and which init function
 up the stack made a call (:func:`caller_init`, for reports).
@@ -27,8 +28,8 @@ from ..core.seed import resolve_stream
 from ..presets.truncation import torch_trunc_bounds
 from .checks import Tensor, _number, _torch_errors, numpy_view
 
-__all__ = ["Target", "METHODS", "IN_DTYPE", "UNKEYED", "method_params", "draw", "draw_init", "draw_trunc_normal",
-           "init_name", "caller_init", "on_meta"]
+__all__ = ["Target", "METHODS", "IN_DTYPE", "UNKEYED", "RANDOM_", "method_params", "check_method", "draw",
+           "draw_init", "draw_trunc_normal", "init_name", "caller_init", "on_meta"]
 
 
 class Target(NamedTuple):
@@ -132,9 +133,7 @@ def _draw_cauchy(t: Target, seed: int, p: list[Any]) -> None:
 
 
 def _draw_geometric(t: Target, seed: int, p: list[Any]) -> None:
-    prob = float(p[0])
-    if not 0.0 < prob < 1.0:  # torch's own check and exception type
-        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={prob:g}")
+    prob = float(p[0])  # in (0, 1): checked by check_method
     u = _scratch("uniform", t, seed, 0.0, 1.0)
     _copy_in(t, torch.floor(torch.log1p(-u) / math.log1p(-prob)) + 1)
 
@@ -156,12 +155,34 @@ IN_DTYPE = frozenset({"normal_", "uniform_"})
 METHODS: dict[Any, str] = {getattr(torch._C.TensorBase, n): n for n in _METHOD_PARAMS}
 
 
+_BERNOULLI = torch._C.TensorBase.bernoulli_
+#: ``Tensor.random_``: not keyed (integers), but checked as torch checks it before it is reported.
+RANDOM_ = torch._C.TensorBase.random_
+
+
+def check_method(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """torch's own checks of the in-place random method call ``func(*args, **kwargs)``, before anything is
+    drawn: the call runs on an empty tensor of ``args[0]``'s dtype (torch checks the parameters first and
+    draws nothing into no elements), so a bad parameter raises torch's exception, type and message. A
+    tensor ``p`` of ``bernoulli_``, which torch's kernel checks element by element, runs on a scratch
+    tensor of ``args[0]``'s shape with a generator of its own (torch's default generator is left alone)."""
+    rest = {k: v for k, v in kwargs.items() if k != "generator"}
+    p = args[1] if len(args) > 1 else kwargs.get("p")
+    whole = func is _BERNOULLI and isinstance(p, torch.Tensor)
+    if whole:
+        rest["generator"] = torch.Generator()
+    with torch._C.DisableTorchFunction():  # no mode (of any open context) sees the probe
+        func(torch.empty(tuple(args[0].shape) if whole else (0,), dtype=args[0].dtype), *args[1:], **rest)
+
+
 def draw(method: str, target: Target, seed: int, params: list[Any]) -> None:
     """What ``Tensor.<method>(*params)`` draws, as fastinit's values at the target's positions."""
     _DRAWS[method](target, seed, params)
 
 
 # ---------------------------------------------------------------- torch.nn.init's functions
+
+_TENSOR_UNIFORM = torch._C.TensorBase.uniform_
 
 
 def draw_init(name: str, tensor: Tensor, target: Target, seed: int, args: tuple[Any, ...],
@@ -172,10 +193,12 @@ def draw_init(name: str, tensor: Tensor, target: Target, seed: int, args: tuple[
         p = _bind(name, ("a", "mode", "nonlinearity"), (0, "fan_in", "leaky_relu"), args, kwargs)
         fan = torch.nn.init._calculate_correct_fan(tensor, p[1])
         bound = math.sqrt(3.0) * torch.nn.init.calculate_gain(p[2], p[0]) / math.sqrt(fan)
+        check_method(_TENSOR_UNIFORM, (tensor, -bound, bound), {})
         _fill_view("uniform", target, seed, -bound, bound)
         return
     names = ("mean", "std") if name == "normal_" else ("a", "b")
     p = _bind(name, names, (0.0, 1.0), args, kwargs)
+    check_method(getattr(torch._C.TensorBase, name), (tensor, *p), {})  # what torch's init function calls
     _fill_view(name.rstrip("_"), target, seed, float(p[0]), float(p[1]))
 
 

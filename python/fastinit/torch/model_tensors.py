@@ -3,7 +3,8 @@
 :class:`~.seeding.seeded` keys a draw on the model tensor (parameter or buffer) whose memory holds
 the tensor drawn into: :func:`index_model` lists the model's tensors by storage (a DTensor by its
 local shard), :func:`locate` finds the one holding a tensor or view, and :func:`place_view` gives
-the view's logical positions in the (global) model tensor as a :class:`~.draws.Target`.
+the view's logical positions in the (global) model tensor as a :class:`~.draws.Target`;
+:func:`storage_keys` the storages a call's tensors are in (to follow which model tensors it wrote).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .dtensor import is_dtensor
 from .dtensor_views import local_of, shard_of
 from .view_layout import UnmappableViewError, contains, global_layout, is_whole, view_layout
 
-__all__ = ["Known", "ByStorage", "index_model", "locate", "place_view"]
+__all__ = ["Known", "ByStorage", "index_model", "storage_key", "storage_keys", "locate", "place_view"]
 
 
 class Known(NamedTuple):
@@ -34,15 +35,20 @@ class Known(NamedTuple):
 ByStorage = dict[int, list[Known]]
 
 
-def index_model(model: torch.nn.Module) -> tuple[ByStorage, dict[int, str]]:
+def index_model(model: torch.nn.Module) -> tuple[ByStorage, dict[int, str], bool]:
     """The model's tensors by the storage address of the memory holding them here (a DTensor: its
-    local shard), first name winning for tied tensors; and its DTensors' stream names by ``id``.
-    Meta tensors, tensors off the CPU and empty ones are left out of the first."""
+    local shard), first name winning for tied tensors; its DTensors' stream names by ``id``; and
+    whether it holds uninitialized lazy parameters or buffers (``nn.LazyLinear`` before its first
+    forward pass). Meta, lazy, empty tensors and tensors off the CPU are left out of the first."""
     from .module_init import plain_name  # here: module_init imports this module (through own_init, seeding)
     by_storage: ByStorage = {}
     sharded: dict[int, str] = {}
+    lazy = False
     named = list(model.named_parameters(remove_duplicate=False)) + list(model.named_buffers(remove_duplicate=False))
     for name, t in named:
+        if t is not None and torch.nn.parameter.is_lazy(t):
+            lazy = True
+            continue
         if t is None or t.is_meta:
             continue
         stream = plain_name(model, name)
@@ -57,13 +63,38 @@ def index_model(model: torch.nn.Module) -> tuple[ByStorage, dict[int, str]]:
         if not any(k.base is base or (k.base.data_ptr() == base.data_ptr() and k.base.shape == base.shape)
                    for k in group):
             group.append(Known(stream, base, place))
-    return by_storage, sharded
+    return by_storage, sharded, lazy
+
+
+def storage_key(t: Any) -> int | None:
+    """The storage address :func:`index_model` would key ``t``'s memory by; None for what it leaves out."""
+    if not isinstance(t, torch.Tensor) or torch.nn.parameter.is_lazy(t):
+        return None
+    try:
+        local = local_of(t)
+        with torch._C.DisableTorchFunction():  # a lookup: no open context needs to see it
+            if local.is_meta or local.device.type != "cpu":
+                return None
+            return int(local.untyped_storage().data_ptr())
+    except (RuntimeError, ValueError, NotImplementedError):  # sparse and other storage-less layouts
+        return None
+
+
+def storage_keys(args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[int]:
+    """The storage addresses of the tensors among a call's arguments (and in lists or tuples of them)."""
+    keys = []
+    for arg in (*args, *kwargs.values()):
+        for t in arg if isinstance(arg, (list, tuple)) else (arg,):
+            key = storage_key(t)
+            if key is not None:
+                keys.append(key)
+    return keys
 
 
 def locate(by_storage: ByStorage, t: Any) -> tuple[Known, Tensor] | None:
     """(the model tensor whose memory holds ``t``, the memory of ``t`` here), or None. A
     DTensor is found by its local shard."""
-    if not isinstance(t, torch.Tensor) or t.is_meta:
+    if not isinstance(t, torch.Tensor) or torch.nn.parameter.is_lazy(t) or t.is_meta:
         return None
     local = local_of(t)
     if local.device.type != "cpu" or local.numel() == 0:

@@ -56,10 +56,10 @@ draws, :mod:`.model_tensors` the lookup of the model tensor (and position) a dra
 
 from __future__ import annotations
 
-import threading
+import sys
 import warnings
 from types import TracebackType
-from typing import Any, Callable
+from typing import Any
 
 import torch  # absolute import: the real PyTorch
 from torch.overrides import TorchFunctionMode
@@ -69,9 +69,11 @@ from .checks import _FLOAT_DTYPES, Tensor, _seed
 from .draws import (
     IN_DTYPE,
     METHODS,
+    RANDOM_,
     UNKEYED,
     Target,
     caller_init,
+    check_method,
     draw,
     draw_init,
     draw_trunc_normal,
@@ -81,7 +83,9 @@ from .draws import (
 )
 from .dtensor import is_dtensor
 from .dtensor_views import VIEW_OPS, copy_message, local_of, local_selection, scalar
-from .model_tensors import ByStorage, Known, index_model, locate, place_view
+from .model_tensors import ByStorage, Known, index_model, locate, place_view, storage_keys
+from .open_contexts import ORIGINAL_TRUNC, mark_seen, owner, pop, push
+from .unseen_writes import Versions, unseen_message
 from .view_layout import UnmappableViewError
 
 __all__ = ["seeded", "UnkeyedDrawError", "UnkeyedDrawWarning"]
@@ -95,45 +99,15 @@ class UnkeyedDrawWarning(UserWarning):
     """``seeded(...)``: a random draw fastinit cannot key; its values are torch's generator's."""
 
 
-# ---------------------------------------------------------------- the open contexts and the trunc_normal_ hook
+# ---------------------------------------------------------------- the calls' routing
 
-_LOCAL = threading.local()
-_HOOK_LOCK = threading.Lock()
-_HOOK_USERS = [0]
-_ORIGINAL_TRUNC: Callable[..., Tensor] = torch.nn.init._no_grad_trunc_normal_
-
-
-def _active() -> seeded | None:
-    stack: list[seeded] = getattr(_LOCAL, "stack", [])
-    return stack[-1] if stack else None
-
-
-def _trunc_normal_hook(tensor: Tensor, mean: float, std: float, a: float, b: float,
-                       generator: torch.Generator | None = None) -> Tensor:
-    """``torch.nn.init._no_grad_trunc_normal_`` while a :class:`seeded` context is open."""
-    ctx = _active()
-    if ctx is None or not isinstance(tensor, torch.Tensor) or tensor.is_meta:
-        return _ORIGINAL_TRUNC(tensor, mean, std, a, b, generator=generator)
-    return ctx._trunc_normal(tensor, mean, std, a, b, generator)
-
-
-def _push(ctx: seeded) -> None:
-    """Make ``ctx`` this thread's innermost context; the first open context installs the hook."""
-    with _HOOK_LOCK:
-        if _HOOK_USERS[0] == 0:
-            torch.nn.init._no_grad_trunc_normal_ = _trunc_normal_hook
-        _HOOK_USERS[0] += 1
-    stack: list[seeded] = getattr(_LOCAL, "stack", [])
-    _LOCAL.stack = stack + [ctx]
-
-
-def _pop(ctx: seeded) -> None:
-    """Drop ``ctx`` from this thread's contexts; the last open context restores torch's helper."""
-    _LOCAL.stack = [c for c in getattr(_LOCAL, "stack", []) if c is not ctx]
-    with _HOOK_LOCK:
-        _HOOK_USERS[0] -= 1
-        if _HOOK_USERS[0] == 0:
-            torch.nn.init._no_grad_trunc_normal_ = _ORIGINAL_TRUNC
+def _outside() -> int:
+    """The ``stacklevel`` of a warning given in :meth:`seeded._warn` that names the first frame outside
+    this package (the user's code, or the torch.nn.init function that made the call)."""
+    level, frame = 1, sys._getframe(1)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("fastinit.torch."):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 def _hf_loaded(func: Any, tensor: Any) -> bool:
@@ -209,13 +183,15 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         self._by_storage: ByStorage = {}
         self._sharded: dict[int, str] = {}  # id of a DTensor parameter/buffer -> its stream name
         self._quiet = 0
+        self._lazy = False  # the model holds uninitialized lazy tensors: index it again on a miss
+        self._versions = Versions()
         self._mode = _Mode(self)
 
     # ------------------------------------------------------------ entering and leaving
 
     def __enter__(self) -> seeded:
-        self._by_storage, self._sharded = index_model(self.model)
-        _push(self)
+        self._index()
+        push(self)
         self._mode.__enter__()  # type: ignore[no-untyped-call]  # torch leaves it unannotated
         return self
 
@@ -224,13 +200,29 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         try:
             self._mode.__exit__(exc_type, exc, tb)  # type: ignore[no-untyped-call]  # torch leaves it unannotated
         finally:
-            _pop(self)
+            pop(self)
+        if exc_type is None:  # not over an exception on its way out
+            self._unseen(None)
+
+    def _index(self) -> None:
+        """Look the model's tensors up (again: lazy ones may have been materialized since) and follow their writes."""
+        self._by_storage, self._sharded, self._lazy = index_model(self.model)
+        self._versions.track(self._by_storage)
+
+    def _unseen(self, keys: list[int] | None) -> None:
+        """Report the model tensors (in the storages ``keys``; None: all) written since an open context saw them."""
+        for name in self._versions.moved(keys):
+            self._warn(unseen_message(name))
 
     # ------------------------------------------------------------ finding the tensor
 
     def _locate(self, t: Any) -> tuple[Known, Tensor] | None:
         """(the model tensor whose memory holds ``t``, the memory of ``t`` here), or None."""
-        return locate(self._by_storage, t)
+        found = locate(self._by_storage, t)
+        if found is None and self._lazy:
+            self._index()
+            found = locate(self._by_storage, t)
+        return found
 
     def _is_model_dtensor(self, t: Any) -> bool:
         """A DTensor parameter/buffer of the model, or a DTensor view of one."""
@@ -239,6 +231,8 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
     def _target(self, t: Tensor, where: str, in_dtype: bool) -> Target | None:
         """The target of a draw into ``t``, or None after reporting why it cannot be keyed."""
         found = self._locate(t)
+        if found is None and owner(t, below=self) is not None:
+            return None  # an enclosing context keys it: torch's op reaches that context's mode
         if found is None:
             self._report(where, "the tensor is not one of the model's parameters or buffers nor a view of one "
                                 "(e.g. a fresh tensor later copied in); draw into the parameter itself")
@@ -265,7 +259,7 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         self.reports.append(message)
         if self.strict:
             raise UnkeyedDrawError(message)
-        warnings.warn(message, UnkeyedDrawWarning, stacklevel=5)
+        warnings.warn(message, UnkeyedDrawWarning, stacklevel=_outside())
 
     def _wrote(self, t: Any) -> None:
         if is_dtensor(t) and id(t) in self._sharded:
@@ -285,6 +279,15 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
     # ------------------------------------------------------------ the calls
 
     def _dispatch(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The call routed; writes into its tensors' memory that no context saw are reported first."""
+        keys = storage_keys(args, kwargs)
+        self._unseen(keys)
+        try:
+            return self._route(func, args, kwargs)
+        finally:
+            mark_seen(keys)
+
+    def _route(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         name = init_name(func)
         if name is not None:
             return self._init_function(func, name, args, kwargs)
@@ -295,6 +298,8 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         if view is not None and args and self._is_model_dtensor(args[0]):
             return self._sharded_view(func, view, args, kwargs)
         if func in UNKEYED and not on_meta(args, kwargs):
+            if func is RANDOM_:
+                check_method(func, args, kwargs)  # torch's error before the report
             self._report(UNKEYED[func], "fastinit keys draws into the model's own tensors only")
         result = func(*args, **kwargs)
         if args and getattr(func, "__name__", "").endswith("_"):
@@ -310,6 +315,7 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         return func(*args, **kwargs)
 
     def _method(self, func: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        check_method(func, args, kwargs)
         params = method_params(method, args[1:], kwargs)
         if self._empty(args[0]):
             return args[0]
@@ -349,6 +355,15 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
     def _trunc_normal(self, tensor: Tensor, mean: float, std: float, a: float, b: float,
                       generator: torch.Generator | None) -> Tensor:
         """``torch.nn.init.trunc_normal_``'s body: fastinit's truncated normal, or torch's after a report."""
+        keys = storage_keys((tensor,), {})
+        self._unseen(keys)
+        try:
+            return self._trunc_normal_into(tensor, mean, std, a, b, generator)
+        finally:
+            mark_seen(keys)
+
+    def _trunc_normal_into(self, tensor: Tensor, mean: float, std: float, a: float, b: float,
+                           generator: torch.Generator | None) -> Tensor:
         if self._empty(tensor):
             return tensor
         target = self._target(tensor, "torch.nn.init.trunc_normal_", True)
@@ -356,7 +371,7 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
             self._quiet += 1  # reported once, not for each of torch's inner draws
             try:
                 into = local_of(tensor) if self._is_model_dtensor(tensor) else tensor
-                _ORIGINAL_TRUNC(into, mean, std, a, b, generator=generator)
+                ORIGINAL_TRUNC(into, mean, std, a, b, generator=generator)
                 return tensor
             finally:
                 self._quiet -= 1
