@@ -187,7 +187,11 @@ ADAPTER_DOCTESTS = {
     "fastinit.torch.checks": "torch",
     "fastinit.torch.dtensor": "torch",
     "fastinit.keras": "keras",
-    "fastinit.jax": "jax",
+    "fastinit.jax.keys": "jax",
+    "fastinit.jax.variance": "jax",
+    "fastinit.jax.elementwise": "jax",
+    "fastinit.jax.matrices": "jax",
+    "fastinit.jax.constants": "jax",
 }
 
 #: Public names whose module still postpones its annotations (their signatures show strings);

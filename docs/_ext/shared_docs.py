@@ -70,12 +70,13 @@ class CommentDocs(griffe.Extension):
 
 
 class JaxPresetFactories(griffe.Extension):
-    """``fastinit.jax`` makes its variance-scaling presets by calls, ``glorot_uniform =
+    """``fastinit.jax.variance`` makes its variance-scaling presets by calls, ``glorot_uniform =
     _preset("glorot_uniform", 1.0, "fan_avg", "uniform", alias)``, and names JAX's aliases by
-    assignment (``xavier_uniform = glorot_uniform``). Static analysis sees attributes; this turns
-    each into the function ``_preset`` returns, with its signature (written in ``fastinit.jax._preset``;
-    keep them in step) and the docstring ``_preset`` gives it: ``fastinit.jax._PRESET_DOC``, formatted
-    with the call's arguments and its shared texts filled."""
+    assignment (``xavier_uniform = glorot_uniform``); ``fastinit.jax`` re-exports them. Static
+    analysis sees attributes; this turns each into the function ``_preset`` returns, with its
+    signature (written in ``fastinit.jax.variance._preset``; keep them in step) and the docstring
+    ``_preset`` gives it: ``fastinit.jax.variance._PRESET_DOC``, formatted with the call's arguments
+    and its shared texts filled."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -85,9 +86,9 @@ class JaxPresetFactories(griffe.Extension):
                  ("dtype", "Any", "None"))
 
     def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
-        if pkg.name != "fastinit" or "jax" not in pkg.members:
+        if pkg.name != "fastinit" or "jax" not in pkg.members or "variance" not in pkg.members["jax"].members:
             return
-        module = pkg.members["jax"]
+        module = pkg.members["jax"].members["variance"]
         made: dict[str, griffe.Function] = {}
         for name, member in list(module.members.items()):
             if isinstance(member, griffe.Attribute) and isinstance(member.value, griffe.ExprCall):
