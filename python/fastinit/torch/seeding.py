@@ -26,6 +26,12 @@ What is filled, and how (``generator=`` arguments are ignored):
 - Deterministic ops (``fill_``, ``zero_``, ``copy_``, ``mul_``, ``erfinv_``, ``clamp_`` ...) run
   as usual; any in-place op on a model tensor marks it written (:attr:`seeded.written`).
 
+Parameters are checked as torch checks them, before anything is written: a bad one (``normal_(0, -1)``,
+``exponential_(0)``, ``bernoulli_(1.5)``, ``uniform_(0, inf)``, ``random_(5, 2)`` ...) raises
+torch's own exception, type and message (torch's check runs on an empty tensor of the same dtype).
+``trunc_normal_`` has fastinit's checks, as :func:`fastinit.torch.trunc_normal_` (torch's accepts a
+negative ``std`` and divides by a zero one).
+
 Sharded tensors (``torch.distributed.tensor.DTensor``: FSDP2's ``fully_shard``, tensor parallel):
 a draw on a DTensor parameter or buffer, on its local shard (``to_local()``) or on a view of
 either fills this rank's memory with the global tensor's values at their global positions
@@ -46,12 +52,25 @@ are not the model's (``torch.randn``, ``torch.empty_like(w).normal_()`` later co
 QR input of ``torch.nn.init.orthogonal_``, ``sparse_``'s ``randperm``), ``Tensor.random_``
 (integers), complex tensors, views whose positions are not an affine family of the tensor's
 (see :class:`~fastinit.torch.view_layout.UnmappableViewError`). Meta tensors are skipped (torch
-draws nothing for them). On a model DTensor torch's op then runs on the local shard (a DTensor's
-own random ops would set up an RNG state shared across ranks).
+draws nothing for them), and so are uninitialized lazy ones (``nn.LazyLinear`` before its first
+forward pass); a lazy tensor materialized inside the context is keyed like the others. On a model
+DTensor torch's op then runs on the local shard (a DTensor's own random ops would set up an RNG
+state shared across ranks).
+
+Threads: torch function modes are per thread, so a context sees the calls of the thread that opened
+it. A write into a model tensor that no open context saw (a draw from another thread, or code run
+with torch functions disabled) is found by the tensor's version counter and reported at the
+context's next op on that tensor or when it closes (``strict=True``: :class:`UnkeyedDrawError`
+there; the values written are torch's). A worker thread that opens its own ``seeded`` on the model
+draws fastinit's values, and no context reports them. Writes that leave the version counter alone
+(through ``.data`` or NumPy views of the memory) are not seen. Contexts nest: a call reaches the
+innermost one first, and a draw into a tensor that only an enclosing context keys goes on to that
+one, unreported (:mod:`.open_contexts`).
 
 This module holds the context and the calls' routing; :mod:`.draws` the fills that replace the
-draws, :mod:`.model_tensors` the lookup of the model tensor (and position) a draw lands in, and
-:mod:`.dtensor_views` the selections of sharded tensors.
+draws, :mod:`.model_tensors` the lookup of the model tensor (and position) a draw lands in,
+:mod:`.dtensor_views` the selections of sharded tensors, :mod:`.open_contexts` the open contexts
+of every thread, and :mod:`.unseen_writes` the writes none of them saw.
 """
 
 from __future__ import annotations
@@ -143,19 +162,30 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
     Args:
         model: the ``torch.nn.Module`` whose parameters and buffers are keyed (CPU tensors, and
             DTensors by their local shards, e.g. a ``fully_shard`` model after ``to_empty``; meta
-            tensors are skipped). Its tensors are looked up when the context opens.
+            and uninitialized lazy tensors are skipped). Its tensors are looked up when the context
+            opens, and again when a draw misses while lazy ones remain (materialized ones are keyed).
         seed: The Philox key, an int in [0, 2**64): the values are then a pure function of
             (seed, each tensor's name, the position in it, the distribution and dtype). None
             draws one from torch's default generator (``torch.manual_seed`` makes it repeatable).
         strict: False: an unkeyable draw warns (:class:`UnkeyedDrawWarning`) and runs; True: it
-            raises :class:`UnkeyedDrawError` before drawing.
+            raises :class:`UnkeyedDrawError` before drawing (a write no context saw, e.g. from
+            another thread: at the next op on the tensor or on leaving, after the fact).
+
+    Raises:
+        TypeError: ``model`` is not a ``torch.nn.Module``, or ``strict`` not a bool.
+        RuntimeError: (inside) a draw's parameters that torch refuses: torch's own exception and
+            message (``ValueError``, ``NotImplementedError`` ... where torch raises those).
+        UnkeyedDrawError: (inside, ``strict=True``) a draw fastinit cannot key, or a model tensor
+            written by an op no open context saw.
 
     Attributes:
         seed: the 64-bit seed used.
         written: stream names of the model tensors an in-place op wrote in the context.
         reports: the messages of the unkeyable draws (and of DTensor selections that would be copies).
 
-    Not thread-safe across threads sharing the context; each thread opens its own.
+    Threads: a context keys the draws of the thread that opened it; another thread's writes into
+    the model's tensors are reported, not keyed, unless that thread opens its own context on the
+    model (see :mod:`fastinit.torch.seeding`).
 
     Example:
         >>> import torch, numpy as np, fastinit, fastinit.torch as fit
