@@ -80,14 +80,8 @@ def _scalar(value: float, array: np.ndarray, name: str) -> np.ndarray:
 
 
 @shared_docs
-def identity(
-    out: Any,
-    gain: float = 1.0,
-    *,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def identity(out: Any, gain: float = 1.0, *, full_shape: Optional[Shape] = None, index: Optional[Index] = None,
+             dtype: Any = None) -> np.ndarray:
     """Fill the 2-d ``out`` with ``gain`` times the identity matrix (Keras ``Identity``): ones on
     the main diagonal ``(i, i)``, ``i < min(rows, cols)``, zeros elsewhere.
 
@@ -125,13 +119,8 @@ def identity(
 
 
 @shared_docs
-def eye(
-    out: Any,
-    *,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def eye(out: Any, *, full_shape: Optional[Shape] = None, index: Optional[Index] = None,
+        dtype: Any = None) -> np.ndarray:
     """Fill the 2-d ``out`` with the identity matrix (PyTorch ``eye_``): ``identity(out, 1.0)``.
 
     Args:
@@ -157,14 +146,8 @@ def eye(
 
 
 @shared_docs
-def dirac(
-    out: Any,
-    groups: int = 1,
-    *,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def dirac(out: Any, groups: int = 1, *, full_shape: Optional[Shape] = None, index: Optional[Index] = None,
+          dtype: Any = None) -> np.ndarray:
     """Fill a PyTorch-layout convolution kernel ``(out_channels, in_channels, *kernel)`` (rank
     3, 4 or 5) with the Dirac delta (PyTorch ``dirac_``): the convolution then copies as many
     input channels as it can, per group.
@@ -235,17 +218,8 @@ def sparse_mask_stream(stream: Stream) -> int:
 
 
 @shared_docs
-def sparse(
-    out: Any,
-    sparsity: float,
-    std: float = 0.01,
-    *,
-    seed: Seed = None,
-    stream: Stream = 0,
-    full_shape: Optional[Shape] = None,
-    index: Optional[Index] = None,
-    dtype: Any = None,
-) -> np.ndarray:
+def sparse(out: Any, sparsity: float, std: float = 0.01, *, seed: Seed = None, stream: Stream = 0,
+           full_shape: Optional[Shape] = None, index: Optional[Index] = None, dtype: Any = None) -> np.ndarray:
     """Fill the 2-d ``out`` (PyTorch layout ``(rows, cols)``) as a sparse matrix (PyTorch
     ``sparse_``, Martens 2010): N(0, std**2) values, with ``ceil(sparsity * rows)`` entries of
     every column set to zero.
