@@ -126,3 +126,17 @@ def test_a_shard_placed_in_the_global_tensor(fake_cuda):
     assert device_fill.fill_on_device(t, "trunc_normal_", lambda x: located(x, {}), located, place)
     expected = fastinit.truncated_normal((3, 3), 0.0, 1.0, -1.0, 2.5, seed=5, stream="s", dtype="float64", **place)
     np.testing.assert_array_equal(_bits(t), expected.view(np.int64))
+
+
+def test_a_stand_in_larger_than_host_memory():
+    """The recorder's stand-in for a 256 GiB tensor reserves no memory (a device can hold more than the host)."""
+    s = device_fill._stand_in(torch.empty(2**36, dtype=torch.float32, device="meta"))
+    assert s.shape == (2**36,) and s.dtype == np.float32 and s.flags.writeable
+
+
+def test_importing_fastinit_imports_no_triton():
+    import subprocess
+    import sys
+    code = ("import sys, fastinit, fastinit.torch; "
+            "assert 'triton' not in sys.modules and 'fastinit.gpu' not in sys.modules, sorted(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True)

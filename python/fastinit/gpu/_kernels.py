@@ -234,9 +234,12 @@ def _positions(meta, n, ND: tl.constexpr):
     log = n * 0 + tl.load(meta + 4)
     rem = n
     for k in tl.static_range(ND - 1, -1, -1):
-        size = tl.load(meta + HEADER + k)
-        i = rem % size if k > 0 else rem
-        rem = rem // size
+        if k > 0:  # 64-bit division only between axes (a contiguous fill has one axis: none)
+            size = tl.load(meta + HEADER + k)
+            i = rem % size
+            rem = rem // size
+        else:
+            i = rem
         mem += i * tl.load(meta + HEADER + ND + k)
         log += i * tl.load(meta + HEADER + 2 * ND + k)
     return mem, log

@@ -7,6 +7,7 @@ device the tensor lives (CUDA, ROCm, or CPU tensors under Triton's interpreter).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import struct
 from collections.abc import Sequence
@@ -140,5 +141,6 @@ def fill(out: Any, dist: str, fmt: str, *, seed: int = 0, stream: int = 0,
         meta = meta.to(out.device)
     view = out.view(getattr(torch, store))
     grid = ((numel + BLOCK - 1) // BLOCK,)
-    module.fill_kernel[grid](view, meta, KIND=kind, FMT=code, ND=len(sizes), VIA64=via64, BLOCK=BLOCK,
-                             enable_fp_fusion=False)
+    with torch.cuda.device(out.device) if not mode and out.device.type == "cuda" else contextlib.nullcontext():
+        module.fill_kernel[grid](view, meta, KIND=kind, FMT=code, ND=len(sizes), VIA64=via64, BLOCK=BLOCK,
+                                 enable_fp_fusion=False)

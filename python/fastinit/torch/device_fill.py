@@ -14,6 +14,8 @@ the host-staging path, which warns once per reason that it is the slow path.
 """
 
 
+import mmap
+import platform
 import threading
 import warnings
 from typing import Any, Callable, Optional
@@ -29,6 +31,9 @@ DEVICE_FILLS = frozenset({"uniform_", "normal_", "trunc_normal_", "xavier_unifor
 _CORE_FILLS = {"fill_bits": "random_bits", "fill_uniform": "uniform", "fill_normal": "normal",
                "fill_truncated_normal": "truncated_normal"}
 _lock = threading.Lock()
+#: Stand-ins larger than this are mapped with MAP_NORESERVE (Linux's value on x86-64 and AArch64).
+_RESERVE_ABOVE = 64 << 20
+_MAP_NORESERVE = 0x4000
 _warned: set[str] = set()
 
 
@@ -67,10 +72,17 @@ class _Recorder:
 
 
 def _stand_in(tensor: torch.Tensor) -> np.ndarray:
-    """An unwritten C-ordered NumPy array of the tensor's shape and dtype (memory reserved, never touched)."""
+    """An unwritten C-ordered NumPy array of the tensor's shape and dtype. Its pages are never
+    touched; above :data:`_RESERVE_ABOVE` bytes they are mapped without reserving swap
+    (``MAP_NORESERVE``), so a device tensor larger than the host's memory still gets one."""
     from ..core.dtypes import bfloat16
     dtype = bfloat16 if tensor.dtype == torch.bfloat16 else torch.empty(0, dtype=tensor.dtype).numpy().dtype
-    return np.empty(tuple(tensor.shape), dtype=dtype)
+    shape = tuple(tensor.shape)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if nbytes > _RESERVE_ABOVE and platform.system() == "Linux" and platform.machine() in ("x86_64", "aarch64"):
+        memory = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _MAP_NORESERVE)
+        return np.frombuffer(memory, dtype=dtype).reshape(shape)
+    return np.empty(shape, dtype=dtype)
 
 
 def _record(tensor: torch.Tensor, fill: Callable[[np.ndarray], Any], located: Optional[Callable[..., Any]],
