@@ -254,3 +254,20 @@ def test_adapter_init_functions_document_their_contract():
         args = _documented(_sections(init.__doc__).get("Args", ""))
         assert set(inspect.signature(init).parameters) <= args, f"{init.__name__}: {init.__doc__}"
         assert not re.search(r"\{[a-z_]+\}", init.__doc__), init.__doc__
+
+
+def test_shared_sections_expand_and_name_unknown_keys():
+    """A ``{key}`` line becomes the section's lines at its indentation, sections inside sections
+    and ``name: {key}`` lines included; an unknown key is a KeyError naming it."""
+    from fastinit.core.docstrings import SECTIONS, SHARED, fill_placeholders
+
+    doc = fill_placeholders("Summary.\n\n    Args:\n        out: {out}\n        {fill_args}\n\n    {returns_filled}\n")
+    entries = re.findall(r"^        (\w+): ", doc, flags=re.MULTILINE)
+    assert entries == ["out", "seed", "stream", "full_shape", "index", "dtype"], doc
+    assert "\n    Returns:\n        The filled array" in doc, doc
+    assert " ".join(SHARED["dtype"].split()) in " ".join(doc.split())
+    assert not re.search(r"\{\w+\}", doc), doc
+    for key in SECTIONS:  # every section fills completely
+        assert not re.search(r"\{\w+\}", fill_placeholders(f"    {{{key}}}\n")), key
+    with pytest.raises(KeyError, match="no shared docstring section named 'fil_args'"):
+        fill_placeholders("    Args:\n        {fil_args}\n")

@@ -67,6 +67,7 @@ def test_keras_presets(name, scale, mode, dist, shape):
     np.testing.assert_array_equal(fn(shape, layout="torch", seed=SEED, stream="w"),
                                   vs(shape, scale, mode, dist, layout="torch"))
     assert fn.__name__ == name and name in fn.__doc__ and "full_shape" in fn.__doc__
+    assert f'scale={scale}, mode="{mode}", distribution="{dist}"' in fn.__doc__  # its prose names its row
     plan = getattr(fastinit.presets.glorot_he_lecun, f"{name}_plan")  # made from the module's table of rows
     assert plan(shape, layout="torch") == fastinit.presets.variance_scaling.variance_scaling_plan(
         shape, scale, mode, dist, layout="torch")

@@ -17,6 +17,12 @@ Example:
     ...     '''
     >>> "Philox key" in f.__doc__
     True
+
+    A section line stands for its entries, each filled in turn:
+
+    >>> doc = fill_placeholders("Args:\\n    {where_args}\\n")
+    >>> [line.split(":")[0].strip() for line in doc.splitlines()[1:] if not line.startswith(" " * 8)]
+    ['seed', 'stream', 'full_shape', 'index']
 """
 
 import re
