@@ -2,8 +2,8 @@
 
 :func:`numpy_view` (public), the exceptions with torch's types (:class:`ParameterError`,
 :class:`UnsupportedDtypeError`, :class:`NotATensorError`), and the helpers the drop-in functions
-(:mod:`.functions`, :mod:`.deterministic`) and :mod:`.module_init` use: ``_check_tensor``,
-``_fill`` (a fill through the view, autograd version bumped), ``_check_generator`` and ``_seed``
+(:mod:`.functions`, :mod:`.deterministic`) and :mod:`.module_init` use: ``_check_tensor``
+(what :func:`.tensor_fill.fill_tensor` needs), ``_check_generator`` and ``_seed``
 (the seed given or drawn from a torch generator), ``_number`` (0-d tensors and arrays as Python
 numbers), ``_torch_errors``, the rank and dtype rules, and ``_FLOAT_DTYPES``.
 
@@ -15,14 +15,14 @@ non-tensor one that is both TypeError and AttributeError.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import numpy as np
 import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
 
 from ..core.dtypes import bfloat16 as _np_bfloat16
 from ..core.seed import Seed, resolve_seed
-from . import dtensor as _dtensor
+from .placements import check_placements, is_dtensor
 
 __all__ = ["Tensor", "numpy_view", "ParameterError", "UnsupportedDtypeError", "NotATensorError"]
 
@@ -60,7 +60,7 @@ def _local_shard(tensor: Any, where: str, host_only: bool) -> tuple[Tensor, str]
     if host_only:
         raise TypeError(f"{where}: tensor is a DTensor (one shard of a global tensor); view its local shard "
                         "(fastinit.torch.numpy_view(dt.to_local())) and place it with fastinit.torch.dtensor_index(dt)")
-    _dtensor.check_placements(tensor, where)
+    check_placements(tensor, where)
     local: Tensor = tensor.to_local()
     return local, f"{where} (the DTensor's local shard)"
 
@@ -72,7 +72,7 @@ def _check_tensor(tensor: Any, where: str, *, host_only: bool = False) -> None:
     if not isinstance(tensor, torch.Tensor):
         raise NotATensorError(f"{where}: tensor must be a torch.Tensor, got {type(tensor).__name__}; "
                         "for NumPy arrays use fastinit's functions (fastinit.uniform, ...) directly")
-    if _dtensor.is_dtensor(tensor):
+    if is_dtensor(tensor):
         tensor, where = _local_shard(tensor, where, host_only)
     if torch.nn.parameter.is_lazy(tensor):
         raise ValueError(f"{where}: tensor is an uninitialized lazy parameter/buffer; run a forward pass (or "
@@ -139,30 +139,6 @@ def numpy_view(tensor: Tensor) -> np.ndarray:
         return t.numpy()
     except RuntimeError as exc:  # functorch/fake tensors and other wrappers have no plain storage
         raise TypeError(f"tensor of type {type(tensor).__name__} has no CPU memory NumPy can view: {exc}") from None
-
-
-def _fill(tensor: Tensor, where: str, fill: Callable[[np.ndarray], Any], located: Optional[_dtensor.Located] = None,
-          *, whole: bool = False) -> Tensor:
-    """Run ``fill`` on the NumPy view of ``tensor``, bump its autograd version, return it.
-
-    ``located(view, place)`` (when given) is used instead wherever the view is not the whole
-    tensor: ``place`` is ``{}`` or ``{"full_shape": ..., "index": ...}`` (a DTensor's local shard,
-    a chunk of a CUDA tensor). Without it, a DTensor is filled only by the position-free fills
-    (constants). ``whole``: the fill needs the whole tensor in one piece (orthogonal_, sparse_):
-    a CUDA tensor is then filled through one host buffer of its size.
-    """
-    _check_tensor(tensor, where)
-    if _dtensor.is_dtensor(tensor):
-        return _dtensor.fill_dtensor(tensor, where, fill, located, whole)
-    if tensor.device.type != "cpu":
-        if tensor.numel():
-            _dtensor.fill_device(tensor, where, fill, located, whole)
-    elif located is None:
-        fill(numpy_view(tensor))
-    else:
-        located(numpy_view(tensor), {})
-    torch.autograd.graph.increment_version(tensor)
-    return tensor
 
 
 def _check_generator(generator: Any, seed: Seed, where: str) -> None:

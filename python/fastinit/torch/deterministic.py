@@ -25,13 +25,13 @@ from .checks import (
     ParameterError,
     Tensor,
     _check_tensor,
-    _fill,
     _is_complex,
     _matrix_rank,
     _number,
     _other_dtype,
     _torch_errors,
 )
+from .tensor_fill import fill_tensor
 
 __all__ = ["constant_", "ones_", "zeros_", "eye_", "dirac_"]
 
@@ -94,7 +94,7 @@ def constant_(tensor: Tensor, val: float, *, seed: Seed = None, stream: Stream =
         raise ParameterError(f"constant_: val={val!r} is complex but the tensor has dtype {tensor.dtype}; "
                              "use a complex tensor or a real val")
     with _torch_errors():
-        return _fill(tensor, "constant_", lambda x: _fills.constant(x, val))
+        return fill_tensor(tensor, "constant_", lambda x: _fills.constant(x, val))
 
 
 @shared_docs
@@ -119,7 +119,7 @@ def ones_(tensor: Tensor, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
     """
     if _other_dtype(tensor):
         return _torch_op(tensor, lambda t: t.fill_(1))
-    return _fill(tensor, "ones_", _fills.ones)
+    return fill_tensor(tensor, "ones_", _fills.ones)
 
 
 @shared_docs
@@ -144,7 +144,7 @@ def zeros_(tensor: Tensor, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
     """
     if _other_dtype(tensor):
         return _torch_op(tensor, lambda t: t.zero_())
-    return _fill(tensor, "zeros_", _fills.zeros)
+    return fill_tensor(tensor, "zeros_", _fills.zeros)
 
 
 @shared_docs
@@ -176,8 +176,8 @@ def eye_(tensor: Tensor, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
         return _torch_op(tensor, lambda t: torch.eye(*t.shape, out=t))
     _check_tensor(tensor, "eye_")
     _matrix_rank(tensor)
-    return _fill(tensor, "eye_", lambda x: _structured(x, _eye),
-                 lambda x, p: _structured(x, lambda re: _eye(re, **p)))
+    return fill_tensor(tensor, "eye_", lambda x: _structured(x, _eye),
+                       lambda x, p: _structured(x, lambda re: _eye(re, **p)))
 
 
 def _dirac_rank(tensor: Tensor) -> None:
@@ -230,5 +230,5 @@ def dirac_(tensor: Tensor, groups: int = 1, *, seed: Seed = None, stream: Stream
     _dirac_rank(tensor)
     check_dirac_groups(tuple(tensor.shape), groups)
     with _torch_errors():
-        return _fill(tensor, "dirac_", lambda x: _structured(x, lambda re: _dirac(re, groups)),
-                     lambda x, p: _structured(x, lambda re: _dirac(re, groups, **p)))
+        return fill_tensor(tensor, "dirac_", lambda x: _structured(x, lambda re: _dirac(re, groups)),
+                           lambda x, p: _structured(x, lambda re: _dirac(re, groups, **p)))

@@ -34,6 +34,8 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
 
+from .placements import _is_shard, check_placements, is_dtensor
+
 __all__ = ["CHUNK_BYTES", "dtensor_index", "is_dtensor", "local_key"]
 
 #: Bytes of one pinned host chunk when filling an accelerator tensor (two such buffers at a time).
@@ -49,51 +51,7 @@ Located = Callable[[np.ndarray, dict[str, Any]], Any]
 _POSITION_FREE = frozenset({"constant_", "ones_", "zeros_"})
 
 
-def _dtensor_class() -> Optional[type]:
-    """``torch.distributed.tensor.DTensor``, or None where torch has no distributed support."""
-    if not torch.distributed.is_available():  # pragma: no cover - torch builds without distributed
-        return None
-    from torch.distributed.tensor import DTensor
-    return DTensor
-
-
-def is_dtensor(tensor: Any) -> bool:
-    """Whether ``tensor`` is a ``torch.distributed.tensor.DTensor``."""
-    cls = _dtensor_class()
-    return cls is not None and isinstance(tensor, cls)
-
-
 # ---------------------------------------------------------------- where the local shard sits
-
-
-def _shard_types() -> tuple[type, ...]:
-    """The placements that select part of one tensor dim: Shard and (where torch has it) _StridedShard."""
-    from torch.distributed.tensor import Shard
-    try:
-        from torch.distributed.tensor.placement_types import _StridedShard
-    except ImportError:  # pragma: no cover - a torch without strided shards
-        return (Shard,)
-    return (Shard, _StridedShard)
-
-
-def _is_shard(p: Any) -> bool:
-    """Shard(d) or _StridedShard: this mesh dim selects part of tensor dim ``p.dim``."""
-    return isinstance(p, _shard_types())
-
-
-def check_placements(tensor: Any, where: str) -> None:
-    """Refuse placements whose local values are not a selection of the global tensor's."""
-    from torch.distributed.tensor import Replicate
-    for mesh_dim, p in enumerate(tensor.placements):
-        if isinstance(p, (*_shard_types(), Replicate)):
-            continue
-        name = type(p).__name__
-        why = ("the global tensor is the sum (or other reduction) of the local tensors, so no local value is "
-               "determined by its position" if "Partial" in name else "fastinit does not know which global "
-               "elements this placement holds")
-        raise ValueError(f"{where}: the DTensor has placement {p!r} on mesh dimension {mesh_dim}; {why}. "
-                         "fastinit fills Shard(d), _StridedShard and Replicate() placements exactly: "
-                         "redistribute first (dt.redistribute(placements=[Replicate()] or [Shard(0)]))")
 
 
 def _strided(p: Any) -> bool:

@@ -31,13 +31,13 @@ from .checks import (
     Tensor,
     _check_generator,
     _check_tensor,
-    _fill,
     _matrix_rank,
     _number,
     _real_only,
     _seed,
     _torch_errors,
 )
+from .tensor_fill import fill_tensor
 
 __all__ = [
     "calculate_gain",
@@ -81,7 +81,7 @@ def _random_fill(where: str, tensor: Tensor, generator: Any, seed: Seed, fill: _
         check(tensor)
     s = _seed(seed, generator)
     with _torch_errors():
-        return _fill(tensor, where, lambda x: fill(x, s, {}), lambda x, p: fill(x, s, p), whole=whole)
+        return fill_tensor(tensor, where, lambda x: fill(x, s, {}), lambda x, p: fill(x, s, p), whole=whole)
 
 
 def _plan_rule(plan: Callable[[tuple[int, ...]], Plan], stream: Stream) -> _Fill:
@@ -247,7 +247,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     s = _seed(seed, generator)
     def located(x: np.ndarray, p: dict[str, Any]) -> Any:
         return _fills.truncated_normal(x, mean, std, lo, hi, seed=s, stream=stream, **p)
-    return _fill(tensor, "trunc_normal_", lambda x: located(x, {}), located)
+    return fill_tensor(tensor, "trunc_normal_", lambda x: located(x, {}), located)
 
 @shared_docs
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.Generator] = None, *,
@@ -335,7 +335,7 @@ def _kaiming(plan: Callable[..., Plan], where: str, tensor: Tensor, a: float, mo
         plan(tuple(tensor.shape), a, mode, nonlinearity)  # every parameter checked before the seed is drawn
     s = _seed(seed, generator)
     located = _plan_bound(plan, a, mode, nonlinearity, s, stream)
-    return _fill(tensor, where, lambda x: located(x, {}), located)
+    return fill_tensor(tensor, where, lambda x: located(x, {}), located)
 
 
 def _plan_bound(plan: Callable[..., Plan], a: float, mode: str, nonlinearity: str, seed: int,

@@ -17,6 +17,7 @@ from .checks import Tensor
 from .draws import Target
 from .dtensor import is_dtensor
 from .dtensor_views import local_of, shard_of
+from .tensor_names import plain_name
 from .view_layout import UnmappableViewError, contains, global_layout, is_whole, view_layout
 
 __all__ = ["Known", "ByStorage", "index_model", "storage_key", "storage_keys", "locate", "place_view"]
@@ -40,7 +41,6 @@ def index_model(model: torch.nn.Module) -> tuple[ByStorage, dict[int, str], bool
     local shard), first name winning for tied tensors; its DTensors' stream names by ``id``; and
     whether it holds uninitialized lazy parameters or buffers (``nn.LazyLinear`` before its first
     forward pass). Meta, lazy, empty tensors and tensors off the CPU are left out of the first."""
-    from .module_init import plain_name  # here: module_init imports this module (through own_init, seeding)
     by_storage: ByStorage = {}
     sharded: dict[int, str] = {}
     lazy = False

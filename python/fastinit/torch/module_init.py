@@ -18,10 +18,12 @@ from ..core.seed import Seed, resolve_seed
 from ..names.registry import Initializer
 from ..names.registry import get as _get
 from . import dtensor as _dtensor
-from .checks import _FLOAT_DTYPES, Tensor, _fill, _seed
+from .checks import _FLOAT_DTYPES, Tensor, _seed
 from .functions import normal_
 from .own_init import apply_own, own_rules
 from .rules import ZEROS, Rule, module_rules
+from .tensor_fill import fill_tensor
+from .tensor_names import plain_name
 
 __all__ = ["init_module", "Scheme", "SchemeValue"]
 
@@ -45,32 +47,6 @@ class _Scheme(NamedTuple):
 
 
 # ---------------------------------------------------------------- the module's tensors
-
-#: Child names that wrappers put between a module and the one they wrap: FSDP1, activation
-#: checkpointing, torch.compile (``module`` of DDP/DataParallel is handled by type).
-_WRAPPER_CHILDREN = frozenset({"_fsdp_wrapped_module", "_checkpoint_wrapped_module", "_orig_mod"})
-
-
-def _is_data_parallel(m: Optional[torch.nn.Module]) -> bool:
-    """DDP (or DataParallel): its ``module`` child is the wrapped model."""
-    return isinstance(m, (torch.nn.parallel.DistributedDataParallel, torch.nn.DataParallel))
-
-
-def plain_name(module: torch.nn.Module, name: str) -> str:
-    """``name`` (a qualified tensor name in ``module``) without the components wrappers add:
-    ``_fsdp_wrapped_module``, ``_checkpoint_wrapped_module``, ``_orig_mod`` and, under a DDP or
-    DataParallel module, its ``module``. So a wrapped, compiled or sharded model gets the stream
-    names of the plain one."""
-    parts = name.split(".")
-    kept: list[str] = []
-    m: torch.nn.Module | None = module
-    for part in parts[:-1]:
-        if not (part in _WRAPPER_CHILDREN or (part == "module" and _is_data_parallel(m))):
-            kept.append(part)
-        m = None if m is None else m._modules.get(part)
-    kept.append(parts[-1])
-    return ".".join(kept)
-
 
 
 def _collect(module: torch.nn.Module) -> tuple[list[_Entry], dict[int, list[str]]]:
@@ -186,7 +162,7 @@ def _initializer_rule(init: Initializer, where: str) -> Rule:
     extra: dict[str, Any] = {"layout": "torch"} if init.accepts("layout") and "layout" not in init.params else {}
 
     def fill(t: Tensor, seed: int, stream: str) -> None:
-        _fill(t, f"scheme{where}", lambda x: init(x, seed=seed, stream=stream, **extra),
+        fill_tensor(t, f"scheme{where}", lambda x: init(x, seed=seed, stream=stream, **extra),
               lambda x, place: init(x, seed=seed, stream=stream, **place, **extra))
     return _InitializerRule(fill, init=init, where=where, extra=extra)
 
