@@ -54,13 +54,17 @@ def _unseen(records: list[warnings.WarningMessage]) -> list[str]:
     return [str(r.message) for r in records if issubclass(r.category, ft.UnkeyedDrawWarning)]
 
 
-def test_worker_thread_draw_is_reported_on_leaving() -> None:
+@pytest.mark.parametrize("draw", ["normal_", "trunc_normal_"])
+def test_worker_thread_draw_is_reported_on_leaving(draw: str) -> None:
     model = _model()
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
         with torch.no_grad(), ft.seeded(model, 1) as ctx:
             model.a.normal_()  # keyed, in this thread
-            _in_thread(lambda: model.b.normal_())  # torch's values: not seen by the mode
+            if draw == "normal_":  # torch's values: not seen by the mode
+                _in_thread(lambda: model.b.normal_())
+            else:  # torch's trunc_normal_ helper is replaced for all threads, but keys this thread's calls only
+                _in_thread(lambda: nn.init.trunc_normal_(model.b))
     messages = _unseen(records)
     assert len(messages) == 1 and messages[0].startswith("fastinit.torch.seeded: b was written by an op")
     assert "another thread" in messages[0] and ctx.reports == messages
