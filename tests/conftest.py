@@ -90,6 +90,52 @@ def pytest_pycollect_makemodule(module_path, parent):
     return module
 
 
+#: Parameter tables whose cases cost a second or more each: the fast tier runs this many of each,
+#: spread evenly over the table (its first and last case among them); the others are marked slow.
+SAMPLED_TABLES = {
+    "test_readme.py::test_readme_block_runs": 6,
+    "test_writer_streams.py::test_closed_or_full_output_never_fails_a_complete_table": 2,
+    "test_writer_records.py::test_printed_resume_command_round_trips": 2,
+    "test_invariance.py::test_large_bits_fill_in_fortran_order": 2,
+    "test_invariance.py::test_large_fill_with_unaligned_columns": 2,
+    "test_statistics.py::test_truncated_normal_ks": 6,
+    "test_gather_core.py::test_rows_by_id_equal_the_whole_fill": 30,
+    "test_parity_jax.py::test_orthogonal_matches_jax": 3,
+    "test_parity_jax.py::test_variance_scaling_matches_jax": 12,
+    "test_parity_torch.py::test_orthogonal_matches_torch": 3,
+    "test_parity_torch.py::test_init_module_matches_each_modules_reset_parameters": 15,
+    "test_parity_keras.py::test_get_resolves_every_keras_name": 12,
+    "test_parity_keras.py::test_orthogonal_matches_keras": 4,
+    "test_parity_keras.py::test_variance_scaling_matches_keras": 12,
+    "test_adapter_jax.py::test_delta_orthogonal_structure": 4,
+    "test_adapter_jax.py::test_complex_orthogonal_and_delta_orthogonal": 1,
+    "test_adapter_jax.py::test_orthogonal": 2,
+    "test_adapter_jax.py::test_complex_variance_scaling": 4,
+    "test_layers_flax.py::test_linen_dense_and_conv": 1,
+}
+
+
+def _sample(n: int, keep: int) -> set[int]:
+    """``keep`` of the indices 0..n-1, evenly spread, 0 and n-1 among them."""
+    if keep >= n:
+        return set(range(n))
+    return {0} if keep <= 1 else {round(i * (n - 1) / (keep - 1)) for i in range(keep)}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config, items):
+    tables: dict[str, list] = {}
+    for item in items:
+        key = f"{item.path.name}::{getattr(item, 'originalname', item.name)}"
+        if key in SAMPLED_TABLES:
+            tables.setdefault(key, []).append(item)
+    for key, cases in tables.items():
+        kept = _sample(len(cases), SAMPLED_TABLES[key])
+        for i, item in enumerate(cases):
+            if i not in kept:
+                item.add_marker(pytest.mark.slow)
+
+
 def pytest_report_header(config):
     if config.getoption("markexpr") == DEFAULT_TIER:
         return [f'tier: fast (-m "{DEFAULT_TIER}"); the rest: python -m pytest -m "slow or sanitizers or multiprocess"']

@@ -135,6 +135,7 @@ def _peak_rss_of(cmd):
     return r, peak
 
 
+@pytest.mark.slow  # writes a 1 GB file
 def test_one_gigabyte_table_in_bounded_memory(tmp_path):
     path = tmp_path / "big.npy"
     shape = (8_000_000, 64)  # 1.02 GB of float16

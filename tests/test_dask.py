@@ -96,6 +96,7 @@ def test_import_fastinit_does_not_import_dask_or_zarr():
     assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.multiprocess
 def test_distributed_cluster_of_processes_and_to_zarr(tmp_path):
     # zarr 3 needs Python >= 3.11 (the test extra installs it there)
     zarr = pytest.importorskip("zarr") if sys.version_info < (3, 11) else __import__("zarr")

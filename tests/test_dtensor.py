@@ -27,6 +27,7 @@ from fastinit.torch.module_init import plain_name  # noqa: E402
 WORKER = Path(__file__).with_name("test_dtensor_worker.py")
 
 
+@pytest.mark.multiprocess
 @pytest.mark.parametrize("world", [1, 2, 3, 4])
 def test_world(world: int) -> None:
     outputs = run_ranks(WORKER, world)

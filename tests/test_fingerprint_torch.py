@@ -167,7 +167,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.mark.slow
+@pytest.mark.multiprocess
 @pytest.mark.parametrize("world", [2, 3, 4])
 def test_dtensor_shards_across_ranks(world, tmp_path):
     import torch.distributed as dist

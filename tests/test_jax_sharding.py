@@ -365,6 +365,7 @@ def results() -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # one interpreter with eight host devices runs every check (~15 s)
 @pytest.mark.parametrize("name", list(CHECKS))
 def test_sharding(results: dict[str, Any], name: str) -> None:
     assert name in results, sorted(results)

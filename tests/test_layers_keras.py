@@ -33,6 +33,7 @@ from pathlib import Path  # noqa: E402
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 from keras import initializers as K  # noqa: E402
 from scipy import stats  # noqa: E402
 
@@ -171,6 +172,7 @@ def test_layers_torch_backend():
     check_layers(collect(), "torch")
 
 
+@pytest.mark.slow  # a second interpreter with Keras on JAX builds every layer again (~45 s)
 def test_layers_jax_backend():
     env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu")
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "jax"], capture_output=True, text=True,

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 SCRIPT = textwrap.dedent("""
     import resource, tracemalloc
     import numpy as np
@@ -30,6 +32,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # fills of a 1 GiB array in every dtype and layout, under tracemalloc
 def test_no_allocation_proportional_to_the_tensor():
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr

@@ -23,7 +23,7 @@ def _runtime(name: str) -> str:
     return path
 
 
-@pytest.mark.slow
+@pytest.mark.sanitizers
 def test_core_tests_pass_under_asan_and_ubsan(tmp_path):
     if shutil.which("g++") is None:
         pytest.fail("g++ is needed to build the sanitizer copy of the extension")

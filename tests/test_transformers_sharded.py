@@ -34,6 +34,7 @@ def _fingerprints(out: str) -> Any:
     return json.loads(lines[0].removeprefix("FINGERPRINTS "))
 
 
+@pytest.mark.multiprocess
 @pytest.mark.parametrize("world", WORLDS)
 def test_world(world: int) -> None:
     outputs = run_ranks(WORKER, world)

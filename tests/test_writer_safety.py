@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from writer_gate import HeldRun
 
 import fastinit
@@ -58,6 +59,7 @@ def test_symlinks_at_predictable_names_are_never_followed(tmp_path):
     assert victim.read_text() == "precious" and not (tmp_path / "v.npy").is_symlink()
 
 
+@pytest.mark.multiprocess  # runs started together race for the lock
 def test_two_runs_started_together_exclude_each_other(tmp_path):
     path = tmp_path / "t.npy"
     procs = [subprocess.Popen(cmd("init", path, *ARGS), env=SLOW, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -74,6 +76,7 @@ def test_two_runs_started_together_exclude_each_other(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["t.npy"]
 
 
+@pytest.mark.multiprocess  # a second run while the first writes
 def test_force_while_another_run_writes_fails_and_harms_nothing(tmp_path):
     path = tmp_path / "t.npy"
     with HeldRun(cmd("init", path, *ARGS), tmp_path, path) as first:
