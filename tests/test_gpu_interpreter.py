@@ -136,6 +136,17 @@ def test_shard_origins(where, dtype):
     _check(dist, dtype, values, shape=shape, order="F", **where)
 
 
+@pytest.mark.parametrize("order", ["C", "step2"])
+@pytest.mark.parametrize("start, count", [(0, 1), (1, 2), (3, 6), (5, 1030), (2**32 - 3, 9), (2**63 - 12, 11)])
+@pytest.mark.parametrize("dtype", ["uint32", "float32", "float64", "bfloat16"])
+def test_runs_of_consecutive_elements(start, count, dtype, order):
+    """One axis of logical stride 1 (Philox blocks shared by 4 elements, float64 by 2): every
+    alignment of the first and last element, memory stride 1 and 2."""
+    dist, values = ("random_bits", ()) if dtype == "uint32" else ("normal", (0.0, 1.0))
+    _check(dist, dtype, values, shape=(count,), order=order, full_shape=(2**63 - 1,),
+           index=slice(start, start + count))
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("ab", [(3.0, math.inf), (-math.inf, -3.0), (5.0, 6.0), (-0.5, math.inf), (-math.inf, 8.0)])
 def test_tails_and_one_sided_truncations(ab, dtype):
@@ -182,6 +193,17 @@ def test_refused_parameters_write_nothing():
     with pytest.raises(ValueError, match="overflows float16"):
         launch.fill(t.half(), "constant", "float16", values=(1e6,), interpret=True)
     assert t.tolist() == [7.0] * 4
+
+
+def test_launch_shapes():
+    """Runs of consecutive logical elements get the shared-block kernel; other layouts one element a lane."""
+    assert launch._grid(2, 0, (10,), (1,), (1,), 5, 10) == (2, launch.RUN_BLOCK, (1,))
+    assert launch._grid(2, 0, (10,), (3,), (1,), 5, 10) == (1, launch.RUN_BLOCK, (1,))
+    assert launch._grid(2, 0, (10,), (1,), (2,), 5, 10) == (0, launch.BLOCK, (1,))
+    assert launch._grid(4, 0, (10,), (1,), (1,), 5, 10) == (0, launch.BLOCK, (1,))  # constant
+    blocks = (3 + 4 * launch.RUN_BLOCK) // 4 - 3 // 4 + 1  # elements 3 .. 3 + 4*RUN_BLOCK: RUN_BLOCK + 1 blocks
+    assert launch._grid(2, 0, (4 * launch.RUN_BLOCK + 1,), (1,), (1,), 3, 4 * launch.RUN_BLOCK + 1)[2] == (2,)
+    assert blocks == launch.RUN_BLOCK + 1
 
 
 def test_collapse_merges_compatible_axes():

@@ -36,24 +36,31 @@ _STORE = {F32: "*i32", F64: "*i64", F16: "*i16", BF16: "*i16", U32: "*i32"}
 # degrees 3, 3, 3, 2, 3, 2; PPND16: six of degree 7), computed for every element and selected,
 # plus p and q of the truncated normal.
 _PPND7, _PPND16 = 1 + 3 + 3 + 3 + 2 + 3 + 2, 1 + 6 * 7
-VARIANTS = {  # name: (KIND, FMT, VIA64, fma per element)
-    "bits": (BITS, U32, False, 0),
-    "constant-f64": (CONSTANT, F64, False, 0),
-    "constant-f16": (CONSTANT, F16, False, 0),
-    "uniform-f32": (UNIFORM, F32, False, 0),
-    "uniform-f64": (UNIFORM, F64, False, 0),
-    "uniform-bf16": (UNIFORM, BF16, False, 0),
-    "normal-f32": (NORMAL, F32, False, _PPND7),
-    "normal-f64": (NORMAL, F64, False, _PPND16),
-    "normal-f16": (NORMAL, F16, False, _PPND7),
-    "truncated-f32": (TRUNCATED, F32, False, _PPND7 + 2),
-    "truncated-f64": (TRUNCATED, F64, False, _PPND16 + 2),
-    "truncated-bf16": (TRUNCATED, BF16, False, _PPND7 + 2),
-    "truncated-f32-via-f64": (TRUNCATED, F32, True, _PPND16 + 2),
-    "truncated-f16-via-f64": (TRUNCATED, F16, True, _PPND16 + 2),
+VARIANTS = {  # name: (KIND, FMT, VIA64, RUN, fma per element)
+    "bits": (BITS, U32, False, 0, 0),
+    "constant-f64": (CONSTANT, F64, False, 0, 0),
+    "constant-f16": (CONSTANT, F16, False, 0, 0),
+    "uniform-f32": (UNIFORM, F32, False, 0, 0),
+    "uniform-f64": (UNIFORM, F64, False, 0, 0),
+    "uniform-bf16": (UNIFORM, BF16, False, 0, 0),
+    "normal-f32": (NORMAL, F32, False, 0, _PPND7),
+    "normal-f64": (NORMAL, F64, False, 0, _PPND16),
+    "normal-f16": (NORMAL, F16, False, 0, _PPND7),
+    "truncated-f32": (TRUNCATED, F32, False, 0, _PPND7 + 2),
+    "truncated-f64": (TRUNCATED, F64, False, 0, _PPND16 + 2),
+    "truncated-bf16": (TRUNCATED, BF16, False, 0, _PPND7 + 2),
+    "truncated-f32-via-f64": (TRUNCATED, F32, True, 0, _PPND16 + 2),
+    "truncated-f16-via-f64": (TRUNCATED, F16, True, 0, _PPND16 + 2),
+    # runs of consecutive elements (shared Philox blocks); RUN 2: memory stride 1, RUN 1: any
+    "run-bits": (BITS, U32, False, 2, 0),
+    "run-uniform-bf16": (UNIFORM, BF16, False, 2, 0),
+    "run-normal-f32": (NORMAL, F32, False, 2, _PPND7),
+    "run-normal-f64": (NORMAL, F64, False, 2, _PPND16),
+    "run-truncated-f16": (TRUNCATED, F16, False, 1, _PPND7 + 2),
+    "run-truncated-bf16-via-f64": (TRUNCATED, BF16, True, 2, _PPND16 + 2),
 }
 #: Every variant for one target of each vendor; a representative set for the others.
-_FEW = ("uniform-f32", "normal-f64", "truncated-bf16", "truncated-f16-via-f64")
+_FEW = ("uniform-f32", "normal-f64", "truncated-bf16", "truncated-f16-via-f64", "run-normal-f32", "run-normal-f64")
 TARGETS = {"sm_90": (GPUTarget("cuda", 90, 32), tuple(VARIANTS)),
            "sm_80": (GPUTarget("cuda", 80, 32), _FEW),
            "gfx942": (GPUTarget("hip", "gfx942", 64), tuple(VARIANTS)),
@@ -64,12 +71,12 @@ ND = 2
 
 def _compile(target_name: str, variant: str):
     target = TARGETS[target_name][0]
-    kind, fmt, via64, _ = VARIANTS[variant]
+    kind, fmt, via64, run, _ = VARIANTS[variant]
     sig = {"out": _STORE[fmt], "meta": "*i64", "KIND": "constexpr", "FMT": "constexpr", "ND": "constexpr",
-           "VIA64": "constexpr", "BLOCK": "constexpr"}
+           "VIA64": "constexpr", "RUN": "constexpr", "BLOCK": "constexpr"}
     src = triton.compiler.ASTSource(fn=launch.kernels(False).fill_kernel, signature=sig,
-                                    constexprs={"KIND": kind, "FMT": fmt, "ND": ND, "VIA64": via64,
-                                                "BLOCK": launch.BLOCK})
+                                    constexprs={"KIND": kind, "FMT": fmt, "ND": 1 if run else ND, "VIA64": via64,
+                                                "RUN": run, "BLOCK": launch.RUN_BLOCK if run else launch.BLOCK})
     return triton.compile(src, target=target, options={"enable_fp_fusion": False})
 
 
@@ -129,8 +136,9 @@ def test_correctly_rounded(compiled, target_name, variant):
     _check_llvm(kernel.asm["llir"])
     if target_name.startswith("sm_"):
         assert kernel.asm["cubin"], "no cubin"
-        warps = kernel.metadata.num_warps
-        _check_ptx(kernel.asm["ptx"], VARIANTS[variant][3], launch.BLOCK // (32 * warps))
+        kind, fmt, _, run, fma = VARIANTS[variant]
+        per_program = (2 if fmt == F64 else 4) * launch.RUN_BLOCK if run else launch.BLOCK
+        _check_ptx(kernel.asm["ptx"], fma, per_program // (32 * kernel.metadata.num_warps))
     else:
         assert kernel.asm["hsaco"], "no hsaco"
         _check_amdgcn(kernel.asm["amdgcn"])

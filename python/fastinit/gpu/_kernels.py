@@ -294,9 +294,42 @@ def _lane(o0, o1, o2, o3, lane):
 
 
 @triton.jit
-def fill_kernel(out, meta, KIND: tl.constexpr, FMT: tl.constexpr, ND: tl.constexpr, VIA64: tl.constexpr,
-                BLOCK: tl.constexpr):
-    """Write element values of the output ``out`` (an int16/int32/int64 view of its memory)."""
+def _store32(out, mem, w, mask, meta, P: tl.constexpr, KIND: tl.constexpr, FMT: tl.constexpr,
+             VIA64: tl.constexpr):
+    """Element values from their words ``w`` (one each), stored as the output format's bits."""
+    if KIND == BITS:
+        bits = w
+    else:
+        v = _value32(w, meta, P, KIND, VIA64)
+        if FMT == F16:
+            bits = f16_bits(v)
+        elif FMT == BF16:
+            bits = bf16_bits(v)
+        else:
+            bits = v.to(tl.uint32, bitcast=True)
+    if FMT == F16 or FMT == BF16:
+        tl.store(out + mem, bits.to(tl.uint16).to(tl.int16, bitcast=True), mask=mask)
+    else:
+        tl.store(out + mem, bits.to(tl.int32, bitcast=True), mask=mask)
+
+
+@triton.jit
+def _store64(out, mem, lo, hi, mask, meta, P: tl.constexpr, KIND: tl.constexpr):
+    """float64 element values from their word pairs, stored as bits."""
+    v = _value64(lo.to(tl.uint64) | (hi.to(tl.uint64) << 32), meta, P, KIND)
+    tl.store(out + mem, v.to(tl.int64, bitcast=True), mask=mask)
+
+
+@triton.jit
+def _key(meta):
+    return (tl.load(meta).to(tl.uint32), tl.load(meta + 1).to(tl.uint32), tl.load(meta + 2).to(tl.uint32),
+            tl.load(meta + 3).to(tl.uint32))
+
+
+@triton.jit
+def _fill_any(out, meta, KIND: tl.constexpr, FMT: tl.constexpr, ND: tl.constexpr, VIA64: tl.constexpr,
+              BLOCK: tl.constexpr):
+    """Any layout: one element per lane, its own Philox block."""
     P: tl.constexpr = HEADER + 3 * ND
     n = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK).to(tl.int64)
     mask = n < tl.load(meta + 5)
@@ -310,31 +343,47 @@ def fill_kernel(out, meta, KIND: tl.constexpr, FMT: tl.constexpr, ND: tl.constex
         else:
             tl.store(out + mem, bits.to(tl.int32), mask=mask)
     else:
-        k0 = tl.load(meta).to(tl.uint32)
-        k1 = tl.load(meta + 1).to(tl.uint32)
-        s0 = tl.load(meta + 2).to(tl.uint32)
-        s1 = tl.load(meta + 3).to(tl.uint32)
+        k0, k1, s0, s1 = _key(meta)
         j = e.to(tl.uint64, bitcast=True) * (2 if FMT == F64 else 1)
         o0, o1, o2, o3 = philox(j >> 2, k0, k1, s0, s1)
         lane = (j & 3).to(tl.uint32)
         if FMT == F64:
-            lo = tl.where(lane == 0, o0, o2).to(tl.uint64)
-            hi = tl.where(lane == 0, o1, o3).to(tl.uint64)
-            v = _value64(lo | (hi << 32), meta, P, KIND)
-            tl.store(out + mem, v.to(tl.int64, bitcast=True), mask=mask)
+            _store64(out, mem, tl.where(lane == 0, o0, o2), tl.where(lane == 0, o1, o3), mask, meta, P, KIND)
         else:
-            w = _lane(o0, o1, o2, o3, lane)
-            if KIND == BITS:
-                bits = w
-            else:
-                v = _value32(w, meta, P, KIND, VIA64)
-                if FMT == F16:
-                    bits = f16_bits(v)
-                elif FMT == BF16:
-                    bits = bf16_bits(v)
-                else:
-                    bits = v.to(tl.uint32, bitcast=True)
-            if FMT == F16 or FMT == BF16:
-                tl.store(out + mem, bits.to(tl.uint16).to(tl.int16, bitcast=True), mask=mask)
-            else:
-                tl.store(out + mem, bits.to(tl.int32, bitcast=True), mask=mask)
+            _store32(out, mem, _lane(o0, o1, o2, o3, lane), mask, meta, P, KIND, FMT, VIA64)
+
+
+@triton.jit
+def _fill_run(out, meta, KIND: tl.constexpr, FMT: tl.constexpr, VIA64: tl.constexpr, UNIT: tl.constexpr,
+              BLOCK: tl.constexpr):
+    """One axis with logical stride 1 (consecutive elements use consecutive words): one Philox block
+    per lane gives 4 elements (float64: 2); lanes cover the blocks from the first element's on."""
+    P: tl.constexpr = HEADER + 3
+    PER: tl.constexpr = 2 if FMT == F64 else 4  # elements per block
+    origin = tl.load(meta + 4)
+    b = origin // PER + tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK).to(tl.int64)
+    k0, k1, s0, s1 = _key(meta)
+    o0, o1, o2, o3 = philox(b.to(tl.uint64, bitcast=True), k0, k1, s0, s1)
+    first = (origin // PER + tl.program_id(0).to(tl.int64) * BLOCK) * PER
+    n = first + tl.arange(0, PER * BLOCK).to(tl.int64) - origin  # the lanes' elements, in order
+    mask = (n >= 0) & (n < tl.load(meta + 5))
+    mem = n if UNIT else n * tl.load(meta + HEADER + 1)  # UNIT: memory stride 1, known to the compiler
+    if FMT == F64:  # block b: element 2b from words (o0, o1), element 2b + 1 from (o2, o3)
+        lo = tl.reshape(tl.join(o0, o2), [PER * BLOCK])
+        hi = tl.reshape(tl.join(o1, o3), [PER * BLOCK])
+        _store64(out, mem, lo, hi, mask, meta, P, KIND)
+    else:  # block b: elements 4b .. 4b + 3 from o0 .. o3
+        w = tl.reshape(tl.join(tl.join(o0, o2), tl.join(o1, o3)), [PER * BLOCK])
+        _store32(out, mem, w, mask, meta, P, KIND, FMT, VIA64)
+
+
+@triton.jit
+def fill_kernel(out, meta, KIND: tl.constexpr, FMT: tl.constexpr, ND: tl.constexpr, VIA64: tl.constexpr,
+                RUN: tl.constexpr, BLOCK: tl.constexpr):
+    """Write element values of the output ``out`` (an int16/int32/int64 view of its memory). RUN 0:
+    any layout, ``BLOCK`` elements a program; 1: one axis of logical stride 1, ``BLOCK`` Philox
+    blocks a program; 2: the same with memory stride 1."""
+    if RUN > 0:
+        _fill_run(out, meta, KIND, FMT, VIA64, RUN == 2, BLOCK)
+    else:
+        _fill_any(out, meta, KIND, FMT, ND, VIA64, BLOCK)

@@ -16,10 +16,12 @@ from typing import Any
 
 from . import params as _params
 
-__all__ = ["BLOCK", "DISTRIBUTIONS", "FORMATS", "collapse", "fill", "interpreting", "kernels"]
+__all__ = ["BLOCK", "RUN_BLOCK", "DISTRIBUTIONS", "FORMATS", "collapse", "fill", "interpreting", "kernels"]
 
-#: Elements per Triton program.
+#: Elements per Triton program (any layout), and Philox blocks per program along a run of
+#: consecutive logical elements (4 elements each; float64: 2).
 BLOCK = 1024
+RUN_BLOCK = 256
 #: The distributions the kernel computes (its KIND constexpr), by the core's names.
 DISTRIBUTIONS = {"random_bits": 0, "uniform": 1, "normal": 2, "truncated_normal": 3, "constant": 4}
 #: The output formats (its FMT constexpr) and the integer type whose view of the output it stores.
@@ -68,6 +70,16 @@ def collapse(shape: Sequence[int], memory: Sequence[int], logical: Sequence[int]
         merged = [(1, 0, 0)]
     sizes, mem, log = zip(*merged)
     return tuple(sizes), tuple(mem), tuple(log)
+
+
+def _grid(kind: int, fmt: int, sizes: Sequence[int], mem: Sequence[int], log: Sequence[int], origin: int,
+          numel: int) -> tuple[int, int, tuple[int]]:
+    """(RUN, BLOCK, grid) of a launch: a run of consecutive logical elements shares Philox blocks."""
+    if len(sizes) != 1 or log[0] != 1 or kind == DISTRIBUTIONS["constant"]:
+        return 0, BLOCK, ((numel + BLOCK - 1) // BLOCK,)
+    per = 2 if fmt == FORMATS["float64"][0] else 4
+    blocks = (origin + numel - 1) // per - origin // per + 1
+    return (2 if mem[0] == 1 else 1), RUN_BLOCK, ((blocks + RUN_BLOCK - 1) // RUN_BLOCK,)
 
 
 def _c_strides(shape: Sequence[int]) -> tuple[int, ...]:
@@ -140,7 +152,7 @@ def fill(out: Any, dist: str, fmt: str, *, seed: int = 0, stream: int = 0,
     if not mode:  # the interpreter reads host memory
         meta = meta.to(out.device)
     view = out.view(getattr(torch, store))
-    grid = ((numel + BLOCK - 1) // BLOCK,)
+    run, block, grid = _grid(kind, code, sizes, mem, log, origin, numel)
     with torch.cuda.device(out.device) if not mode and out.device.type == "cuda" else contextlib.nullcontext():
-        module.fill_kernel[grid](view, meta, KIND=kind, FMT=code, ND=len(sizes), VIA64=via64, BLOCK=BLOCK,
+        module.fill_kernel[grid](view, meta, KIND=kind, FMT=code, ND=len(sizes), VIA64=via64, RUN=run, BLOCK=block,
                                  enable_fp_fusion=False)
