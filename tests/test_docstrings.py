@@ -179,6 +179,7 @@ ADAPTERS = {"fastinit.torch": "torch", "fastinit.keras": "keras", "fastinit.jax"
 #: The adapter modules whose docstring examples run, by the framework they need.
 ADAPTER_DOCTESTS = {
     "fastinit.torch.functions": "torch",
+    "fastinit.torch.fan_scaled": "torch",
     "fastinit.torch.deterministic": "torch",
     "fastinit.torch.rows": "torch",
     "fastinit.torch.fingerprint": "torch",

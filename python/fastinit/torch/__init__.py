@@ -77,19 +77,9 @@ from .deprecated import (  # torch's deprecated names, not in __all__ (as in tor
 )
 from .deterministic import constant_, dirac_, eye_, ones_, zeros_
 from .dtensor import dtensor_index
+from .fan_scaled import kaiming_normal_, kaiming_uniform_, xavier_normal_, xavier_uniform_
 from .fingerprint import fingerprint, fingerprint_module, shard_fingerprint
-from .functions import (
-    calculate_gain,
-    kaiming_normal_,
-    kaiming_uniform_,
-    normal_,
-    orthogonal_,
-    sparse_,
-    trunc_normal_,
-    uniform_,
-    xavier_normal_,
-    xavier_uniform_,
-)
+from .functions import calculate_gain, normal_, orthogonal_, sparse_, trunc_normal_, uniform_
 from .module_init import Scheme as Scheme
 from .module_init import SchemeValue as SchemeValue
 from .module_init import init_module

@@ -11,16 +11,8 @@ import warnings
 from typing import Any, Callable, TypeVar
 
 from .deterministic import constant_, dirac_, eye_
-from .functions import (
-    kaiming_normal_,
-    kaiming_uniform_,
-    normal_,
-    orthogonal_,
-    sparse_,
-    uniform_,
-    xavier_normal_,
-    xavier_uniform_,
-)
+from .fan_scaled import kaiming_normal_, kaiming_uniform_, xavier_normal_, xavier_uniform_
+from .functions import normal_, orthogonal_, sparse_, uniform_
 
 __all__ = [
     "uniform",

@@ -17,7 +17,8 @@ import torch  # absolute import: the real PyTorch
 from ..presets.fans import compute_fans
 from .checks import Tensor, numpy_view
 from .deterministic import constant_
-from .functions import kaiming_uniform_, normal_, uniform_, xavier_normal_, xavier_uniform_
+from .fan_scaled import kaiming_uniform_, xavier_normal_, xavier_uniform_
+from .functions import normal_, uniform_
 
 __all__ = ["Rule", "ONES", "ZEROS", "module_rules"]
 
