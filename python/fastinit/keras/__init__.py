@@ -55,17 +55,14 @@ from __future__ import annotations
 
 from ._common import SeedError, seed_from_state
 from ._constant import STFT, Constant, Identity, Ones, Zeros
-from ._random import (
+from ._random import Orthogonal, RandomNormal, RandomUniform, TruncatedNormal
+from ._variance_scaling import (
     GlorotNormal,
     GlorotUniform,
     HeNormal,
     HeUniform,
     LecunNormal,
     LecunUniform,
-    Orthogonal,
-    RandomNormal,
-    RandomUniform,
-    TruncatedNormal,
     VarianceScaling,
 )
 
