@@ -263,12 +263,14 @@ def write_table(
         ``complete``.
 
     Raises:
-        TableError (a ValueError) for settings that cannot work, an existing table, or a resume
-        whose settings differ; TypeError/ValueError for bad initializer parameters (all of these
-        before anything on disk is touched); TableDataError (a TableError) for files that are not
-        as they must be (a damaged record, a table that does not hold what its record counts),
-        another run writing the same table, and I/O errors (a full disk ...): its one-line
-        message names the file, the cause, and whether the record is kept for ``resume``.
+        TableError: (a ValueError) settings that cannot work, an existing table, or a resume
+            whose settings differ, before anything on disk is touched.
+        TypeError: bad initializer parameters, before anything on disk is touched.
+        ValueError: bad initializer parameters, before anything on disk is touched.
+        TableDataError: (a TableError) files that are not as they must be (a damaged record, a
+            table that does not hold what its record counts), another run writing the same
+            table, and I/O errors (a full disk ...): its one-line message names the file, the
+            cause, and whether the record is kept for ``resume``.
 
     A run either completes the table, or keeps a record from which ``resume=True`` completes it,
     or leaves nothing new behind (a new table that got nothing written is removed with its
