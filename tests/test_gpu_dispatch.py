@@ -128,6 +128,19 @@ def test_a_shard_placed_in_the_global_tensor(fake_cuda):
     np.testing.assert_array_equal(_bits(t), expected.view(np.int64))
 
 
+def test_a_strided_shard_with_index_arrays(fake_cuda):
+    """A ``_StridedShard`` local shard (its rows an index array) is filled on the device too."""
+    import fastinit
+    place = {"full_shape": (2**34, 6), "index": (np.array([2**33 + 5, 1, 2**34 - 1]), slice(0, 6))}
+    t = _cuda((3, 6), torch.bfloat16)
+
+    def located(x, p):
+        return fastinit.normal(x, 0.0, 0.02, seed=3, stream="rows", **p)
+    assert device_fill.fill_on_device(t, "normal_", lambda x: located(x, {}), located, place)
+    expected = fastinit.normal((3, 6), 0.0, 0.02, seed=3, stream="rows", dtype="bfloat16", **place)
+    np.testing.assert_array_equal(_bits(t), expected.view(np.int16))
+
+
 def test_a_stand_in_larger_than_host_memory():
     """The recorder's stand-in for a 256 GiB tensor reserves no memory (a device can hold more than the host)."""
     s = device_fill._stand_in(torch.empty(2**36, dtype=torch.float32, device="meta"))

@@ -94,11 +94,11 @@ def _check(dist: str, dtype: str, values: tuple, shape=(5, 7), order="C", full_s
                 launch.fill(real[..., k], dist, target.format, values=(part,), interpret=True)
         else:
             launch.fill(real, dist, target.format, seed=SEED, stream=STREAM, logical_strides=target.logical_strides,
-                        origin=target.origin, values=part_values, interpret=True)
+                        origin=target.origin, values=part_values, axis_offsets=target.axis_offsets, interpret=True)
     else:
         target = resolve_target(a, None, None, _FORMATS, full_shape, index)
         launch.fill(t, dist, target.format, seed=SEED, stream=STREAM, logical_strides=target.logical_strides,
-                    origin=target.origin, values=values, interpret=True)
+                    origin=target.origin, values=values, axis_offsets=target.axis_offsets, interpret=True)
     np.testing.assert_array_equal(_bits(t), _bits(a))
 
 
@@ -207,6 +207,24 @@ def test_launch_shapes():
 
 
 def test_collapse_merges_compatible_axes():
-    assert launch.collapse((4, 1, 6), (6, 99, 1), (6, 6, 1)) == ((24,), (1,), (1,))
-    assert launch.collapse((4, 6), (1, 4), (6, 1)) == ((4, 6), (1, 4), (6, 1))
-    assert launch.collapse((), (), ()) == ((1,), (0,), (0,))
+    assert launch.collapse((4, 1, 6), (6, 99, 1), (6, 6, 1)) == ((24,), (1,), (1,), (False,))
+    assert launch.collapse((4, 6), (1, 4), (6, 1)) == ((4, 6), (1, 4), (6, 1), (False, False))
+    assert launch.collapse((), (), ()) == ((1,), (0,), (0,), (False,))
+    # an index-array axis is neither merged nor dropped (its slot is where its offsets start)
+    assert launch.collapse((1, 4, 6), (24, 6, 1), (0, 6, 1), (True, False, False)) == (
+        (1, 24), (24, 1), (0, 1), (True, False))
+
+
+@pytest.mark.parametrize("dtype", ["uint32", "float32", "float64", "float16", "complex64"])
+@pytest.mark.parametrize("index", [
+    (np.array([7, 0, 7, 2**40 + 3]), slice(2, 6)),                      # rows by id, duplicates, past 2**32 words
+    (slice(1, 4), [5, 0, 1]),                                            # columns by id
+    (np.array([2**41 - 1, 0]), [3, 3, 7]),                               # both axes: outer product
+    (np.array([9]),),                                                    # one row
+], ids=["rows", "columns", "outer", "one"])
+def test_index_arrays(index, dtype):
+    """Gathers: index arrays on any axes (the fills' axis_offsets) equal the C++ engine."""
+    dist, values = ("random_bits", ()) if dtype == "uint32" else ("truncated_normal", (0.0, 1.0, -1.5, 2.0))
+    full = (2**41, 8)
+    shape = tuple(len(e) if not isinstance(e, slice) else e.stop - e.start for e in index) + full[len(index):]
+    _check(dist, dtype, values, shape=shape, order="F" if dtype == "float64" else "C", full_shape=full, index=index)

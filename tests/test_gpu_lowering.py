@@ -36,7 +36,7 @@ _STORE = {F32: "*i32", F64: "*i64", F16: "*i16", BF16: "*i16", U32: "*i32"}
 # degrees 3, 3, 3, 2, 3, 2; PPND16: six of degree 7), computed for every element and selected,
 # plus p and q of the truncated normal.
 _PPND7, _PPND16 = 1 + 3 + 3 + 3 + 2 + 3 + 2, 1 + 6 * 7
-VARIANTS = {  # name: (KIND, FMT, VIA64, RUN, fma per element)
+VARIANTS = {  # name: (KIND, FMT, VIA64, RUN, fma per element); "gather-": axis 0 an index array
     "bits": (BITS, U32, False, 0, 0),
     "constant-f64": (CONSTANT, F64, False, 0, 0),
     "constant-f16": (CONSTANT, F16, False, 0, 0),
@@ -58,6 +58,8 @@ VARIANTS = {  # name: (KIND, FMT, VIA64, RUN, fma per element)
     "run-normal-f64": (NORMAL, F64, False, 2, _PPND16),
     "run-truncated-f16": (TRUNCATED, F16, False, 1, _PPND7 + 2),
     "run-truncated-bf16-via-f64": (TRUNCATED, BF16, True, 2, _PPND16 + 2),
+    "gather-normal-f32": (NORMAL, F32, False, 0, _PPND7),
+    "gather-bits": (BITS, U32, False, 0, 0),
 }
 #: Every variant for one target of each vendor; a representative set for the others.
 _FEW = ("uniform-f32", "normal-f64", "truncated-bf16", "truncated-f16-via-f64", "run-normal-f32", "run-normal-f64")
@@ -72,11 +74,11 @@ ND = 2
 def _compile(target_name: str, variant: str):
     target = TARGETS[target_name][0]
     kind, fmt, via64, run, _ = VARIANTS[variant]
-    sig = {"out": _STORE[fmt], "meta": "*i64", "KIND": "constexpr", "FMT": "constexpr", "ND": "constexpr",
-           "VIA64": "constexpr", "RUN": "constexpr", "BLOCK": "constexpr"}
-    src = triton.compiler.ASTSource(fn=launch.kernels(False).fill_kernel, signature=sig,
-                                    constexprs={"KIND": kind, "FMT": fmt, "ND": 1 if run else ND, "VIA64": via64,
-                                                "RUN": run, "BLOCK": launch.RUN_BLOCK if run else launch.BLOCK})
+    sig = {"out": _STORE[fmt], "meta": "*i64", "offs": "*i64", "KIND": "constexpr", "FMT": "constexpr",
+           "ND": "constexpr", "GATHER": "constexpr", "VIA64": "constexpr", "RUN": "constexpr", "BLOCK": "constexpr"}
+    constexprs = {"KIND": kind, "FMT": fmt, "ND": 1 if run else ND, "GATHER": int(variant.startswith("gather-")),
+                  "VIA64": via64, "RUN": run, "BLOCK": launch.RUN_BLOCK if run else launch.BLOCK}
+    src = triton.compiler.ASTSource(fn=launch.kernels(False).fill_kernel, signature=sig, constexprs=constexprs)
     return triton.compile(src, target=target, options={"enable_fp_fusion": False})
 
 

@@ -12,7 +12,8 @@ launcher compiles with ``enable_fp_fusion=False`` so that no multiply and add ar
 
 The kernel reads everything but the output from one int64 buffer ``meta``: ``k0 k1 s0 s1 origin
 numel``, then ``ND`` sizes, ``ND`` memory strides (elements) and ``ND`` logical strides of the
-output's axes, then the parameters (float64 bit patterns, float32 bit patterns in the low half).
+output's axes, then the parameters (float64 bit patterns, float32 bit patterns in the low half);
+and the logical offsets of index-array axes (gathers) from a second int64 buffer ``offs``.
 """
 
 import triton
@@ -228,8 +229,10 @@ def _p64(meta, i):
 
 
 @triton.jit
-def _positions(meta, n, ND: tl.constexpr):
-    """(memory offset, logical element index) of flat C-order position ``n`` of the output."""
+def _positions(meta, offs, n, mask, ND: tl.constexpr, GATHER: tl.constexpr):
+    """(memory offset, logical element index) of flat C-order position ``n`` of the output. Axis k
+    with bit k of GATHER set takes its logical offsets from ``offs`` (an index array), starting at
+    the entry its logical-stride slot holds."""
     mem = n * 0
     log = n * 0 + tl.load(meta + 4)
     rem = n
@@ -241,7 +244,10 @@ def _positions(meta, n, ND: tl.constexpr):
         else:
             i = rem
         mem += i * tl.load(meta + HEADER + ND + k)
-        log += i * tl.load(meta + HEADER + 2 * ND + k)
+        if (GATHER >> k) & 1:
+            log += tl.load(offs + tl.load(meta + HEADER + 2 * ND + k) + i, mask=mask, other=0)
+        else:
+            log += i * tl.load(meta + HEADER + 2 * ND + k)
     return mem, log
 
 
@@ -327,13 +333,13 @@ def _key(meta):
 
 
 @triton.jit
-def _fill_any(out, meta, KIND: tl.constexpr, FMT: tl.constexpr, ND: tl.constexpr, VIA64: tl.constexpr,
-              BLOCK: tl.constexpr):
+def _fill_any(out, meta, offs, KIND: tl.constexpr, FMT: tl.constexpr, ND: tl.constexpr, GATHER: tl.constexpr,
+              VIA64: tl.constexpr, BLOCK: tl.constexpr):
     """Any layout: one element per lane, its own Philox block."""
     P: tl.constexpr = HEADER + 3 * ND
     n = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK).to(tl.int64)
     mask = n < tl.load(meta + 5)
-    mem, e = _positions(meta, n, ND)
+    mem, e = _positions(meta, offs, n, mask, ND, GATHER)
     if KIND == CONSTANT:
         bits = n * 0 + tl.load(meta + P)
         if FMT == F64:
@@ -378,12 +384,13 @@ def _fill_run(out, meta, KIND: tl.constexpr, FMT: tl.constexpr, VIA64: tl.conste
 
 
 @triton.jit
-def fill_kernel(out, meta, KIND: tl.constexpr, FMT: tl.constexpr, ND: tl.constexpr, VIA64: tl.constexpr,
-                RUN: tl.constexpr, BLOCK: tl.constexpr):
+def fill_kernel(out, meta, offs, KIND: tl.constexpr, FMT: tl.constexpr, ND: tl.constexpr, GATHER: tl.constexpr,
+                VIA64: tl.constexpr, RUN: tl.constexpr, BLOCK: tl.constexpr):
     """Write element values of the output ``out`` (an int16/int32/int64 view of its memory). RUN 0:
     any layout, ``BLOCK`` elements a program; 1: one axis of logical stride 1, ``BLOCK`` Philox
-    blocks a program; 2: the same with memory stride 1."""
+    blocks a program; 2: the same with memory stride 1. ``offs``: the index arrays' logical offsets
+    (int64) of the axes GATHER marks."""
     if RUN > 0:
         _fill_run(out, meta, KIND, FMT, VIA64, RUN == 2, BLOCK)
     else:
-        _fill_any(out, meta, KIND, FMT, ND, VIA64, BLOCK)
+        _fill_any(out, meta, offs, KIND, FMT, ND, GATHER, VIA64, BLOCK)

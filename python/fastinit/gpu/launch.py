@@ -56,26 +56,43 @@ def kernels(interpret: bool | None = None) -> ModuleType:
     return _loaded[mode]
 
 
-def collapse(shape: Sequence[int], memory: Sequence[int], logical: Sequence[int]) -> tuple[tuple[int, ...], ...]:
-    """(sizes, memory strides, logical strides) with size-1 axes dropped and neighbours merged where
-    both strides allow it; at least one axis."""
-    axes = [(n, m, g) for n, m, g in zip(shape, memory, logical) if n != 1]
-    merged: list[tuple[int, int, int]] = []
-    for n, m, g in axes:
-        if merged and merged[-1][1] == m * n and merged[-1][2] == g * n:
-            merged[-1] = (merged[-1][0] * n, m, g)
+def collapse(shape: Sequence[int], memory: Sequence[int], logical: Sequence[int],
+             gathered: Sequence[bool] = ()) -> tuple[tuple[int, ...], ...]:
+    """(sizes, memory strides, logical strides, gathered flags) with size-1 axes dropped and
+    neighbours merged where both strides allow it; at least one axis. Gathered axes (index arrays:
+    their logical stride slot is where their offsets start) are kept as they are."""
+    flags = tuple(gathered) or (False,) * len(shape)
+    axes = [(n, m, g, f) for n, m, g, f in zip(shape, memory, logical, flags) if n != 1 or f]
+    merged: list[tuple[int, int, int, bool]] = []
+    for n, m, g, f in axes:
+        if merged and not f and not merged[-1][3] and merged[-1][1] == m * n and merged[-1][2] == g * n:
+            merged[-1] = (merged[-1][0] * n, m, g, False)
         else:
-            merged.append((n, m, g))
+            merged.append((n, m, g, f))
     if not merged:
-        merged = [(1, 0, 0)]
-    sizes, mem, log = zip(*merged)
-    return tuple(sizes), tuple(mem), tuple(log)
+        merged = [(1, 0, 0, False)]
+    sizes, mem, log, flag = zip(*merged)
+    return tuple(sizes), tuple(mem), tuple(log), tuple(flag)
+
+
+def _gathers(shape: Sequence[int], logical: Sequence[int], axis_offsets: Sequence[Any] | None,
+             ) -> tuple[list[int], list[bool], list[int]]:
+    """(logical-stride slots, gathered flags, concatenated offsets): an index-array axis's slot is
+    the start of its offsets (uint64 logical offsets, each below 2**63) in the concatenation."""
+    slots, flags, offs = list(logical), [False] * len(shape), []  # type: list[int], list[bool], list[int]
+    for k, o in enumerate(axis_offsets or ()):
+        if o is not None:
+            if len(o) != shape[k]:
+                raise ValueError(f"axis_offsets[{k}] has {len(o)} entries; out.shape[{k}] is {shape[k]}")
+            slots[k], flags[k] = len(offs), True
+            offs.extend(int(v) for v in o)
+    return slots, flags, offs
 
 
 def _grid(kind: int, fmt: int, sizes: Sequence[int], mem: Sequence[int], log: Sequence[int], origin: int,
-          numel: int) -> tuple[int, int, tuple[int]]:
+          numel: int, gather: bool = False) -> tuple[int, int, tuple[int]]:
     """(RUN, BLOCK, grid) of a launch: a run of consecutive logical elements shares Philox blocks."""
-    if len(sizes) != 1 or log[0] != 1 or kind == DISTRIBUTIONS["constant"]:
+    if len(sizes) != 1 or log[0] != 1 or kind == DISTRIBUTIONS["constant"] or gather:
         return 0, BLOCK, ((numel + BLOCK - 1) // BLOCK,)
     per = 2 if fmt == FORMATS["float64"][0] else 4
     blocks = (origin + numel - 1) // per - origin // per + 1
@@ -113,7 +130,7 @@ def _parameters(dist: str, fmt: str, values: Sequence[float]) -> tuple[list[int]
 
 def fill(out: Any, dist: str, fmt: str, *, seed: int = 0, stream: int = 0,
          logical_strides: Sequence[int] | None = None, origin: int = 0, values: Sequence[float] = (),
-         interpret: bool | None = None) -> None:
+         axis_offsets: Sequence[Any] | None = None, interpret: bool | None = None) -> None:
     """Write stream version 1's ``dist`` into the torch tensor ``out`` (format ``fmt``), element at
     position ``i`` of ``out`` taking logical index ``origin + sum(i[k] * logical_strides[k])``.
 
@@ -128,6 +145,10 @@ def fill(out: Any, dist: str, fmt: str, *, seed: int = 0, stream: int = 0,
         origin: The logical index of ``out``'s first element.
         values: The parameters, as the core's fills take them ((low, high), (mean, std),
             (mean, std, a, b) or (value,)).
+        axis_offsets: None, or one entry per axis: None, or the uint64 logical offsets of that
+            axis's positions (an index array's ids times the full tensor's stride), as the core's
+            fills take them (:class:`fastinit.core.layout.Target`); such an axis ignores its
+            logical stride.
         interpret: Run under Triton's interpreter (CPU tensors); default Triton's setting.
 
     Raises:
@@ -144,15 +165,18 @@ def fill(out: Any, dist: str, fmt: str, *, seed: int = 0, stream: int = 0,
     shape = tuple(out.shape)
     if logical_strides is None:
         logical_strides = _c_strides(shape)
-    sizes, mem, log = collapse(shape, out.stride(), logical_strides)
+    slots, flags, offsets = _gathers(shape, logical_strides, axis_offsets)
+    sizes, mem, log, gathered = collapse(shape, out.stride(), slots, flags)
     header = [seed & 0xFFFFFFFF, seed >> 32, stream & 0xFFFFFFFF, stream >> 32, origin, numel]
     mode = interpreting(interpret)
     module = kernels(mode)
     meta = torch.tensor(header + list(sizes) + list(mem) + list(log) + words, dtype=torch.int64)
+    offs = torch.tensor(offsets, dtype=torch.int64) if offsets else meta
     if not mode:  # the interpreter reads host memory
-        meta = meta.to(out.device)
+        meta, offs = meta.to(out.device), offs.to(out.device)
     view = out.view(getattr(torch, store))
-    run, block, grid = _grid(kind, code, sizes, mem, log, origin, numel)
+    gather = sum(1 << k for k, f in enumerate(gathered) if f)
+    run, block, grid = _grid(kind, code, sizes, mem, log, origin, numel, gather != 0)
     with torch.cuda.device(out.device) if not mode and out.device.type == "cuda" else contextlib.nullcontext():
-        module.fill_kernel[grid](view, meta, KIND=kind, FMT=code, ND=len(sizes), VIA64=via64, RUN=run, BLOCK=block,
-                                 enable_fp_fusion=False)
+        module.fill_kernel[grid](view, meta, offs, KIND=kind, FMT=code, ND=len(sizes), GATHER=gather, VIA64=via64,
+                                 RUN=run, BLOCK=block, enable_fp_fusion=False)

@@ -9,7 +9,7 @@ strides, origin, parameters) is launched as a device kernel on the tensor instea
 CPU engine's (docs/stream-v1.md; tests/test_gpu_interpreter.py).
 
 Only the fills that are one core call on the whole view are taken to the device (:data:`DEVICE_FILLS`);
-the others (orthogonal_, sparse_, eye_, dirac_, index-array shards, ``init_module`` schemes) stay on
+the others (orthogonal_, sparse_, eye_, dirac_, ``init_module`` schemes) stay on
 the host-staging path, which warns once per reason that it is the slow path.
 """
 
@@ -121,7 +121,7 @@ def _launches(tensor: torch.Tensor, stand_in: np.ndarray, calls: list[Any]) -> O
     launches = []
     for name, array, args, kwargs in calls:
         view = _target(tensor, stand_in, array)
-        if view is None or kwargs.get("axis_offsets") is not None:
+        if view is None:
             return None
         if name == "fill_constant":
             fmt, pattern = args
@@ -134,7 +134,8 @@ def _launches(tensor: torch.Tensor, stand_in: np.ndarray, calls: list[Any]) -> O
         fmt, args = ("uint32", args) if name == "fill_bits" else (args[0], args[1:])
         seed, stream, strides, origin, *values = args
         launches.append((view, {"dist": _CORE_FILLS[name], "fmt": fmt, "seed": seed, "stream": stream,
-                                "logical_strides": tuple(strides), "origin": origin, "values": tuple(values)}))
+                                "logical_strides": tuple(strides), "origin": origin, "values": tuple(values),
+                                "axis_offsets": kwargs.get("axis_offsets")}))  # index arrays, one entry an axis
     whole = len(launches) == 1 and launches[0][0].numel() == stand_in.size * (2 if tensor.is_complex() else 1)
     parts = len(launches) == 2 and tensor.is_complex() and launches[0][0].data_ptr() != launches[1][0].data_ptr()
     return launches if whole or parts else None
@@ -155,7 +156,7 @@ def fill_on_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray]
     stand_in, calls = _record(tensor, fill, located, place)
     launches = _launches(tensor, stand_in, calls)
     if launches is None:
-        _warn_once(f"{where} on this tensor (index arrays, or a fill of parts of it) has no device kernel")
+        _warn_once(f"{where} on this tensor (a fill of parts of it) has no device kernel")
         return False
     from ..gpu import launch
     for view, kwargs in launches:
