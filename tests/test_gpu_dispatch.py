@@ -57,7 +57,7 @@ CALLS = [
 ]
 
 
-DTYPES = [torch.float32, torch.bfloat16, torch.float64, torch.complex64]
+DTYPES = [torch.float32, torch.bfloat16, torch.float16, torch.float64, torch.complex64]
 CASES = [(c, dt) for c in CALLS for dt in DTYPES if not (dt.is_complex and c[0] == "trunc_normal_")]  # refused
 
 

@@ -67,7 +67,11 @@ TARGETS = {"sm_90": (GPUTarget("cuda", 90, 32), tuple(VARIANTS)),
            "sm_80": (GPUTarget("cuda", 80, 32), _FEW),
            "gfx942": (GPUTarget("hip", "gfx942", 64), tuple(VARIANTS)),
            "gfx90a": (GPUTarget("hip", "gfx90a", 64), _FEW)}
-CASES = [(t, v) for t, (_, names) in TARGETS.items() for v in names]
+#: The fast tier compiles one variant per target (the one that uses the most operations); the slow
+#: tier (pyproject.toml's markers) the whole table.
+_SAMPLE = "truncated-f16-via-f64"
+CASES = [pytest.param(t, v, marks=() if v == _SAMPLE else pytest.mark.slow)
+         for t, (_, names) in TARGETS.items() for v in names]
 ND = 2
 
 

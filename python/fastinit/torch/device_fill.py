@@ -30,7 +30,7 @@ DEVICE_FILLS = frozenset({"uniform_", "normal_", "trunc_normal_", "xavier_unifor
                           "kaiming_uniform_", "kaiming_normal_", "constant_", "ones_", "zeros_"})
 _CORE_FILLS = {"fill_bits": "random_bits", "fill_uniform": "uniform", "fill_normal": "normal",
                "fill_truncated_normal": "truncated_normal"}
-_lock = threading.Lock()
+_lock = threading.RLock()  # a fill description that fills a device tensor itself nests
 #: Stand-ins larger than this are mapped with MAP_NORESERVE (Linux's value on x86-64 and AArch64).
 _RESERVE_ABOVE = 64 << 20
 _MAP_NORESERVE = 0x4000
