@@ -12,8 +12,8 @@ exactly as the launcher does (``enable_fp_fusion=False``). The tests read the co
   written with an explicit rounding), every conversion to a float with ``.rn`` (or exact widening);
   and the ``fma`` count equals the spec's: one per ``fma`` it writes (Sections 8.1, 9.2) per element.
 - AMDGCN: IEEE mode on and f32 denormals kept (``.amdhsa_float_denorm_mode_32 3``), each f32
-  division the correctly rounded ``v_div_scale``/``v_div_fmas``/``v_div_fixup`` sequence, no
-  ``v_exp``/``v_log``.
+  and f64 division the correctly rounded ``v_div_scale``/``v_div_fmas``/``v_div_fixup`` sequence,
+  no ``v_exp``/``v_log``.
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ def _check_amdgcn(asm: str) -> None:
     assert ".amdhsa_float_denorm_mode_32 3" in asm, "f32 denormals flushed"
     for word in ("v_exp_f32", "v_log_f32", "v_rsq_f32", "v_exp_f64", "v_log_f64"):
         assert word not in asm, f"AMDGCN has {word}"
-    assert asm.count("v_div_fixup_f32") == asm.count("v_div_fmas_f32")
+    for width in ("f32", "f64"):  # each division: scale, fmas, fixup (LLVM's correctly rounded expansion)
+        assert asm.count(f"v_div_fixup_{width}") == asm.count(f"v_div_fmas_{width}")
 
 
 @pytest.fixture(scope="module")
