@@ -2,15 +2,16 @@
 // is not their element order), checking its layout, and the fill thread count.
 #include "fill.hpp"
 
-#include <omp.h>
 #include <pthread.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
+#include "cpu_budget.hpp"
 #include "fill_gather.hpp"
 #include "fill_runs.hpp"
 #include "fill_tiles.hpp"
@@ -212,7 +213,26 @@ bool fill_pattern(const Target& target, const unsigned char* pattern, int thread
   });
 }
 
-int default_num_threads() { return std::max(1, omp_get_max_threads()); }
+namespace {
+
+// The first entry of OMP_NUM_THREADS ("8" or "8,2"), the convention of OpenMP programs, when it
+// is a positive number; else 0.
+int omp_num_threads() {
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  if (env == nullptr) return 0;
+  const std::string s(env);
+  const auto b = s.find_first_not_of(" \t"), e = s.find_first_of(" \t,", b);
+  const std::string first = b == std::string::npos ? std::string() : s.substr(b, e - b);
+  if (first.empty() || first.size() > 9 || first.find_first_not_of("0123456789") != std::string::npos) return 0;
+  return std::atoi(first.c_str());
+}
+
+}  // namespace
+
+int default_num_threads() {
+  const int n = omp_num_threads();
+  return n > 0 ? n : cpu_budget();
+}
 
 int num_threads() {
   int n = g_threads.load(std::memory_order_relaxed);

@@ -56,8 +56,10 @@ bool fill_random(const Target& t, const KernelTable& kernels, const StreamKey& k
 // Fill every element with the same itemsize-byte pattern; as fill_random otherwise.
 bool fill_pattern(const Target& t, const unsigned char* pattern, int threads, const KeepGoing& keep_going = {}) noexcept;
 
+// OMP_NUM_THREADS (its first entry) when set to a positive number, else cpu_budget() (the CPUs
+// this process may use: affinity mask and cgroup quota).
 int default_num_threads();
-int num_threads();
+int num_threads();  // set_num_threads's value, else default_num_threads() (fixed at first use)
 void set_num_threads(int n);  // n >= 1, else std::invalid_argument
 
 }  // namespace fastinit

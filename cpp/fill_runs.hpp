@@ -1,28 +1,29 @@
 // Internal to the fill translation units: collapsing a target's axes into runs of consecutive
-// element indices, and cutting a flat index space into ranges run in parallel, slab by slab.
+// element indices, and cutting a flat index space into chunks run in parallel.
 #pragma once
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "fill.hpp"
+#include "thread_pool.hpp"
 
 namespace fastinit {
 namespace detail {
 
 inline constexpr std::size_t kTile = 1024;  // elements per step; its word and value buffers are 8 KiB each
 inline constexpr uint64_t kMinElementsPerThread = 1u << 15;  // a fill uses one thread per this many elements at most
-inline constexpr uint64_t kSplitAlign = 64;                  // ranges start at multiples of 64 elements
-inline constexpr uint64_t kRangesPerThread = 16;             // about this many ranges per thread
+inline constexpr uint64_t kSplitAlign = 64;                  // chunks start at multiples of 64 elements
 inline constexpr uint64_t kSlab = uint64_t{1} << 23;         // elements between interruption checks
 // Outputs of at least this many bytes write their contiguous runs through stream_copy
 // (non-temporal stores on the SIMD paths, which bypass the caches).
 inline constexpr uint64_t kStreamingBytes = uint64_t{32} << 20;
 
-// GNU OpenMP cannot start a parallel region in a child forked after the parent used one (it
-// waits forever for the parent's pool), so a forked child fills on its own thread. Set by a
+// A child forked after the parent filled in parallel has none of the parent's pool threads (and
+// may have copied the pool's lock held), so a forked child fills on its own thread. Set by a
 // pthread_atfork child handler (fill.cpp).
 extern std::atomic<bool> g_forked_child;
 
@@ -92,44 +93,44 @@ void for_each_run(const Target& t, const std::vector<Axis>& axes, uint64_t lo, u
 }
 
 // How a flat index space of work items is cut up: at most one thread per min_per_thread items,
-// ranges start at multiples of align, and keep_going is asked every slab items.
+// chunks start at multiples of align, and keep_going is asked about every slab items.
 struct Split {
   uint64_t min_per_thread, align, slab;
 };
 inline constexpr Split kElementSplit{kMinElementsPerThread, kSplitAlign, kSlab};
 
-// Runs body(lo, hi) on disjoint flat ranges covering [begin, end). Ranges are handed out
-// dynamically, several per thread, so a thread that the OS preempts (a busy machine) delays
-// the fill by one range, not by its whole share.
+// Chunks of a parallel fill: about kChunksPerThread per thread, and at most slab /
+// kChunksPerSlab items (2**17 elements), so that a thread that loses its core holds back little.
+inline constexpr uint64_t kChunksPerThread = 16;
+inline constexpr uint64_t kChunksPerSlab = 64;
+
+inline uint64_t chunk_items(uint64_t total, uint64_t threads, const Split& split) {
+  uint64_t chunk = std::min(total / (threads * kChunksPerThread), split.slab / kChunksPerSlab);
+  chunk = std::max<uint64_t>({chunk, split.min_per_thread / 2, 1});
+  return std::max(split.align, chunk - chunk % split.align);
+}
+
+// Runs body(lo, hi) on disjoint ranges covering [0, total), asking keep_going (on the calling
+// thread) about every split.slab items, so that a long fill can be interrupted within a fraction
+// of a second; false from keep_going stops the fill and is returned. One thread: slab by slab on
+// the calling thread. More: the calling thread and pool threads claim chunks from one counter,
+// with no barrier between them (thread_pool.hpp).
 template <class Body>
-void parallel_ranges(uint64_t begin, uint64_t end, int threads, const Split& split, Body&& body) {
-  const uint64_t total = end - begin;
+bool by_slabs(uint64_t total, int threads, const KeepGoing& keep_going, Body&& body, const Split& split = kElementSplit) {
   if (g_forked_child.load(std::memory_order_relaxed)) threads = 1;
   const uint64_t nt = std::max<uint64_t>(1, std::min<uint64_t>(static_cast<uint64_t>(threads),
                                                                 total / split.min_per_thread));
   if (nt == 1) {
-    body(begin, end);
-    return;
+    for (uint64_t lo = 0; lo < total; lo += split.slab) {
+      body(lo, std::min(total, lo + split.slab));
+      if (lo + split.slab < total && keep_going && !keep_going()) return false;
+    }
+    return true;
   }
-  uint64_t chunk = std::max<uint64_t>(split.min_per_thread / 2, total / (nt * kRangesPerThread));
-  chunk = std::max<uint64_t>(split.align, chunk - chunk % split.align);
-  const int64_t nchunks = static_cast<int64_t>((total + chunk - 1) / chunk);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(static_cast<int>(nt))
-  for (int64_t c = 0; c < nchunks; ++c) {
-    const uint64_t lo = begin + static_cast<uint64_t>(c) * chunk;
-    body(lo, std::min(end, lo + chunk));
-  }
-}
-
-// Runs the fill slab by slab, asking keep_going between slabs (on the calling thread), so that
-// a long fill can be interrupted within a fraction of a second.
-template <class Body>
-bool by_slabs(uint64_t total, int threads, const KeepGoing& keep_going, Body&& body, const Split& split = kElementSplit) {
-  for (uint64_t lo = 0; lo < total; lo += split.slab) {
-    parallel_ranges(lo, std::min(total, lo + split.slab), threads, split, body);
-    if (lo + split.slab < total && keep_going && !keep_going()) return false;
-  }
-  return true;
+  using B = std::remove_reference_t<Body>;
+  const SharedWork work{[](void* ctx, uint64_t lo, uint64_t hi) { (*static_cast<B*>(ctx))(lo, hi); },
+                        const_cast<void*>(static_cast<const void*>(&body)), total, chunk_items(total, nt, split)};
+  return run_shared(work, static_cast<int>(nt - 1), split.slab, keep_going);
 }
 
 }  // namespace detail

@@ -1,5 +1,6 @@
-"""A long fill stops at a slab boundary after Ctrl-C, with KeyboardInterrupt (the core checks for
-signals between slabs of 8 M elements, with the GIL taken only for that check). The signal is sent
+"""A long fill stops after Ctrl-C, with KeyboardInterrupt (the calling thread checks for signals
+about every 8 M elements, with the GIL taken only for that check; on several threads it checks
+between its chunks while the others keep claiming theirs). The signal is sent
 once the fill has written its first values (an event); the test checks that the fill stopped
 before its end, not how soon (no timing assertions in tests)."""
 
@@ -18,7 +19,7 @@ SCRIPT = textwrap.dedent("""
     import fastinit
 
     fastinit.set_simd_path("scalar")   # slow on purpose: the whole fill takes many slabs
-    fastinit.set_num_threads(1)
+    fastinit.set_num_threads({threads})
     out = np.zeros(400_000_000, np.float64)  # pages are mapped as the fill writes them
 
     def interrupt():
@@ -42,10 +43,12 @@ SCRIPT = textwrap.dedent("""
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="os.kill cannot deliver SIGINT on Windows")
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("call", ["normal(out, seed=1)", "truncated_normal(out, seed=1)"])
-def test_ctrl_c_interrupts_a_long_fill(call):
-    """SIGINT once the fill is writing: KeyboardInterrupt, with the end of ``out`` unwritten."""
-    proc = subprocess.run([sys.executable, "-c", SCRIPT.format(call=call)], capture_output=True, text=True,
-                          timeout=300)
+def test_ctrl_c_interrupts_a_long_fill(call, threads):
+    """SIGINT once the fill is writing: KeyboardInterrupt, with the end of ``out`` unwritten, on
+    the calling thread alone and with a pool thread."""
+    script = SCRIPT.format(call=call, threads=threads)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("interrupted True "), proc.stdout

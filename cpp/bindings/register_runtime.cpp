@@ -1,6 +1,11 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <map>
+#include <optional>
+#include <string>
+
+#include "cpu_budget.hpp"
 #include "fill.hpp"
 #include "kernels.hpp"
 #include "register.hpp"
@@ -16,7 +21,20 @@ void register_runtime(py::module_& m) {
   m.def("get_num_threads", &num_threads, "Threads a fill uses at most.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"), "Set the threads a fill uses at most (n >= 1).");
   m.def("default_num_threads", &default_num_threads,
-        "OpenMP's default team size: all cores, or OMP_NUM_THREADS when set.");
+        "The default thread count: OMP_NUM_THREADS when set, else the CPUs this process may use "
+        "(affinity mask, cgroup CPU quota).");
+  m.def(
+      "cgroup_cpu_limit",
+      [](const std::string& self_cgroup, const std::map<std::string, std::string>& files) {
+        return cgroup_cpu_limit(self_cgroup, [&](const std::string& path) -> std::optional<std::string> {
+          const auto it = files.find(path);
+          if (it == files.end()) return std::nullopt;
+          return it->second;
+        });
+      },
+      py::arg("self_cgroup"), py::arg("files"),
+      "Test hook: the CPU limit (0: none) of the cgroup that self_cgroup (the text of /proc/self/cgroup) "
+      "names, with files (path -> contents) standing for the cgroup file system.");
   m.def("simd_paths", &available_simd_paths, "SIMD paths this CPU can run, scalar first.");
   m.def("simd_path", [] { return std::string(active_kernels().name); }, "The SIMD path fills use now.");
   m.def("set_simd_path", &set_simd_path, py::arg("name"),

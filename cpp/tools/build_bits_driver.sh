@@ -10,7 +10,7 @@ set -euo pipefail
 arch=${1:?usage: build_bits_driver.sh x86_64|aarch64 OUT}
 out=${2:?usage: build_bits_driver.sh x86_64|aarch64 OUT}
 src=$(cd "$(dirname "$0")/.." && pwd)  # cpp/
-flags=(-std=c++17 -O2 -fopenmp -ffp-contract=off -fno-fast-math -fno-math-errno -I"$src")
+flags=(-std=c++17 -O2 -pthread -ffp-contract=off -fno-fast-math -fno-math-errno -I"$src")
 # Every core source (cpp/*.cpp: the module's list in CMakeLists.txt less the bindings) but the
 # other architectures' kernels.
 core=(tools/bits_driver)
@@ -52,4 +52,4 @@ if [ "$arch" = x86_64 ]; then
     compile kernels_avx512 -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c
 fi
 for pid in "${pids[@]}"; do wait "$pid" || { echo "build_bits_driver.sh: compiling failed" >&2; exit 1; }; done
-"$cxx" -fopenmp "${link[@]}" "$objs"/*.o -o "$out"
+"$cxx" -pthread "${link[@]}" "$objs"/*.o -o "$out"

@@ -16,8 +16,9 @@ _MAX_THREADS = 2**31 - 1
 def get_num_threads() -> int:
     """The number of threads a fill uses at most.
 
-    The default is the number of cores, or ``OMP_NUM_THREADS`` when set; :func:`set_num_threads`
-    changes it. The values never depend on it.
+    The default is the number of CPUs this process may use (its affinity mask, as ``taskset`` or
+    a job scheduler sets it, capped by a container's cgroup CPU quota), or ``OMP_NUM_THREADS``
+    when set; :func:`set_num_threads` changes it. The values never depend on it.
 
     Returns:
         The thread count, an int >= 1.

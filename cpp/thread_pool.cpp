@@ -1,0 +1,186 @@
+// fastinit's worker threads and the chunk claiming of a fill (see thread_pool.hpp).
+#include "thread_pool.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+namespace fastinit {
+namespace detail {
+namespace {
+
+// The caller waits for the chunks still under way this long spinning before it sleeps: about
+// one futex wake-up, far shorter than a scheduler time slice (milliseconds).
+constexpr std::chrono::microseconds kCloseSpin{20};
+
+void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
+// One fill's shared work. Lives on the calling thread's stack; `wanted`, `link` and `closing`
+// are guarded by the pool's mutex, `inside` is changed only under it (and read without it while
+// the caller spins).
+struct Job {
+  const SharedWork* work;
+  uint64_t chunks;
+  std::atomic<uint64_t> next{0};  // the next chunk to claim
+  std::atomic<bool> stop{false};
+  int wanted = 0;  // pool threads that may still join
+  std::atomic<int> inside{0};
+  bool closing = false;
+  Job* link = nullptr;  // the pool's list of open jobs
+};
+
+// Claims and runs chunks until none is left or the job is stopped.
+void drain(Job& j) {
+  const SharedWork& w = *j.work;
+  while (!j.stop.load(std::memory_order_relaxed)) {
+    const uint64_t c = j.next.fetch_add(1, std::memory_order_relaxed);
+    if (c >= j.chunks) return;
+    const uint64_t lo = c * w.chunk;
+    w.run(w.ctx, lo, std::min(w.items, lo + w.chunk));
+  }
+}
+
+class Pool {
+ public:
+  // Never destroyed: at exit its threads may still sleep on it, and a forked child (which has
+  // none of them; fills there run on the calling thread alone, fill_runs.hpp) must not join them.
+  static Pool& get() {
+    static Pool* pool = new Pool;
+    return *pool;
+  }
+
+  // Offers j to up to `helpers` pool threads, starting threads as needed.
+  void open(Job& j, int helpers) {
+    std::unique_lock<std::mutex> lock(mu_);
+    grow(helpers);
+    j.wanted = std::min(helpers, threads_);
+    if (j.wanted == 0) return;
+    j.link = open_;
+    open_ = &j;
+    const int wake = std::min(j.wanted, sleeping_);
+    lock.unlock();
+    for (int i = 0; i < wake; ++i) work_cv_.notify_one();
+  }
+
+  // No pool thread joins j any more; returns once none is inside it.
+  void close(Job& j) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (Job** p = &open_; *p != nullptr; p = &(*p)->link) {
+        if (*p == &j) {
+          *p = j.link;
+          break;
+        }
+      }
+      j.wanted = 0;
+      j.closing = true;
+    }
+    const auto until = std::chrono::steady_clock::now() + kCloseSpin;
+    for (int i = 0; j.inside.load(std::memory_order_acquire) != 0; ++i) {
+      if (i % 64 == 63 && std::chrono::steady_clock::now() > until) break;
+      cpu_relax();
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return j.inside.load(std::memory_order_relaxed) == 0; });
+  }
+
+ private:
+  // Starts pool threads until there are n, or the system refuses one. The threads start with
+  // every signal blocked, so signals (Ctrl-C) go to the process's own threads.
+  void grow(int n) {
+    if (threads_ >= n) return;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    try {
+      for (; threads_ < n; ++threads_) std::thread(&Pool::work, this).detach();
+    } catch (const std::system_error&) {
+      // Fewer threads: the fill still completes, on the caller and the threads there are.
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
+
+  Job* joinable() const {
+    for (Job* j = open_; j != nullptr; j = j->link)
+      if (j->wanted > 0) return j;
+    return nullptr;
+  }
+
+  void work() {
+#if defined(__linux__)
+    pthread_setname_np(pthread_self(), "fastinit");
+#endif
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      Job* j = joinable();
+      if (j == nullptr) {
+        ++sleeping_;
+        work_cv_.wait(lock, [&] { return joinable() != nullptr; });
+        --sleeping_;
+        continue;
+      }
+      --j->wanted;
+      j->inside.fetch_add(1, std::memory_order_relaxed);
+      lock.unlock();
+      drain(*j);
+      lock.lock();
+      // The last one out of a closing job wakes its caller; j may end as soon as inside is 0.
+      const bool closing = j->closing;
+      if (j->inside.fetch_sub(1, std::memory_order_release) == 1 && closing) done_cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable work_cv_, done_cv_;
+  Job* open_ = nullptr;
+  int threads_ = 0, sleeping_ = 0;
+};
+
+}  // namespace
+
+bool run_shared(const SharedWork& w, int helpers, uint64_t check_every, const KeepGoing& keep_going) noexcept {
+  Job job;
+  job.work = &w;
+  job.chunks = (w.items + w.chunk - 1) / w.chunk;
+  const uint64_t check_chunks = std::max<uint64_t>(1, check_every / w.chunk);
+  Pool& pool = Pool::get();
+  pool.open(job, helpers);
+  bool complete = true;
+  uint64_t next_check = check_chunks;
+  for (;;) {
+    const uint64_t c = job.next.fetch_add(1, std::memory_order_relaxed);
+    if (c >= job.chunks) break;
+    const uint64_t lo = c * w.chunk;
+    w.run(w.ctx, lo, std::min(w.items, lo + w.chunk));
+    if (keep_going && c + 1 >= next_check && c + 1 < job.chunks) {
+      next_check = c + 1 + check_chunks;
+      if (!keep_going()) {
+        job.stop.store(true, std::memory_order_relaxed);
+        complete = false;
+        break;
+      }
+    }
+  }
+  pool.close(job);
+  return complete;
+}
+
+}  // namespace detail
+}  // namespace fastinit
