@@ -104,3 +104,23 @@ def test_hashed_row_ids_at_the_largest_dim():
     streams, rows = fastinit.hashed_row_ids([0, 1, 2**64 - 1], 2**62 - 1, stream=5)
     assert rows.tolist() == [0, 0, 0]
     assert int(streams[0]) == 5 and len(set(streams.tolist())) == 3
+
+
+class _ArrayLike:
+    """An integer array known to NumPy only through __array__ (as JAX's and other libraries' are),
+    whose items, if it had any, would not be Python or NumPy integer scalars."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+def test_integer_array_likes_are_ids_as_numpy_reads_them():
+    """An array NumPy reads as integers is taken as such (item scans are for lists and tuples)."""
+    got = fastinit.rows("normal", _ArrayLike([3, 1]), 3, seed=SEED, stream=0, num_rows=10)
+    np.testing.assert_array_equal(got, _whole()[[3, 1]])
+    assert int_ids(_ArrayLike(np.array([2**64 - 1], np.uint64)), "ids").tolist() == [2**64 - 1]
+    with pytest.raises(TypeError, match="ids must contain ints, got an array of dtype float64"):
+        fastinit.rows("normal", _ArrayLike([3.0, 1.0]), 3, seed=SEED, stream=0, num_rows=10)

@@ -1,13 +1,14 @@
 """Integer ID arrays: the one rule for reading a 1-d array of IDs (index arrays, ``fastinit.rows``'s
 row IDs, hashed IDs, a fingerprint's ``index``).
 
-An ID array is a NumPy integer array (any signed or unsigned dtype), or a list, tuple, range or
-object array whose items are integers of any kind: Python ints and NumPy integer scalars, mixed
-freely (``[np.uint64(2**64 - 1), np.int64(-1), 3]``). Each item is read as the exact integer it
-is: NumPy would make such a mixed list float64 (rounding values past 2**53), so it is not used
-for them. Refused with TypeError naming the parameter and the fix: booleans (``True`` is not an
-ID; a whole boolean array is a mask: pass ``np.flatnonzero(mask)``), floats even when whole
-(``3.0``), strings and anything else. A multi-dimensional array raises ValueError.
+An ID array is an integer array (NumPy's, of any signed or unsigned dtype, or any array NumPy reads
+as one: a JAX array, a buffer), a range, or a list, tuple or object array whose items are integers
+of any kind: Python ints and NumPy integer scalars, mixed freely (``[np.uint64(2**64 - 1),
+np.int64(-1), 3]``). Each item is read as the exact integer it is: NumPy would make such a mixed
+list float64 (rounding values past 2**53), so it is not used for them. Refused with TypeError
+naming the parameter and the fix: booleans (``True`` is not an ID; a whole boolean array is a mask:
+pass ``np.flatnonzero(mask)``), floats even when whole (``3.0``), strings and anything else. A
+multi-dimensional array raises ValueError.
 
 The result is an integer array (the given NumPy array itself when it is one; else int64, or uint64
 when every value is in [0, 2**64) and one is at least 2**63), or, when no 64-bit integer type
@@ -84,14 +85,15 @@ def int_ids(values: Any, name: str) -> np.ndarray:
         raise ValueError(f"{name} must be a 1-d array of ints, got an array of shape {raw.shape}")
     if raw.size == 0:
         return np.empty(0, np.int64)
-    if isinstance(values, np.ndarray):
+    listed = isinstance(values, (list, tuple))  # items of any kind, each checked
+    if not listed:  # an array (NumPy's, or one NumPy reads: torch, JAX, buffers) or a range
         if raw.dtype.kind in "iu":
             return raw
         if raw.dtype.kind != "O":
             raise TypeError(f"{name} must contain ints, got an array of dtype {raw.dtype}; convert it with "
                             ".astype(np.int64) if its values are whole numbers")
-    items = raw.tolist() if raw.dtype.kind == "O" and isinstance(values, np.ndarray) else values
-    if not isinstance(items, range) and not all(_is_int_type(kind) for kind in set(map(type, items))):
+    items = values if listed else raw.tolist()
+    if not all(_is_int_type(kind) for kind in set(map(type, items))):
         _refuse_item(items, name)
     if raw.dtype.kind in "iu":  # NumPy found one integer type for them all: exact
         return raw
