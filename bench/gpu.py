@@ -10,8 +10,9 @@ Run standalone on a machine with a CUDA or ROCm GPU and Triton (``pip install fa
    device and compared bit for bit with the C++ engine's fill of the same layout.
 2. Throughput of float32/bfloat16/float64 fills of a large tensor: GB/s written, against the
    device's own ``copy_`` (bytes read + written per second, the memory roofline) and torch's
-   ``normal_``/``uniform_`` on the same tensor; and the host-staging path (fill on the CPU, copy)
-   for one 1 GiB tensor.
+   ``normal_``/``uniform_`` on the same tensor; the host-staging path (fill on the CPU, copy)
+   for one 1 GiB tensor; ``init_module`` of a 1 B-parameter model on the device against the
+   model's own ``reset_parameters``.
 
 Exit status 1 when a case differs. ``--quick`` is run by bench/test_scripts.py so that it never rots.
 """
@@ -27,6 +28,7 @@ import numpy as np
 import torch
 
 import fastinit
+import fastinit.torch as ft
 from fastinit.core.complex import complex_target
 from fastinit.core.dtypes import FLOAT_FORMATS
 from fastinit.core.layout import resolve_target
@@ -134,11 +136,25 @@ def speed(gib: float) -> None:
             ("truncated_normal", "float32", (0.0, 1.0, -2.0, 2.0), None), ("normal", "float64", (0.0, 1.0), "normal_")]
     for dist, dtype, values, torch_fn in rows:
         _row(int(gib * 2**30) // (torch.finfo(_TORCH[dtype]).bits // 8), dist, dtype, values, torch_fn, copy)
+    _staging()
+    _init_module()
+
+
+def _staging() -> None:
     t = torch.empty(2**28, dtype=torch.float32, device="cuda")
     host = torch.empty(2**28, dtype=torch.float32)
     staged = _seconds(lambda: t.copy_(torch.from_numpy(fastinit.normal(host.numpy(), seed=1))), repeat=1)
     direct = _seconds(lambda: launch.fill(t, "normal", "float32", seed=1, values=(0.0, 1.0), interpret=False))
     print(f"\n  1 GiB float32 normal: host-staging {staged:.3f} s, device {direct:.4f} s ({staged / direct:.0f}x)")
+
+
+def _init_module() -> None:
+    model = torch.nn.Sequential(*(torch.nn.Linear(8192, 8192, device="cuda") for _ in range(15)))  # 1.0 B
+    params = sum(p.numel() for p in model.parameters())
+    own = _seconds(lambda: [m.reset_parameters() for m in model], repeat=3)
+    ours = _seconds(lambda: ft.init_module(model, seed=0), repeat=3)
+    print(f"  init of a {params / 1e9:.2f} B-parameter model on the device: the model's own {own:.3f} s, "
+          f"fastinit.torch.init_module {ours:.3f} s ({own / ours:.1f}x)")
 
 
 def main() -> int:
