@@ -1,5 +1,6 @@
-"""Fills work in a child forked after the parent ran parallel fills (GNU OpenMP's thread pool
-does not survive fork; the core then fills on the child's own thread), with the same values."""
+"""Fills work in a child forked after the parent ran parallel fills (the parent's pool threads do
+not survive fork, and the pool's lock may be copied held; the core then fills on the child's own
+thread), with the same values."""
 
 import subprocess
 import sys
@@ -11,7 +12,7 @@ SCRIPT = textwrap.dedent("""
     import fastinit
 
     fastinit.set_num_threads(2)
-    parent = fastinit.normal(5_000_000, seed=1)  # uses the OpenMP pool
+    parent = fastinit.normal(5_000_000, seed=1)  # uses the pool threads
     pid = os.fork()
     if pid == 0:
         child = fastinit.normal(5_000_000, seed=1)
