@@ -101,7 +101,9 @@ _PTX_ARITH = re.compile(r"^\s*(?:@%p\d+\s+)?(add|sub|mul|fma|div|sqrt|rcp|mad)((
 _PTX_CVT = re.compile(r"^\s*(?:@%p\d+\s+)?cvt((?:\.\w+)*)\s", re.M)
 
 
-def _check_ptx(ptx: str, fma_per_element: int, elements_per_thread: int) -> None:
+def _check_ptx(ptx: str, fma_per_element: int, elements_per_thread: int, inverse_cdf: bool = False) -> None:
+    """The PTX rules above; ``inverse_cdf``: the element computes ndtri (Section 8.1), whose three
+    divisions (central, log's ``f / (2 + f)``, tail) and one square root each appear once per element."""
     for word in _PTX_FORBIDDEN:
         assert word not in ptx, f"PTX has {word}"
     fma = 0
@@ -110,6 +112,9 @@ def _check_ptx(ptx: str, fma_per_element: int, elements_per_thread: int) -> None
         assert ".rn" in mods, f"{op}{mods} without .rn"
         fma += op == "fma"
     assert fma == fma_per_element * elements_per_thread
+    ops = [op for op, _, _ in _PTX_ARITH.findall(ptx)]
+    assert ops.count("div") == 3 * inverse_cdf * elements_per_thread
+    assert ops.count("sqrt") == inverse_cdf * elements_per_thread
     for mods in _PTX_CVT.findall(ptx):
         types = [m for m in mods.split(".") if re.fullmatch(r"[fsub]\d+", m)]
         if types and types[0] in ("f16", "bf16", "f32", "f64"):
@@ -145,7 +150,8 @@ def test_correctly_rounded(compiled, target_name, variant):
         assert kernel.asm["cubin"], "no cubin"
         kind, fmt, _, run, fma = VARIANTS[variant]
         per_program = (2 if fmt == F64 else 4) * launch.RUN_BLOCK if run else launch.BLOCK
-        _check_ptx(kernel.asm["ptx"], fma, per_program // (32 * kernel.metadata.num_warps))
+        _check_ptx(kernel.asm["ptx"], fma, per_program // (32 * kernel.metadata.num_warps),
+                   inverse_cdf=kind in (NORMAL, TRUNCATED))
     else:
         assert kernel.asm["hsaco"], "no hsaco"
         _check_amdgcn(kernel.asm["amdgcn"])
