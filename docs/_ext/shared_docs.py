@@ -117,3 +117,41 @@ class JaxPresetFactories(griffe.Extension):
             func.docstring = griffe.Docstring(_ROLE.sub(_code_span, self._fill(inspect.cleandoc(text))), parent=func)
         module.set_member(attr.name, func)
         return func
+
+
+class KerasPresetClasses(griffe.Extension):
+    """``fastinit.keras._variance_scaling`` writes each Glorot/He/LeCun class as its first docstring
+    line and a decorator naming its row, ``@_preset("glorot_uniform")``; the decorator completes the
+    docstring at import with ``_PRESET_DOC``, formatted with the class name, the row's name and the
+    row of ``ROWS`` in ``fastinit.presets.glorot_he_lecun``. Static analysis sees the first line
+    only; this completes it the same way, shared texts filled."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fill = _load_fill_placeholders()
+
+    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        if pkg.name != "fastinit" or "_variance_scaling" not in getattr(pkg.members.get("keras"), "members", {}):
+            return
+        module = pkg.members["keras"].members["_variance_scaling"]
+        template = ast.literal_eval(str(module.members["_PRESET_DOC"].value))
+        rows = _rows(str(pkg.members["presets"].members["glorot_he_lecun"].members["ROWS"].value))
+        for cls in module.classes.values():
+            calls = [d.value for d in cls.decorators if isinstance(d.value, griffe.ExprCall)]
+            names = [ast.literal_eval(str(c.arguments[0])) for c in calls if str(c.function) == "_preset"]
+            if names and cls.docstring is not None:
+                name = names[0]
+                scale, mode, distribution = rows[name]
+                text = cls.docstring.value + template.format(cls=cls.name, name=name, scale=scale, mode=mode,
+                                                             distribution=distribution)
+                cls.docstring.value = _ROLE.sub(_code_span, self._fill(inspect.cleandoc(text)))
+
+
+def _rows(source: str) -> dict[str, tuple[Any, ...]]:
+    """The table ``{"name": Row(scale, mode, distribution), ...}`` of ``source`` (``ROWS``'s value)."""
+    table = next(node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Dict))
+    rows: dict[str, tuple[Any, ...]] = {}
+    for key, value in zip(table.keys, table.values):
+        assert key is not None and isinstance(value, ast.Call), f"not a row: {ast.unparse(value)}"
+        rows[ast.literal_eval(key)] = tuple(ast.literal_eval(a) for a in value.args)
+    return rows

@@ -4,15 +4,16 @@ Keras's ``VarianceScaling`` and of its classes of the same names, so that ``Eins
 their fan axes)."""
 
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any, Callable, Optional, TypeVar, cast
 
 import numpy as np
 
 from ..core.checks import is_integer, is_real
-from ..core.docstrings import shared_docs
+from ..core.docstrings import fill_placeholders, shared_docs
 from ..core.seed import Stream
 from ..core.suggest import check_choice, did_you_mean
 from ..presets.fans import keras_axes
+from ..presets.glorot_he_lecun import ROWS
 from ..presets.variance_scaling import DISTRIBUTIONS, MODES
 from ..presets.variance_scaling import variance_scaling as _variance_scaling
 from ._common import RandomInitializer, keras, number, register, scalar
@@ -136,163 +137,73 @@ class _Preset(VarianceScaling):
         return {key: config[key] for key in ("seed", "input_axes", "output_axes", "stream")}
 
 
-@register
-@shared_docs
+#: What follows a preset class's first line (its own formula) in its docstring, formatted with its
+#: class name ``cls``, its fastinit function ``name`` and that one's row of ``ROWS``.
+_PRESET_DOC = """
+
+    This is ``VarianceScaling({scale}, "{mode}", "{distribution}")``, with Keras's formula, fans
+    and defaults; the values are :func:`fastinit.{name}`'s, so the
+    first call of an instance equals ``fastinit.{name}(shape, seed=seed, stream=stream)`` bit for
+    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
+    gives each different values (Keras's seeded instances repeat theirs).
+
+    Args:
+        seed: {{keras_seed}}
+        input_axes: {{keras_axes}}
+        output_axes: The fan-out axes, used together with ``input_axes`` (above).
+        stream: {{stream}}
+
+    Example:
+        >>> import numpy as np, fastinit, fastinit.keras as fk
+        >>> w = np.asarray(fk.{cls}(seed=0, stream="k")((3, 2)))
+        >>> np.array_equal(w, fastinit.{name}((3, 2), seed=0, stream="k"))
+        True
+    """
+
+_C = TypeVar("_C", bound=type[_Preset])
+
+
+def _preset(name: str) -> Callable[[_C], _C]:
+    """The class decorator of the preset ``fastinit.{name}``: the class takes the row ``ROWS[name]``,
+    its docstring :data:`_PRESET_DOC` after its first line, and it is registered for Keras's
+    serialization (``"fastinit>" + class name``). docs/_ext/shared_docs.py does the same for the
+    API reference."""
+
+    def make(cls: _C) -> _C:
+        row = ROWS[name]
+        cls._args = row
+        cls.__doc__ = fill_placeholders((cls.__doc__ or "") + _PRESET_DOC.format(cls=cls.__name__, name=name,
+                                                                                 **row._asdict()))
+        return cast(_C, register(cls))
+
+    return make
+
+
+@_preset("glorot_uniform")
 class GlorotUniform(_Preset, _K.GlorotUniform):  # type: ignore[misc]
-    """Keras ``GlorotUniform``: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)).
-
-    This is ``VarianceScaling(1.0, "fan_avg", "uniform")``, with Keras's formula, fans
-    and defaults; the values are :func:`fastinit.glorot_uniform`'s, so the
-    first call of an instance equals ``fastinit.glorot_uniform(shape, seed=seed, stream=stream)`` bit for
-    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
-    gives each different values (Keras's seeded instances repeat theirs).
-
-    Args:
-        seed: {keras_seed}
-        input_axes: {keras_axes}
-        output_axes: The fan-out axes, used together with ``input_axes`` (above).
-        stream: {stream}
-
-    Example:
-        >>> import numpy as np, fastinit, fastinit.keras as fk
-        >>> w = np.asarray(fk.GlorotUniform(seed=0, stream="k")((3, 2)))
-        >>> np.array_equal(w, fastinit.glorot_uniform((3, 2), seed=0, stream="k"))
-        True
-    """
-
-    _args = (1.0, "fan_avg", "uniform")
+    """Keras ``GlorotUniform``: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out))."""
 
 
-@register
-@shared_docs
+@_preset("glorot_normal")
 class GlorotNormal(_Preset, _K.GlorotNormal):  # type: ignore[misc]
-    """Keras ``GlorotNormal``: a truncated normal (+-2 std) of std sqrt(2 / (fan_in + fan_out)).
-
-    This is ``VarianceScaling(1.0, "fan_avg", "truncated_normal")``, with Keras's formula, fans
-    and defaults; the values are :func:`fastinit.glorot_normal`'s, so the
-    first call of an instance equals ``fastinit.glorot_normal(shape, seed=seed, stream=stream)`` bit for
-    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
-    gives each different values (Keras's seeded instances repeat theirs).
-
-    Args:
-        seed: {keras_seed}
-        input_axes: {keras_axes}
-        output_axes: The fan-out axes, used together with ``input_axes`` (above).
-        stream: {stream}
-
-    Example:
-        >>> import numpy as np, fastinit, fastinit.keras as fk
-        >>> w = np.asarray(fk.GlorotNormal(seed=0, stream="k")((3, 2)))
-        >>> np.array_equal(w, fastinit.glorot_normal((3, 2), seed=0, stream="k"))
-        True
-    """
-
-    _args = (1.0, "fan_avg", "truncated_normal")
+    """Keras ``GlorotNormal``: a truncated normal (+-2 std) of std sqrt(2 / (fan_in + fan_out))."""
 
 
-@register
-@shared_docs
+@_preset("he_uniform")
 class HeUniform(_Preset, _K.HeUniform):  # type: ignore[misc]
-    """Keras ``HeUniform``: U(-limit, limit), limit = sqrt(6 / fan_in).
-
-    This is ``VarianceScaling(2.0, "fan_in", "uniform")``, with Keras's formula, fans
-    and defaults; the values are :func:`fastinit.he_uniform`'s, so the
-    first call of an instance equals ``fastinit.he_uniform(shape, seed=seed, stream=stream)`` bit for
-    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
-    gives each different values (Keras's seeded instances repeat theirs).
-
-    Args:
-        seed: {keras_seed}
-        input_axes: {keras_axes}
-        output_axes: The fan-out axes, used together with ``input_axes`` (above).
-        stream: {stream}
-
-    Example:
-        >>> import numpy as np, fastinit, fastinit.keras as fk
-        >>> w = np.asarray(fk.HeUniform(seed=0, stream="k")((3, 2)))
-        >>> np.array_equal(w, fastinit.he_uniform((3, 2), seed=0, stream="k"))
-        True
-    """
-
-    _args = (2.0, "fan_in", "uniform")
+    """Keras ``HeUniform``: U(-limit, limit), limit = sqrt(6 / fan_in)."""
 
 
-@register
-@shared_docs
+@_preset("he_normal")
 class HeNormal(_Preset, _K.HeNormal):  # type: ignore[misc]
-    """Keras ``HeNormal``: a truncated normal (+-2 std) of std sqrt(2 / fan_in).
-
-    This is ``VarianceScaling(2.0, "fan_in", "truncated_normal")``, with Keras's formula, fans
-    and defaults; the values are :func:`fastinit.he_normal`'s, so the
-    first call of an instance equals ``fastinit.he_normal(shape, seed=seed, stream=stream)`` bit for
-    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
-    gives each different values (Keras's seeded instances repeat theirs).
-
-    Args:
-        seed: {keras_seed}
-        input_axes: {keras_axes}
-        output_axes: The fan-out axes, used together with ``input_axes`` (above).
-        stream: {stream}
-
-    Example:
-        >>> import numpy as np, fastinit, fastinit.keras as fk
-        >>> w = np.asarray(fk.HeNormal(seed=0, stream="k")((3, 2)))
-        >>> np.array_equal(w, fastinit.he_normal((3, 2), seed=0, stream="k"))
-        True
-    """
-
-    _args = (2.0, "fan_in", "truncated_normal")
+    """Keras ``HeNormal``: a truncated normal (+-2 std) of std sqrt(2 / fan_in)."""
 
 
-@register
-@shared_docs
+@_preset("lecun_uniform")
 class LecunUniform(_Preset, _K.LecunUniform):  # type: ignore[misc]
-    """Keras ``LecunUniform``: U(-limit, limit), limit = sqrt(3 / fan_in).
-
-    This is ``VarianceScaling(1.0, "fan_in", "uniform")``, with Keras's formula, fans
-    and defaults; the values are :func:`fastinit.lecun_uniform`'s, so the
-    first call of an instance equals ``fastinit.lecun_uniform(shape, seed=seed, stream=stream)`` bit for
-    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
-    gives each different values (Keras's seeded instances repeat theirs).
-
-    Args:
-        seed: {keras_seed}
-        input_axes: {keras_axes}
-        output_axes: The fan-out axes, used together with ``input_axes`` (above).
-        stream: {stream}
-
-    Example:
-        >>> import numpy as np, fastinit, fastinit.keras as fk
-        >>> w = np.asarray(fk.LecunUniform(seed=0, stream="k")((3, 2)))
-        >>> np.array_equal(w, fastinit.lecun_uniform((3, 2), seed=0, stream="k"))
-        True
-    """
-
-    _args = (1.0, "fan_in", "uniform")
+    """Keras ``LecunUniform``: U(-limit, limit), limit = sqrt(3 / fan_in)."""
 
 
-@register
-@shared_docs
+@_preset("lecun_normal")
 class LecunNormal(_Preset, _K.LecunNormal):  # type: ignore[misc]
-    """Keras ``LecunNormal``: a truncated normal (+-2 std) of std sqrt(1 / fan_in).
-
-    This is ``VarianceScaling(1.0, "fan_in", "truncated_normal")``, with Keras's formula, fans
-    and defaults; the values are :func:`fastinit.lecun_normal`'s, so the
-    first call of an instance equals ``fastinit.lecun_normal(shape, seed=seed, stream=stream)`` bit for
-    bit. Differs from Keras: the values are fastinit's, and an instance shared by several layers
-    gives each different values (Keras's seeded instances repeat theirs).
-
-    Args:
-        seed: {keras_seed}
-        input_axes: {keras_axes}
-        output_axes: The fan-out axes, used together with ``input_axes`` (above).
-        stream: {stream}
-
-    Example:
-        >>> import numpy as np, fastinit, fastinit.keras as fk
-        >>> w = np.asarray(fk.LecunNormal(seed=0, stream="k")((3, 2)))
-        >>> np.array_equal(w, fastinit.lecun_normal((3, 2), seed=0, stream="k"))
-        True
-    """
-
-    _args = (1.0, "fan_in", "truncated_normal")
+    """Keras ``LecunNormal``: a truncated normal (+-2 std) of std sqrt(1 / fan_in)."""
