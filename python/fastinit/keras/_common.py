@@ -23,7 +23,8 @@ from ..core.layout import as_shape
 from ..core.seed import Stream, resolve_seed, resolve_stream, stream_from_name
 from ..presets.args import real_param
 
-__all__ = ["SeedError", "keras", "keras_dtype", "float_dtype", "number", "to_tensor", "RandomInitializer",
+__all__ = ["SeedError", "keras", "keras_dtype", "float_dtype", "number", "to_tensor", "NumpyInitializer",
+           "RandomInitializer",
            "seed_from_state", "register"]
 
 register = keras.saving.register_keras_serializable(package="fastinit")
@@ -116,7 +117,30 @@ def _seed(seed: Any) -> Any:
     return resolve_seed(int(seed))
 
 
-class RandomInitializer(keras.initializers.Initializer):  # type: ignore[misc]
+class NumpyInitializer(keras.initializers.Initializer):  # type: ignore[misc]
+    """A Keras initializer whose values are made as a NumPy array (:meth:`_values`), then
+    converted to a tensor of the current backend."""
+
+    def _values(self, shape: tuple[int, ...], name: str) -> np.ndarray:
+        """The values of ``shape`` for the Keras dtype ``name``."""
+        raise NotImplementedError
+
+    @shared_docs
+    def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
+        """The initial tensor of ``shape`` and ``dtype``, as a tensor of the current backend.
+
+        Args:
+            shape: {keras_shape}
+            dtype: {keras_dtype}
+
+        Returns:
+            ``keras.ops.convert_to_tensor`` of the values, in ``dtype``.
+        """
+        name = keras_dtype(dtype)
+        return to_tensor(self._values(as_shape(shape), name), name)
+
+
+class RandomInitializer(NumpyInitializer):
     """Seed, stream and call count of the random initializers (see fastinit.keras's docstring).
 
     Attributes as Keras's ``RandomInitializer``: ``seed`` is the concrete seed (an int, also when
@@ -145,21 +169,10 @@ class RandomInitializer(keras.initializers.Initializer):  # type: ignore[misc]
     def _fill(self, out: np.ndarray, seed: int, stream: int) -> None:
         raise NotImplementedError
 
-    @shared_docs
-    def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
-        """The initial tensor of ``shape`` and ``dtype``, as a tensor of the current backend.
-
-        Args:
-            shape: {keras_shape}
-            dtype: {keras_dtype}
-
-        Returns:
-            ``keras.ops.convert_to_tensor`` of the values, in ``dtype``.
-        """
-        name = keras_dtype(dtype)
-        out = np.empty(as_shape(shape), float_dtype(name, type(self).__name__))
+    def _values(self, shape: tuple[int, ...], name: str) -> np.ndarray:
+        out = np.empty(shape, float_dtype(name, type(self).__name__))
         self._fill(out, *self._next())
-        return to_tensor(out, name)
+        return out
 
     def get_config(self) -> dict[str, Any]:
         return {"seed": _serialize(self._init_seed), "stream": self.stream}

@@ -14,14 +14,24 @@ from ..core.layout import as_shape
 from ..presets.stft import SCALINGS, SIDES, WINDOWS, check_stft_args
 from ..presets.stft import stft as _stft
 from ..presets.structured import identity as _identity
-from ._common import as_array, float_dtype, keras, keras_dtype, number, register, scalar, to_tensor
+from ._common import (
+    NumpyInitializer,
+    as_array,
+    float_dtype,
+    keras,
+    keras_dtype,
+    number,
+    register,
+    scalar,
+    to_tensor,
+)
 
 __all__ = ["Zeros", "Ones", "Constant", "Identity", "STFT"]
 
 _K: Any = keras.initializers
 
 
-class _Deterministic(_K.Initializer):  # type: ignore[misc]
+class _Deterministic(NumpyInitializer):
     """Float dtypes through fastinit; integer/bool dtypes through NumPy (no randomness either way)."""
 
     def _float(self, out: np.ndarray) -> None:
@@ -30,25 +40,12 @@ class _Deterministic(_K.Initializer):  # type: ignore[misc]
     def _other(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         raise NotImplementedError
 
-    @shared_docs
-    def __call__(self, shape: Sequence[int], dtype: Any = None) -> Any:
-        """The initial tensor of ``shape`` and ``dtype``, as a tensor of the current backend.
-
-        Args:
-            shape: {keras_shape}
-            dtype: {keras_dtype}
-
-        Returns:
-            ``keras.ops.convert_to_tensor`` of the values, in ``dtype``.
-        """
-        name = keras_dtype(dtype)
-        dims = as_shape(shape)
-        if name in FLOAT_DTYPES:
-            out = np.empty(dims, FLOAT_DTYPES[name])
-            self._float(out)
-        else:
-            out = self._other(dims, np.dtype(name))
-        return to_tensor(out, name)
+    def _values(self, shape: tuple[int, ...], name: str) -> np.ndarray:
+        if name not in FLOAT_DTYPES:
+            return self._other(shape, np.dtype(name))
+        out = np.empty(shape, FLOAT_DTYPES[name])
+        self._float(out)
+        return out
 
 
 @register
