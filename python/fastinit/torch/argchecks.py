@@ -1,10 +1,13 @@
 """The argument checks of the ``fastinit.torch`` drop-ins that torch makes itself, with torch's
 messages (a drop-in's errors are part of its interface), a fastinit hint after them where it
-helps: calculate_gain's nonlinearity and negative slope, the kaiming mode, normal_'s std,
-uniform_'s range and dirac_'s groups. Each runs before anything is drawn or written.
+helps: calculate_gain's nonlinearity and negative slope, the kaiming mode, normal_'s std and
+uniform_'s range (torch's own kernel checks, run on an empty tensor of the dtype) and dirac_'s
+groups. Each runs before anything is drawn or written.
 """
 
 from typing import Any
+
+import torch  # absolute import: the real PyTorch
 
 from ..core.checks import is_integer, is_real
 from ..core.suggest import did_you_mean
@@ -34,15 +37,33 @@ def check_fan_mode(mode: Any) -> None:
         raise ParameterError(f"Mode {mode.lower()} not supported, please use one of {_FAN_MODES}")
 
 
-def check_normal_std(std: Any) -> None:
-    """normal_'s ``std`` >= 0 (torch's RuntimeError from its kernel; also ValueError)."""
-    if is_real(std) and std < 0:
+def _torch_kernel_checks(method: str, tensor: Any, *params: Any) -> bool:
+    """torch's own checks of ``tensor.<method>(*params)`` for a floating or complex ``tensor``: the call
+    runs on an empty CPU tensor of its dtype (torch checks the parameters, then draws into no
+    elements), torch's RuntimeError raised as ParameterError with torch's message. False (nothing
+    checked) for other dtypes and non-tensors, whose errors are the fill's."""
+    dtype = getattr(tensor, "dtype", None)
+    if not isinstance(dtype, torch.dtype) or not (dtype.is_floating_point or dtype.is_complex):
+        return False
+    try:
+        with torch._C.DisableTorchFunction():  # no mode (a seeded context, a device context) sees the probe
+            getattr(torch.empty(0, dtype=dtype, device="cpu"), method)(*params)
+    except RuntimeError as exc:
+        raise ParameterError(str(exc)) from None
+    return True
+
+
+def check_normal_std(std: Any, tensor: Any) -> None:
+    """normal_'s ``std`` >= 0 (not NaN), by torch's own check for ``tensor``'s dtype (torch's
+    RuntimeError from its kernel; also ValueError)."""
+    if not _torch_kernel_checks("normal_", tensor, 0.0, std) and is_real(std) and not std >= 0:
         raise ParameterError(f"normal expects std >= 0.0, but found std {std:g}")
 
 
-def check_uniform_range(a: Any, b: Any) -> None:
-    """uniform_'s ``a <= b`` (torch's RuntimeError from its kernel; also ValueError)."""
-    if is_real(a) and is_real(b) and a > b:
+def check_uniform_range(a: Any, b: Any, tensor: Any) -> None:
+    """uniform_'s ``a <= b``, both within ``tensor``'s dtype, by torch's own check for that dtype
+    (torch's RuntimeError from its kernel; also ValueError)."""
+    if not _torch_kernel_checks("uniform_", tensor, a, b) and is_real(a) and is_real(b) and a > b:
         raise ParameterError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
 
 

@@ -140,7 +140,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Optional
         True
     """
     a, b = _number(a), _number(b)
-    check_uniform_range(a, b)
+    check_uniform_range(a, b, tensor)
     return _random_fill("uniform_", tensor, generator, seed,
                         lambda x, s, p: _fills.uniform(x, a, b, seed=s, stream=stream, **p))
 
@@ -177,7 +177,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Opti
                 [0.0043, 0.0111]])
     """
     mean, std = _number(mean), _number(std)
-    check_normal_std(std)
+    check_normal_std(std, tensor)
     return _random_fill("normal_", tensor, generator, seed,
                         lambda x, s, p: _fills.normal(x, mean, std, seed=s, stream=stream, **p))
 
