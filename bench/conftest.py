@@ -16,6 +16,9 @@ reason, in its header and under every table it concerns (and the JSON lists the 
   50-110 %: either the cores were shared, or the clock changed during the run.
 
 It never fails the run.
+
+The busy-machine rows (test_contention.py) load every core on purpose, so they run last, and the
+"end" load is read before they start them: it is the load the other measurements ran under.
 """
 
 from __future__ import annotations
@@ -29,10 +32,11 @@ import pytest
 
 from fastinit.core.timing import median_seconds  # the timer `fastinit info` uses too
 
-__all__ = ["median_seconds", "record", "record_scaling"]
+__all__ = ["end_load_now", "median_seconds", "record", "record_ratio", "record_scaling"]
 
 RESULTS: list[dict] = []
 SCALING: list[dict] = []
+RATIOS: list[dict] = []  # busy-machine rows: a speed ratio measured in one run, and its target
 LOAD: dict[str, float | None] = {}  # 1-minute load average at "start" and "end" of the session
 
 EFFICIENCY_RANGE = (0.50, 1.10)  # plausible thread-scaling efficiency; outside it the run was disturbed
@@ -48,6 +52,17 @@ def _load1() -> float | None:
 
 def pytest_sessionstart(session):
     LOAD["start"] = _load1()
+
+
+def end_load_now() -> None:
+    """Read the "end" load average now, once: before the busy-machine rows load the cores."""
+    LOAD.setdefault("end", _load1())
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The busy-machine rows run last (stable order otherwise): their busy-loop processes would
+    otherwise weigh on the load average of the measurements after them."""
+    items.sort(key=lambda item: "test_contention.py::" in item.nodeid)
 
 
 def pytest_addoption(parser):
@@ -69,6 +84,12 @@ def record(fill: str, dtype: str, n: int, itemsize: int, impl: str, seconds: flo
     RESULTS.append({"fill": fill, "dtype": dtype, "n": n, "bytes": n * itemsize, "impl": impl,
                     "seconds": seconds, "mvalues_per_s": n / seconds / 1e6,
                     "gb_per_s": n * itemsize / seconds / 1e9, "note": note})
+
+
+def record_ratio(case: str, fill: str, dtype: str, nbytes: int, ratio: float, target: float, note: str = "") -> None:
+    """A busy-machine row: ratio (higher is better) of two speeds measured in one run, and its target."""
+    RATIOS.append({"case": case, "fill": fill, "dtype": dtype, "bytes": nbytes, "ratio": ratio, "target": target,
+                   "note": note})
 
 
 def record_scaling(fill: str, dtype: str, n: int, threads: int, seconds: float) -> None:
@@ -203,6 +224,7 @@ def _tables(reasons: list[tuple[str, str]] | None = None) -> list[str]:
                   *banner]
         for (dtype, nbytes), r in sorted(roof.items()):
             lines.append(f"  {dtype:<10}{_size(nbytes):>9}{r['mvalues_per_s']:>12,.0f} M/s{r['gb_per_s']:>7.1f} GB/s")
+    lines += _ratio_table(banner)
     if SCALING:
         lines += ["", "thread scaling (fastinit)", *banner]
         for r, eff in _efficiencies():
@@ -212,10 +234,25 @@ def _tables(reasons: list[tuple[str, str]] | None = None) -> list[str]:
     return lines
 
 
+def _ratio_table(banner: list[str]) -> list[str]:
+    """The busy-machine rows: each ratio with its target, "below" where it misses it."""
+    if not RATIOS:
+        return []
+    head = f"  {'case':<40}{'fill':<10}{'dtype':<9}{'size':>7}{'ratio':>7}{'target':>8}  note"
+    lines = ["", "busy machine: speed ratios measured in one run (both sides under the same load, best of the rounds)",
+             *banner, head]
+    for r in RATIOS:
+        mark = "" if r["ratio"] >= r["target"] else "below"
+        line = (f"  {r['case'][:39]:<40}{r['fill']:<10}{r['dtype']:<9}{_size(r['bytes']):>7}{r['ratio']:>7.2f}"
+                f"{r['target']:>8.2f}  {mark:<6}")
+        lines.append((line + r["note"])[:WIDTH].rstrip())
+    return lines
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not RESULTS and not SCALING:
+    if not RESULTS and not SCALING and not RATIOS:
         return
-    LOAD["end"] = _load1()
+    end_load_now()
     reasons = unreliable_reasons()
     for line in _header(reasons) + _tables(reasons):
         terminalreporter.write_line(line)
@@ -231,5 +268,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                 "unreliable": [full for _, full in reasons]}
         scaling = [dict(r, efficiency=eff, unreliable=_efficiency_note(r, eff) or None) for r, eff in _efficiencies()]
         with open(path, "w") as f:
-            json.dump({"meta": meta, "results": RESULTS, "scaling": scaling}, f, indent=1)
+            json.dump({"meta": meta, "results": RESULTS, "scaling": scaling, "ratios": RATIOS}, f, indent=1)
         terminalreporter.write_line(f"\nresults written to {path}")

@@ -1,0 +1,172 @@
+"""Speed on a busy machine, as ratios measured in one run (both sides under the same load, best of
+the rounds) and printed with their targets in the summary's busy-machine table; never asserted.
+
+- every core busy with another process (one busy-loop process per core): a fill on the default
+  thread count against the same fill on 1 thread (target >= 0.95: more threads never lose);
+- P processes filling at once on P cores, each with the default thread count, as torchrun starts
+  them: their total speed against P times a lone 1-thread process (target >= 0.9).
+
+These rows start processes that load every core, so conftest.py runs them last. Every row also
+checks that what it timed has the right bits (the same as a 1-thread fill)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+import zlib
+
+import numpy as np
+import pytest
+
+import fastinit
+from fastinit import _core
+
+from conftest import end_load_now, record_ratio
+
+CORES = os.cpu_count() or 1
+SIZES = {"full": 1 << 26, "quick": 1 << 24}  # float32 elements: 256 MB, 64 MB
+FILLS = ["constant", "uniform", "normal"]
+BUSY_LOOP = "print('busy', flush=True)\nwhile True:\n    pass\n"
+
+# A rank: fills `reps` times per "go" line on stdin and answers with the seconds it took and a
+# checksum of what it wrote; "quit" ends it.
+RANK = """
+import sys, time, zlib
+import numpy as np
+import fastinit
+n, fill, reps = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+a = np.empty(n, np.float32)
+f = (lambda: fastinit.constant(a, 0.5)) if fill == "constant" else (lambda: getattr(fastinit, fill)(a, seed=7))
+f()
+print("ready", flush=True)
+while sys.stdin.readline().strip() == "go":
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        f()
+    print(time.perf_counter() - t0, zlib.crc32(a[::997].tobytes()), flush=True)
+"""
+
+
+def _fill(fill: str, a: np.ndarray) -> None:
+    if fill == "constant":
+        fastinit.constant(a, 0.5)
+    else:
+        getattr(fastinit, fill)(a, seed=7)
+
+
+def _crc(a: np.ndarray) -> int:
+    return zlib.crc32(a[::997].tobytes())
+
+
+@pytest.fixture(scope="module")
+def n(quick) -> int:
+    return SIZES["quick" if quick else "full"]
+
+
+@pytest.fixture(scope="module")
+def ratio_rounds(quick) -> int:
+    return 5 if quick else 7
+
+
+@contextlib.contextmanager
+def busy_cores(count: int):
+    """count processes that busy-loop until the block ends, each running before it starts."""
+    end_load_now()
+    procs = [subprocess.Popen([sys.executable, "-c", BUSY_LOOP], stdout=subprocess.PIPE, text=True)
+             for _ in range(count)]
+    try:
+        for p in procs:
+            assert p.stdout.readline().strip() == "busy"
+        yield
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+            p.stdout.close()
+
+
+@pytest.mark.parametrize("fill", FILLS)
+def test_every_core_busy(fill, n, ratio_rounds):
+    a = np.empty(n, np.float32)
+    default = _core.default_num_threads()
+    before = fastinit.get_num_threads()
+    best = {default: float("inf"), 1: float("inf")}
+    crcs = set()
+    try:
+        with busy_cores(CORES):
+            for _ in range(ratio_rounds):
+                for threads in best:
+                    fastinit.set_num_threads(threads)
+                    t0 = time.perf_counter()
+                    _fill(fill, a)
+                    best[threads] = min(best[threads], time.perf_counter() - t0)
+                    crcs.add(_crc(a))
+    finally:
+        fastinit.set_num_threads(before)
+    assert len(crcs) == 1  # the same bits on either thread count
+    record_ratio(f"{CORES} cores busy: {default} threads / 1", fill, "float32", a.nbytes, best[1] / best[default],
+                 0.95, f"{best[1] * 1e3:.1f} / {best[default] * 1e3:.1f} ms")
+
+
+def _start_rank(n: int, fill: str, reps: int, env: dict) -> subprocess.Popen:
+    p = subprocess.Popen([sys.executable, "-c", RANK, str(n), fill, str(reps)], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True, env=env)
+    assert p.stdout.readline().strip() == "ready"
+    return p
+
+
+def _go(ranks: list[subprocess.Popen], n: int, reps: int) -> tuple[float, set[int]]:
+    """All ranks fill at once; their total speed in values/s, and their checksums."""
+    for p in ranks:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    answers = [p.stdout.readline().split() for p in ranks]
+    return sum(n * reps / float(s) for s, _ in answers), {int(c) for _, c in answers}
+
+
+@pytest.mark.parametrize("fill", FILLS)
+def test_ranks_at_once(fill, n, quick, ratio_rounds):
+    reps = 2
+    env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    end_load_now()
+    ranks = []
+    try:
+        lone = _start_rank(n, fill, reps, dict(env, OMP_NUM_THREADS="1"))
+        ranks = [_start_rank(n, fill, reps, env) for _ in range(CORES)]
+        best_lone = best_all = 0.0
+        crcs = set()
+        for _ in range(ratio_rounds):
+            speed, c = _go([lone], n, reps)
+            best_lone, crcs = max(best_lone, speed), crcs | c
+            speed, c = _go(ranks, n, reps)
+            best_all, crcs = max(best_all, speed), crcs | c
+    finally:
+        for p in [lone, *ranks]:
+            p.stdin.close()
+            p.wait()
+            p.stdout.close()
+    a = np.empty(n, np.float32)
+    _fill(fill, a)
+    assert crcs == {_crc(a)}
+    record_ratio(f"{CORES} ranks at once / {CORES} x 1 lone thread", fill, "float32", a.nbytes,
+                 best_all / (CORES * best_lone), 0.9, f"{best_all / 1e6:,.0f} / {CORES} x {best_lone / 1e6:,.0f} M/s")
+
+
+def test_ratio_table_layout(monkeypatch):
+    """The busy-machine table on made-up numbers: at most 120 columns, "below" exactly on the rows
+    under their target, and the UNRELIABLE banner when there are reasons."""
+    import conftest
+
+    monkeypatch.setattr(conftest, "RATIOS", [])
+    monkeypatch.setattr(conftest, "RESULTS", [])
+    monkeypatch.setattr(conftest, "SCALING", [])
+    conftest.record_ratio("2 cores busy: 2 threads / 1", "normal", "float32", 1 << 26, 0.94, 0.95, "n" * 200)
+    conftest.record_ratio("2 ranks at once / 2 x 1 lone thread", "uniform", "float32", 1 << 26, 0.95, 0.9)
+    lines = conftest._tables([("load 9.00 > 2 cores at end", "x" * 300)])
+    assert max(map(len, lines)) <= 120, max(lines, key=len)
+    rows = [line for line in lines if "cores busy" in line or "ranks at once" in line]
+    assert [row.split()[-2:] for row in rows] == [["below", "n" * len(rows[0].split()[-1])], ["0.95", "0.90"]]
+    assert any("UNRELIABLE" in line for line in lines)
