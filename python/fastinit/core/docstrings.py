@@ -220,6 +220,23 @@ SECTIONS: dict[str, str] = {
     "kaiming_preset": ("Args:\n    out: {out}\n    a: {kaiming_a}\n    mode: {kaiming_mode}\n"
                        "    nonlinearity: {nonlinearity}\n    {torch_fan_args}\n\n{returns_filled}\n\n"
                        "{fan_preset_raises}"),
+    # fastinit.torch: what its in-place functions return, the random drop-ins' last arguments
+    "torch_returns": "Returns:\n    ``tensor``, filled.",
+    "torch_random_args": "generator: {generator}\nseed: {torch_seed}\nstream: {stream}",
+    # torch's xavier_*_ and kaiming_*_ (fastinit.torch.fan_scaled): what follows their own text
+    "torch_xavier_end": ("{torch_returns}\n\nRaises:\n    ValueError: rank < 2 (torch's message), a meta tensor, "
+                         "or both ``seed`` and ``generator``.\n    UnsupportedDtypeError: an int or bool tensor."),
+    "torch_kaiming_args": ("a: The negative slope of the rectifier after this layer, used only with\n"
+                           "    ``nonlinearity=\"leaky_relu\"`` (0: plain ReLU's gain); nn.Linear and nn.Conv pass\n"
+                           "    ``math.sqrt(5)``.\n"
+                           "mode: ``\"fan_in\"`` (the default) keeps the variance of the forward pass,\n"
+                           "    ``\"fan_out\"`` that of the backward pass.\n"
+                           "nonlinearity: The activation after the layer, as :func:`calculate_gain` names it\n"
+                           "    (default ``\"leaky_relu\"``; ``\"relu\"`` is the usual choice).\n"
+                           "{torch_random_args}"),
+    "torch_kaiming_end": ("{torch_returns}\n\nRaises:\n    ValueError: rank < 2, an unknown ``mode`` or "
+                          "``nonlinearity``, a meta tensor, or both\n        ``seed`` and ``generator``.\n"
+                          "    UnsupportedDtypeError: an int or bool tensor."),
 }
 
 _SECTION = re.compile(r"^(?P<indent>[ \t]*)\{(?P<key>[A-Za-z_]\w*)\}[ \t]*$", re.MULTILINE)

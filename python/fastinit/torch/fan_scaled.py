@@ -47,16 +47,9 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch
     Args:
         tensor: {tensor} Rank >= 2.
         gain: The factor on the bound (default 1), e.g. ``calculate_gain("tanh")``.
-        generator: {generator}
-        seed: {torch_seed}
-        stream: {stream}
+        {torch_random_args}
 
-    Returns:
-        ``tensor``, filled.
-
-    Raises:
-        ValueError: rank < 2 (torch's message), a meta tensor, or both ``seed`` and ``generator``.
-        UnsupportedDtypeError: an int or bool tensor.
+    {torch_xavier_end}
 
     Example:
         >>> import math, torch, fastinit.torch as fit
@@ -82,16 +75,9 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Optional[torch.
     Args:
         tensor: {tensor} Rank >= 2.
         gain: The factor on the standard deviation (default 1).
-        generator: {generator}
-        seed: {torch_seed}
-        stream: {stream}
+        {torch_random_args}
 
-    Returns:
-        ``tensor``, filled.
-
-    Raises:
-        ValueError: rank < 2 (torch's message), a meta tensor, or both ``seed`` and ``generator``.
-        UnsupportedDtypeError: an int or bool tensor.
+    {torch_xavier_end}
 
     Example:
         >>> import torch, fastinit.torch as fit
@@ -142,24 +128,9 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
 
     Args:
         tensor: {tensor} Rank >= 2.
-        a: The negative slope of the rectifier after this layer, used only with
-            ``nonlinearity="leaky_relu"`` (0: plain ReLU's gain); nn.Linear and nn.Conv pass
-            ``math.sqrt(5)``.
-        mode: ``"fan_in"`` (the default) keeps the variance of the forward pass,
-            ``"fan_out"`` that of the backward pass.
-        nonlinearity: The activation after the layer, as :func:`calculate_gain` names it
-            (default ``"leaky_relu"``; ``"relu"`` is the usual choice).
-        generator: {generator}
-        seed: {torch_seed}
-        stream: {stream}
+        {torch_kaiming_args}
 
-    Returns:
-        ``tensor``, filled.
-
-    Raises:
-        ValueError: rank < 2, an unknown ``mode`` or ``nonlinearity``, a meta tensor, or both
-            ``seed`` and ``generator``.
-        UnsupportedDtypeError: an int or bool tensor.
+    {torch_kaiming_end}
 
     Example:
         >>> import math, torch, fastinit.torch as fit
@@ -184,24 +155,9 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
 
     Args:
         tensor: {tensor} Rank >= 2.
-        a: The negative slope of the rectifier after this layer, used only with
-            ``nonlinearity="leaky_relu"`` (0: plain ReLU's gain); nn.Linear and nn.Conv pass
-            ``math.sqrt(5)``.
-        mode: ``"fan_in"`` (the default) keeps the variance of the forward pass,
-            ``"fan_out"`` that of the backward pass.
-        nonlinearity: The activation after the layer, as :func:`calculate_gain` names it
-            (default ``"leaky_relu"``; ``"relu"`` is the usual choice).
-        generator: {generator}
-        seed: {torch_seed}
-        stream: {stream}
+        {torch_kaiming_args}
 
-    Returns:
-        ``tensor``, filled.
-
-    Raises:
-        ValueError: rank < 2, an unknown ``mode`` or ``nonlinearity``, a meta tensor, or both
-            ``seed`` and ``generator``.
-        UnsupportedDtypeError: an int or bool tensor.
+    {torch_kaiming_end}
 
     Example:
         >>> import torch, fastinit.torch as fit
