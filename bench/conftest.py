@@ -101,7 +101,7 @@ def _size(nbytes: int) -> str:
     for unit in ("GB", "MB", "KB"):
         scale = {"GB": 1 << 30, "MB": 1 << 20, "KB": 1 << 10}[unit]
         if nbytes >= scale:
-            return f"{nbytes / scale:g} {unit}"
+            return f"{nbytes / scale:.3g} {unit}"  # 3 digits: the layout tables are squares of about 16 MB
     return f"{nbytes} B"
 
 
@@ -220,8 +220,8 @@ def _tables(reasons: list[tuple[str, str]] | None = None) -> list[str]:
                   "(1.00 = memory speed).", *banner, head, "-" * len(head), *_throughput_rows()]
     roof = _roofline()
     if roof:
-        lines += ["", "memory-write roofline: out.fill(1) through an integer view; per dtype and size the fastest measurement",
-                  *banner]
+        lines += ["", "memory-write roofline: out.fill(1) through an integer view, the fastest measurement per dtype "
+                  "and size", *banner]
         for (dtype, nbytes), r in sorted(roof.items()):
             lines.append(f"  {dtype:<10}{_size(nbytes):>9}{r['mvalues_per_s']:>12,.0f} M/s{r['gb_per_s']:>7.1f} GB/s")
     lines += _ratio_table(banner)
