@@ -14,7 +14,7 @@ import pytest
 from writer_gate import HeldRun
 
 import fastinit
-from fastinit.outofcore import lock_path, sidecar_path
+from fastinit.outofcore import TableError, lock_path, sidecar_path, write_table
 
 SLOW = dict(os.environ, FASTINIT_DEBUG_CHUNK_SLEEP="0.05")
 ARGS = ["--shape", "2000,500", "--init", "uniform", "--seed", "3", "--chunk-mb", "0.2", "--progress", "none"]
@@ -139,3 +139,17 @@ def test_force_overrides_a_damaged_record(tmp_path):
         one_line(run("init", path, "--shape", "10", "--init", "zeros", *extra), 1, str(side), "--force")
     assert run("init", path, "--shape", "10", "--init", "zeros", "--force").returncode == 0
     assert np.load(path).tolist() == [0.0] * 10 and not side.exists()
+
+
+@pytest.mark.parametrize("gate", ["missing", "regular_file"])
+def test_a_debug_gate_that_is_not_a_named_pipe_is_refused_before_anything_is_written(tmp_path, monkeypatch, gate):
+    """FASTINIT_DEBUG_CHUNK_GATE is a testing aid: set to anything but a named pipe, the run stops
+    before touching the disk (it used to write a chunk, then fail naming the gate as a table file)."""
+    path = tmp_path / "gate"
+    if gate == "regular_file":
+        path.write_bytes(b"x")
+    monkeypatch.setenv("FASTINIT_DEBUG_CHUNK_GATE", str(path))
+    table = tmp_path / "t.npy"
+    with pytest.raises(TableError, match="FASTINIT_DEBUG_CHUNK_GATE=.* is not a named pipe"):
+        write_table(str(table), (200, 50), "uniform", seed=3, chunk_mb=0.01)
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["gate"] if gate == "regular_file" else [])

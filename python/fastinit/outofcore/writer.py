@@ -12,6 +12,7 @@ it (an event, not a time).
 """
 
 import os
+import stat as _stat
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,7 @@ from typing import Any, Optional, TextIO
 from ..core import runtime as _runtime
 from ..core.docstrings import shared_docs
 from .blocks import blocks
-from .common import TableDataError
+from .common import TableDataError, TableError
 from .lock import TableLock
 from .plan import TablePlan, make_plan
 from .progress import Progress
@@ -48,11 +49,15 @@ def _debug_sleep() -> float:
 
 class _Gate:
     """``FASTINIT_DEBUG_CHUNK_GATE``: after each chunk, one byte read from the named pipe (opened at
-    the first chunk), blocking; at its end of file the run goes on ungated. Unset: no-op."""
+    the first chunk), blocking; at its end of file the run goes on ungated. Unset: no-op. Set to
+    anything but a named pipe: TableError when the gate is made, before the run touches the disk."""
 
     def __init__(self) -> None:
         self.path = os.environ.get(DEBUG_GATE_ENV) or None
         self.pipe: Any = None
+        if self.path is not None and not _is_fifo(self.path):
+            raise TableError(f"{DEBUG_GATE_ENV}={self.path!r} is not a named pipe: it is a testing aid that "
+                             "holds the write after every chunk (tests/writer_gate.py); unset it")
 
     def wait(self) -> None:
         if self.path is None:
@@ -60,8 +65,20 @@ class _Gate:
         if self.pipe is None:
             self.pipe = open(self.path, "rb", buffering=0)  # held open across chunks
         if not self.pipe.read(1):
+            self.close()
+
+    def close(self) -> None:
+        """Stop gating (closes the pipe if open)."""
+        if self.pipe is not None:
             self.pipe.close()
-            self.path = None
+        self.pipe = self.path = None
+
+
+def _is_fifo(path: str) -> bool:
+    try:
+        return _stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 @dataclass
@@ -79,11 +96,10 @@ class _Run:
     stop: list[str]  # the signals that asked to stop
 
 
-def _fill(run: _Run, delay: float) -> None:
+def _fill(run: _Run, delay: float, gate: _Gate) -> None:
     """The write loop: fill the table chunk by chunk from ``run.done`` (each chunk a slice of the
     full tensor), hand each chunk's count to the checkpointer, until done or asked to stop."""
     plan, target, stat = run.plan, run.target, run.stats
-    gate = _Gate()
     for p, count, index, bshape in blocks(plan.shape, run.done, plan.total, plan.max_elements):
         if run.stop:
             break
@@ -163,7 +179,7 @@ def _end(run: _Run, start: Start, durable: bool) -> None:
             discard(run.plan, run.target, durable)
 
 
-def _write_locked(plan: TablePlan, opts: _Options, prog: Progress, stop: list[str]) -> TableSummary:
+def _write_locked(plan: TablePlan, opts: _Options, prog: Progress, stop: list[str], gate: _Gate) -> TableSummary:
     """The write, under the table's lock."""
     remove_stale_temporaries(plan.sidecar)
     record = new_record(plan)
@@ -174,8 +190,9 @@ def _write_locked(plan: TablePlan, opts: _Options, prog: Progress, stop: list[st
     t0 = time.perf_counter()
     prog.update(run.done, force=True)
     try:
-        _fill(run, delay)
+        _fill(run, delay, gate)
     finally:
+        gate.close()
         seconds = time.perf_counter() - t0
         _end(run, start, opts.durable)
     complete = run.done == plan.total
@@ -291,11 +308,12 @@ def write_table(
     prog = Progress(progress, plan.total, 0, plan.row_elements, plan.itemsize,
                     progress_stream if progress_stream is not None else sys.stderr, progress_interval)
     opts = _Options(resume=resume, force=force, durable=fsync, stats=stats)
+    gate = _Gate()
     stop: list[str] = []
     old_handlers = install_stop_handlers(stop, handle_signals)
     try:
         with TableLock(plan.path):
-            return _write_locked(plan, opts, prog, stop)
+            return _write_locked(plan, opts, prog, stop, gate)
     except OSError as exc:
         raise _io_error(plan, exc) from None
     finally:
