@@ -220,9 +220,16 @@ SECTIONS: dict[str, str] = {
     "kaiming_preset": ("Args:\n    out: {out}\n    a: {kaiming_a}\n    mode: {kaiming_mode}\n"
                        "    nonlinearity: {nonlinearity}\n    {torch_fan_args}\n\n{returns_filled}\n\n"
                        "{fan_preset_raises}"),
+    # fastinit.jax: what its initializer factories return
+    "jax_returns_init": ("Returns:\n    ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that "
+                         "returns a\n    ``jax.Array`` (its own docstring says how each argument is used)."),
     # fastinit.torch: what its in-place functions return, the random drop-ins' last arguments
     "torch_returns": "Returns:\n    ``tensor``, filled.",
     "torch_random_args": "generator: {generator}\nseed: {torch_seed}\nstream: {stream}",
+    # the deterministic drop-ins (fastinit.torch.deterministic): seed and stream ignored; ones_ and zeros_ whole
+    "torch_ignored_args": "seed: {ignored}\nstream: {ignored}",
+    "torch_fixed": ("Args:\n    tensor: {tensor} Other dtypes (int, bool ...) are filled by torch's own op, as in "
+                    "torch.\n    {torch_ignored_args}\n\n{torch_returns}\n\nRaises:\n    ValueError: a meta tensor."),
     # torch's xavier_*_ and kaiming_*_ (fastinit.torch.fan_scaled): what follows their own text
     "torch_xavier_end": ("{torch_returns}\n\nRaises:\n    ValueError: rank < 2 (torch's message), a meta tensor, "
                          "or both ``seed`` and ``generator``.\n    UnsupportedDtypeError: an int or bool tensor."),

@@ -24,9 +24,7 @@ def uniform(scale: Any = 1e-2, dtype: Any = None) -> Initializer:
         scale: The upper bound (default 0.01).
         dtype: {jax_dtype} Real dtypes only.
 
-    Returns:
-        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
-        ``jax.Array`` (its own docstring says how each argument is used).
+    {jax_returns_init}
 
     Example:
         >>> import jax, numpy as np, fastinit, fastinit.jax as fj
@@ -54,9 +52,7 @@ def normal(stddev: Any = 1e-2, dtype: Any = None) -> Initializer:
         stddev: The standard deviation (default 0.01), >= 0.
         dtype: {jax_dtype}
 
-    Returns:
-        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
-        ``jax.Array`` (its own docstring says how each argument is used).
+    {jax_returns_init}
 
     Example:
         >>> import jax, numpy as np, fastinit, fastinit.jax as fj
@@ -85,9 +81,7 @@ def truncated_normal(stddev: Any = 1e-2, dtype: Any = None, lower: Any = -2.0, u
         lower: The lower bound in standard deviations (default -2).
         upper: The upper bound in standard deviations (default 2), ``> lower``.
 
-    Returns:
-        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
-        ``jax.Array`` (its own docstring says how each argument is used).
+    {jax_returns_init}
 
     Raises:
         ValueError: ``lower >= upper`` or a negative ``stddev``.

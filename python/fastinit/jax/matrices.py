@@ -35,9 +35,7 @@ def orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None) -> In
         column_axis: The axis of the columns (default -1, the last).
         dtype: {jax_dtype}
 
-    Returns:
-        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
-        ``jax.Array`` (its own docstring says how each argument is used).
+    {jax_returns_init}
 
     Raises:
         ValueError: (at the call) a shape of rank < 2.
@@ -79,9 +77,7 @@ def delta_orthogonal(scale: Any = 1.0, column_axis: int = -1, dtype: Any = None)
         column_axis: The axis of the centre matrix's columns (default -1).
         dtype: {jax_dtype}
 
-    Returns:
-        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
-        ``jax.Array`` (its own docstring says how each argument is used).
+    {jax_returns_init}
 
     Raises:
         ValueError: (at the call) a rank other than 3, 4 or 5, or ``in > out``, as in JAX.

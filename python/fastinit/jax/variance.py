@@ -74,9 +74,7 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axis = -
         batch_axis: The batch axes (default ``()``), counted in neither fan.
         dtype: {jax_dtype}
 
-    Returns:
-        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
-        ``jax.Array`` (its own docstring says how each argument is used).
+    {jax_returns_init}
 
     Raises:
         ValueError: ``scale <= 0``, or an unknown ``mode`` or ``distribution`` (JAX's message).
@@ -132,9 +130,7 @@ _PRESET_DOC = """JAX ``{name}``{alias}: a variance-scaling initializer factory.
         batch_axis: The batch axes (default ``()``), counted in neither fan.
         dtype: {{jax_dtype}}
 
-    Returns:
-        ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that returns a
-        ``jax.Array`` (its own docstring says how each argument is used).
+    {{jax_returns_init}}
 
     Example:
         >>> import jax, numpy as np, fastinit, fastinit.jax as fj

@@ -70,11 +70,9 @@ def constant_(tensor: Tensor, val: float, *, seed: Seed = None, stream: Stream =
         tensor: {tensor} Other dtypes (int, bool ...) are filled by torch's own op, as in torch.
         val: The value: a real number (a Python or NumPy number, or a 0-d tensor or array), or a
             complex one for a complex tensor.
-        seed: {ignored}
-        stream: {ignored}
+        {torch_ignored_args}
 
-    Returns:
-        ``tensor``, filled.
+    {torch_returns}
 
     Raises:
         ParameterError: a complex ``val`` for a real tensor.
@@ -101,16 +99,7 @@ def constant_(tensor: Tensor, val: float, *, seed: Seed = None, stream: Stream =
 def ones_(tensor: Tensor, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
     """Fill ``tensor`` with 1, in place (``torch.nn.init.ones_``).
 
-    Args:
-        tensor: {tensor} Other dtypes (int, bool ...) are filled by torch's own op, as in torch.
-        seed: {ignored}
-        stream: {ignored}
-
-    Returns:
-        ``tensor``, filled.
-
-    Raises:
-        ValueError: a meta tensor.
+    {torch_fixed}
 
     Example:
         >>> import torch, fastinit.torch as fit
@@ -126,16 +115,7 @@ def ones_(tensor: Tensor, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
 def zeros_(tensor: Tensor, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
     """Fill ``tensor`` with 0, in place (``torch.nn.init.zeros_``).
 
-    Args:
-        tensor: {tensor} Other dtypes (int, bool ...) are filled by torch's own op, as in torch.
-        seed: {ignored}
-        stream: {ignored}
-
-    Returns:
-        ``tensor``, filled.
-
-    Raises:
-        ValueError: a meta tensor.
+    {torch_fixed}
 
     Example:
         >>> import torch, fastinit.torch as fit
@@ -156,11 +136,9 @@ def eye_(tensor: Tensor, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
 
     Args:
         tensor: {tensor} Other dtypes (int, bool ...) are filled by torch's own op, as in torch. Rank 2.
-        seed: {ignored}
-        stream: {ignored}
+        {torch_ignored_args}
 
-    Returns:
-        ``tensor``, filled.
+    {torch_returns}
 
     Raises:
         ValueError: a tensor that is not 2-d (torch's message), or a meta tensor.
@@ -200,11 +178,9 @@ def dirac_(tensor: Tensor, groups: int = 1, *, seed: Seed = None, stream: Stream
             Rank 3, 4 or 5 (a 1-d, 2-d or 3-d conv's weight).
         groups: The conv's groups (default 1): ``out`` is split into ``groups`` blocks, each
             with its own identity; must divide ``out``.
-        seed: {ignored}
-        stream: {ignored}
+        {torch_ignored_args}
 
-    Returns:
-        ``tensor``, filled.
+    {torch_returns}
 
     Raises:
         ValueError: rank not 3, 4 or 5 (torch's message), or a meta tensor.
