@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# AArch64 without ARM hardware (issue 14): cross-compile cpp/tools/bits_driver.cpp (the core, no
+# AArch64 without ARM hardware (docs/development.md): cross-compile cpp/tools/bits_driver.cpp (the core, no
 # Python) for AArch64 and run it under qemu-aarch64 on the NEON and scalar paths, build it natively
 # for every x86-64 path this CPU runs, then tests/test_aarch64.py compares every produced value
 # with the x86-64 extension's. Installs Debian's cross compiler and user-mode emulator

@@ -1,8 +1,8 @@
-"""Index arrays (issue 16): rows by id of a 10**9-row table, ``fastinit.uniform(out,
+"""Index arrays (docs/guide/performance.md, "Index arrays"): rows by id of a 10**9-row table, ``fastinit.uniform(out,
 full_shape=(10**9, D), index=(ids,))``, against the contiguous fill of the same number of elements.
 
 Rows "<fill> gather rows D": the "contiguous" column's x is contiguous time / gather time, the
-gather's share of the contiguous fill's speed (issue targets: >= 0.7 for rows of 128 float32,
+gather's share of the contiguous fill's speed (targets: >= 0.7 for rows of 128 float32,
 >= 0.4 for rows of 16). Timed on one thread, so that the ratio does not depend on how busy the
 other cores are. Each benchmark also checks a few gathered rows against the same rows filled as
 slices of the table."""

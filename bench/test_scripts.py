@@ -1,7 +1,7 @@
 """The standalone benchmark scripts run (so that they never rot): bench/hf_init.py (transformers
 model init, needs transformers) in its quick mode, bench/dtensor_init.py (FSDP2 init on 1, 2 and 4
-gloo ranks). Their numbers are reported in the README; here only their completing and their own
-checks count."""
+gloo ranks). Their numbers are in docs/guide/model-zoos.md and docs/guide/sharded-training.md;
+here only their completing and their own checks count."""
 
 from __future__ import annotations
 

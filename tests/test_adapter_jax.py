@@ -239,7 +239,7 @@ def test_errors():
         fj.truncated_normal(1.0, lower=1.0, upper=-1.0)
 
 
-# ------------------------------------------------------- issue 12: numbers as arrays, delta_orthogonal, complex
+# ------------------------------------------------------- numbers as arrays, delta_orthogonal, complex
 
 
 @pytest.mark.parametrize("wrap", [lambda v: jnp.array(v, jnp.float32), np.array, np.float32, lambda v: jnp.array(v)],

@@ -310,7 +310,7 @@ def test_bad_input():
     assert as_f64(fk.Zeros()((2, 2))).sum() == 0
 
 
-# ---------------------------------------------------------------- what Keras accepts (issue 12)
+# ---------------------------------------------------------------- what Keras accepts
 
 
 def test_seed_generator_gives_each_call_the_generators_next_state():

@@ -46,10 +46,10 @@ def test_the_real_torch_inside():
     assert ft.torch is torch
     assert set(ft.__all__) == set(TORCH_INIT) | {
         "init_module", "numpy_view", "ParameterError", "UnsupportedDtypeError", "NotATensorError",
-        "dtensor_index",  # a DTensor's place in the global tensor (issue 13)
-        "fingerprint", "fingerprint_module", "shard_fingerprint",  # digests across ranks (issue 13)
+        "dtensor_index",  # a DTensor's place in the global tensor
+        "fingerprint", "fingerprint_module", "shard_fingerprint",  # digests across ranks
         "rows_",  # rows by id (index arrays)
-        "seeded", "UnkeyedDrawError", "UnkeyedDrawWarning",  # a model's own init code, keyed (issue 15)
+        "seeded", "UnkeyedDrawError", "UnkeyedDrawWarning",  # a model's own init code, keyed
     }
     assert all(hasattr(ft, n) for n in ft.__all__)
 
@@ -316,7 +316,7 @@ def test_cuda_tensor_error_says_what_to_do():
     assert (t.as_subclass(torch.Tensor) == 0).all()
 
 
-# ---------------------------------------------------------------- issue 12: drop-in details
+# ---------------------------------------------------------------- drop-in details
 
 RANDOM_FNS = {
     "uniform_": (), "normal_": (), "trunc_normal_": (), "xavier_uniform_": (), "xavier_normal_": (),

@@ -1,4 +1,4 @@
-"""API edges of issue 17: truncated normal bounds in float16/bfloat16, overlapping outputs,
+"""API edges: truncated normal bounds in float16/bfloat16, overlapping outputs,
 buffers passed as ``out``, errors that used to leak from pybind/NumPy, the thread count and SIMD
 path read by concurrent fills, and init_module's scheme checked before anything is written."""
 

@@ -68,7 +68,7 @@ COMMON = [
     ("index_without_full_shape", _out, {"index": (slice(0, 4),)}, ValueError, ["full_shape"]),
     ("index_step", _out, {"full_shape": (8, 6), "index": (slice(0, 8, 2),)}, ValueError, ["step"]),
     ("index_out_of_range", lambda: _out(shape=(6,)), {"full_shape": (4, 6), "index": (9,)}, IndexError, ["bounds"]),
-    # index arrays (issue 16): checked before anything is written
+    # index arrays: checked before anything is written
     ("index_array_out_of_range", _out, {"full_shape": (8, 6), "index": ([0, 1, 8, 2],)}, IndexError, ["8", "axis 0"]),
     ("index_array_negative_out_of_range", _out, {"full_shape": (8, 6), "index": (slice(0, 4), [0, -7, 1, 2, 3, 4])},
      IndexError, ["-7", "axis 1"]),

@@ -1,4 +1,4 @@
-"""DTensors (issue 13): fastinit.torch fills and init_module on torch.distributed with gloo on the CPU.
+"""DTensors (sharded training): fastinit.torch fills and init_module on torch.distributed with gloo on the CPU.
 
 Each test spawns ``world`` processes running tests/test_dtensor_worker.py (torchrun's environment
 variables, a free port) once, and the worker runs every check for that world size: every

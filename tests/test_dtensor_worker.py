@@ -108,7 +108,7 @@ def check_functions(mesh: Any) -> int:
 
 
 def _strided_refusal(exc: BaseException) -> bool:
-    """The refusal of strided rows while the core cannot fill index arrays (before issue 16's core)."""
+    """The refusal of strided rows while the core cannot fill index arrays (before the core's gathered fills)."""
     from fastinit.torch.dtensor import index_arrays_supported
     return isinstance(exc, ValueError) and "_StridedShard" in str(exc) and not index_arrays_supported()
 

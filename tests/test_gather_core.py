@@ -1,4 +1,4 @@
-"""The core's gathered fills (issue 16): ``_core.fill_*(..., axis_offsets=[...])`` writes, bit for
+"""The core's gathered fills (index arrays): ``_core.fill_*(..., axis_offsets=[...])`` writes, bit for
 bit, the elements ``full[np.ix_(...)]`` of the whole fill, for every format, distribution, SIMD
 path and thread count, any order of ids (duplicates too), any memory layout of out, and element
 indices far past 2**32; bad tables raise before anything is written."""

@@ -1,6 +1,7 @@
-"""Index arrays (issue 16): ``index`` entries that are 1-d int arrays, combined as ``np.ix_``
-combines them. A gathered fill equals, bit for bit, the same elements of a whole fill and the
-reference stream (tests/philox_reference.py); bad ids raise before anything is written."""
+"""Index arrays (docs/guide/shards-and-index-arrays.md): ``index`` entries that are 1-d int
+arrays, combined as ``np.ix_`` combines them. A gathered fill equals, bit for bit, the same
+elements of a whole fill and the reference stream (tests/philox_reference.py); bad ids raise
+before anything is written."""
 
 import math
 

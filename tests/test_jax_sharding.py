@@ -1,4 +1,4 @@
-"""fastinit.jax initializers honour ``out_sharding`` (issue 13, "JAX: shardings"): every device's
+"""fastinit.jax initializers honour ``out_sharding`` (docs/guide/sharded-training.md, "JAX shardings"): every device's
 shard equals the same slice of the unsharded init, for meshes (8,), (2, 4), (4, 2) and fully
 sharded, replicated and partially replicated specs, eagerly (``jax.make_array_from_callback``,
 one host fill per distinct shard, never the whole array) and under ``jax.jit`` (one callback per

@@ -1,5 +1,5 @@
 """Flax layers (linen and nnx Dense/Linear and Conv) with fastinit.jax initializers have, weight by
-weight, the distribution the same layers get with jax.nn.initializers' own (issue 12): fans
+weight, the distribution the same layers get with jax.nn.initializers' own: fans
 (through the std), std within 5 standard errors of the formula's, two-sample KS p > 1e-4, bounds.
 Skipped when Flax is not installed (it is in the test extra)."""
 

@@ -1,4 +1,4 @@
-"""Layer-level parity of fastinit.keras with Keras's own initializers (issue 12).
+"""Layer-level parity of fastinit.keras with Keras's own initializers.
 
 Every built-in Keras 3 layer that creates weights with an initializer is built twice, once with
 fastinit.keras's initializers and once with Keras's own of the same names and parameters, and
@@ -11,7 +11,7 @@ compared weight by weight (same order, shape and dtype):
   range of Keras's sample when that looks bounded (largest |value| <= 3 std: uniform, truncated
   normal; within a factor 1 + 50/n), recurrent kernels orthonormal (rows) for both.
 
-A wrong fan (e.g. EinsumDense's default fans, issue 12) moves the std by a factor of 2 or more;
+A wrong fan (e.g. EinsumDense's default fans) moves the std by a factor of 2 or more;
 5 SE at n >= 4096 is < 6 %.
 
 Backends: torch in this process; JAX in one subprocess that runs this file as a script

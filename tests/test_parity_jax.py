@@ -7,7 +7,7 @@
   parameters equal exactly, samples match JAX's own samples statistically (parity_stats.py);
   zeros/ones/constant equal bit for bit.
 
-JAX's names that differ from fastinit's (Keras's) meaning are mapped here as the README says:
+JAX's names that differ from fastinit's (Keras's) meaning are mapped here as docs/guide/presets-and-fans.md says:
 JAX ``variance_scaling(..., "normal")`` is fastinit's ``"untruncated_normal"`` (fastinit's
 "normal" is Keras's, truncated); JAX ``xavier_*``/``kaiming_*`` are its glorot/he (truncated
 normals, Keras layout), i.e. fastinit's ``glorot_*``/``he_*``, not fastinit's PyTorch-style

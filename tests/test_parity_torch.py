@@ -295,7 +295,7 @@ def test_constants_equal_torch():
                                   torch.nn.init.constant_(torch.empty(shape), 0.3).numpy())
 
 
-# ---------------------------------------------------------------- every built-in module (issue 12)
+# ---------------------------------------------------------------- every built-in module
 
 def _small_modules() -> dict[str, Callable[[], nn.Module]]:
     """One small instance of every torch.nn module type that has parameters or buffers."""

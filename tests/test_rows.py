@@ -1,4 +1,4 @@
-"""fastinit.rows (issue 16): rows of a logical (num_rows, dim) table by ID, the row-ID contract,
+"""fastinit.rows (docs/guide/rows-by-id.md): rows of a logical (num_rows, dim) table by ID, the row-ID contract,
 the hashed-ID mapping, and refusals before anything is written."""
 
 import ml_dtypes
@@ -200,7 +200,7 @@ def test_hashed_rows_out_and_dtypes():
 
 
 def test_key_value_store_example():
-    """The README's example: rows created lazily for a batch of new IDs, in one call."""
+    """The example of docs/guide/rows-by-id.md: rows created lazily for a batch of new IDs, in one call."""
     store = {}
 
     def lookup(batch):

@@ -1,4 +1,4 @@
-"""fastinit.torch.rows_ (issue 16): rows by ID written into an existing 2-d CPU tensor, equal to
+"""fastinit.torch.rows_ (docs/guide/rows-by-id.md): rows by ID written into an existing 2-d CPU tensor, equal to
 fastinit.rows; refusals leave the tensor untouched."""
 
 import numpy as np

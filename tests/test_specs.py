@@ -146,7 +146,7 @@ def test_command_line_text_uses_declared_types():
     assert named.convert(lookup.by_name("kaiming_normal"), "mode", " fan_out ") == "fan_out"
 
 
-# ---------------------------------------------------------------- issue 12: stft, delta_orthogonal by name
+# ---------------------------------------------------------------- stft, delta_orthogonal by name
 
 
 @pytest.mark.parametrize("name", ["STFT", "stft", "STFTInitializer", "stft_initializer"])

@@ -1,4 +1,4 @@
-"""fastinit.torch.seeded and init_module on real Hugging Face transformers models (issue 15).
+"""fastinit.torch.seeded and init_module on real Hugging Face transformers models (docs/guide/model-zoos.md).
 
 Tiny configs of GPT-2, Llama, BERT, T5 and ViT (no torchvision needed): init_module on meta- and
 CPU-built models gives every tensor the distribution of the model's own init_weights(), buffers

@@ -1,4 +1,4 @@
-"""FSDP2-wrapped transformers models: the same bits on 1, 2 and 4 ranks (issues 13 and 15).
+"""FSDP2-wrapped transformers models: the same bits on 1, 2 and 4 ranks (docs/guide/model-zoos.md).
 
 Each world size spawns its ranks once (gloo on the CPU, torchrun's environment variables, a free
 port), running tests/test_transformers_sharded_worker.py: tiny GPT-2 and Llama built on the meta

@@ -16,7 +16,7 @@ NumPy array, tensor), broadcast to the shape as Keras does. ``STFT`` is determin
 are Keras's formula (:func:`fastinit.stft`), equal to Keras's own to float rounding.
 
 ``init(shape, dtype=None)`` fills a NumPy array on the host with the fastinit preset of the same
-name (Keras layout and formulas, see the README's table) and returns
+name (Keras layout and formulas, see the table in docs/guide/presets-and-fans.md) and returns
 ``keras.ops.convert_to_tensor`` of it, in ``dtype`` (default ``keras.backend.floatx()``): float32,
 float64, float16 or bfloat16 (bfloat16 values are the float32 values rounded to nearest even, the
 fastinit contract). Zeros, Ones, Constant and Identity also give integer and bool dtypes.

@@ -18,7 +18,7 @@ are one name):
 - JAX's delta_orthogonal (``scale`` or ``gain``, ``column_axis``).
 
 JAX's names that clash with these ("xavier_normal", "kaiming_normal", "normal", "uniform",
-"truncated_normal") mean something else in JAX; call the presets directly (see the README table).
+"truncated_normal") mean something else in JAX; call the presets directly (docs/guide/presets-and-fans.md).
 
 A config is ``{"class_name": name, "config": {...}}`` (Keras's ``serialize`` output; "module" and
 "registered_name" are ignored). Its keys are the initializer's parameters, by Keras's or PyTorch's
