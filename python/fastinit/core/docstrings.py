@@ -223,6 +223,9 @@ SECTIONS: dict[str, str] = {
     # fastinit.jax: what its initializer factories return
     "jax_returns_init": ("Returns:\n    ``init(key, shape, dtype=dtype, out_sharding=None)``, a function that "
                          "returns a\n    ``jax.Array`` (its own docstring says how each argument is used)."),
+    # fastinit.jax's zeros and ones (initializers themselves): the arguments after the ignored key
+    "jax_fixed_args": ("shape: {jax_shape}\ndtype: The array's dtype, any JAX dtype (``None``: JAX's default float "
+                       "dtype).\nout_sharding: {jax_out_sharding}"),
     # fastinit.torch: what its in-place functions return, the random drop-ins' last arguments
     "torch_returns": "Returns:\n    ``tensor``, filled.",
     "torch_random_args": "generator: {generator}\nseed: {torch_seed}\nstream: {stream}",

@@ -20,15 +20,18 @@ def _default(dtype: Any) -> Any:
     return np.dtype(jax.dtypes.canonicalize_dtype(np.float64)) if dtype is None else dtype
 
 
+def _placed(result: Any, out_sharding: Any) -> Any:
+    """``result`` where ``out_sharding`` puts it (``None``: where it is)."""
+    return result if out_sharding is None else jax.device_put(result, out_sharding)
+
+
 @shared_docs
 def zeros(key: Any, shape: Sequence[int], dtype: Any = None, out_sharding: Any = None) -> Any:
     """JAX ``zeros``: an initializer itself (not a factory) giving ``jnp.zeros(shape, dtype)``.
 
     Args:
         key: Ignored (zeros are not random); any value.
-        shape: {jax_shape}
-        dtype: The array's dtype, any JAX dtype (``None``: JAX's default float dtype).
-        out_sharding: {jax_out_sharding}
+        {jax_fixed_args}
 
     Returns:
         The ``jax.Array`` of zeros.
@@ -38,8 +41,7 @@ def zeros(key: Any, shape: Sequence[int], dtype: Any = None, out_sharding: Any =
         >>> fj.zeros(jax.random.key(0), (2, 2)).tolist()
         [[0.0, 0.0], [0.0, 0.0]]
     """
-    result = jnp.zeros(as_shape(shape), _default(dtype))
-    return result if out_sharding is None else jax.device_put(result, out_sharding)
+    return _placed(jnp.zeros(as_shape(shape), _default(dtype)), out_sharding)
 
 
 @shared_docs
@@ -48,9 +50,7 @@ def ones(key: Any, shape: Sequence[int], dtype: Any = None, out_sharding: Any = 
 
     Args:
         key: Ignored (ones are not random); any value.
-        shape: {jax_shape}
-        dtype: The array's dtype, any JAX dtype (``None``: JAX's default float dtype).
-        out_sharding: {jax_out_sharding}
+        {jax_fixed_args}
 
     Returns:
         The ``jax.Array`` of ones.
@@ -60,8 +60,7 @@ def ones(key: Any, shape: Sequence[int], dtype: Any = None, out_sharding: Any = 
         >>> fj.ones(jax.random.key(0), (2,)).tolist()
         [1.0, 1.0]
     """
-    result = jnp.ones(as_shape(shape), _default(dtype))
-    return result if out_sharding is None else jax.device_put(result, out_sharding)
+    return _placed(jnp.ones(as_shape(shape), _default(dtype)), out_sharding)
 
 
 def constant(value: Any, dtype: Any = None) -> Initializer:
@@ -82,8 +81,7 @@ def constant(value: Any, dtype: Any = None) -> Initializer:
     default = dtype
 
     def init(key: Any, shape: Sequence[int], dtype: Any = default, out_sharding: Any = None) -> Any:
-        result = jnp.full(as_shape(shape), value, dtype=_default(dtype))
-        return result if out_sharding is None else jax.device_put(result, out_sharding)
+        return _placed(jnp.full(as_shape(shape), value, dtype=_default(dtype)), out_sharding)
 
     init.__name__ = init.__qualname__ = "constant"
     init.__doc__ = fill_placeholders(INIT_DOC.format(summary=f"constant({value!r})", dtype=default,
