@@ -71,12 +71,12 @@ class CommentDocs(griffe.Extension):
 
 class JaxPresetFactories(griffe.Extension):
     """``fastinit.jax.variance`` makes its variance-scaling presets by calls, ``glorot_uniform =
-    _preset("glorot_uniform", 1.0, "fan_avg", "uniform", alias)``, and names JAX's aliases by
-    assignment (``xavier_uniform = glorot_uniform``); ``fastinit.jax`` re-exports them. Static
-    analysis sees attributes; this turns each into the function ``_preset`` returns, with its
-    signature (written in ``fastinit.jax.variance._preset``; keep them in step) and the docstring
-    ``_preset`` gives it: ``fastinit.jax.variance._PRESET_DOC``, formatted with the call's arguments
-    and its shared texts filled."""
+    _preset("glorot_uniform", alias)`` (the row of ``ROWS`` in ``fastinit.presets.glorot_he_lecun``),
+    and names JAX's aliases by assignment (``xavier_uniform = glorot_uniform``); ``fastinit.jax``
+    re-exports them. Static analysis sees attributes; this turns each into the function ``_preset``
+    returns, with its signature (written in ``fastinit.jax.variance._preset``; keep them in step)
+    and the docstring ``_preset`` gives it: ``fastinit.jax.variance._PRESET_DOC``, formatted with the
+    call's arguments and the row, its shared texts filled."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -89,29 +89,32 @@ class JaxPresetFactories(griffe.Extension):
         if pkg.name != "fastinit" or "jax" not in pkg.members or "variance" not in pkg.members["jax"].members:
             return
         module = pkg.members["jax"].members["variance"]
+        rows = _rows(str(pkg.members["presets"].members["glorot_he_lecun"].members["ROWS"].value))
         made: dict[str, griffe.Function] = {}
         for name, member in list(module.members.items()):
             if isinstance(member, griffe.Attribute) and isinstance(member.value, griffe.ExprCall):
                 call = member.value
                 if str(call.function) == "_preset":
-                    made[name] = self._factory(module, member, [str(a) for a in call.arguments])
+                    made[name] = self._factory(module, member, [str(a) for a in call.arguments], rows)
         for member in list(module.members.values()):
             if isinstance(member, griffe.Attribute) and str(member.value) in made:
                 target = made[str(member.value)]
-                alias = self._factory(module, member, [])
+                alias = self._factory(module, member, [], rows)
                 alias.parameters = target.parameters
                 alias.docstring = griffe.Docstring(f"JAX's other name for :func:`{target.name}`: the same function.",
                                                    parent=alias)
 
-    def _factory(self, module: griffe.Module, attr: griffe.Attribute, args: list[str]) -> griffe.Function:
+    def _factory(self, module: griffe.Module, attr: griffe.Attribute, args: list[str],
+                 rows: dict[str, tuple[Any, ...]]) -> griffe.Function:
         params = griffe.Parameters(*(griffe.Parameter(n, annotation=a, default=d,
                                                       kind=griffe.ParameterKind.positional_or_keyword)
                                      for n, a, d in self.SIGNATURE))
         func = griffe.Function(attr.name, lineno=attr.lineno, endlineno=attr.endlineno, parameters=params,
                                returns="Initializer")
         if args:
-            name, scale, mode, distribution = (a.strip("'\"") for a in args[:4])
-            alias = args[4].strip("'\"") if len(args) > 4 else ""
+            name = ast.literal_eval(args[0])
+            alias = ast.literal_eval(args[1]) if len(args) > 1 else ""
+            scale, mode, distribution = rows[name]
             template = ast.literal_eval(str(module.members["_PRESET_DOC"].value))
             text = template.format(name=name, alias=alias, scale=scale, mode=mode, distribution=distribution)
             func.docstring = griffe.Docstring(_ROLE.sub(_code_span, self._fill(inspect.cleandoc(text))), parent=func)
