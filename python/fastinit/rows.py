@@ -226,9 +226,8 @@ def rows(
         ValueError: a bad ``dim``, ``num_rows``, ``seed`` or ``stream``, an unknown ``init``
             (naming the closest), ``out`` of the wrong shape, or ``num_rows=None`` with an
             ``init`` whose values depend on the row count.
-        IndexError: an id outside [0, num_rows) (naming it).
-
-        Everything is checked before anything is written.
+        IndexError: an id outside [0, num_rows) (naming it). Every check of this list runs
+            before anything is written.
 
     Example:
         >>> import numpy as np, fastinit
