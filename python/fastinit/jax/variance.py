@@ -12,6 +12,7 @@ from ..core.complex import COMPLEX_PARTS
 from ..core.docstrings import fill_placeholders, shared_docs
 from ..core.suggest import did_you_mean
 from ..presets.disk import truncated_normal_disk, uniform_disk
+from ..presets.glorot_he_lecun import ROWS
 from ..presets.variance_scaling import MODES, variance_scaling_plan
 from ..presets.variance_scaling import variance_scaling as _variance_scaling
 from .arguments import Axis, Initializer, number
@@ -104,7 +105,10 @@ def variance_scaling(scale: Any, mode: str, distribution: str, in_axis: Axis = -
                             check=lambda dims: _check_axes_rank(dims, in_axis), complex_ok=True)
 
 
-def _preset(name: str, scale: float, mode: str, distribution: str, alias: str = "") -> Callable[..., Initializer]:
+def _preset(name: str, alias: str = "") -> Callable[..., Initializer]:
+    """The factory ``name``: :func:`variance_scaling` with the row ``ROWS[name]``."""
+    scale, mode, distribution = ROWS[name]
+
     def factory(in_axis: Axis = -2, out_axis: Axis = -1, batch_axis: Axis = (), dtype: Any = None) -> Initializer:
         init = variance_scaling(scale, mode, distribution, in_axis, out_axis, batch_axis, dtype)
         init.__name__ = init.__qualname__ = name
@@ -140,12 +144,12 @@ _PRESET_DOC = """JAX ``{name}``{alias}: a variance-scaling initializer factory.
     """
 
 
-glorot_uniform = _preset("glorot_uniform", 1.0, "fan_avg", "uniform", " (= ``xavier_uniform``)")
-glorot_normal = _preset("glorot_normal", 1.0, "fan_avg", "truncated_normal", " (= ``xavier_normal``)")
-lecun_uniform = _preset("lecun_uniform", 1.0, "fan_in", "uniform")
-lecun_normal = _preset("lecun_normal", 1.0, "fan_in", "truncated_normal")
-he_uniform = _preset("he_uniform", 2.0, "fan_in", "uniform", " (= ``kaiming_uniform``)")
-he_normal = _preset("he_normal", 2.0, "fan_in", "truncated_normal", " (= ``kaiming_normal``)")
+glorot_uniform = _preset("glorot_uniform", " (= ``xavier_uniform``)")
+glorot_normal = _preset("glorot_normal", " (= ``xavier_normal``)")
+lecun_uniform = _preset("lecun_uniform")
+lecun_normal = _preset("lecun_normal")
+he_uniform = _preset("he_uniform", " (= ``kaiming_uniform``)")
+he_normal = _preset("he_normal", " (= ``kaiming_normal``)")
 xavier_uniform = glorot_uniform
 xavier_normal = glorot_normal
 kaiming_uniform = he_uniform
