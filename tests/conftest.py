@@ -94,11 +94,14 @@ def pytest_pycollect_makemodule(module_path, parent):
 #: spread evenly over the table (its first and last case among them); the others are marked slow.
 SAMPLED_TABLES = {
     "test_readme.py::test_readme_block_runs": 6,
-    "test_writer_streams.py::test_closed_or_full_output_never_fails_a_complete_table": 2,
-    "test_writer_records.py::test_printed_resume_command_round_trips": 2,
-    "test_invariance.py::test_large_bits_fill_in_fortran_order": 2,
+    "test_writer_streams.py::test_closed_or_full_output_never_fails_a_complete_table": 1,
+    "test_writer_records.py::test_printed_resume_command_round_trips": 1,
+    "test_writer_safety.py::test_symlinks_at_predictable_names_are_never_followed": 1,
+    "test_invariance.py::test_large_bits_fill_in_fortran_order": 1,
     "test_invariance.py::test_large_fill_with_unaligned_columns": 2,
     "test_statistics.py::test_truncated_normal_ks": 6,
+    "test_accuracy.py::test_truncated_normal_float32_every_level": 4,
+    "test_stream_doc.py::test_truncated_normal_from_the_document": 10,
     "test_gather_core.py::test_rows_by_id_equal_the_whole_fill": 30,
     "test_parity_jax.py::test_orthogonal_matches_jax": 3,
     "test_parity_jax.py::test_variance_scaling_matches_jax": 12,
