@@ -23,6 +23,10 @@ namespace {
 // The caller waits for the chunks still under way this long spinning before it sleeps: about
 // one futex wake-up, far shorter than a scheduler time slice (milliseconds).
 constexpr std::chrono::microseconds kCloseSpin{20};
+// A pool thread out of work watches this long for the next fill before it sleeps, so that a
+// series of small fills (a model's tensors) finds it awake; OpenMP runtimes spin for
+// milliseconds (libgomp: 300000 rounds by default), which takes a busy core from other work.
+constexpr std::chrono::microseconds kIdleSpin{50};
 
 void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -45,6 +49,17 @@ struct Job {
   bool closing = false;
   Job* link = nullptr;  // the pool's list of open jobs
 };
+
+// Spins until done() or `limit` has passed; returns done().
+template <class Done>
+bool spin_until(Done&& done, std::chrono::microseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  for (int i = 1; !done(); ++i) {
+    if (i % 64 == 0 && std::chrono::steady_clock::now() > until) return done();
+    cpu_relax();
+  }
+  return true;
+}
 
 // Claims and runs chunks until none is left or the job is stopped.
 void drain(Job& j) {
@@ -74,6 +89,7 @@ class Pool {
     if (j.wanted == 0) return;
     j.link = open_;
     open_ = &j;
+    posted_.fetch_add(1, std::memory_order_relaxed);
     const int wake = std::min(j.wanted, sleeping_);
     lock.unlock();
     for (int i = 0; i < wake; ++i) work_cv_.notify_one();
@@ -92,11 +108,7 @@ class Pool {
       j.wanted = 0;
       j.closing = true;
     }
-    const auto until = std::chrono::steady_clock::now() + kCloseSpin;
-    for (int i = 0; j.inside.load(std::memory_order_acquire) != 0; ++i) {
-      if (i % 64 == 63 && std::chrono::steady_clock::now() > until) break;
-      cpu_relax();
-    }
+    spin_until([&] { return j.inside.load(std::memory_order_acquire) == 0; }, kCloseSpin);
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait(lock, [&] { return j.inside.load(std::memory_order_relaxed) == 0; });
   }
@@ -131,6 +143,11 @@ class Pool {
     for (;;) {
       Job* j = joinable();
       if (j == nullptr) {
+        const uint64_t seen = posted_.load(std::memory_order_relaxed);
+        lock.unlock();
+        spin_until([&] { return posted_.load(std::memory_order_relaxed) != seen; }, kIdleSpin);
+        lock.lock();
+        if (joinable() != nullptr) continue;
         ++sleeping_;
         work_cv_.wait(lock, [&] { return joinable() != nullptr; });
         --sleeping_;
@@ -151,6 +168,7 @@ class Pool {
   std::condition_variable work_cv_, done_cv_;
   Job* open_ = nullptr;
   int threads_ = 0, sleeping_ = 0;
+  std::atomic<uint64_t> posted_{0};  // jobs opened so far: what idle pool threads watch
 };
 
 }  // namespace

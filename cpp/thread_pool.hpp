@@ -5,9 +5,9 @@
 // atomic counter by the calling thread and by the pool threads that join it. There is no barrier
 // between chunks: a thread the OS takes off its core (a busy machine) delays the fill by the one
 // chunk it holds, while the others claim the rest. Idle pool threads sleep on a condition
-// variable (they never spin), and the caller, once no chunk is left, waits for the chunks still
-// being written briefly spinning and then asleep, so a fill neither burns the cores of other
-// processes nor waits spinning on a thread that lost its core. The pool is fastinit's own: no
+// variable after watching 50 us for the next fill, and the caller, once no chunk is left, waits
+// for the chunks still being written 20 us spinning and then asleep, so a fill neither burns the
+// cores of other processes nor waits spinning on a thread that lost its core. The pool is fastinit's own: no
 // setting of the process's OpenMP runtime (shared with torch and others) is read or changed.
 #pragma once
 #include <cstdint>
