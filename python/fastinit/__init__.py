@@ -24,7 +24,7 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
     raise ImportError(
         "fastinit's compiled core (fastinit._core) failed to load: "
         f"{exc}. Reinstall with `pip install --force-reinstall --no-binary fastinit fastinit` "
-        "or, from a checkout, `pip install .` (needs a C++17 compiler with OpenMP)."
+        "or, from a checkout, `pip install .` (needs a C++17 compiler)."
     ) from exc
 
 from .core.fills import constant, normal, ones, random_bits, truncated_normal, uniform, zeros
