@@ -90,7 +90,8 @@ def hashed_row_ids(ids: Any, dim: int, *, stream: Stream) -> tuple[np.ndarray, n
     """The (stream, row) of each 64-bit ID of a hashed table of ``dim`` elements per row.
 
     Args:
-        ids: The IDs, 1-d ints in [-2**63, 2**64): uint64, or int64 taken modulo 2**64.
+        ids: The IDs, 1-d ints in [-2**63, 2**64): uint64, or int64 taken modulo 2**64 (a list
+            may mix Python ints and NumPy integer scalars; floats and booleans are refused).
         dim: The elements per row, an int >= 1.
         stream: {stream}
             Here: the table's stream, which IDs below ``2**b`` keep.
@@ -102,8 +103,8 @@ def hashed_row_ids(ids: Any, dim: int, *, stream: Stream) -> tuple[np.ndarray, n
 
     Raises:
         TypeError: ``ids`` are not ints, or ``dim`` is not an int.
-        ValueError: ``ids`` not 1-d or outside [-2**63, 2**64), ``dim < 1``, or ``stream`` out of
-            range.
+        ValueError: ``ids`` not 1-d or outside [-2**63, 2**64), ``dim < 1`` or ``dim >= 2**62``,
+            or ``stream`` out of range.
 
     Example:
         >>> import numpy as np, fastinit
@@ -201,7 +202,8 @@ def rows(
             ``"he_normal"``, Keras and PyTorch names, as :mod:`fastinit.dask` takes them:
             fastinit's own names first, then :func:`fastinit.get`'s), one of fastinit's functions
             (``fastinit.normal``), or an initializer from :func:`fastinit.get`.
-        ids: 1-d ints (NumPy array, list, CPU torch tensor): row ids in [0, num_rows), any order,
+        ids: 1-d ints (NumPy integer array, CPU torch tensor, or a list that may mix Python ints
+            and NumPy integer scalars; floats and booleans are refused): row ids in [0, num_rows), any order,
             duplicates allowed (a repeated id gives equal rows). With ``hashed=True``: any 64-bit
             ints (see the module docstring).
         dim: elements per row (>= 1).
@@ -214,7 +216,8 @@ def rows(
         num_rows: the table's row count (fans come from ``(num_rows, dim)``); None: ``max_rows(dim)``,
             for initializers whose values do not depend on it.
         hashed: ids are 64-bit hashes mapped by :func:`hashed_row_ids` (``num_rows`` must be None).
-        out: an existing ``(len(ids), dim)`` array to fill instead of a new one (any strides).
+        out: an existing ``(len(ids), dim)`` array to fill instead of a new one (any strides whose
+            elements do not share memory).
         **params: the initializer's parameters (``std=0.02``, ``mode="fan_avg"``, ...).
 
     Returns:
@@ -224,8 +227,9 @@ def rows(
         TypeError: an argument of the wrong type, an unknown parameter of ``init`` (naming the
             closest), or ``ids`` that are not ints.
         ValueError: a bad ``dim``, ``num_rows``, ``seed`` or ``stream``, an unknown ``init``
-            (naming the closest), ``out`` of the wrong shape, or ``num_rows=None`` with an
-            ``init`` whose values depend on the row count.
+            (naming the closest), ``out`` of the wrong shape or with elements sharing memory,
+            ``hashed=True`` with ``dim >= 2**62``, or ``num_rows=None`` with an ``init`` whose
+            values depend on the row count.
         IndexError: an id outside [0, num_rows) (naming it). Every check of this list runs
             before anything is written.
 
