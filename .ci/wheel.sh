@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the binary wheel, repair it to the manylinux tag that auditwheel finds for it (bundling the
-# OpenMP runtime), check it with twine and for the LICENSE, install the repaired wheel into a fresh
+# Build the binary wheel, repair it to the manylinux tag that auditwheel finds for it, check it
+# with twine and for the LICENSE, install the repaired wheel into a fresh
 # venv and run the core tests (tests/core_tests.txt) against it. Run from the checkout's root by
 # .ci/run with python3 and PyPI; leaves nothing in the checkout (all in a temp dir).
 set -euo pipefail
