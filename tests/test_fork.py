@@ -46,3 +46,42 @@ def test_multiprocessing_fork_pool_workers():
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_fork_while_another_thread_fills():
+    """fork() while a parallel fill runs on another thread (the pool's lock and threads busy in the
+    parent): the child's fills run on its own thread and complete with the right values."""
+    code = textwrap.dedent("""
+        import os, sys, threading
+        import numpy as np
+        import fastinit
+
+        fastinit.set_num_threads(2)
+        want = fastinit.normal(200_000, seed=4)
+        stop = threading.Event()
+        started = threading.Event()
+
+        def fill_forever():
+            a = np.empty(4_000_000, np.float32)
+            while not stop.is_set():
+                fastinit.uniform(a, seed=1)
+                started.set()
+
+        t = threading.Thread(target=fill_forever)
+        t.start()
+        started.wait()
+        bad = 0
+        for _ in range(20):
+            pid = os.fork()
+            if pid == 0:
+                os._exit(0 if np.array_equal(fastinit.normal(200_000, seed=4), want) else 3)
+            _, status = os.waitpid(pid, 0)
+            bad += os.waitstatus_to_exitcode(status) != 0
+        stop.set()
+        t.join()
+        sys.exit(1 if bad else 0)
+    """)
+    # A hang (a child waiting for the parent's pool) ends at the timeout and fails the test.
+    proc = subprocess.run([sys.executable, "-W", "ignore::DeprecationWarning", "-c", code], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
