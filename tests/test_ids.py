@@ -99,6 +99,14 @@ def test_hashed_rows_name_dim_beyond_2_62(dim):
         fastinit.rows("normal", [1], dim, seed=SEED, stream=0, hashed=True)
 
 
+
+@pytest.mark.parametrize(("dim", "dtype"), [(2**62, "complex64"), (2**63 - 1, "complex128"), (2**63, "float32")])
+def test_rows_name_a_dim_no_row_of_which_fits(dim, dtype):
+    """No row of dim elements fits below 2**63 stream elements: a ValueError naming dim, not an
+    IndexError about a table of 0 rows."""
+    with pytest.raises(ValueError, match=f"dim={dim} is too large"):
+        fastinit.rows("normal", [0], dim, seed=SEED, stream=0, dtype=dtype)
+
 def test_hashed_row_ids_at_the_largest_dim():
     """dim = 2**62 - 1: b = 0 row bits, so every ID is row 0 of its own stream (the table's for 0)."""
     streams, rows = fastinit.hashed_row_ids([0, 1, 2**64 - 1], 2**62 - 1, stream=5)

@@ -269,6 +269,10 @@ def _table(init: Any, params: dict[str, Any], dim: int, num_rows: Any, complex_r
     if num_rows is not None:
         return fill, _check_num_rows(num_rows, dim)
     n = max_rows(dim, np.complex64 if complex_rows else None)
+    if n == 0:
+        kind = "complex elements (two stream elements each)" if complex_rows else "elements"
+        raise ValueError(f"dim={dim} is too large: not even one row of {dim} {kind} fits below 2**63 stream "
+                         "elements; use a smaller dim")
     _check_row_count(plan, name, n, dim)
     return fill, n
 
