@@ -23,7 +23,8 @@ def run_ranks(worker: Path, world: int, timeout: float = 240) -> list[str]:
     procs = []
     for rank in range(world):
         env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank),
-                   MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), OMP_NUM_THREADS="1")
+                   MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), OMP_NUM_THREADS="1",
+                   PYTHONFAULTHANDLER="1")  # a rank killed by a signal prints its Python stack
         procs.append(subprocess.Popen([sys.executable, str(worker)], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.STDOUT, text=True))
     outputs = []
@@ -35,5 +36,5 @@ def run_ranks(worker: Path, world: int, timeout: float = 240) -> list[str]:
             if p.poll() is None:
                 p.kill()
     for rank, (p, out) in enumerate(zip(procs, outputs)):
-        assert p.returncode == 0, f"rank {rank} of {world} failed:\n{out[-6000:]}"
+        assert p.returncode == 0, f"rank {rank} of {world} failed (exit code {p.returncode}):\n{out[-6000:]}"
     return outputs
