@@ -195,11 +195,6 @@ ADAPTER_DOCTESTS = {
     "fastinit.jax.constants": "jax",
 }
 
-#: Public names whose module still postpones its annotations (their signatures show strings);
-#: test_postponed_signatures_still_show_strings fails once they do not, to take them off this list.
-POSTPONED = {"fastinit.torch.seeded"}
-
-
 def _import_adapter(module_name, framework):
     """The adapter module, or a skip naming the missing framework. Keras reads its backend at its
     first import: without ``KERAS_BACKEND`` an installed torch or JAX is chosen (not keras.json's)."""
@@ -232,20 +227,11 @@ def test_adapter_docstrings_teach(module_name):
         try:
             test_docstring_teaches(obj)
         except AssertionError as exc:
-            if not (name in POSTPONED and "annotation is a string" in str(exc)):
-                failures.append(f"{name}: {exc}")
+            failures.append(f"{name}: {exc}")
         for what, doc, _ in _checked_functions(obj):
             if re.search(r"\{[a-z_]+\}", doc or ""):
                 failures.append(f"{what} has an unfilled placeholder")
     assert not failures, "\n".join(failures)
-
-
-@pytest.mark.parametrize("name", sorted(POSTPONED))
-def test_postponed_signatures_still_show_strings(name):
-    module_name, attr = name.rsplit(".", 1)
-    obj = getattr(_import_adapter(module_name, ADAPTERS[module_name]), attr)
-    shown = [p.annotation for _, _, sig in _checked_functions(obj) for p in sig.parameters.values()]
-    assert any(isinstance(a, str) for a in shown), f"{name} shows real types now: take it off POSTPONED"
 
 
 def test_adapter_init_functions_document_their_contract():

@@ -73,12 +73,10 @@ draws, :mod:`.model_tensors` the lookup of the model tensor (and position) a dra
 of every thread, and :mod:`.unseen_writes` the writes none of them saw.
 """
 
-from __future__ import annotations
-
 import sys
 import warnings
 from types import TracebackType
-from typing import Any
+from typing import Any, Optional
 
 import torch  # absolute import: the real PyTorch
 from torch.overrides import TorchFunctionMode
@@ -138,12 +136,12 @@ def _hf_loaded(func: Any, tensor: Any) -> bool:
 class _Mode(TorchFunctionMode):
     """Routes the calls to the :class:`seeded` context that owns it."""
 
-    def __init__(self, ctx: seeded) -> None:
+    def __init__(self, ctx: "seeded") -> None:
         super().__init__()
         self.ctx = ctx
 
     def __torch_function__(self, func: Any, types: Any, args: tuple[Any, ...] = (),
-                           kwargs: dict[str, Any] | None = None) -> Any:
+                           kwargs: Optional[dict[str, Any]] = None) -> Any:
         return self.ctx._dispatch(func, args, kwargs or {})
 
 
@@ -219,14 +217,14 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
 
     # ------------------------------------------------------------ entering and leaving
 
-    def __enter__(self) -> seeded:
+    def __enter__(self) -> "seeded":
         self._index()
         push(self)
         self._mode.__enter__()  # type: ignore[no-untyped-call]  # torch leaves it unannotated
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None:
         try:
             self._mode.__exit__(exc_type, exc, tb)  # type: ignore[no-untyped-call]  # torch leaves it unannotated
         finally:
@@ -239,14 +237,14 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         self._by_storage, self._sharded, self._lazy = index_model(self.model)
         self._versions.track(self._by_storage)
 
-    def _unseen(self, keys: list[int] | None) -> None:
+    def _unseen(self, keys: Optional[list[int]]) -> None:
         """Report the model tensors (in the storages ``keys``; None: all) written since an open context saw them."""
         for name in self._versions.moved(keys):
             self._warn(unseen_message(name))
 
     # ------------------------------------------------------------ finding the tensor
 
-    def _locate(self, t: Any) -> tuple[Known, Tensor] | None:
+    def _locate(self, t: Any) -> Optional[tuple[Known, Tensor]]:
         """(the model tensor whose memory holds ``t``, the memory of ``t`` here), or None."""
         found = locate(self._by_storage, t)
         if found is None and self._lazy:
@@ -258,7 +256,7 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         """A DTensor parameter/buffer of the model, or a DTensor view of one."""
         return is_dtensor(t) and (id(t) in self._sharded or self._locate(t) is not None)
 
-    def _target(self, t: Tensor, where: str, in_dtype: bool) -> Target | None:
+    def _target(self, t: Tensor, where: str, in_dtype: bool) -> Optional[Target]:
         """The target of a draw into ``t``, or None after reporting why it cannot be keyed."""
         found = self._locate(t)
         if found is None and owner(t, below=self) is not None:
@@ -383,7 +381,7 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         return tensor
 
     def _trunc_normal(self, tensor: Tensor, mean: float, std: float, a: float, b: float,
-                      generator: torch.Generator | None) -> Tensor:
+                      generator: Optional[torch.Generator]) -> Tensor:
         """``torch.nn.init.trunc_normal_``'s body: fastinit's truncated normal, or torch's after a report."""
         keys = storage_keys((tensor,), {})
         self._unseen(keys)
@@ -393,7 +391,7 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
             mark_seen(keys)
 
     def _trunc_normal_into(self, tensor: Tensor, mean: float, std: float, a: float, b: float,
-                           generator: torch.Generator | None) -> Tensor:
+                           generator: Optional[torch.Generator]) -> Tensor:
         if self._empty(tensor):
             return tensor
         target = self._target(tensor, "torch.nn.init.trunc_normal_", True)
