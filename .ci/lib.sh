@@ -16,6 +16,9 @@ run_core_tests() {
     shift 2
     run=$(mktemp -d "$work/run.XXXXXX")
     cp -r "$parent/tests" "$parent/pyproject.toml" "$run/"
+    # The stream's document: tests/test_stream_doc.py (and test_word_bounds.py, which uses its
+    # formulas) read docs/stream-v1.md beside the tests.
+    mkdir -p "$run/docs" && cp "$parent/docs/stream-v1.md" "$run/docs/"
     local -a tests
     mapfile -t tests < <(grep -vE '^[[:space:]]*(#|$)' "$run/tests/core_tests.txt" | sed 's|^|tests/|')
     tests+=("$@")
