@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("fastinit.names",),  # initializers by name, fastinit.get
     ("fastinit.rows", "fastinit.shard", "fastinit.fingerprint", "fastinit.outofcore"),  # parts of tensors
     ("fastinit.torch", "fastinit.keras", "fastinit.jax", "fastinit.dask", "fastinit.cli"),  # adapters, command
+    ("fastinit.torchrec",),  # adapters built on an adapter: TorchRec's tables through fastinit.torch
     ("fastinit", "fastinit.__main__"),  # the public API (re-exports), python -m fastinit
 ]
 
