@@ -1,0 +1,165 @@
+"""fastinit.torchrec: TorchRec's embedding tables, the same values unsharded and under every plan.
+
+The multiprocess tests spawn 1, 2 and 4 gloo ranks on the CPU running
+tests/test_torchrec_worker.py: every sharding type (table-wise, row-wise, column-wise,
+table-row-wise, grid, data-parallel, a mix, TorchRec's own planner), dense and fused kernels,
+EmbeddingBagCollection and EmbeddingCollection, three tables whose sizes no world divides; each
+gathered table equals the single-process fill bit for bit and ``fingerprint_tables`` agrees with
+it, on every world size. The rest runs in one process on unsharded collections.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from gloo_ranks import run_ranks
+
+#: What CI installs for these tests, after torch's CPU build: TorchRec's CPU kernels come with
+#: fbgemm-gpu-cpu, and TorchRec itself asks for "fbgemm-gpu" (the CUDA build), so it is installed
+#: without dependencies, after its other dependencies (tested: torchmetrics 1.9, tensordict 0.15).
+INSTALL_TORCHREC = ("pip install fbgemm-gpu-cpu==1.8.0 tensordict torchmetrics tqdm pyre-extensions iopath && "
+                    "pip install --no-deps torchrec==1.8.0")
+
+torch = pytest.importorskip("torch")
+torchrec = pytest.importorskip("torchrec", reason=f"torchrec is not installed: {INSTALL_TORCHREC}")
+
+import fastinit  # noqa: E402 - after the skips
+import fastinit.torchrec as ftr  # noqa: E402
+
+WORKER = Path(__file__).with_name("test_torchrec_worker.py")
+_FINGERPRINTS: dict[int, Any] = {}
+
+
+@pytest.mark.multiprocess
+@pytest.mark.parametrize("world", [1, 2, 4])
+def test_world(world: int) -> None:
+    outputs = run_ranks(WORKER, world, timeout=600)
+    for rank, out in enumerate(outputs):
+        assert f"rank {rank}/{world}: " in out and "checks passed" in out, out[-3000:]
+    line = [s for s in outputs[0].splitlines() if s.startswith("FINGERPRINTS ")]
+    assert len(line) == 1, outputs[0][-3000:]
+    prints = json.loads(line[0].removeprefix("FINGERPRINTS "))
+    ebc = [d for k, d in prints.items() if k.startswith("ebc/")]
+    assert len(prints) >= 17 and all(d == ebc[0] for d in ebc)
+    _FINGERPRINTS[world] = prints
+    for other, seen in _FINGERPRINTS.items():  # the worlds run so far
+        assert seen == prints, f"fingerprint_tables differs between {other} and {world} ranks"
+
+
+# ---------------------------------------------------------------- in one process
+
+def _ebc(device: str = "cpu", **t1: Any) -> Any:
+    return torchrec.EmbeddingBagCollection(device=torch.device(device), tables=[
+        torchrec.EmbeddingBagConfig(name="users", num_embeddings=1001, embedding_dim=12, feature_names=["u"]),
+        torchrec.EmbeddingBagConfig(name="ads", num_embeddings=37, embedding_dim=8, feature_names=["i"], **t1)])
+
+
+def _weight(module: Any, name: str) -> np.ndarray:
+    holder = module.embedding_bags if hasattr(module, "embedding_bags") else module.embeddings
+    return holder[name].weight.detach().numpy()
+
+
+def test_default_is_torchrecs_distribution() -> None:
+    """init=None: uniform(weight_init_min, weight_init_max), TorchRec's +-sqrt(1/num_embeddings)
+    where unset; TorchRec's own init_fn says the same."""
+    ebc = ftr.init_tables(_ebc(weight_init_min=-0.5, weight_init_max=0.25), seed=7)
+    bound = math.sqrt(1 / 1001)
+    assert np.array_equal(_weight(ebc, "users"), fastinit.uniform((1001, 12), -bound, bound, seed=7, stream="users"))
+    assert np.array_equal(_weight(ebc, "ads"), fastinit.uniform((37, 8), -0.5, 0.25, seed=7, stream="ads"))
+    own = ebc.embedding_bag_configs()[0].init_fn
+    assert isinstance(own, functools.partial) and own.func is torch.nn.init.uniform_
+    assert own.keywords == {"a": -bound, "b": bound}
+
+
+def test_initializers_by_name_config_and_per_table() -> None:
+    a = ftr.init_tables(_ebc(), seed=3, init="xavier_uniform")
+    assert np.array_equal(_weight(a, "ads"), fastinit.get("xavier_uniform")((37, 8), seed=3, stream="ads"))
+    b = ftr.init_tables(_ebc(), seed=3, init={"class_name": "RandomNormal", "config": {"stddev": 0.01}})
+    assert np.array_equal(_weight(b, "users"), fastinit.random_normal((1001, 12), stddev=0.01, seed=3, stream="users"))
+    c = ftr.init_tables(_ebc(), seed=3, init={"ads": "zeros"})
+    assert not _weight(c, "ads").any()
+    bound = math.sqrt(1 / 1001)
+    assert np.array_equal(_weight(c, "users"), fastinit.uniform((1001, 12), -bound, bound, seed=3, stream="users"))
+
+
+def test_nested_collections_and_fingerprints() -> None:
+    """Tables in child collections (a bag and a sequence collection) are found; their digests are
+    fastinit.fingerprint of each whole table, keyed by table name."""
+    model = torch.nn.Module()
+    model.bags = _ebc()
+    model.seq = torchrec.EmbeddingCollection(tables=[
+        torchrec.EmbeddingConfig(name="words", num_embeddings=50, embedding_dim=4, feature_names=["w"])])
+    ftr.init_tables(model, seed=1)
+    assert [t.path for t in ftr.find_tables(model)] == [
+        "bags.embedding_bags.users.weight", "bags.embedding_bags.ads.weight", "seq.embeddings.words.weight"]
+    digests = ftr.fingerprint_tables(model)
+    assert digests == {n: fastinit.fingerprint(_weight(m, n)) for m, n in
+                       ((model.bags, "users"), (model.bags, "ads"), (model.seq, "words"))}
+    model.seq2 = torchrec.EmbeddingCollection(tables=[
+        torchrec.EmbeddingConfig(name="words", num_embeddings=5, embedding_dim=4, feature_names=["x"])])
+    with pytest.raises(ValueError, match="two tables are named 'words'"):
+        ftr.fingerprint_tables(model)
+
+
+def test_autograd_version_is_bumped() -> None:
+    ebc = _ebc()
+    w = ebc.embedding_bags["users"].weight
+    before = w._version
+    ftr.init_tables(ebc, seed=0)
+    assert w._version > before
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"seed": None}, TypeError, "seed must be an int"),
+    ({"seed": -1}, ValueError, "seed must be in"),
+    ({"seed": 0, "init": "no_such_init"}, ValueError, "init"),
+    ({"seed": 0, "init": {"users": "zeros", "nope": "ones"}}, ValueError, r"\['nope'\]"),
+    ({"seed": 0, "init": {"users": "zeros", "ads": 3}}, TypeError, r"init\['ads'\]"),
+])
+def test_bad_arguments_write_nothing(kwargs: dict[str, Any], error: type, match: str) -> None:
+    ebc = _ebc()
+    before = {n: _weight(ebc, n).copy() for n in ("users", "ads")}
+    with pytest.raises(error, match=match):
+        ftr.init_tables(ebc, **kwargs)
+    for n, w in before.items():
+        assert np.array_equal(_weight(ebc, n), w), f"{n} was written before the error"
+
+
+def test_refusals() -> None:
+    with pytest.raises(ValueError, match="meta device"):
+        ftr.init_tables(_ebc("meta"), seed=0)
+    with pytest.raises(ValueError, match="no TorchRec"):
+        ftr.init_tables(torch.nn.Linear(2, 2), seed=0)
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        ftr.init_tables("model", seed=0)  # type: ignore[arg-type]
+
+
+def test_custom_init_fn_warns() -> None:
+    config = torchrec.EmbeddingBagConfig(name="t", num_embeddings=4, embedding_dim=2, feature_names=["f"],
+                                         init_fn=torch.nn.init.ones_)
+    ebc = torchrec.EmbeddingBagCollection(tables=[config])
+    with pytest.warns(UserWarning, match="own init_fn"):
+        ftr.init_tables(ebc, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ftr.init_tables(ebc, seed=0, init={"t": "ones"})  # chosen: no warning
+    assert (ebc.embedding_bags["t"].weight == 1).all()
+
+
+def test_import_does_not_import_torchrec_and_names_the_install() -> None:
+    code = ("import sys, torch, fastinit.torchrec as ftr; assert 'torchrec' not in sys.modules\n"
+            "sys.modules['torchrec'] = None\n"
+            "try:\n    ftr.init_tables(torch.nn.Linear(2, 2), seed=0)\n"
+            "except ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "pip install" in out.stdout and "torchrec" in out.stdout, out.stdout
