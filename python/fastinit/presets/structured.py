@@ -28,7 +28,8 @@ from ..core.layout import Index, Shape, index_entries
 from ..core.seed import Seed, Stream, resolve_seed, resolve_stream, stream_from_name
 from .args import prepare, real_param
 
-__all__ = ["identity", "eye", "dirac", "sparse", "sparse_mask_stream"]
+__all__ = ["dirac", "dirac_coords", "eye", "identity", "identity_coords", "local_positions", "sparse",
+           "sparse_mask_stream"]
 
 _KEY_BLOCK = 1 << 21  # keys per block in sparse (16 MiB of float64)
 
@@ -45,12 +46,13 @@ def _matches(ids: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return which, order[first + np.arange(len(which))]
 
 
-def _place(array: np.ndarray, full_shape: tuple[int, ...], index: Optional[Index],
-           coords: Sequence[np.ndarray], value: Any) -> None:
-    """Set ``full[coords] = value`` restricted to the part ``array`` = ``full[index]`` holds
-    (index arrays: at every position of ``array`` whose id is the coordinate)."""
+def local_positions(full_shape: tuple[int, ...], index: Optional[Index],
+                    coords: Sequence[np.ndarray]) -> Optional[tuple[np.ndarray, ...]]:
+    """The positions, in the part ``full[index]``, of the whole tensor's elements ``full[coords]``
+    that the part holds (index arrays: every position whose id is the coordinate): one int array
+    per kept axis, or None when the part holds none of them."""
     sel = np.arange(len(coords[0]) if coords else 0)  # which coordinates are still in the part
-    part: list[np.ndarray] = []  # their positions in array, one array per kept axis
+    part: list[np.ndarray] = []  # their positions in the part, one array per kept axis
     for entry, n, c in zip(index_entries(full_shape, index), full_shape, coords):
         cs = np.asarray(c)[sel]
         if isinstance(entry, np.ndarray):
@@ -63,12 +65,31 @@ def _place(array: np.ndarray, full_shape: tuple[int, ...], index: Optional[Index
         else:
             keep = cs == entry
             sel, part = sel[keep], [p[keep] for p in part]
-    if not len(sel):
-        return
-    if part:
-        array[tuple(part)] = value
-    else:
-        array[()] = value
+    return tuple(part) if len(sel) else None
+
+
+def _place(array: np.ndarray, full_shape: tuple[int, ...], index: Optional[Index],
+           coords: Sequence[np.ndarray], value: Any) -> None:
+    """Set ``full[coords] = value`` restricted to the part ``array`` = ``full[index]`` holds."""
+    part = local_positions(full_shape, index, coords)
+    if part is not None:
+        array[part] = value
+
+
+def identity_coords(full_shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The coordinates of the ones of :func:`identity`/:func:`eye` in a 2-d tensor of ``full_shape``."""
+    diag = np.arange(min(full_shape))
+    return diag, diag
+
+
+def dirac_coords(full_shape: tuple[int, ...], groups: int) -> list[np.ndarray]:
+    """The coordinates of the ones of :func:`dirac` in a kernel of ``full_shape`` (checked)."""
+    opg = full_shape[0] // groups
+    d = np.arange(min(opg, full_shape[1]))
+    g = np.arange(groups)
+    out_c = (g[:, None] * opg + d[None, :]).ravel()
+    in_c = np.tile(d, groups)
+    return [out_c, in_c] + [np.full(out_c.shape, k // 2) for k in full_shape[2:]]
 
 
 def _scalar(value: float, array: np.ndarray, name: str) -> np.ndarray:
@@ -113,8 +134,7 @@ def identity(out: Any, gain: float = 1.0, *, full_shape: Optional[Shape] = None,
                          "for convolution kernels use fastinit.dirac")
     value = _scalar(gain, array, "gain")
     zeros(array)
-    diag = np.arange(min(shape))
-    _place(array, shape, index, (diag, diag), value)
+    _place(array, shape, index, identity_coords(shape), value)
     return array
 
 
@@ -186,13 +206,7 @@ def dirac(out: Any, groups: int = 1, *, full_shape: Optional[Shape] = None, inde
     if shape[0] % groups:
         raise ValueError(f"groups={groups} does not divide out_channels={shape[0]} (axis 0 of {shape})")
     zeros(array)
-    opg = shape[0] // groups
-    d = np.arange(min(opg, shape[1]))
-    g = np.arange(groups)
-    out_c = (g[:, None] * opg + d[None, :]).ravel()
-    in_c = np.tile(d, groups)
-    centre = [np.full(out_c.shape, k // 2) for k in shape[2:]]
-    _place(array, shape, index, [out_c, in_c] + centre, np.asarray(1.0, array.dtype))
+    _place(array, shape, index, dirac_coords(shape, groups), np.asarray(1.0, array.dtype))
     return array
 
 

@@ -31,6 +31,7 @@ from .checks import (
     _other_dtype,
     _torch_errors,
 )
+from .device_presets import dirac_path, eye_path
 from .tensor_fill import fill_tensor
 
 __all__ = ["constant_", "ones_", "zeros_", "eye_", "dirac_"]
@@ -155,7 +156,7 @@ def eye_(tensor: Tensor, *, seed: Seed = None, stream: Stream = 0) -> Tensor:
     _check_tensor(tensor, "eye_")
     _matrix_rank(tensor)
     return fill_tensor(tensor, "eye_", lambda x: _structured(x, _eye),
-                       lambda x, p: _structured(x, lambda re: _eye(re, **p)))
+                       lambda x, p: _structured(x, lambda re: _eye(re, **p)), device=eye_path())
 
 
 def _dirac_rank(tensor: Tensor) -> None:
@@ -207,4 +208,4 @@ def dirac_(tensor: Tensor, groups: int = 1, *, seed: Seed = None, stream: Stream
     check_dirac_groups(tuple(tensor.shape), groups)
     with _torch_errors():
         return fill_tensor(tensor, "dirac_", lambda x: _structured(x, lambda re: _dirac(re, groups)),
-                           lambda x, p: _structured(x, lambda re: _dirac(re, groups, **p)))
+                           lambda x, p: _structured(x, lambda re: _dirac(re, groups, **p)), device=dirac_path(groups))

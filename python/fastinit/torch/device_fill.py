@@ -8,9 +8,13 @@ before anything is written), and the core call it would have made (format, seed,
 strides, origin, parameters) is launched as a device kernel on the tensor instead. Bits are the
 CPU engine's (docs/stream-v1.md; tests/test_gpu_interpreter.py).
 
-Only the fills that are one core call on the whole view are taken to the device (:data:`DEVICE_FILLS`);
-the others (orthogonal_, sparse_, eye_, dirac_, ``init_module`` schemes) stay on
-the host-staging path, which warns once per reason that it is the slow path.
+The fills that are one core call on the whole view are taken to the device by name
+(:data:`DEVICE_FILLS`), or by their :class:`DevicePath` (``RECORDED``: an ``init_module`` scheme's
+elementwise initializer); the others bring their own device fill (``DevicePath(fill)``: eye_,
+dirac_, orthogonal_, sparse_, rows_ and the structured scheme initializers, see
+:mod:`.device_presets`), which writes the tensor with torch's device ops and the kernels
+(:func:`launch_recorded`). What has neither, or runs without Triton, stays on the host-staging
+path, which warns once per reason that it is the slow path.
 """
 
 
@@ -18,12 +22,14 @@ import mmap
 import platform
 import threading
 import warnings
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 import numpy as np
 import torch
 
-__all__ = ["DEVICE_FILLS", "SlowPathWarning", "fill_on_device"]
+__all__ = ["DEVICE_FILLS", "RECORDED", "DevicePath", "SlowPathWarning", "fill_on_device", "launch_recorded",
+           "numpy_dtype"]
 
 #: The ``fastinit.torch`` fills whose NumPy description is exactly one core fill of the view.
 DEVICE_FILLS = frozenset({"uniform_", "normal_", "trunc_normal_", "xavier_uniform_", "xavier_normal_",
@@ -39,6 +45,21 @@ _warned: set[str] = set()
 
 class SlowPathWarning(UserWarning):
     """A device tensor is filled on the CPU and copied to the device (said once per reason)."""
+
+
+@dataclass(frozen=True)
+class DevicePath:
+    """How a fill writes a device tensor: ``fill(tensor, place)`` (``place`` as ``located``'s: ``{}``
+    or ``{"full_shape", "index"}``) with torch's device ops and the kernels; None: its NumPy
+    description is recorded and launched as one kernel fill (:func:`launch_recorded`).
+    ``kernels``: it needs Triton (else the host-staging path runs)."""
+
+    fill: Optional[Callable[[torch.Tensor, dict[str, Any]], None]] = None
+    kernels: bool = True
+
+
+#: The device path of a fill whose NumPy description is one core fill of the view.
+RECORDED = DevicePath()
 
 
 def _warn_once(reason: str) -> None:
@@ -71,12 +92,17 @@ class _Recorder:
         return record
 
 
+def numpy_dtype(dtype: torch.dtype) -> np.dtype:
+    """The NumPy dtype of a torch float or complex dtype (bfloat16: ``ml_dtypes.bfloat16``)."""
+    from ..core.dtypes import bfloat16
+    return np.dtype(bfloat16) if dtype == torch.bfloat16 else torch.empty(0, dtype=dtype).numpy().dtype
+
+
 def _stand_in(tensor: torch.Tensor) -> np.ndarray:
     """An unwritten C-ordered NumPy array of the tensor's shape and dtype. Its pages are never
     touched; above :data:`_RESERVE_ABOVE` bytes they are mapped without reserving swap
     (``MAP_NORESERVE``), so a device tensor larger than the host's memory still gets one."""
-    from ..core.dtypes import bfloat16
-    dtype = bfloat16 if tensor.dtype == torch.bfloat16 else torch.empty(0, dtype=tensor.dtype).numpy().dtype
+    dtype = numpy_dtype(tensor.dtype)
     shape = tuple(tensor.shape)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if nbytes > _RESERVE_ABOVE and platform.system() == "Linux" and platform.machine() in ("x86_64", "aarch64"):
@@ -141,24 +167,39 @@ def _launches(tensor: torch.Tensor, stand_in: np.ndarray, calls: list[Any]) -> O
     return launches if whole or parts else None
 
 
-def fill_on_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any],
-                   located: Optional[Callable[..., Any]], place: dict[str, Any]) -> bool:
-    """Fill the device tensor ``tensor`` with the Triton kernels when the fill is one they compute
-    and Triton is installed. Returns False (nothing written) when the caller must stage it through
-    the host; raises what the CPU fill raises for bad parameters, before anything is written."""
-    from .. import gpu
-    if where not in DEVICE_FILLS:
-        _warn_once(f"{where} has no device kernel")
-        return False
-    if not gpu.available():
-        _warn_once("Triton is not installed (pip install 'fastinit[gpu]')")
-        return False
-    stand_in, calls = _record(tensor, fill, located, place)
+def launch_recorded(tensor: torch.Tensor, located: Callable[..., Any], place: dict[str, Any]) -> bool:
+    """Run ``located(stand_in, place)`` on a stand-in of the device tensor ``tensor`` and launch the
+    core fill it records as kernels on ``tensor``. False (nothing written) when the description is
+    not one fill of the whole tensor (or its two complex parts); raises what the CPU fill raises."""
+    stand_in, calls = _record(tensor, lambda x: located(x, {}), located, place)
     launches = _launches(tensor, stand_in, calls)
     if launches is None:
-        _warn_once(f"{where} on this tensor (a fill of parts of it) has no device kernel")
         return False
     from ..gpu import launch
     for view, kwargs in launches:
         launch.fill(view, **kwargs)
+    return True
+
+
+def fill_on_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any],
+                   located: Optional[Callable[..., Any]], place: dict[str, Any],
+                   path: Optional[DevicePath] = None) -> bool:
+    """Fill the device tensor ``tensor`` on the device when Triton is installed (or ``path`` needs
+    no kernels): with ``path.fill``, or with the kernels when the fill is one they compute (named
+    in :data:`DEVICE_FILLS`, or ``path`` is :data:`RECORDED`). Returns False (nothing written) when
+    the caller must stage it through the host; raises what the CPU fill raises for bad parameters,
+    before anything is written."""
+    from .. import gpu
+    if path is None and where not in DEVICE_FILLS:
+        _warn_once(f"{where} has no device kernel")
+        return False
+    if (path is None or path.kernels) and not gpu.available():
+        _warn_once("Triton is not installed (pip install 'fastinit[gpu]')")
+        return False
+    if path is not None and path.fill is not None:
+        path.fill(tensor, place)
+        return True
+    if not launch_recorded(tensor, located or (lambda x, p: fill(x)), place):
+        _warn_once(f"{where} on this tensor (a fill of parts of it) has no device kernel")
+        return False
     return True

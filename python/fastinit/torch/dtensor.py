@@ -29,12 +29,15 @@ buffers) copied to the device while the next chunk is filled. Untested on a GPU 
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import numpy as np
 import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
 
 from .placements import _is_shard, check_placements, is_dtensor
+
+if TYPE_CHECKING:
+    from .device_fill import DevicePath
 
 __all__ = ["CHUNK_BYTES", "dtensor_index", "is_dtensor", "local_key"]
 
@@ -183,9 +186,10 @@ def _bump(tensor: torch.Tensor) -> None:
 
 
 def fill_dtensor(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any], located: Optional[Located],
-                 whole: bool) -> torch.Tensor:
+                 whole: bool, path: Optional["DevicePath"] = None) -> torch.Tensor:
     """Fill the local shard of the DTensor ``tensor``: ``located(view, {"full_shape", "index"})``,
-    or ``fill(view)`` for the position-free fills (constants). Returns ``tensor``."""
+    or ``fill(view)`` for the position-free fills (constants); a CUDA shard as :func:`fill_device`
+    fills it (``path``). Returns ``tensor``."""
     from .checks import _check_tensor, numpy_view
     check_placements(tensor, where)
     local: torch.Tensor = tensor.to_local()  # type: ignore[attr-defined]  # a DTensor method, not in Tensor's stubs
@@ -200,7 +204,7 @@ def fill_dtensor(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], 
         return tensor
     where_ = {"full_shape": tuple(int(n) for n in tensor.shape), "index": index}
     if local.device.type != "cpu":
-        fill_device(local, where, fill, located, whole, where_)
+        fill_device(local, where, fill, located, whole, where_, path)
     elif located is None:
         fill(numpy_view(local))
     else:
@@ -249,9 +253,9 @@ def _chunk_where(where_: dict[str, Any], shape: tuple[int, ...], lead: tuple[int
 
 
 def fill_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], Any], located: Optional[Located],
-                whole: bool, where_: Optional[dict[str, Any]] = None) -> None:
-    """Fill an accelerator tensor on the device with fastinit.gpu's kernels where they compute the fill
-    (:mod:`.device_fill`), else through pinned host chunks copied to it (two buffers, so one chunk is
+                whole: bool, where_: Optional[dict[str, Any]] = None, path: Optional["DevicePath"] = None) -> None:
+    """Fill an accelerator tensor on the device (:mod:`.device_fill`: fastinit.gpu's kernels, or
+    ``path``'s device fill), else through pinned host chunks copied to it (two buffers, so one chunk is
     filled while the previous one is copied). ``whole``: one chunk (fills that work on the whole
     tensor, e.g. orthogonal_). Neither path has run on a GPU so far."""
     from .checks import numpy_view
@@ -259,7 +263,7 @@ def fill_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray], A
     if located is None and where not in _POSITION_FREE:
         raise ValueError(f"{where}: tensor is on {tensor.device}; this function fills CPU memory only: fill a CPU "
                          "tensor and move it (t.copy_(t_cpu))")
-    if fill_on_device(tensor, where, fill, located, where_ or {}):
+    if fill_on_device(tensor, where, fill, located, where_ or {}, path):
         return
     shape = tuple(tensor.shape)
     pinned = torch.cuda.is_available() and tensor.device.type == "cuda"

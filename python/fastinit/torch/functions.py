@@ -34,6 +34,8 @@ from .checks import (
     _seed,
     _torch_errors,
 )
+from .device_fill import DevicePath
+from .device_presets import orthogonal_path, sparse_path
 from .tensor_fill import fill_tensor
 
 __all__ = [
@@ -55,17 +57,20 @@ _Fill = Callable[[np.ndarray, int, dict[str, Any]], Any]
 
 
 def _random_fill(where: str, tensor: Tensor, generator: Any, seed: Seed, fill: _Fill,
-                 check: Optional[Callable[[Tensor], None]] = None, whole: bool = False) -> Tensor:
+                 check: Optional[Callable[[Tensor], None]] = None, whole: bool = False,
+                 device: Optional[Callable[[int], DevicePath]] = None) -> Tensor:
     """A random fill in torch's order: ``generator`` checked, the tensor checked, ``check(tensor)``
     (a rank rule), and only then the seed drawn (a refused call leaves the generator as it was)
-    and ``fill(view, seed, place)`` run on the tensor's memory. Returns ``tensor``."""
+    and ``fill(view, seed, place)`` run on the tensor's memory (``device(seed)``: how a CUDA
+    tensor is written on the device, see :mod:`.device_presets`). Returns ``tensor``."""
     _check_generator(generator, seed, where)
     _check_tensor(tensor, where)
     if check is not None:
         check(tensor)
     s = _seed(seed, generator)
     with _torch_errors():
-        return fill_tensor(tensor, where, lambda x: fill(x, s, {}), lambda x, p: fill(x, s, p), whole=whole)
+        return fill_tensor(tensor, where, lambda x: fill(x, s, {}), lambda x, p: fill(x, s, p), whole=whole,
+                           device=None if device is None else device(s))
 
 
 @shared_docs
@@ -268,7 +273,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Optional[torch.Gener
     gain = _number(gain)
     return _random_fill("orthogonal_", tensor, generator, seed,
                         lambda x, s, p: _orthogonal(x, gain, layout="torch", seed=s, stream=stream, **p), rank,
-                        whole=True)
+                        whole=True, device=lambda s: orthogonal_path(gain, s, stream))
 
 
 def _sparse_fill(x: np.ndarray, sparsity: float, std: float, seed: int, stream: Stream, place: dict[str, Any]) -> None:
@@ -316,4 +321,5 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Optio
     """
     sparsity, std = _number(sparsity), _number(std)
     return _random_fill("sparse_", tensor, generator, seed,
-                        lambda x, s, p: _sparse_fill(x, sparsity, std, s, stream, p), _matrix_rank, whole=True)
+                        lambda x, s, p: _sparse_fill(x, sparsity, std, s, stream, p), _matrix_rank, whole=True,
+                        device=lambda s: sparse_path(sparsity, std, s, stream))

@@ -3,17 +3,23 @@
 The torch counterpart of :func:`fastinit.rows` (see :mod:`fastinit.rows` for the row-ID contract
 and the hashed-ID mapping): row ``r`` of ``tensor`` becomes row ``ids[r]`` of the logical
 ``(num_rows, tensor.shape[1])`` table filled by ``init``, written through the tensor's own memory
-(a NumPy view, as every ``fastinit.torch`` function writes), with its autograd version bumped.
+(a NumPy view, as every ``fastinit.torch`` function writes), with its autograd version bumped. A
+CUDA tensor is written on the device by fastinit.gpu's gather kernel (one launch per stream; hashed
+IDs of several streams through a device buffer), without Triton through a host buffer copied to it.
 """
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
+import numpy as np
 import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__init__.py)
 
 from ..core.docstrings import shared_docs
 from ..core.seed import Seed, Stream
+from ..rows import hashed_row_ids
 from ..rows import rows as _rows
-from .checks import NotATensorError, Tensor, _torch_errors, numpy_view
+from .checks import NotATensorError, Tensor, _check_tensor, _torch_errors, numpy_view
+from .device_fill import _warn_once, launch_recorded, numpy_dtype
+from .placements import is_dtensor
 
 __all__ = ["rows_"]
 
@@ -59,8 +65,8 @@ def rows_(
 
     Raises:
         TypeError: not a tensor, or an unsupported dtype.
-        ValueError: a tensor that is not 2-d, bad parameters (:class:`ParameterError`), a meta or
-            non-CPU tensor.
+        ValueError: a tensor that is not 2-d, bad parameters (:class:`ParameterError`), a meta
+            tensor, or one on a device other than the CPU and CUDA.
         IndexError: an id out of range. Nothing is written then.
 
     Example:
@@ -75,9 +81,45 @@ def rows_(
                               "fastinit.rows(..., out=array)")
     if tensor.dim() != 2:
         raise ValueError(f"rows_: tensor must be 2-d (len(ids), dim), got shape {tuple(tensor.shape)}")
-    view = numpy_view(tensor)
+    def fill(out: Any, ids_: Any, stream_: Stream, hashed_: bool) -> Any:
+        return _rows(init, ids_, tensor.shape[1], seed=seed, stream=stream_, num_rows=num_rows, hashed=hashed_,
+                     out=out, **params)
     with _torch_errors():
-        _rows(init, ids, view.shape[1], seed=seed, stream=stream, num_rows=num_rows, hashed=hashed, out=view,
-              **params)
+        if tensor.device.type == "cpu" or is_dtensor(tensor):
+            fill(numpy_view(tensor), ids, stream, hashed)
+        else:
+            _check_tensor(tensor, "rows_")
+            _device_rows(tensor, fill, ids, stream, hashed)
     torch.autograd.graph.increment_version(tensor)
     return tensor
+
+
+def _device_rows(tensor: torch.Tensor, fill: Callable[..., Any], ids: Any, stream: Stream, hashed: bool) -> None:
+    """rows_ on a CUDA tensor: every check first (a fill of no rows), then one gather kernel per
+    stream (hashed IDs: the rows of each derived stream, as :func:`fastinit.rows` groups them)."""
+    from .. import gpu
+    if tensor.numel() == 0 or not gpu.available():
+        host = torch.empty(tuple(tensor.shape), dtype=tensor.dtype)
+        fill(numpy_view(host), ids, stream, hashed)
+        if tensor.numel():
+            _warn_once("Triton is not installed (pip install 'fastinit[gpu]')")
+            tensor.copy_(host)
+        return
+    if not hashed:
+        if not launch_recorded(tensor, lambda x, p: fill(x, ids, stream, False), {}):
+            raise RuntimeError("fastinit: internal error: rows_ is not one core fill of its tensor")
+        return
+    fill(np.empty((0, tensor.shape[1]), numpy_dtype(tensor.dtype)), [], stream, True)  # the checks
+    streams, row_ids = hashed_row_ids(ids, tensor.shape[1], stream=stream)
+    if len(row_ids) != tensor.shape[0]:
+        raise ValueError(f"rows_: tensor has shape {tuple(tensor.shape)} but the rows have shape "
+                         f"{(len(row_ids), tensor.shape[1])} (len(ids), dim)")
+    distinct = np.unique(streams)
+    for s in distinct.tolist():
+        at = np.flatnonzero(streams == s)
+        target = tensor if len(distinct) == 1 else tensor.new_empty((len(at), tensor.shape[1]))
+        if not launch_recorded(target, lambda x, p, a=at, s=s: fill(x, row_ids[a], int(s), False), {}):
+            raise RuntimeError("fastinit: internal error: rows_ is not one core fill of its tensor")
+        if target is not tensor:
+            with torch.no_grad():
+                tensor.index_copy_(0, tensor.new_tensor(at, dtype=torch.int64), target)
