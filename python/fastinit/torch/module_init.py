@@ -19,6 +19,7 @@ from ..names.registry import Initializer
 from ..names.registry import get as _get
 from . import dtensor as _dtensor
 from .checks import _FLOAT_DTYPES, Tensor, _seed
+from .device_presets import scheme_path
 from .functions import normal_
 from .own_init import apply_own, own_rules
 from .rules import ZEROS, Rule, module_rules
@@ -158,12 +159,14 @@ class _InitializerRule(Rule):
 
 
 def _initializer_rule(init: Initializer, where: str) -> Rule:
-    """A fastinit initializer filling the tensor's NumPy view, with ``layout="torch"`` unless set."""
+    """A fastinit initializer filling the tensor's NumPy view, with ``layout="torch"`` unless set
+    (a CUDA tensor or local shard: on the device, :func:`.device_presets.scheme_path`)."""
     extra: dict[str, Any] = {"layout": "torch"} if init.accepts("layout") and "layout" not in init.params else {}
 
     def fill(t: Tensor, seed: int, stream: str) -> None:
         fill_tensor(t, f"scheme{where}", lambda x: init(x, seed=seed, stream=stream, **extra),
-              lambda x, place: init(x, seed=seed, stream=stream, **place, **extra))
+                    lambda x, place: init(x, seed=seed, stream=stream, **place, **extra),
+                    device=scheme_path(init, seed, stream, {**init.params, **extra}))
     return _InitializerRule(fill, init=init, where=where, extra=extra)
 
 
