@@ -313,14 +313,17 @@ def test_unknown_modules():
     ft.init_module(meta, 1, scheme={"scale": "ones", "table": arange})
     assert torch.equal(meta.table, torch.arange(6.0)) and torch.equal(meta.fc.weight, m.fc.weight)
     # a subclass that overrides reset_parameters is not nn.Linear's rule: its own reset_parameters runs
-    # (under fastinit.torch.seeded): the weight zeroed, the bias (which it leaves alone) kept as it is
+    # (under fastinit.torch.seeded): the weight zeroed; the bias, which it leaves alone (in torch it holds
+    # nn.Linear's torch.empty memory), is an error on the CPU too, unless the scheme keeps it as it is
     mine = nn.Sequential(MyLinear(3, 3))
     with torch.no_grad():
         mine[0].weight.fill_(5.0)
         mine[0].bias.copy_(torch.tensor([1.0, 2.0, 3.0]))
-    ft.init_module(mine, 1)
+    with pytest.raises(RuntimeError, match=r"did not write 0\.bias.*constructor left"):
+        ft.init_module(mine, 1)
+    ft.init_module(mine, 1, scheme={"0.bias": None})
     assert (mine[0].weight == 0).all() and torch.equal(mine[0].bias, torch.tensor([1.0, 2.0, 3.0]))
-    ft.init_module(mine, 2)  # deterministic: the same result for any seed, run again
+    ft.init_module(mine, 2, scheme={"0.bias": None})  # deterministic: the same result for any seed, run again
     assert (mine[0].weight == 0).all() and torch.equal(mine[0].bias, torch.tensor([1.0, 2.0, 3.0]))
     with torch.device("meta"):
         meta_mine = nn.Sequential(MyLinear(3, 3))

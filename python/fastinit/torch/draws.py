@@ -29,7 +29,7 @@ from ..presets.truncation import torch_trunc_bounds
 from .checks import Tensor, _number, _torch_errors, numpy_view
 
 __all__ = ["Target", "METHODS", "IN_DTYPE", "UNKEYED", "RANDOM_", "method_params", "check_method", "draw",
-           "draw_init", "draw_trunc_normal", "init_name", "caller_init", "on_meta"]
+           "draw_init", "draw_trunc_normal", "init_name", "caller_init", "on_meta", "in_place"]
 
 
 class Target(NamedTuple):
@@ -238,6 +238,22 @@ def init_name(func: Any) -> str | None:
     if name in _HOOKED_INIT and getattr(func, "__module__", None) in _INIT_MODULES:
         return str(name)
     return None
+
+
+#: Dunder methods that write into their first argument (``t[i] = x``, ``t += x``, ``p.data = x``); the
+#: others (``Tensor.data.__get__``, ``.shape``'s getter ...) only read.
+_WRITING_DUNDERS = frozenset({"__setitem__", "__set__", "__iadd__", "__isub__", "__imul__", "__imatmul__",
+                              "__itruediv__", "__ifloordiv__", "__imod__", "__ipow__", "__iand__", "__ior__",
+                              "__ixor__", "__ilshift__", "__irshift__"})
+
+
+def in_place(func: Any) -> bool:
+    """Whether ``func`` writes into its first argument: an in-place op (``zero_``, ``copy_``,
+    ``torch.nn.init.ones_`` ...: its name ends in one ``_``) or a writing dunder method."""
+    name = getattr(func, "__name__", "")
+    if name.startswith("__") and name.endswith("__"):
+        return name in _WRITING_DUNDERS
+    return name.endswith("_")
 
 
 def caller_init() -> str:

@@ -21,7 +21,7 @@ from . import dtensor as _dtensor
 from .checks import _FLOAT_DTYPES, Tensor, _seed
 from .device_presets import scheme_path
 from .functions import normal_
-from .own_init import apply_own, own_rules
+from .own_init import OWN, OwnRule, apply_own, own_rules
 from .rules import ZEROS, Rule, module_rules
 from .tensor_fill import fill_tensor
 from .tensor_names import plain_name
@@ -224,6 +224,14 @@ def _check_rule(entry: _Entry, rule: Optional[Rule], on_meta: bool) -> None:
                         "float16 and bfloat16 tensors (scheme value None leaves a tensor as it is)")
 
 
+def _fitting(rule: Optional[Rule], tensor: Tensor) -> Optional[Rule]:
+    """``rule``, without a fall-through rule (:attr:`OwnRule.then`) that cannot fill ``tensor``'s dtype."""
+    if isinstance(rule, OwnRule) and rule.then is not None and not rule.then.any_dtype \
+            and tensor.dtype not in _FLOAT_DTYPES:
+        return OWN
+    return rule
+
+
 def _unknown_error(unknown: list[str], on_meta: bool) -> ValueError:
     """The error listing the tensors no rule covers."""
     what = "parameters" if not on_meta else "parameters/buffers (the module is on the meta device)"
@@ -245,6 +253,7 @@ def _plan(module: torch.nn.Module, entries: list[_Entry], aliases: dict[int, lis
         names = aliases[id(entry.tensor)]
         names = names + [p for p in (plain_name(module, n) for n in names) if p not in names]
         found, rule = _find_rule(entry, names, parsed, defaults)
+        rule = _fitting(rule, entry.tensor)
         if not found:
             if entry.is_param or on_meta:
                 owner = type(module.get_submodule(entry.name.rpartition(".")[0])).__name__

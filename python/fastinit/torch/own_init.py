@@ -6,13 +6,16 @@ Three kinds of module bring their own rules:
   for every submodule, the recomputed buffers such as ``position_ids`` and rotary ``inv_freq``,
   and the re-tied weights) covers every tensor under it, in place of torch's layer defaults;
 - any other module with an ``_init_weights`` method (``self.apply(self._init_weights)``, the
-  nanoGPT/timm pattern): the same, run as ``module.apply(module._init_weights)`` (or
-  ``module._init_weights()`` when it takes no argument);
+  nanoGPT/timm pattern): the same, called by its required arguments as its model calls it: none,
+  ``module._init_weights()``; one (the module), ``module.apply(module._init_weights)``; two (the
+  module and its qualified name, timm's ``named_apply``), for every submodule below ``module``,
+  children before parents;
 - a module with a ``reset_parameters`` / ``_reset_parameters`` for which fastinit has no rule of
   its own (a custom layer, or a torch layer subclass that overrides it): its own tensors.
 
 :func:`own_rules` finds them; :func:`run_own_rules` runs them (children before parents) under
-one ``seeded(module, seed)`` context and returns the stream names they wrote.
+one ``seeded(module, seed)`` context and returns the stream names they wrote. A tensor the code
+leaves alone falls through to its layer's default rule (:attr:`OwnRule.then`), when it has one.
 """
 
 from __future__ import annotations
@@ -28,15 +31,27 @@ from .dtensor import is_dtensor
 from .rules import Rule, module_rules
 from .seeding import seeded
 
-__all__ = ["OWN", "OwnRules", "own_rules", "run_own_rules", "apply_own", "is_pretrained_model"]
+__all__ = ["OWN", "OwnRule", "OwnRules", "own_rules", "run_own_rules", "apply_own", "is_pretrained_model"]
 
 
 def _written_by_runner(t: torch.Tensor, seed: int, stream: str) -> None:
     """Nothing: the tensor's values come from the model's own init code, run before the rules."""
 
 
-#: The rule of a tensor initialized by its model's own code (any dtype: the code decides).
-OWN = Rule(_written_by_runner, any_dtype=True)
+@dataclass(frozen=True)
+class OwnRule(Rule):
+    """The rule of a tensor initialized by its model's own code (any dtype: the code decides).
+
+    Attributes:
+        then: the rule that fills the tensor when the code leaves it alone (its layer's default
+            rule); None: such a tensor is an error (see :func:`apply_own`).
+    """
+
+    then: Rule | None = None
+
+
+#: The rule of a tensor initialized by its model's own code, with nothing to fall through to.
+OWN = OwnRule(_written_by_runner, any_dtype=True)
 
 
 def is_pretrained_model(m: torch.nn.Module) -> bool:
@@ -98,18 +113,46 @@ def _init_weights_runner(m: torch.nn.Module) -> Callable[[], None]:
     return run
 
 
-def _apply_runner(m: torch.nn.Module) -> Callable[[], None]:
-    fn = m._init_weights
+def _required(fn: Callable[..., object]) -> tuple[int, int]:
+    """(required positional parameters, required keyword-only parameters) of ``fn``; (1, 0) when
+    its signature cannot be read (a builtin)."""
     try:
-        takes_module = len(inspect.signature(fn).parameters) >= 1  # type: ignore[arg-type]
+        params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
-        takes_module = True
+        return 1, 0
+    required = [p.kind for p in params if p.default is inspect.Parameter.empty]
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(k in positional for k in required), required.count(inspect.Parameter.KEYWORD_ONLY)
+
+
+def _named_apply(fn: Callable[[torch.nn.Module, str], object], m: torch.nn.Module, prefix: str = "") -> None:
+    """``fn(sub, name)`` for every submodule below ``m`` (``m`` itself excluded), children before
+    parents, names qualified from ``m``: how timm calls a two-argument ``_init_weights``."""
+    for child_name, child in m.named_children():
+        name = f"{prefix}.{child_name}" if prefix else child_name
+        _named_apply(fn, child, name)
+        fn(child, name)
+
+
+def _apply_runner(m: torch.nn.Module) -> Callable[[], None]:
+    """``m._init_weights`` called by its required arguments: ``()``, ``(module)`` over ``m.apply``,
+    or ``(module, name)`` over every submodule; TypeError for any other signature."""
+    fn = m._init_weights
+    positional, keyword_only = _required(fn)  # type: ignore[arg-type]
+    if keyword_only or positional > 2:
+        names = ", ".join(inspect.signature(fn).parameters)  # type: ignore[arg-type]
+        raise TypeError(f"init_module: {type(m).__name__}._init_weights({names}) takes required arguments "
+                        "fastinit cannot give: it calls _init_weights() with none, (module) over Module.apply, or "
+                        "(module, name) over every submodule. Run your init code under "
+                        "fastinit.torch.seeded(model, seed) yourself")
 
     def run() -> None:
-        if takes_module:
+        if positional == 0:
+            fn()  # type: ignore[operator]
+        elif positional == 1:
             m.apply(fn)  # type: ignore[arg-type]
         else:
-            fn()  # type: ignore[operator]
+            _named_apply(fn, m)  # type: ignore[arg-type]
     return run
 
 
@@ -131,10 +174,12 @@ class OwnRules:
     own_names: set[str] = field(default_factory=set)
 
     def merge(self, defaults: dict[str, Rule]) -> dict[str, Rule]:
-        """``defaults`` with :data:`OWN` for the covered tensors: over torch's layer defaults in a
-        model's own subtree, where no default exists for a custom reset's tensors."""
+        """``defaults`` with an :class:`OwnRule` for the covered tensors: over torch's layer
+        defaults in a model's own subtree (the layer's default then fills a tensor the code leaves
+        alone), :data:`OWN` where no default exists for a custom reset's tensors."""
         merged = dict(defaults)
-        merged.update(dict.fromkeys(self.subtree_names, OWN))
+        for name in self.subtree_names:
+            merged[name] = OwnRule(_written_by_runner, any_dtype=True, then=defaults.get(name))
         for name in self.own_names:
             merged.setdefault(name, OWN)
         return merged
@@ -151,10 +196,9 @@ def own_rules(module: torch.nn.Module) -> OwnRules:
     subtree_runners: list[tuple[int, Callable[[], None]]] = []
     reset_runners: list[tuple[int, Callable[[], None]]] = []
     for prefix, m in module.named_modules():
-        if any(prefix == c or prefix.startswith(c + ".") or c == "" for c in claimed):
-            continue
+        inside = any(prefix == c or prefix.startswith(c + ".") or c == "" for c in claimed)
         depth = prefix.count(".") + bool(prefix)
-        if is_pretrained_model(m) or callable(getattr(m, "_init_weights", None)):
+        if not inside and (is_pretrained_model(m) or callable(getattr(m, "_init_weights", None))):
             claimed.append(prefix)
             runner = _init_weights_runner(m) if is_pretrained_model(m) else _apply_runner(m)
             subtree_runners.append((depth, runner))
@@ -163,8 +207,10 @@ def own_rules(module: torch.nn.Module) -> OwnRules:
             continue
         reset = _reset_method(m)
         if reset is not None and not module_rules(m):
+            # in a claimed subtree: the layer's default, run before the subtree's code, as its constructor ran it
             reset_runners.append((depth, reset))
-            found.own_names |= _names(prefix, list(m._parameters.items()) + list(m._buffers.items()))
+            if not inside:
+                found.own_names |= _names(prefix, list(m._parameters.items()) + list(m._buffers.items()))
     # children before parents, as torch's Module.apply and transformers' smart_apply
     ordered = sorted(reset_runners + subtree_runners, key=lambda x: -x[0])
     found.runners = [r for _, r in ordered]
@@ -181,31 +227,58 @@ def run_own_rules(module: torch.nn.Module, rules: OwnRules, seed: int) -> set[st
     return ctx.written
 
 
-def _local_numel(t: torch.Tensor) -> int:
-    """Elements of ``t`` this process holds (a DTensor: its local shard)."""
-    local: torch.Tensor = t.to_local() if is_dtensor(t) else t  # type: ignore[attr-defined]  # a DTensor method
-    return local.numel()
+def _local(t: torch.Tensor) -> torch.Tensor:
+    """The memory of ``t`` this process holds (a DTensor: its local shard)."""
+    return t.to_local() if is_dtensor(t) else t  # type: ignore[attr-defined]  # a DTensor method
+
+
+#: A tensor of the module by name, with the address of its memory then.
+_Held = tuple[torch.Tensor, int]
+
+
+def _replaced(before: _Held | None, after: torch.Tensor) -> bool:
+    """Whether the code put a new tensor (``register_buffer`` again, ``p.data = ...``) under a name:
+    it then wrote it, by assignment, which the ``seeded`` context indexing the old one cannot see."""
+    now = _local(after)
+    if now.is_meta:
+        return False
+    return before is None or after is not before[0] or now.data_ptr() != before[1]
+
+
+def _tensors(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return dict(list(module.named_parameters()) + list(module.named_buffers()))
 
 
 def apply_own(module: torch.nn.Module, rules: OwnRules, plan: list[tuple[str, Rule | None]], seed: int,
               on_meta: bool, stream_of: Callable[[str], str]) -> None:
-    """:func:`fastinit.torch.init_module`'s step for the :data:`OWN` tensors of ``plan``: the runners
-    run (once, if any tensor is planned :data:`OWN`), the tensors the scheme leaves as they are
-    (rule None) get their values back, and on a module materialized from the meta device an
-    :data:`OWN` tensor the code did not write raises (its memory is uninitialized)."""
-    own = [name for name, rule in plan if rule is OWN]
+    """:func:`fastinit.torch.init_module`'s step for the :class:`OwnRule` tensors of ``plan``: the
+    runners run (once, if any tensor is planned so), the tensors the scheme leaves as they are (rule
+    None) get their values back, and an :class:`OwnRule` tensor the code did not write (by an op
+    ``seeded`` saw, or by putting a new tensor under its name) takes its :attr:`OwnRule.then` rule.
+    Without one it raises RuntimeError: a parameter, whose values would be what the constructor
+    left (uninitialized memory, torch's generator's draws), or any tensor materialized from the meta
+    device (uninitialized memory); a buffer of a CPU-built module keeps its constructor's values."""
+    own = {name: rule for name, rule in plan if isinstance(rule, OwnRule)}
     if not own:
         return
-    tensors = dict(list(module.named_parameters()) + list(module.named_buffers()))
-    kept = {name: tensors[name].detach().clone() for name, rule in plan if rule is None}
+    before = {name: (t, _local(t).data_ptr()) for name, t in _tensors(module).items()}
+    kept = {name: before[name][0].detach().clone() for name, rule in plan if rule is None}
     written = run_own_rules(module, rules, seed)
-    tensors = dict(list(module.named_parameters()) + list(module.named_buffers()))
+    tensors = _tensors(module)
     with torch.no_grad():
         for name, values in kept.items():
             tensors[name].copy_(values)
-    missing = [n for n in own if n in tensors and _local_numel(tensors[n]) and stream_of(n) not in written]
-    if missing and on_meta:
+    left = [n for n in own if n in tensors and _local(tensors[n]).numel() and stream_of(n) not in written
+            and not _replaced(before.get(n), tensors[n])]
+    params = dict(module.named_parameters())
+    missing = [n for n in left if own[n].then is None and (on_meta or n in params)]
+    if missing:
         raise RuntimeError(
             f"init_module: the model's own init code (init_weights / _init_weights / reset_parameters) did not "
-            f"write {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}, whose memory is uninitialized "
-            f"after materializing from the meta device; give them initializers with scheme={{{missing[0]!r}: ...}}")
+            f"write {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}, and no layer default covers "
+            f"them: their values would be {'uninitialized memory' if on_meta else 'what the constructor left'}. "
+            f"Give them initializers with scheme={{{missing[0]!r}: ...}}")
+    for name in left:
+        then = own[name].then
+        if then is not None:
+            then(tensors[name], seed, stream_of(name))

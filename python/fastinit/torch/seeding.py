@@ -24,7 +24,12 @@ What is filled, and how (``generator=`` arguments are ignored):
   (``floor(log1p(-u) / log1p(-p)) + 1``) and ``bernoulli_`` (``u < p``): transforms of fastinit's
   float64 uniform (``u``) or normal at the same positions, cast to the tensor's dtype.
 - Deterministic ops (``fill_``, ``zero_``, ``copy_``, ``mul_``, ``erfinv_``, ``clamp_`` ...) run
-  as usual; any in-place op on a model tensor marks it written (:attr:`seeded.written`).
+  as usual; an in-place op on a model tensor (a name ending in ``_``, ``t[i] = x``, ``t += x``, an
+  ``out=`` argument) marks it written (:attr:`seeded.written`); reads (``.data``, ``.shape``) do not.
+- The inverse-CDF truncated normal written out op by op (timm's ``trunc_normal_``: ``uniform_``,
+  ``erfinv_``, ``mul_``, ``add_``, ``clamp_`` on one tensor): one :func:`fastinit.truncated_normal`
+  draw, as ``torch.nn.init.trunc_normal_`` with the same ``(mean, std, a, b)`` gives; any other
+  step leaves each op's own result (see :mod:`.trunc_sequence`).
 
 Parameters are checked as torch checks them, before anything is written: a bad one (``normal_(0, -1)``,
 ``exponential_(0)``, ``bernoulli_(1.5)``, ``uniform_(0, inf)``, ``random_(5, 2)`` ...) raises
@@ -94,14 +99,16 @@ from .draws import (
     draw,
     draw_init,
     draw_trunc_normal,
+    in_place,
     init_name,
     method_params,
     on_meta,
 )
 from .dtensor import is_dtensor
 from .dtensor_views import VIEW_OPS, copy_message, local_of, local_selection, scalar
-from .model_tensors import ByStorage, Known, index_model, locate, place_view, storage_keys
+from .model_tensors import ByStorage, Known, index_model, locate, place_view, storage_key, storage_keys
 from .open_contexts import ORIGINAL_TRUNC, mark_seen, owner, pop, push
+from .trunc_sequence import Sequences
 from .unseen_writes import Versions, unseen_message
 from .view_layout import UnmappableViewError
 
@@ -213,6 +220,7 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         self._quiet = 0
         self._lazy = False  # the model holds uninitialized lazy tensors: index it again on a miss
         self._versions = Versions()
+        self._sequences = Sequences()  # truncated normals written out op by op (timm's trunc_normal_)
         self._mode = _Mode(self)
 
     # ------------------------------------------------------------ entering and leaving
@@ -310,8 +318,13 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         """The call routed; writes into its tensors' memory that no context saw are reported first."""
         keys = storage_keys(args, kwargs)
         self._unseen(keys)
+        done = self._sequences.follow(func, args, kwargs, keys)
         try:
-            return self._route(func, args, kwargs)
+            result = self._route(func, args, kwargs)
+            if done is not None:  # the last op of a truncated normal written out op by op
+                draw_trunc_normal(done.target, self.seed, done.mean, done.std, done.a, done.b)
+                self._drawn(done.tensor, done.target)
+            return result
         finally:
             mark_seen(keys)
 
@@ -330,8 +343,12 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
                 check_method(func, args, kwargs)  # torch's error before the report
             self._report(UNKEYED[func], "fastinit keys draws into the model's own tensors only")
         result = func(*args, **kwargs)
-        if args and getattr(func, "__name__", "").endswith("_"):
+        if args and in_place(func):
             self._wrote(args[0])
+        out = kwargs.get("out")  # torch.add(a, b, out=p) writes into p
+        for t in out if isinstance(out, (list, tuple)) else (out,):
+            if isinstance(t, torch.Tensor):
+                self._wrote(t)
         return result
 
     def _fallback(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -352,6 +369,8 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
             return self._fallback(func, args, kwargs)
         draw(method, target, self.seed, params)
         self._drawn(args[0], target)
+        if method == "uniform_":
+            self._sequences.start(storage_key(args[0]), args[0], target, params)
         return args[0]
 
     def _drawn(self, tensor: Tensor, target: Target) -> None:
