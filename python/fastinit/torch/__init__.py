@@ -37,8 +37,10 @@ torch op would.
   values at its positions, fans from the global shape (see :mod:`fastinit.torch.dtensor`;
   ``Partial`` placements are refused);
   :func:`dtensor_index` gives a DTensor's place in the global tensor for fastinit's NumPy fills.
-- CUDA tensors (where ``torch.cuda.is_available()``) are filled on the CPU in bounded pinned
-  chunks copied to the device (untested on a GPU so far); other non-CPU tensors raise
+- CUDA tensors (where ``torch.cuda.is_available()``) are filled on the device, in their own
+  memory, by fastinit's Triton kernels and torch's device ops (``pip install "fastinit[gpu]"``;
+  without Triton on the CPU in bounded pinned chunks copied to the device; see docs/guide/gpu.md,
+  untested on a GPU so far); other non-CPU tensors raise
   ValueError: fill a CPU tensor and move it with ``.to(device)``. Meta tensors raise ValueError
   too: they have no memory; materialize the module with :func:`init_module`. Other dtypes raise TypeError.
 

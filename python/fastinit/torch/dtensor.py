@@ -23,8 +23,9 @@ hold one int64 per local row). ``orthogonal_`` is the exception: orthogonality i
 the whole matrix, so each rank computes the whole float64 Q (as :func:`fastinit.orthogonal` does
 for shards) and keeps its part.
 
-Accelerator tensors (CUDA): filled on the CPU in bounded pinned chunks (:data:`CHUNK_BYTES`, two
-buffers) copied to the device while the next chunk is filled. Untested on a GPU so far.
+Accelerator tensors (CUDA): filled on the device (:mod:`.device_fill`, :mod:`.device_presets`);
+without Triton, on the CPU in bounded pinned chunks (:data:`CHUNK_BYTES`, two buffers) copied to
+the device while the next chunk is filled. Untested on a GPU so far.
 """
 
 import math

@@ -243,7 +243,9 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Optional[torch.Gener
     Haar-distributed: the float64 QR of a normal matrix drawn from the stream, signs fixed by
     diag(R) (:func:`fastinit.orthogonal` with ``layout="torch"``). Differs from torch: the QR is
     always in float64 (torch's is in the tensor's dtype) and the values are fastinit's. Complex
-    tensors are refused, as in torch.
+    tensors are refused, as in torch. On a CUDA tensor the normal matrix is drawn on the device
+    (the same bits) and factored there (``torch.linalg.qr``): the result equals the CPU's to
+    rounding, its last bits depending on the device's QR as the CPU's depend on NumPy's LAPACK.
 
     Args:
         tensor: {tensor} Rank >= 2.

@@ -41,7 +41,8 @@ def rows_(
     The torch counterpart of :func:`fastinit.rows`: row ``r`` of ``tensor`` becomes row
     ``ids[r]`` of the logical ``(num_rows, tensor.shape[1])`` table that ``init`` would fill with
     this seed and stream, bit for bit, without the table ever being built. So a sharded or lazily
-    built embedding gets the rows a whole-table fill would give. Nothing like it in torch.
+    built embedding gets the rows a whole-table fill would give. Nothing like it in torch. A CUDA
+    tensor is written on the device, in its own memory (fastinit.gpu's gather kernel).
 
     Args:
         tensor: {tensor} Rank 2, shape ``(len(ids), dim)``; complex64/complex128 where ``init``
