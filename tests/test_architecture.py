@@ -28,7 +28,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("fastinit.presets", "fastinit.gpu"),  # every initializer as a typed function; the device kernels
     ("fastinit.names",),  # initializers by name, fastinit.get
     ("fastinit.rows", "fastinit.shard", "fastinit.fingerprint", "fastinit.outofcore"),  # parts of tensors
-    ("fastinit.torch", "fastinit.keras", "fastinit.jax", "fastinit.dask", "fastinit.cli"),  # adapters, command
+    ("fastinit.torch", "fastinit.keras", "fastinit.jax", "fastinit.dask", "fastinit.cupy",
+     "fastinit.cli"),  # adapters, command
     ("fastinit.torchrec",),  # adapters built on an adapter: TorchRec's tables through fastinit.torch
     ("fastinit", "fastinit.__main__"),  # the public API (re-exports), python -m fastinit
 ]

@@ -113,7 +113,7 @@ __all__ = [
 
 _apply_environment()
 
-_LAZY_SUBMODULES = ("dask", "outofcore", "cli", "torch", "keras", "jax")
+_LAZY_SUBMODULES = ("dask", "outofcore", "cli", "torch", "keras", "jax", "cupy")
 
 
 # PEP 562: ``fastinit.dask`` etc. without importing dask at ``import fastinit``

@@ -13,6 +13,9 @@ import numpy as np
 from ..core.docstrings import fill_placeholders
 from ..core.layout import as_shape
 from .arguments import Initializer, checked_dtype
+from .blocks import Bounds
+from .blocks import bounds as _bounds
+from .device import gpu_array
 from .keys import key_data, seed_from_key, seed_from_words
 
 __all__ = ["HOST", "INIT_DOC", "Bounds", "Fill", "make_initializer"]
@@ -21,8 +24,6 @@ __all__ = ["HOST", "INIT_DOC", "Bounds", "Fill", "make_initializer"]
 #: ``fill(out, seed, full_shape, index)``: write ``full[index]`` of the logical tensor of shape
 #: ``full_shape`` (``index``: step-1 slices, or None for the whole tensor) into ``out`` in place.
 Fill = Callable[[np.ndarray, int, tuple[int, ...], Union[tuple[slice, ...], None]], Any]
-#: a shard's bounds: ``(start, stop)`` per dimension.
-Bounds = tuple[tuple[int, int], ...]
 
 
 def _sharding(out_sharding: Any, dims: tuple[int, ...], who: str, traced: bool) -> Any:
@@ -51,18 +52,6 @@ def _sharding(out_sharding: Any, dims: tuple[int, ...], who: str, traced: bool) 
                          "sharded dimension to be divisible by its number of shards; pad that dimension or shard "
                          "another one") from None
     return out_sharding
-
-
-def _bounds(index: Any, dims: tuple[int, ...]) -> Bounds:
-    """A shard's index from JAX (a tuple of step-1 slices, possibly open) as ``(start, stop)`` pairs."""
-    parts = tuple(index) + (slice(None),) * (len(dims) - len(tuple(index)))
-    bounds = []
-    for part, n in zip(parts, dims):
-        start, stop, step = part.indices(n)
-        if step != 1:  # pragma: no cover - JAX's shard indices are contiguous
-            raise ValueError(f"a shard index with step {step} (index {index}) is not supported")
-        bounds.append((start, max(start, stop)))
-    return tuple(bounds)
 
 
 def _sharded(dims: tuple[int, ...], dt: np.dtype, sharding: Any, block: Callable[[Bounds], np.ndarray]) -> Any:
@@ -174,7 +163,9 @@ def make_initializer(fill: Fill, default_dtype: Any, name: str, doc: str, *,
             np.asarray(data)
         except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
             return _traced(data, fill, dims, dt, _sharding(out_sharding, dims, name, True), elementwise)
-        return _host_array(key, fill, dims, dt, _sharding(out_sharding, dims, name, False), elementwise)
+        sharding = _sharding(out_sharding, dims, name, False)
+        on_gpu = gpu_array(key, fill, dims, dt, sharding, elementwise)  # None: not on GPUs (the host path)
+        return on_gpu if on_gpu is not None else _host_array(key, fill, dims, dt, sharding, elementwise)
 
     init.__name__ = init.__qualname__ = name
     init.__doc__ = fill_placeholders(INIT_DOC.format(summary=doc, dtype=default_dtype, how=HOST))
