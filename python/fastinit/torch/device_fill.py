@@ -114,8 +114,9 @@ def _stand_in(tensor: torch.Tensor) -> np.ndarray:
 def _record(tensor: torch.Tensor, fill: Callable[[np.ndarray], Any], located: Optional[Callable[..., Any]],
             place: dict[str, Any]) -> tuple[np.ndarray, list[Any]]:
     from ..core import fills
+    from ..gpu.recording import LOCK  # every swap of fills._core holds it (fastinit.cupy and fastinit.jax's too)
     stand_in = _stand_in(tensor)
-    with _lock:
+    with LOCK:
         recorder = _Recorder(fills._core, stand_in)
         fills._core = recorder  # type: ignore[assignment]
         try:
