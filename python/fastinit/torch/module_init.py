@@ -299,10 +299,21 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
     runs under :class:`fastinit.torch.seeded` (so its random draws are fastinit's, keyed by the
     same stream names) for: every tensor under a Hugging Face ``transformers`` ``PreTrainedModel``
     (its ``init_weights()``, which also recomputes buffers such as ``position_ids`` and rotary
-    ``inv_freq`` and re-ties tied weights; it replaces torch's layer defaults there) or under a
-    module with an ``_init_weights`` method (``module.apply(module._init_weights)``), and the own
-    tensors of a module whose ``reset_parameters``/``_reset_parameters`` has no fastinit rule (a
-    custom layer, or a torch layer subclass overriding it). A ``scheme`` entry still wins.
+    ``inv_freq`` and re-ties tied weights) or under a module with an ``_init_weights`` method
+    (called by its required arguments: ``()``; ``(module)`` over ``module.apply``; ``(module,
+    name)`` for every submodule, children first, as timm's ``named_apply``), and the own tensors of
+    a module whose ``reset_parameters``/``_reset_parameters`` has no fastinit rule (a custom layer,
+    or a torch layer subclass overriding it). A tensor takes the first of:
+
+    1. the first ``scheme`` pattern matching one of its names (or a preset ``scheme``'s rule);
+    2. the model's own init code, when it writes the tensor (an in-place op, or a new tensor put
+       under its name as ``register_buffer`` does);
+    3. its layer's default: torch's layer rule above, or a custom layer's own
+       ``reset_parameters`` (which runs before the model's code, as the layer's constructor ran it);
+    4. nothing: a RuntimeError for a parameter (on the meta device: any tensor) that the model's
+       code left alone without a layer default, whose values would be uninitialized memory or
+       whatever its constructor drew; a buffer of a CPU-built model keeps its values.
+
     Unknown modules with parameters (custom modules with
     their own ``nn.Parameter``, ParameterList, parametrizations ...) raise ValueError listing the
     tensors, unless ``scheme`` covers them; their buffers are left as they are (but raise when the
@@ -334,14 +345,18 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
 
     Raises:
         TypeError: ``module`` is not a ``torch.nn.Module``, a tensor has a dtype fastinit does not
-            fill, or a scheme (or one of its values) has the wrong type. Raised before anything
-            is written.
+            fill, a scheme (or one of its values) has the wrong type, or a module's
+            ``_init_weights`` requires arguments other than ``(module, name)``. Raised before
+            anything is written.
         ValueError: a tensor on a device other than CPU or meta (build on CPU or meta, init,
             then ``.to(device)``), lazy (uninitialized) parameters, unknown tensors without a
             scheme entry, an unknown initializer name, or a scheme initializer that cannot fill
             a tensor it matches (e.g. ``dirac_`` on a Linear weight: every fastinit initializer
             is tried on an empty slice of each tensor's shape first). Raised before anything is
             written; a user callable is not tried: it runs only when its tensor is filled.
+        RuntimeError: the model's own init code left a tensor alone that no layer default
+            covers (step 4 above; raised after that code ran), or a draw's parameters that torch
+            refuses (torch's own message).
 
     Example:
         >>> import torch, fastinit, fastinit.torch as fit
