@@ -57,6 +57,7 @@ def test_seeded_counts_writes_not_reads() -> None:
     m = Head()
     with ft.seeded(m, SEED) as ctx:
         _ = m.bias.data, m.bias.shape, m.bias.dtype, m.decoder.weight.data.sum()
+        m.bias.requires_grad_(True)  # a flag, not the values
     assert ctx.written == set()
     with torch.no_grad(), ft.seeded(m, SEED) as ctx:
         m.bias[0] = 1.0

@@ -247,13 +247,18 @@ _WRITING_DUNDERS = frozenset({"__setitem__", "__set__", "__iadd__", "__isub__", 
                               "__ixor__", "__ilshift__", "__irshift__"})
 
 
+#: In-place methods that change a tensor's flags or names, not its values.
+_FLAGS_ONLY = frozenset({"requires_grad_", "share_memory_", "detach_", "rename_", "retain_grad_"})
+
+
 def in_place(func: Any) -> bool:
-    """Whether ``func`` writes into its first argument: an in-place op (``zero_``, ``copy_``,
-    ``torch.nn.init.ones_`` ...: its name ends in one ``_``) or a writing dunder method."""
+    """Whether ``func`` writes into its first argument's values: an in-place op (``zero_``,
+    ``copy_``, ``torch.nn.init.ones_`` ...: its name ends in one ``_``; ``requires_grad_`` and other
+    flag setters excepted) or a writing dunder method."""
     name = getattr(func, "__name__", "")
     if name.startswith("__") and name.endswith("__"):
         return name in _WRITING_DUNDERS
-    return name.endswith("_")
+    return name.endswith("_") and name not in _FLAGS_ONLY
 
 
 def caller_init() -> str:
