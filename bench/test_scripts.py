@@ -1,6 +1,7 @@
 """The standalone benchmark scripts run (so that they never rot): bench/hf_init.py (transformers
 model init, needs transformers) in its quick mode, bench/dtensor_init.py (FSDP2 init on 1, 2 and 4
-gloo ranks). Their numbers are in docs/guide/model-zoos.md and docs/guide/sharded-training.md;
+gloo ranks), bench/torchrec_init.py (a TorchRec table row-wise on 2 gloo ranks, small). Their numbers
+are in docs/guide/model-zoos.md, docs/guide/sharded-training.md and docs/guide/torchrec.md;
 here only their completing and their own checks count."""
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ def test_dtensor_init_script():
     pytest.importorskip("torch.distributed")
     out = _run(str(BENCH / "dtensor_init.py"))
     assert "fully_shard, 4 ranks" in out, out
+
+
+def test_torchrec_init_script():
+    """bench/torchrec_init.py on a small table (its numbers: docs/guide/torchrec.md)."""
+    pytest.importorskip("torchrec")
+    out = _run(str(BENCH / "torchrec_init.py"), "--rows", "100000", "--repeat", "1")
+    assert "TorchRec reset_parameters" in out and "fastinit.uniform of the local shard" in out, out
 
 
 def test_gpu_script_quick():

@@ -45,10 +45,13 @@ DOCTEST_MODULES = [
     "fastinit.dask",
     "fastinit.outofcore.writer",
     "fastinit.outofcore.verify",
+    "fastinit.torchrec.init",
+    "fastinit.torchrec.fingerprint",
 ]
 
 #: Modules that need an optional package, by that package (their doctests are skipped without it).
-NEEDS = {"fastinit.dask": "dask.array"}
+NEEDS = {"fastinit.dask": "dask.array", "fastinit.torchrec.init": "torchrec",
+         "fastinit.torchrec.fingerprint": "torchrec"}
 
 _SECTION = re.compile(r"^(?P<indent>[ \t]*)(?P<name>[A-Z][A-Za-z ]*):[ \t]*$", re.MULTILINE)
 

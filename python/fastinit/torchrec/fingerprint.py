@@ -73,7 +73,7 @@ def fingerprint_tables(model: torch.nn.Module, *, group: Any = None) -> dict[str
     Example:
         >>> import torch, torchrec, fastinit.torchrec as ftr
         >>> def ebc():
-        ...     config = torchrec.EmbeddingBagConfig(name="items", embedding_dim=8, num_embeddings=100,
+        ...     config = torchrec.EmbeddingBagConfig(name="ads", embedding_dim=8, num_embeddings=100,
         ...                                          feature_names=["i"])
         ...     return torchrec.EmbeddingBagCollection(tables=[config])
         >>> a, b = ftr.init_tables(ebc(), seed=0), ftr.init_tables(ebc(), seed=0)

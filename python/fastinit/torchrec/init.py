@@ -137,9 +137,9 @@ def init_tables(model: torch.nn.Module, seed: int, *, init: TableInit = None) ->
     Example:
         >>> import torch, torchrec, fastinit.torchrec as ftr
         >>> ebc = torchrec.EmbeddingBagCollection(tables=[
-        ...     torchrec.EmbeddingBagConfig(name="items", embedding_dim=8, num_embeddings=100, feature_names=["i"])])
+        ...     torchrec.EmbeddingBagConfig(name="ads", embedding_dim=8, num_embeddings=100, feature_names=["i"])])
         >>> _ = ftr.init_tables(ebc, seed=0)  # uniform(-0.1, 0.1): TorchRec's default for 100 rows
-        >>> w = ebc.embedding_bags["items"].weight
+        >>> w = ebc.embedding_bags["ads"].weight
         >>> bool(w.abs().max() <= 0.1)
         True
     """
