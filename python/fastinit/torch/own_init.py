@@ -4,18 +4,21 @@ Three kinds of module bring their own rules:
 
 - a Hugging Face ``transformers`` ``PreTrainedModel``: ``init_weights()`` (its ``_init_weights``
   for every submodule, the recomputed buffers such as ``position_ids`` and rotary ``inv_freq``,
-  and the re-tied weights) covers every tensor under it, in place of torch's layer defaults;
+  and the re-tied weights) covers every tensor under it, before torch's layer defaults;
 - any other module with an ``_init_weights`` method (``self.apply(self._init_weights)``, the
   nanoGPT/timm pattern): the same, called by its required arguments as its model calls it: none,
   ``module._init_weights()``; one (the module), ``module.apply(module._init_weights)``; two (the
   module and its qualified name, timm's ``named_apply``), for every submodule below ``module``,
   children before parents;
 - a module with a ``reset_parameters`` / ``_reset_parameters`` for which fastinit has no rule of
-  its own (a custom layer, or a torch layer subclass that overrides it): its own tensors.
+  its own (a custom layer, or a torch layer subclass that overrides it): its own tensors; inside
+  one of the subtrees above it is the layer's default, run before the subtree's code (as the
+  layer's constructor ran it before the model's init).
 
 :func:`own_rules` finds them; :func:`run_own_rules` runs them (children before parents) under
 one ``seeded(module, seed)`` context and returns the stream names they wrote. A tensor the code
-leaves alone falls through to its layer's default rule (:attr:`OwnRule.then`), when it has one.
+leaves alone falls through to its torch layer's default rule (:attr:`OwnRule.then`), when it has
+one (:func:`apply_own`).
 """
 
 from __future__ import annotations
