@@ -137,6 +137,8 @@ def _requirements(block: Block) -> list[tuple]:
         need.append(("zarr", 'pip install "fastinit[dask]" (zarr 3, Python >= 3.11)'))
     if re.search(r"\bimport torchrec\b|fastinit\.torchrec\b", code):
         need.append(("torchrec", "fbgemm-gpu-cpu and TorchRec (the pip line in docs/guide/torchrec.md)"))
+    if re.search(r"\bimport torchrec\b|fastinit\.torchrec\b", code):
+        need.append(("torchrec", "fbgemm-gpu-cpu and TorchRec (the pip line in docs/guide/torchrec.md)"))
     if re.search(r"\bimport transformers\b|\btransformers\.", code):
         need.append(("transformers", 'pip install "fastinit[frameworks]" (transformers 5, Python >= 3.11)'))
     return need
