@@ -12,7 +12,7 @@ The conventions (docs/development.md, "How the examples are tested", says the sa
   else in a block is changed.
 - A block preceded by the line ``<!-- not run by tests/test_readme.py: REASON -->`` is not run
   (the install commands, which make virtual environments, the full benchmark run and the wheel
-  build; CI runs them itself). Each file has exactly the number of them that ``NOT_RUN`` says.
+  build, which CI runs itself, and the CuPy example, which needs a GPU). Each file has exactly the number of them that ``NOT_RUN`` says.
 - Output and listings are fenced ```text; any other info string is an error here.
 
 A block that needs a framework (torch, Keras and its backend, JAX, Dask, zarr, transformers) is
@@ -40,8 +40,9 @@ RUNNABLE = ("python", "bash")
 ALLOWED_INFO = RUNNABLE + ("text",)
 NOT_RUN_MARK = "<!-- not run by tests/test_readme.py:"
 # The not-run blocks of each file: the install commands (README.md; getting started includes them),
-# the full benchmark run (performance) and the wheel build (development). A file not named has none.
-NOT_RUN = {"README.md": 1, "docs/guide/performance.md": 1, "docs/development.md": 1}
+# the full benchmark run (performance), the wheel build (development) and the CuPy example (gpu: CuPy
+# needs a GPU). A file not named has none.
+NOT_RUN = {"README.md": 1, "docs/guide/performance.md": 1, "docs/development.md": 1, "docs/guide/gpu.md": 1}
 MIN_RUNNABLE = 17  # so that a parser that finds nothing fails (the README and docs/ have 17 today)
 SLOW_BLOCKS = ("fastinit info",)  # marked slow: times 64 M-value fills against NumPy (~5 s of CPU)
 MULTIPROCESS_BLOCKS = ("torchrun",)  # marked multiprocess: a world of 4 gloo ranks (sharded training)

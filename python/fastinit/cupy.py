@@ -3,7 +3,7 @@
 ``fastinit.cupy.normal(out, ...)`` is :func:`fastinit.normal` for a GPU array ``out``: the same
 parameters, the same checks and the same values, bit for bit, computed there by the Triton
 kernels of :mod:`fastinit.gpu` (docs/guide/gpu.md). ``out`` is seen as a torch tensor through
-DLPack (``torch.from_dlpack``: no copy, the same memory), filled, and returned as it was given::
+DLPack (``torch.utils.dlpack.from_dlpack``: no copy, the same memory), filled, and returned as it was given::
 
     import cupy, fastinit.cupy
     w = cupy.empty((1024, 1024), dtype=cupy.float32)
@@ -18,7 +18,7 @@ fastinit and copy it (``cupy.asarray``). Where a fill here is not one pass for t
 (``variance_scaling`` of a complex array with a disk distribution) it raises ValueError before
 writing.
 
-The kernels run on torch's current CUDA stream of ``out``'s device; ``torch.from_dlpack`` makes
+The kernels run on torch's current CUDA stream of ``out``'s device; ``from_dlpack`` makes
 that stream wait for the array's producer (DLPack's stream handshake). Work that CuPy queues on a
 stream other than the default one must wait for ``torch.cuda.current_stream()``.
 

@@ -14,9 +14,13 @@ column_axis=-1)``, ``delta_orthogonal(scale=1.0, column_axis=-1)``, ``constant(v
 initializers ``zeros`` and ``ones`` themselves.
 
 Each returns ``init(key, shape, dtype=dtype, out_sharding=None)``, usable wherever JAX (or Flax)
-takes an initializer. **Generation is host-side**: ``init`` reads the key's bits
+takes an initializer. **Generation is host-side** on CPU devices: ``init`` reads the key's bits
 (``jax.random.key_data``, so new-style typed keys and raw ``uint32[2]`` keys both work), fills a
-NumPy array on the host with the fastinit preset, and returns ``jnp.asarray`` of it. Under
+NumPy array on the host with the fastinit preset, and returns ``jnp.asarray`` of it. **On GPUs**
+(the default device, or every device of ``out_sharding``), with torch and Triton installed, the
+elementwise initializers compute each device's block there with the Triton kernels of
+:mod:`fastinit.gpu` and hand it to JAX through DLPack, with no copy and the same values
+(:mod:`fastinit.jax.device`, docs/guide/gpu.md). Under
 ``jax.jit``/``vmap`` (e.g. a jitted ``model.init``) the same host function runs through
 ``jax.pure_callback``, with the same values. This suits huge tables (memory speed, any thread
 count, the same bits on any machine); the values are fastinit's, not ``jax.random``'s.

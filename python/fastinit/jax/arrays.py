@@ -174,7 +174,8 @@ def make_initializer(fill: Fill, default_dtype: Any, name: str, doc: str, *,
 
 #: How the random initializers make their values (a paragraph of :data:`INIT_DOC`).
 HOST = ("The values are the fastinit function's for the key's seed, generated on the host (under\n    "
-        "``jax.jit``/``vmap`` through ``jax.pure_callback``, with the same values).")
+        "``jax.jit``/``vmap`` through ``jax.pure_callback``, with the same values); eagerly on GPUs,\n    "
+        "an elementwise initializer's by the Triton kernels there (:mod:`fastinit.jax.device`).")
 #: The docstring of the ``init`` functions the factories return (``summary``: the factory call).
 INIT_DOC = """The initializer ``{summary}``: a ``jax.Array`` of ``shape`` from ``key``.
 
