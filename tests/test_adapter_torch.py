@@ -51,6 +51,7 @@ def test_the_real_torch_inside():
         "fingerprint", "fingerprint_module", "shard_fingerprint",  # digests across ranks
         "rows_",  # rows by id (index arrays)
         "seeded", "UnkeyedDrawError", "UnkeyedDrawWarning",  # a model's own init code, keyed
+        "build", "deferred",  # a model's construction recorded and replayed, keyed
     }
     assert all(hasattr(ft, n) for n in ft.__all__)
 

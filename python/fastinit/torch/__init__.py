@@ -49,6 +49,8 @@ torch op would.
 that bring their own init code (transformers' ``PreTrainedModel``, custom ``reset_parameters``)
 have it run under :class:`seeded`, in which every random in-place init of the model's tensors
 draws fastinit's values: ``with fastinit.torch.seeded(model, seed): model.init_weights()``.
+:func:`build` (and :class:`deferred`) records a model's construction, constructor-time init
+included, and replays it with the same keyed values: ``build(lambda: timm.create_model(name), seed)``.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ except ImportError as _exc:  # pragma: no cover - only without torch
                       "NumPy functions") from _exc
 if not hasattr(torch, "Tensor"):  # pragma: no cover - python/fastinit itself on sys.path
     raise ImportError("`import torch` found fastinit's own torch package; do not put python/fastinit on sys.path")
+
+from .build import build, deferred
 
 # Tensor, Scheme and SchemeValue: importable from fastinit.torch as before the split, not in __all__.
 from .checks import NotATensorError, ParameterError, UnsupportedDtypeError, numpy_view
@@ -105,6 +109,8 @@ __all__ = [
     "orthogonal_",
     "sparse_",
     "init_module",
+    "build",
+    "deferred",
     "fingerprint",
     "fingerprint_module",
     "shard_fingerprint",

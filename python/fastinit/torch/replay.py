@@ -1,0 +1,213 @@
+"""Replaying a recorded construction on real memory, with fastinit's keyed values for every draw.
+
+:func:`replay` runs the live ops of a :class:`~.record.Recording` (:mod:`.op_flow`) again, in
+order, on CPU memory: a recorded tensor is the same layout in the real memory of its storage (the
+model's final tensors, already in place in the model, or the real result of the op that made it).
+The ops run inside a :class:`Replaying` context, a :class:`~.seeding.seeded` context whose draws
+are keyed as ``seeded`` keys them, with the stream of the draw's position (:mod:`.draw_counts`):
+a draw into a final tensor (or a view of it) on that tensor's name, a draw into a temporary whose
+values go into one final tensor on that tensor's name, over the temporary's own positions;
+anything else is reported as ``seeded`` reports it (:class:`~.seeding.UnkeyedDrawWarning`).
+Deterministic ops (``ones``, ``fill_``, ``mul``, ``copy_`` ...) run as recorded, so their values
+are exactly torch's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch  # absolute import: the real PyTorch
+
+from .checks import Tensor
+from .draw_counts import DrawCounts, keyed_stream
+from .draws import Target
+from .model_tensors import Known, place_view
+from .op_flow import Flow, destination_of
+from .record import TRUNC, WHOLE_INITS, Op, Recording, Ref, map_tensors
+from .seeding import seeded
+
+__all__ = ["Replaying", "replay"]
+
+_EMPTY = frozenset({torch.empty, torch.empty_like, torch.empty_strided, torch._C.TensorBase.new_empty,
+                    torch._C.TensorBase.new_empty_strided})
+#: Random factories replayed as an empty tensor and the in-place draw they make.
+_RANDOM_FACTORIES = {torch.rand: "uniform_", torch.randn: "normal_", torch.rand_like: "uniform_",
+                     torch.randn_like: "normal_"}
+_CPU = torch.device("cpu")
+
+
+class Replaying(seeded):
+    """A :class:`~.seeding.seeded` context over the replayed model whose draws are keyed with their
+    draw positions, and draws into registered temporaries keyed by their final tensor."""
+
+    def __init__(self, model: torch.nn.Module, seed: int, strict: bool = False) -> None:
+        super().__init__(model, seed, strict=strict)
+        self.counts = DrawCounts()
+        self._temps: dict[int, Known] = {}  # real storage address -> (destination stream, temporary's memory)
+        self.inside: str | None = None  # while a whole init function runs: the stream of the tensor it fills
+
+    def add_temporary(self, memory: Tensor, stream: str) -> None:
+        """Key the draws into ``memory`` (a temporary's whole storage) by the final tensor ``stream``."""
+        with torch._C.DisableTorchFunction():
+            self._temps[memory.untyped_storage().data_ptr()] = Known(stream, memory, None)
+
+    def drop_temporary(self, memory: Tensor) -> None:
+        with torch._C.DisableTorchFunction():
+            self._temps.pop(memory.untyped_storage().data_ptr(), None)
+
+    def _target(self, t: Tensor, where: str, in_dtype: bool) -> Target | None:
+        temp = self._temporary_target(t)
+        if temp is not None:
+            return temp
+        target = super()._target(t, where, in_dtype)
+        found = None if target is None or target.place is not None else self._locate(t)
+        if target is None or found is None:
+            return target
+        numel = found[0].base.numel()
+        position = self.counts.part(target.stream, numel, tuple(target.view.shape), target.strides, target.origin)
+        return target._replace(stream=keyed_stream(target.stream, position))
+
+    def _temporary_target(self, t: Tensor) -> Target | None:
+        if (not self._temps and self.inside is None) or not isinstance(t, torch.Tensor) or t.is_meta:
+            return None
+        with torch._C.DisableTorchFunction():
+            known = self._temps.get(t.untyped_storage().data_ptr())
+        if known is None and self.inside is not None and self._locate(t) is None:
+            known = Known(self.inside, t, None)  # a fresh tensor of the init function: its own positions
+        if known is None:
+            return None
+        target = place_view(known, t)
+        return target._replace(stream=keyed_stream(known.name, self.counts.whole(known.name)))
+
+
+class _Replay:
+    """The state of one replay: real memory by recorded storage, and the context keying the draws."""
+
+    def __init__(self, rec: Recording, flow: Flow, finals: dict[int, Tensor], names: dict[int, str],
+                 ctx: Replaying) -> None:
+        self.rec, self.flow, self.names, self.ctx = rec, flow, names, ctx
+        self.memory: dict[int, Tensor] = dict(finals)  # recorded storage -> its real memory (1-d)
+        self.finals = set(finals)
+        self.views: dict[int, dict[Ref, Tensor]] = {}  # by storage: the real object of each recorded view
+        self.last: dict[int, list[int]] = {}  # op index -> the temporaries it uses last
+        for key, index in flow.last_use.items():
+            if key not in self.finals:
+                self.last.setdefault(index, []).append(key)
+
+    def real(self, ref: Ref) -> Tensor:
+        """The real tensor of a recorded one."""
+        external = self.rec.external.get(ref.key)
+        if external is not None:
+            return external
+        memory = self.memory.get(ref.key)
+        if memory is None:  # the op that made it is not replayed (its values are overwritten before use)
+            memory = self.fresh(ref)
+        views = self.views.setdefault(ref.key, {})
+        view = views.get(ref)
+        if view is None:  # one object per recorded view, as the recorded code had (seeded follows objects)
+            with torch._C.DisableTorchFunction():
+                if memory.dtype != ref.dtype:
+                    memory = memory.view(ref.dtype)
+                view = memory.as_strided(ref.shape, ref.stride, ref.offset)
+            views[ref] = view
+        return view
+
+    def real_args(self, op: Op) -> tuple[Any, dict[str, Any]]:
+        args, kwargs = map_tensors((op.args, op.kwargs), self.real)
+        if "device" in kwargs:
+            kwargs["device"] = _cpu_device(kwargs["device"])
+        return tuple(_cpu_device(a) if isinstance(a, torch.device) else a for a in args), kwargs
+
+    def fresh(self, ref: Ref) -> Tensor:
+        """New real memory for the storage of ``ref`` (a temporary); registered for keying if it has a destination."""
+        with torch._C.DisableTorchFunction():
+            memory = torch.empty(self.rec.numel(ref.key), dtype=self.rec.dtypes[ref.key], device=_CPU)
+        self.memory[ref.key] = memory
+        dest = destination_of(self.flow, ref.key)
+        if dest is not None:
+            self.ctx.add_temporary(memory, self.names[dest])
+        return memory
+
+    def keep(self, ref: Ref, value: Tensor) -> None:
+        """``value`` (the real result for ``ref``, whose storage the op made) into its storage's memory."""
+        if ref.key not in self.memory:
+            self.fresh(ref)
+        self.real(ref).copy_(value)  # through the context: it follows the writes into final tensors
+
+    def run(self, op: Op) -> None:
+        if op.func is TRUNC:
+            torch.nn.init.trunc_normal_(self.real(op.args[0]), *op.args[1:5])
+            return
+        if op.func in WHOLE_INITS:  # its draws into fresh tensors are keyed by the tensor it fills
+            self.ctx.inside = self.stream_of(op.args[0].key)
+            try:
+                op.func(*self.real_args(op)[0], **self.real_args(op)[1])
+            finally:
+                self.ctx.inside = None
+            return
+        if op.func in _EMPTY and op.new and not op.mutated:
+            for ref in op.results:
+                if ref.key not in self.memory:
+                    self.fresh(ref)
+            return
+        method = _RANDOM_FACTORIES.get(op.func)
+        if method is not None and len(op.results) == 1 and self._keyable(op.results[0].key):
+            ref = op.results[0]
+            if ref.key not in self.memory:
+                self.fresh(ref)
+            getattr(self.real(ref), method)()
+            return
+        args, kwargs = self.real_args(op)
+        result = op.func(*args, **kwargs)
+        for ref, value in zip(op.results, _leaves(result)):
+            if ref.key in op.new:
+                self.keep(ref, value)
+
+    def stream_of(self, key: int) -> str | None:
+        """The stream name draws into the storage ``key`` are keyed on (None: not keyable)."""
+        dest = key if key in self.finals else destination_of(self.flow, key)
+        return None if dest is None else self.names.get(dest)
+
+    def _keyable(self, key: int) -> bool:
+        return key in self.finals or destination_of(self.flow, key) is not None
+
+    def free(self, index: int) -> None:
+        """Let go of the temporaries whose last use was op ``index``."""
+        for key in self.last.get(index, ()):
+            memory = self.memory.pop(key, None)
+            if memory is not None:
+                self.ctx.drop_temporary(memory)
+                self.views.pop(key, None)
+
+
+def _leaves(x: Any) -> list[Any]:
+    if isinstance(x, torch.Tensor):
+        return [x]
+    if isinstance(x, (list, tuple)):
+        return [t for v in x for t in _leaves(v)]
+    if isinstance(x, dict):
+        return [t for v in x.values() for t in _leaves(v)]
+    return []
+
+
+def _cpu_device(device: Any) -> Any:
+    """The CPU for the meta device (recorded ops made meta tensors; the replay makes real ones)."""
+    if device == "meta" or (isinstance(device, torch.device) and device.type == "meta"):
+        return _CPU
+    return device
+
+
+def replay(rec: Recording, flow: Flow, finals: dict[int, Tensor], names: dict[int, str], model: torch.nn.Module,
+           seed: int, strict: bool = False) -> list[str]:
+    """Run the live recorded ops on real memory (``finals``: the model's final tensors' memory by
+    recorded storage, already in the model; ``names``: their stream names); the reports of the
+    draws that could not be keyed."""
+    ctx = Replaying(model, seed, strict=strict)
+    state = _Replay(rec, flow, finals, names, ctx)
+    with torch.no_grad(), torch.device(_CPU), ctx:
+        for i, op in enumerate(rec.ops):
+            if i in flow.dead:
+                continue
+            state.run(op)
+            state.free(i)
+    return ctx.reports
