@@ -8,10 +8,25 @@ and ``jax.dlpack.from_dlpack`` records what it receives and places those bits on
 tensor was made for. A passing initializer therefore wrote each block with the kernels into a
 tensor that went, itself, to ``from_dlpack`` (no host copy in between), and the host path was
 made to fail; the values must equal the host path's, bit for bit.
+
+Shardings over four devices need ``XLA_FLAGS=--xla_force_host_platform_device_count=4`` before JAX
+starts, so that check runs this file as a script in a fresh interpreter (as tests/test_jax_sharding.py
+does) and reads its JSON answer.
 """
 
-import numpy as np
-import pytest
+import os
+import sys
+
+if __name__ == "__main__":  # the subprocess: four host devices, before JAX is imported
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=4").strip()
+    os.environ["JAX_PLATFORMS"] = "cpu"
+    os.environ["TRITON_INTERPRET"] = "1"
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 pytest.importorskip("triton", reason="the device kernels need Triton (fastinit[gpu]); CI installs it")
 torch = pytest.importorskip("torch")
@@ -34,10 +49,9 @@ class CudaLike(torch.Tensor):
         return torch.device("cuda", 0)
 
 
-@pytest.fixture
-def fake_gpus(monkeypatch):
-    """CPU devices taken for GPUs; what reaches ``from_dlpack`` is recorded (tensor, JAX device)."""
-    monkeypatch.setenv("TRITON_INTERPRET", "1")
+def install_fakes(setattr):
+    """CPU devices taken for GPUs (``setattr``: monkeypatch's, or the builtin in the script); returns
+    ({id of each tensor made: its JAX device}, [each tensor that reached ``from_dlpack``])."""
     made, received = {}, []
 
     def empty(shape, dt, jax_device):
@@ -56,12 +70,18 @@ def fake_gpus(monkeypatch):
 
     def no_host_path(*args, **kwargs):
         raise AssertionError("the host path ran")
-    monkeypatch.setattr(device, "_is_gpu", lambda d: True)
-    monkeypatch.setattr(device, "_kernels_ready", lambda: True)
-    monkeypatch.setattr(device, "_empty", empty)
-    monkeypatch.setattr(jax.dlpack, "from_dlpack", from_dlpack)
-    monkeypatch.setattr(arrays, "_host_array", no_host_path)
+    setattr(device, "_is_gpu", lambda d: True)
+    setattr(device, "_kernels_ready", lambda: True)
+    setattr(device, "_empty", empty)
+    setattr(jax.dlpack, "from_dlpack", from_dlpack)
+    setattr(arrays, "_host_array", no_host_path)
     return made, received
+
+
+@pytest.fixture
+def fake_gpus(monkeypatch):
+    monkeypatch.setenv("TRITON_INTERPRET", "1")
+    return install_fakes(monkeypatch.setattr)
 
 
 INITS = [
@@ -148,3 +168,62 @@ def test_default_device_follows_jax():
     with jax.default_device("cpu"):
         assert device.default_device() == cpu
     assert device.default_device() == jax.local_devices()[0]
+
+
+def test_out_of_torch_memory_falls_back_to_the_host(fake_gpus, monkeypatch):
+    def no_memory(*args):
+        raise torch.cuda.OutOfMemoryError("CUDA out of memory")
+    monkeypatch.setattr(device, "_empty", no_memory)
+    monkeypatch.setattr(arrays, "_host_array", lambda *a: "host")
+    with pytest.warns(RuntimeWarning, match="XLA_PYTHON_CLIENT_MEM_FRACTION"):
+        assert fj.normal(1.0)(jax.random.key(0), (4, 4)) == "host"
+
+
+#: (mesh shape, spec): every device's block filled on it, replicas each filling their own.
+SHARDED = [((4,), P("x", None)), ((4,), P(None, "x")), ((2, 2), P("x", "y")), ((2, 2), P(("y", "x"))),
+           ((2, 2), P("x")), ((4,), P())]
+
+
+def _sharded_checks():
+    """In the four-device subprocess: for each case, the error or None."""
+    answers = {}
+    for mesh_shape, spec in SHARDED:
+        what = f"{mesh_shape} {spec}"
+        names = ("x", "y")[:len(mesh_shape)]
+        sharding = NamedSharding(jax.sharding.Mesh(np.array(jax.devices()).reshape(mesh_shape), names), spec)
+        init = fj.he_normal()
+        expected = np.asarray(init(jax.random.key(5), (8, 12), jnp.float32))  # the host path, whole
+        patches = []
+
+        def patch(obj, name, value, patches=patches):
+            patches.append((obj, name, getattr(obj, name)))
+            setattr(obj, name, value)
+        made, received = install_fakes(patch)
+        try:
+            got = init(jax.random.key(5), (8, 12), jnp.float32, out_sharding=sharding)
+            assert got.sharding == sharding, what
+            assert len(received) == 4 and all(id(t) in made for t in received), what  # one tensor per device
+            for shard in got.addressable_shards:
+                np.testing.assert_array_equal(np.asarray(shard.data), expected[shard.index], err_msg=what)
+            answers[what] = None
+        except Exception as exc:  # reported to the test
+            answers[what] = f"{type(exc).__name__}: {exc}"
+        finally:
+            for obj, name, value in reversed(patches):
+                setattr(obj, name, value)
+    return answers
+
+
+def test_each_device_fills_its_own_block_of_a_sharding():
+    env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "JAX_PLATFORMS")}
+    run = subprocess.run([sys.executable, __file__], capture_output=True, text=True, timeout=600, env=env)
+    assert run.returncode == 0, run.stderr[-4000:]
+    answers = json.loads(run.stdout.strip().splitlines()[-1])
+    assert sorted(answers) == sorted(f"{m} {s}" for m, s in SHARDED)
+    failed = {what: error for what, error in answers.items() if error is not None}
+    assert not failed, failed
+
+
+if __name__ == "__main__":
+    assert jax.device_count() == 4, jax.devices()
+    print(json.dumps(_sharded_checks()))

@@ -11,6 +11,7 @@ on a stand-in before any device memory is taken (:mod:`fastinit.gpu.recording`),
 fill raises first; the values equal the host path's bit for bit.
 """
 
+import warnings
 from typing import Any, Callable, Optional
 
 import jax
@@ -69,16 +70,9 @@ def _empty(shape: tuple[int, ...], dt: np.dtype, device: Any) -> Any:
     return torch.empty(shape, dtype=getattr(torch, dt.name), device=_torch_device(device))
 
 
-def gpu_array(key: Any, fill: Callable[..., Any], dims: tuple[int, ...], dt: np.dtype, sharding: Any,
-              elementwise: bool) -> Optional[Any]:
-    """The initializer's ``jax.Array`` computed on its GPUs (one block per device of
-    ``sharding``, or the whole array on the default device), or None for the host path."""
-    if not elementwise:
-        return None
-    placements = _placements(dims, sharding)
-    if not all(_is_gpu(device) for device, _ in placements) or not _kernels_ready():
-        return None
-    seed = seed_from_key(key)
+def _recorded(fill: Callable[..., Any], seed: int, dims: tuple[int, ...], dt: np.dtype, sharding: Any,
+              placements: list[tuple[Any, Bounds]]) -> Optional[dict[Bounds, list[recording.Launch]]]:
+    """The launches of each distinct block (replicas share them), or None when one is not one pass."""
     recorded: dict[Bounds, list[recording.Launch]] = {}
     for _, block in placements:
         if block not in recorded:
@@ -88,9 +82,42 @@ def gpu_array(key: Any, fill: Callable[..., Any], dims: tuple[int, ...], dt: np.
             if launches is None:
                 return None
             recorded[block] = launches
+    return recorded
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    import torch
+    return isinstance(exc, torch.cuda.OutOfMemoryError)
+
+
+def gpu_array(key: Any, fill: Callable[..., Any], dims: tuple[int, ...], dt: np.dtype, sharding: Any,
+              elementwise: bool) -> Optional[Any]:
+    """The initializer's ``jax.Array`` computed on its GPUs (one block per device of
+    ``sharding``, or the whole array on the default device), or None for the host path.
+
+    The blocks are torch allocations, outside JAX's preallocated pool (by default 75% of each
+    GPU's memory): where torch runs out of memory, a RuntimeWarning says so and the host path runs
+    (the blocks already made are freed)."""
+    if not elementwise:
+        return None
+    placements = _placements(dims, sharding)
+    if not all(_is_gpu(device) for device, _ in placements) or not _kernels_ready():
+        return None
+    recorded = _recorded(fill, seed_from_key(key), dims, dt, sharding, placements)
+    if recorded is None:
+        return None
     arrays = []
     for device, block in placements:
-        tensor = _empty(tuple(b - a for a, b in block), dt, device)
+        try:
+            tensor = _empty(tuple(b - a for a, b in block), dt, device)
+        except RuntimeError as exc:
+            if not _out_of_memory(exc):
+                raise
+            warnings.warn(f"fastinit.jax: torch could not allocate a {dt} block of {block} on {device} ({exc}); "
+                          "computing it on the host instead. JAX preallocates most of the GPU's memory: set "
+                          "XLA_PYTHON_CLIENT_MEM_FRACTION (or XLA_PYTHON_CLIENT_PREALLOCATE=false) to leave room",
+                          RuntimeWarning, stacklevel=4)
+            return None
         recording.run(tensor, recorded[block])
         arrays.append(jax.dlpack.from_dlpack(tensor))  # JAX holds the tensor: no copy
     if sharding is None:
