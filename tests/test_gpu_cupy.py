@@ -195,3 +195,13 @@ def test_without_triton_an_import_error_names_the_extra(fake_gpu, monkeypatch):
 def test_functions_without_a_kernel_are_not_offered():
     assert not hasattr(fc, "orthogonal") and not hasattr(fc, "sparse")
     assert fc.normal.__wrapped__ is fastinit.normal and "fastinit.normal" in fc.normal.__doc__
+
+
+def test_an_array_torch_cannot_view_is_a_value_error(fake_gpu, monkeypatch):
+    def refuse(obj):
+        raise BufferError("negative strides are not supported")
+    monkeypatch.setattr(torch.utils.dlpack, "from_dlpack", refuse)
+    out = _array((2, 3))
+    with pytest.raises(ValueError, match="torch cannot view out through DLPack .negative strides"):
+        fc.normal(out, seed=1)
+    assert _unchanged(out)

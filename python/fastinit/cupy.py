@@ -75,7 +75,11 @@ def _tensor(out: Any, where: str) -> "torch.Tensor":
     if not gpu.available():
         raise ImportError(f"fastinit.cupy.{where} needs Triton for its device kernels: "
                           "pip install \"fastinit[gpu]\"")
-    tensor: torch.Tensor = torch.utils.dlpack.from_dlpack(out)  # no copy: the same memory
+    try:
+        tensor: torch.Tensor = torch.utils.dlpack.from_dlpack(out)  # no copy: the same memory
+    except (BufferError, RuntimeError) as exc:  # e.g. negative strides, which torch has not
+        raise ValueError(f"fastinit.cupy.{where}: torch cannot view out through DLPack ({exc}); pass an array "
+                         "torch can view, e.g. cupy.ascontiguousarray(out), and copy back") from exc
     return tensor
 
 
