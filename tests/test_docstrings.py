@@ -177,7 +177,7 @@ def test_runtime_annotations_run_on_python_3_9():
 
 #: The adapters' public modules, by the framework each needs: their ``__all__`` callables are checked
 #: as ``API_MODULES``' are (exception classes aside); without the framework the test is skipped.
-ADAPTERS = {"fastinit.torch": "torch", "fastinit.keras": "keras", "fastinit.jax": "jax"}
+ADAPTERS = {"fastinit.torch": "torch", "fastinit.keras": "keras", "fastinit.jax": "jax", "fastinit.cupy": "torch"}
 
 #: The adapter modules whose docstring examples run, by the framework they need.
 ADAPTER_DOCTESTS = {
