@@ -29,7 +29,8 @@ echo "== the API reference lists every name of each module's __all__"
 import ast, pathlib, re, sys
 site = pathlib.Path(sys.argv[1])
 pages = {"fastinit": "__init__.py", "torch": "torch/__init__.py", "keras": "keras/__init__.py",
-         "jax": "jax/__init__.py", "dask": "dask.py", "outofcore": "outofcore/__init__.py"}
+         "jax": "jax/__init__.py", "dask": "dask.py", "outofcore": "outofcore/__init__.py",
+         "torchrec": "torchrec/__init__.py"}
 bad = []
 for page, source in pages.items():
     tree = ast.parse(pathlib.Path("python/fastinit", source).read_text())

@@ -32,14 +32,17 @@ import fastinit
 ROWS, DIM = 10_000_000, 128
 
 
-def _median(fn: Callable[[], Any], repeat: int) -> float:
-    times = []
+def _medians(fns: list[Callable[[], Any]], repeat: int) -> list[float]:
+    """The median time of each of ``fns``, run in turn ``repeat`` rounds (interleaved, so that
+    a busy spell of a shared machine falls on all of them alike), both ranks starting together."""
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):
-        torch.distributed.barrier()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
+        for fn, ts in zip(fns, times):
+            torch.distributed.barrier()
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+    return [sorted(ts)[len(ts) // 2] for ts in times]
 
 
 def worker(rows: int, dim: int, repeat: int) -> None:
@@ -65,9 +68,10 @@ def worker(rows: int, dim: int, repeat: int) -> None:
     (block,) = ftr.find_tables(model)[0].blocks
     local = numpy_view(block.tensor.detach())
     bound = math.sqrt(1 / rows)
-    t_fastinit = _median(lambda: ftr.init_tables(model, seed=0), repeat)
-    t_torchrec = _median(sharded.reset_parameters, repeat)
-    t_plain = _median(lambda: fastinit.uniform(local, -bound, bound, seed=0, stream="ads"), repeat)
+    t_fastinit, t_torchrec, t_plain = _medians([
+        lambda: ftr.init_tables(model, seed=0),
+        sharded.reset_parameters,
+        lambda: fastinit.uniform(local, -bound, bound, seed=0, stream="ads")], repeat)
     out = torch.tensor([t_fastinit, t_torchrec, t_plain, local.nbytes], dtype=torch.float64)
     gathered = [torch.zeros(4, dtype=torch.float64) for _ in range(world)]
     torch.distributed.all_gather(gathered, out)
@@ -111,7 +115,8 @@ def main() -> None:
     fi, tr, plain = (max(r[i] for r in rows) for i in range(3))
     mib = max(r[3] for r in rows) / 2**20
     print(f"table {args.rows:,} x {args.dim} float32, row-wise over 2 ranks ({mib:.0f} MiB per rank), "
-          f"{args.threads} thread(s) per rank; seconds, slowest rank, median of {args.repeat}")
+          f"{args.threads} thread(s) per rank; seconds, slowest rank, median of {args.repeat}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"{'fastinit.torchrec.init_tables':<40}{fi:>10.3f}")
     print(f"{'TorchRec reset_parameters (uniform_)':<40}{tr:>10.3f}   {tr / fi:.2f}x fastinit's time")
     print(f"{'fastinit.uniform of the local shard':<40}{plain:>10.3f}   {plain / fi:.2f}x fastinit's time")
