@@ -205,3 +205,8 @@ def test_an_array_torch_cannot_view_is_a_value_error(fake_gpu, monkeypatch):
     with pytest.raises(ValueError, match="torch cannot view out through DLPack .negative strides"):
         fc.normal(out, seed=1)
     assert _unchanged(out)
+
+
+def test_numpy_functions_point_gpu_arrays_to_fastinit_cupy():
+    with pytest.raises(TypeError, match="for CuPy arrays .GPU arrays exporting DLPack. use fastinit.cupy"):
+        fastinit.normal(CupyLike(torch.zeros(3)), seed=1)

@@ -250,10 +250,11 @@ def resolve_target(
     else:
         if out is None:
             raise TypeError("out must be a numpy.ndarray to fill in place, or a shape to allocate; got None")
-        if hasattr(out, "__array__") and not isinstance(out, (tuple, list)):
+        if (hasattr(out, "__array__") or hasattr(out, "__dlpack__")) and not isinstance(out, (tuple, list)):
             raise TypeError(
                 f"out must be a numpy.ndarray (filled in place) or a shape, got {type(out).__name__}; "
-                "for torch tensors use fastinit.torch, or pass tensor.numpy()")
+                "for torch tensors use fastinit.torch, or pass tensor.numpy(); for CuPy arrays (GPU arrays "
+                "exporting DLPack) use fastinit.cupy")
         if not is_integer(out) and _is_buffer(out):
             raise TypeError(
                 f"out must be a numpy.ndarray (filled in place) or a shape (an int or a tuple/list of ints), "
