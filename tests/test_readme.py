@@ -12,7 +12,8 @@ The conventions (docs/development.md, "How the examples are tested", says the sa
   else in a block is changed.
 - A block preceded by the line ``<!-- not run by tests/test_readme.py: REASON -->`` is not run
   (the install commands, which make virtual environments, the full benchmark run and the wheel
-  build, which CI runs itself, and the CuPy example, which needs a GPU). Each file has exactly the number of them that ``NOT_RUN`` says.
+  build, which CI runs itself, and the CuPy example, which needs a GPU). Each file has exactly the
+  number of them that ``NOT_RUN`` says.
 - Output and listings are fenced ```text; any other info string is an error here.
 
 A block that needs a framework (torch, Keras and its backend, JAX, Dask, zarr, transformers) is
