@@ -10,7 +10,11 @@ shape and dtype with :func:`fastinit.gpu.launch.fill`. The bits are the CPU engi
 (docs/stream-v1.md; tests/test_gpu_interpreter.py).
 
 A fill that is not one core call on the whole output (or one per complex part), such as
-``orthogonal`` or the complex disks, records as None: the caller computes it on the host.
+``orthogonal`` or the complex disks, records as None: the caller computes it on the host. A fill
+that writes its output with NumPy after its core calls (the complex disks turn uniforms into
+points of the disk) is found by marks in the output's first and last elements, which a recorded
+fill leaves as they were; a fill that wrote only inner elements would not be, so the callers
+offer only fills that are one pass (fastinit.cupy's list, fastinit.jax's elementwise initializers).
 
 This module imports torch only in :func:`run`, and Triton only when a kernel is launched.
 """
