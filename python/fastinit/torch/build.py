@@ -242,7 +242,14 @@ def build(fn: Callable[[], M], seed: Seed, *, device: Device = "cpu", build_on: 
     if not callable(fn):
         raise TypeError(f"build: fn must be a callable returning the model, got {type(fn).__name__}")
     with deferred(seed, device=build_on, strict=strict) as d:
-        model = fn()
+        try:
+            model = fn()
+        except (RuntimeError, NotImplementedError) as exc:
+            if d._device is not None and d._device.type == "meta" and "meta" in str(exc) and \
+                    hasattr(exc, "add_note"):
+                exc.add_note("fastinit.torch.build: the model's constructor reads tensor values, which meta tensors "
+                             "do not have; pass build_on='cpu'")
+            raise
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"build: fn must return a torch.nn.Module, got {type(model).__name__}")
     return d.materialize(model, device=device)

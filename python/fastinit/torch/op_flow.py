@@ -65,28 +65,39 @@ def _dense(ref: Ref) -> bool:
     return True
 
 
+def _destination(op: Op) -> Ref | None:
+    """The tensor a pure write of ``op`` writes (torch.nn.init's functions pass it as ``tensor=``)."""
+    if op.func not in PURE_WRITES:
+        return None
+    dest = op.args[0] if op.args else op.kwargs.get("tensor")
+    return dest if isinstance(dest, Ref) else None
+
+
+def _others(op: Op, dest: Ref) -> set[int]:
+    """The storages of ``op``'s tensor arguments other than ``dest``."""
+    rest = [v for v in (*op.args, *op.kwargs.values()) if v is not dest]
+    return {r.key for r in tensor_leaves(rest)}
+
+
 def _covering(op: Op, rec: Recording) -> int | None:
     """The storage a pure write of ``op`` covers completely, or None."""
-    if op.func not in PURE_WRITES or not op.args or not isinstance(op.args[0], Ref):
+    dest = _destination(op)
+    if dest is None or dest.key in _others(op, dest):
         return None
-    dest: Ref = op.args[0]
-    others = [r.key for r in tensor_leaves((op.args[1:], op.kwargs))]
     numel = 1
     for n in dest.shape:
         numel *= n
-    if dest.key in others or dest.dtype != rec.dtypes[dest.key] or numel != rec.numel(dest.key):
+    if dest.dtype != rec.dtypes[dest.key] or numel != rec.numel(dest.key):
         return None
     return dest.key if _dense(dest) else None
 
 
 def _reads(op: Op) -> set[int]:
     """The storages ``op`` reads: its tensor arguments, less the destination of a pure write."""
-    refs = list(tensor_leaves((op.args, op.kwargs)))
-    if op.func in PURE_WRITES and refs:
-        first = refs[0].key
-        rest = {r.key for r in refs[1:]}
-        return rest if first not in rest else rest | {first}
-    return {r.key for r in refs}
+    dest = _destination(op)
+    if dest is None:
+        return {r.key for r in tensor_leaves((op.args, op.kwargs))}
+    return _others(op, dest)
 
 
 def analyse(rec: Recording, finals: set[int]) -> Flow:

@@ -1,0 +1,219 @@
+"""fastinit.torch.build's keying rule and its edges: the draw's position for a tensor's elements
+(first draw on the tensor's name, a later live one on ``name#k``), draws overwritten before use not
+replayed, temporaries keyed by the one parameter their values go into and reported otherwise,
+constructors that read tensor values, and bad input.
+
+Expected values come from fastinit's NumPy functions on the streams the rule names, computed
+without the replay.
+"""
+
+from __future__ import annotations
+
+import doctest
+import sys
+import warnings
+from typing import Callable
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import fastinit
+import fastinit.torch as ft
+
+SEED = 9
+SHAPE = (4, 6)
+
+
+def _one(body: Callable[[torch.Tensor], None], shape: tuple[int, ...] = SHAPE) -> Callable[[], nn.Module]:
+    """A factory of a module with one parameter ``w`` that ``body`` initializes in the constructor."""
+    class One(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.empty(shape))
+            with torch.no_grad():
+                body(self.w)
+    return One
+
+
+def _built(body: Callable[[torch.Tensor], None], **kwargs: object) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = ft.build(_one(body), SEED, **kwargs)  # type: ignore[arg-type]
+    return model.w.detach().numpy()
+
+
+def _normal(stream: str) -> np.ndarray:
+    return fastinit.normal(SHAPE, seed=SEED, stream=stream)
+
+
+def _uniform(stream: str, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+    return fastinit.uniform(SHAPE, low, high, seed=SEED, stream=stream)
+
+
+# ---------------------------------------------------------------- draw positions
+
+
+@pytest.mark.parametrize("build_on", ["meta", "cpu"])
+def test_a_second_live_draw_into_a_tensor_is_keyed_as_draw_one(build_on: str) -> None:
+    got = _built(lambda w: w.normal_().add_(torch.randn_like(w)), build_on=build_on)
+    expected = (torch.from_numpy(_normal("w")) + torch.from_numpy(_normal("w#1"))).numpy()
+    np.testing.assert_array_equal(got, expected)
+    assert not np.array_equal(_normal("w"), _normal("w#1"))
+
+
+def test_a_later_draw_into_part_of_a_tensor_counts_for_that_part() -> None:
+    def body(w: torch.Tensor) -> None:
+        w.normal_()
+        w[1].uniform_()  # row 1: its second draw; the other rows keep the first
+        w[:, 0].uniform_()  # column 0: one draw, after the most any of its elements had (row 1's two)
+    got = _built(body)
+    expected = _normal("w").copy()
+    expected[1] = _uniform("w#1")[1]
+    expected[:, 0] = _uniform("w#2")[:, 0]
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_draws_into_disjoint_parts_are_all_first_draws() -> None:
+    def body(w: torch.Tensor) -> None:
+        for i in range(SHAPE[0]):
+            w[i].normal_()
+    np.testing.assert_array_equal(_built(body), _normal("w"))
+
+
+def test_a_draw_overwritten_before_use_is_not_replayed() -> None:
+    def body(w: torch.Tensor) -> None:
+        w.uniform_(-1, 1)
+        w.mul_(3)  # read, but then overwritten whole: dead as well
+        nn.init.normal_(w, std=2.0)
+    np.testing.assert_array_equal(_built(body), fastinit.normal(SHAPE, std=2.0, seed=SEED, stream="w"))
+
+
+def test_a_draw_that_is_read_stays_and_the_next_one_is_draw_one() -> None:
+    class Two(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.empty(SHAPE))
+            self.v = nn.Parameter(torch.empty(SHAPE))
+            with torch.no_grad():
+                self.w.uniform_()
+                self.v.copy_(self.w * 2)  # reads w's first draw
+                self.w.normal_()
+    model = ft.build(Two, SEED)
+    np.testing.assert_array_equal(model.w.detach().numpy(), _normal("w#1"))
+    np.testing.assert_array_equal(model.v.detach().numpy(), (torch.from_numpy(_uniform("w")) * 2).numpy())
+
+
+@pytest.mark.parametrize("factory", [torch.rand, torch.randn])
+def test_a_random_factory_copied_in_is_keyed_by_its_parameter(factory: Callable[..., torch.Tensor]) -> None:
+    got = _built(lambda w: w.copy_(factory(SHAPE)))
+    np.testing.assert_array_equal(got, _uniform("w") if factory is torch.rand else _normal("w"))
+
+
+# ---------------------------------------------------------------- what cannot be keyed is reported
+
+
+class Shared(nn.Module):
+    """One draw whose values go into two parameters: no single name to key it by."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        t = torch.randn(8)
+        self.a = nn.Parameter(t.clone())
+        self.b = nn.Parameter(t * 2)
+
+
+def test_a_draw_into_two_parameters_is_reported() -> None:
+    with ft.deferred(SEED) as d:
+        model = Shared()
+    with pytest.warns(ft.UnkeyedDrawWarning, match="torch.randn"):
+        d.materialize(model)
+    assert len(d.reports) == 1
+    assert torch.equal(model.b, model.a * 2)  # the replay still computes what the code computes
+
+
+def test_strict_raises_on_a_draw_that_cannot_be_keyed() -> None:
+    with pytest.raises(ft.UnkeyedDrawError, match="torch.randn"):
+        ft.build(Shared, SEED, strict=True)
+
+
+# ---------------------------------------------------------------- constructors that read or place tensors
+
+
+class Reads(nn.Module):
+    """Reads a value while building (timm's drop-path rates), and makes a buffer on a parameter's device."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rate = float(torch.linspace(0, 0.5, 3)[1])
+        self.w = nn.Parameter(torch.empty(SHAPE))
+        self.register_buffer("index", torch.arange(5, device=self.w.device))
+        nn.init.uniform_(self.w)
+
+
+def test_a_constructor_reading_values_needs_build_on_cpu() -> None:
+    with pytest.raises((RuntimeError, NotImplementedError), match="meta"):
+        ft.build(Reads, SEED)
+    model = ft.build(Reads, SEED, build_on="cpu")
+    assert model.rate == 0.25 and model.index.tolist() == [0, 1, 2, 3, 4]
+    np.testing.assert_array_equal(model.w.detach().numpy(), _uniform("w"))
+
+
+def test_a_meta_device_argument_is_replayed_on_the_cpu() -> None:
+    factory = _one(lambda w: w.copy_(torch.ones(SHAPE, device=w.device) * 3))
+    model = ft.build(factory, SEED)
+    assert model.w.device.type == "cpu" and bool((model.w == 3).all())
+
+
+# ---------------------------------------------------------------- bad input, before anything is built
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(TypeError, match="fn must be a callable"):
+        ft.build(42, SEED)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="must return a torch.nn.Module"):
+        ft.build(lambda: 3, SEED)  # type: ignore[arg-type, return-value]
+    with pytest.raises(ValueError, match="seed"):
+        ft.build(nn.Identity, -1)
+    with pytest.raises(TypeError, match="strict"):
+        ft.deferred(SEED, strict="yes")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="device"):
+        ft.deferred(SEED, device=3)  # type: ignore[arg-type]
+
+
+def test_materialize_once_after_the_block() -> None:
+    with ft.deferred(SEED) as d:
+        model = nn.Linear(3, 2)
+        with pytest.raises(RuntimeError, match="after the `with deferred"):
+            d.materialize(model)
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        d.materialize("model")  # type: ignore[arg-type]
+    d.materialize(model)
+    with pytest.raises(RuntimeError, match="once"):
+        d.materialize(model)
+
+
+def test_a_meta_model_made_outside_the_block_raises() -> None:
+    with torch.device("meta"):
+        outside = nn.Linear(3, 2)
+    with ft.deferred(SEED) as d:
+        inside = nn.Linear(3, 2)
+    model = nn.Sequential(inside, outside)
+    with pytest.raises(ValueError, match="made outside the recorded block"):
+        d.materialize(model)
+    assert all(p.is_meta for p in model.parameters())  # nothing was swapped
+
+
+def test_nn_init_is_restored_after_recording() -> None:
+    before = (torch.nn.init.orthogonal_, torch.nn.init._no_grad_trunc_normal_)
+    with pytest.raises(ZeroDivisionError):
+        with ft.deferred(SEED):
+            _ = 1 / 0
+    assert (torch.nn.init.orthogonal_, torch.nn.init._no_grad_trunc_normal_) == before
+
+
+def test_docstring_examples() -> None:
+    module = sys.modules["fastinit.torch.build"]
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 5 and result.failed == 0
