@@ -160,3 +160,75 @@ def test_init_module_orthogonal_scheme(config):
     rule(dev, 9, "w")
     rule(cpu, 9, "w")
     np.testing.assert_allclose(_plain(dev).numpy(), cpu.numpy(), rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("config", [{"gain": 2.0}, {"gain": 0.5, "column_axis": 0}], ids=str)
+def test_init_module_delta_orthogonal_scheme(config, monkeypatch):
+    """Zeros, and the centre drawn as the CPU draws it and factored on the device (to rounding)."""
+    factored = []
+    qr = torch.linalg.qr
+    monkeypatch.setattr(torch.linalg, "qr", lambda a: factored.append(_plain(a).clone()) or qr(a))
+    rule = module_init._scheme_rule({"class_name": "delta_orthogonal", "config": config}, "")
+    dev, cpu = _cuda((3, 4, 4, 6), torch.float64), torch.empty(3, 4, 4, 6, dtype=torch.float64)
+    rule(dev, 9, "conv.weight")
+    rule(cpu, 9, "conv.weight")
+    drawn = fastinit.normal((6, 4), seed=9, stream="conv.weight", dtype="float64")  # big x small
+    np.testing.assert_array_equal(factored[0].numpy().view(np.int64), drawn.view(np.int64))
+    np.testing.assert_allclose(_plain(dev).numpy(), cpu.numpy(), rtol=0, atol=1e-13)
+    nonzero = (_plain(dev) != 0).nonzero()
+    assert set(nonzero[:, 0].tolist()) == {1} and set(nonzero[:, 1].tolist()) == {1}  # the centre only
+    centre = _plain(dev)[1, 1]
+    np.testing.assert_allclose((centre @ centre.T).numpy(), config["gain"] ** 2 * np.eye(4), atol=1e-12)
+
+
+def test_delta_orthogonal_on_a_shard_and_its_checks():
+    place = {"full_shape": (3, 2, 5), "index": (slice(1, 3), np.array([1, 0]), slice(0, 5))}
+    t = _cuda((2, 2, 5), torch.float32)
+    device_presets.delta_orthogonal_path(1.5, 4, "d").fill(t, place)
+    expected = fastinit.delta_orthogonal((2, 2, 5), 1.5, seed=4, stream="d", **place)
+    np.testing.assert_allclose(_plain(t).numpy(), expected, rtol=0, atol=1e-6)
+    t = _cuda((3, 5, 2), torch.float32)
+    with pytest.raises(ValueError, match="in <= out"):  # the CPU preset's check, before anything is written
+        module_init._scheme_rule("delta_orthogonal", "")(t, 1, "w")
+    assert (_plain(t) == 7.0).all()
+
+
+STFTS = [{}, {"side": "imag", "window": None}, {"window": "hamming", "periodic": True, "scaling": "spectrum"},
+         {"window": "blackman", "scaling": None}]
+
+
+@pytest.mark.parametrize("config", STFTS, ids=str)
+@pytest.mark.parametrize("dtype", DTYPES[:4], ids=str)
+def test_init_module_stft_scheme_writes_the_cpu_bits(config, dtype):
+    rule = module_init._scheme_rule({"class_name": "STFT", "config": config}, "")
+    dev = _cuda((33, 2, 24), dtype).permute(2, 1, 0)  # not C-ordered
+    cpu = torch.empty(24, 2, 33, dtype=dtype)
+    rule(dev, 0, "stft.weight")
+    rule(cpu, 0, "stft.weight")
+    np.testing.assert_array_equal(_bits(dev), _bits(cpu))
+
+
+def test_stft_on_a_shard_needs_no_triton(monkeypatch):
+    import fastinit.gpu
+    monkeypatch.setattr(fastinit.gpu, "available", lambda: False)  # no kernel: no warning either
+    place = {"full_shape": (16, 3, 9), "index": (np.array([15, 0, 7]), slice(1, 3), slice(2, 9))}
+    t = _cuda((3, 2, 7), torch.bfloat16)
+    device_presets.stft_path("real", "hann", "density", False).fill(t, place)
+    expected = fastinit.stft((3, 2, 7), dtype="bfloat16", **place)
+    np.testing.assert_array_equal(_bits(t), expected.view(np.int16))
+    with pytest.raises(ValueError, match="one value per frame"):
+        device_presets.stft_path("real", [1.0, 2.0], None, False).fill(t, place)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32], ids=str)
+def test_rounded_once_rounds_as_numpy(dtype):
+    """torch's float64 -> float16/bfloat16 cast rounds twice (through float32); rounded_once as NumPy, once."""
+    from fastinit.core.dtypes import bfloat16
+    ties = [1 + 2.0**-11 + 2.0**-40, 1 + 2.0**-8 + 2.0**-40, -(1 + 2.0**-11 + 2.0**-40), 2.0**-130, 7e38, -0.0]
+    x = np.concatenate([ties, np.random.default_rng(0).standard_normal(100_000) * 10.0 ** np.arange(-6, 6).repeat(
+        100_000 // 12 + 1)[:100_000]])
+    expected = np.empty(x.shape, {torch.float16: np.float16, torch.bfloat16: bfloat16}.get(dtype, np.float32))
+    with np.errstate(over="ignore"):  # 7e38: inf in all three
+        expected[...] = x
+    got = device_presets.rounded_once(torch.from_numpy(x), dtype)
+    np.testing.assert_array_equal(_bits(got), expected.view(_bits(got).dtype))

@@ -34,7 +34,7 @@ from ..core.layout import Index, Shape, index_entries, outer_take
 from ..core.suggest import check_choice
 from .args import prepare
 
-__all__ = ["SCALINGS", "SIDES", "WINDOWS", "stft", "stft_window"]
+__all__ = ["SCALINGS", "SIDES", "WINDOWS", "fourier_table", "stft", "stft_scale", "stft_window"]
 
 #: ``side`` values.
 SIDES = ("real", "imag")
@@ -124,6 +124,26 @@ def _kernel(frames: int, bins: int, side: str) -> np.ndarray:
     return (np.cos(angle) if side == "real" else np.sin(angle))[:, None, :]
 
 
+def fourier_table(bins: int, side: str) -> np.ndarray:
+    """cos or sin of -2 pi k / N for k = 0 .. N - 1 (``N = 2 * (bins - 1)``), float64: the values
+    :func:`_kernel` takes at ``k = t * f mod N``, each computed from the same float64 angle (the
+    device fill of :mod:`fastinit.torch.device_presets` gathers from it)."""
+    n = 2 * (bins - 1)
+    angle = -2.0 * np.pi * (np.arange(n, dtype=np.int64) / n)
+    return np.cos(angle) if side == "real" else np.sin(angle)
+
+
+def stft_scale(window: Any, frames: int, scaling: Optional[str], periodic: bool) -> Optional[np.ndarray]:
+    """The ``frames`` float64 factors ``w / s`` of each frame's row (window over its scaling), or
+    None (no window)."""
+    w = stft_window(window, frames, bool(periodic))
+    if w is None:
+        return None
+    norm = {"density": np.sqrt(np.sum(w * w)), "spectrum": np.sum(np.abs(w))}.get(scaling or "", 1.0)
+    scale: np.ndarray = w / norm
+    return scale
+
+
 @shared_docs
 def stft(out: Any, side: str = "real", window: Any = "hann", scaling: Optional[str] = "density",
          periodic: bool = False, *, full_shape: Optional[Shape] = None, index: Optional[Index] = None,
@@ -174,10 +194,9 @@ def stft(out: Any, side: str = "real", window: Any = "hann", scaling: Optional[s
     if bins < 2:
         raise ValueError(f"stft needs at least 2 frequency bins (the last axis), got shape {shape}")
     kernel = _kernel(frames, bins, side)
-    w = stft_window(window, frames, bool(periodic))
-    if w is not None:
-        norm = {"density": np.sqrt(np.sum(w * w)), "spectrum": np.sum(np.abs(w))}.get(scaling or "", 1.0)
-        kernel = kernel * (w / norm)[:, None, None]
+    scale = stft_scale(window, frames, scaling, periodic)
+    if scale is not None:
+        kernel = kernel * scale[:, None, None]
     if full_shape is None:
         array[...] = np.broadcast_to(kernel, shape)
     else:

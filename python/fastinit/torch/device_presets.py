@@ -15,6 +15,15 @@ small index arrays (the positions of the ones, a shard's row or column ids) go t
 - ``sparse_``: the values by the kernel's normal fill; each column's zero rows are the smallest
   of its float64 keys, drawn by the kernel and sorted on the device (stable ``argsort``): the
   CPU's bits, complex tensors too.
+- ``delta_orthogonal`` (a scheme initializer): zeros, and at the spatial centre the orthogonal
+  ``in x out`` matrix drawn and factored as ``orthogonal_``'s: equal to the CPU result to rounding.
+- ``stft`` (a scheme initializer): the value at ``[t, c, f]`` is ``table[t * f mod N] * scale[t]``
+  (:func:`fastinit.presets.stft.fourier_table`, :func:`~fastinit.presets.stft.stft_scale`: the
+  ``N`` cosines or sines and the ``T`` window factors, float64 numbers computed on the host as
+  the CPU fill computes them, sent with the ``T`` and ``F`` positions); the index, the gather and
+  the product (one IEEE multiplication)
+  run on the device and the result is rounded once (:func:`rounded_once`): the CPU's bits. No
+  kernel (no Triton) needed.
 """
 
 import math
@@ -26,7 +35,10 @@ import torch  # absolute import: the real PyTorch (checked in fastinit/torch/__i
 
 from ..core import fills as _fills
 from ..core.layout import index_entries
+from ..presets.orthogonal import delta_orthogonal as _delta_orthogonal_preset
 from ..presets.orthogonal import orthogonal as _orthogonal_preset
+from ..presets.stft import fourier_table, stft_scale
+from ..presets.stft import stft as _stft_preset
 from ..presets.structured import (
     _KEY_BLOCK,
     _column_blocks,
@@ -38,7 +50,8 @@ from ..presets.structured import (
 from ..presets.structured import sparse as _sparse_preset
 from .device_fill import RECORDED, DevicePath, launch_recorded, numpy_dtype
 
-__all__ = ["dirac_path", "eye_path", "orthogonal_path", "scheme_path", "sparse_path"]
+__all__ = ["delta_orthogonal_path", "dirac_path", "eye_path", "orthogonal_path", "rounded_once", "scheme_path",
+           "sparse_path", "stft_path"]
 
 Place = dict[str, Any]
 
@@ -135,6 +148,59 @@ def orthogonal_path(gain: float, seed: int, stream: Any, layout: str = "torch",
     return DevicePath(lambda t, p: _orthogonal(t, p, gain, seed, stream, layout, column_axis))
 
 
+def rounded_once(x: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """The float64 ``x`` rounded once to the real ``dtype`` (to nearest, ties to even), as NumPy
+    (and ml_dtypes) round it on the CPU. torch's own cast to float16 or bfloat16 goes through
+    float32 and can round twice; here the float32 step rounds to odd (toward zero, the last bit
+    set where inexact), after which rounding to a format with at most 22 bits of precision is exact."""
+    if dtype not in (torch.float16, torch.bfloat16):
+        return x.to(dtype)
+    f = x.to(torch.float32)
+    f = torch.where(f.to(torch.float64).abs() > x.abs(), torch.nextafter(f, torch.zeros_like(f)), f)
+    odd = (f.view(torch.int32) | 1).view(torch.float32)
+    return torch.where(f.to(torch.float64) != x, odd, f).to(dtype)
+
+
+def _delta_orthogonal(tensor: torch.Tensor, place: Place, gain: float, seed: int, stream: Any,
+                      column_axis: Any) -> None:
+    _checked(tensor, place, lambda x, **p: _delta_orthogonal_preset(x, gain, column_axis=column_axis, seed=seed,
+                                                                    stream=stream, **p))
+    full, entries = _where(tensor, place)
+    centre_rows = int(column_axis) % 2 == 1  # checked: -2, -1, 0 or 1; the (in, out) matrix as rows x columns
+    rows, cols = (full[-2], full[-1]) if centre_rows else (full[-1], full[-2])
+    q = _haar(tensor, rows, cols, seed, stream) * gain
+    whole = q.new_zeros(full)
+    whole[tuple((k - 1) // 2 for k in full[:-2])] = q if centre_rows else q.T
+    with torch.no_grad():
+        tensor.copy_(rounded_once(_take(whole, entries), tensor.dtype))
+
+
+def delta_orthogonal_path(gain: float, seed: int, stream: Any, column_axis: Any = -1) -> DevicePath:
+    """:func:`fastinit.delta_orthogonal` (real tensors; parameters checked by the caller)."""
+    return DevicePath(lambda t, p: _delta_orthogonal(t, p, gain, seed, stream, column_axis))
+
+
+def _stft(tensor: torch.Tensor, place: Place, side: str, window: Any, scaling: Optional[str],
+          periodic: bool) -> None:
+    _checked(tensor, place, lambda x, **p: _stft_preset(x, side, window, scaling, periodic, **p))
+    full, entries = _where(tensor, place)
+    frames, _, bins = full
+    table = tensor.new_tensor(fourier_table(bins, side), dtype=torch.float64)
+    t, f = (tensor.new_tensor(np.arange(n), dtype=torch.int64) for n in (frames, bins))
+    values = table[(t[:, None] * f[None, :]) % table.numel()]  # the angle reduced exactly, as on the CPU
+    scale = stft_scale(window, frames, scaling, periodic)
+    if scale is not None:
+        values = values * tensor.new_tensor(scale, dtype=torch.float64)[:, None]
+    whole = values[:, None, :].expand(full)
+    with torch.no_grad():
+        tensor.copy_(rounded_once(_take(whole, entries), tensor.dtype))
+
+
+def stft_path(side: str, window: Any, scaling: Optional[str], periodic: bool) -> DevicePath:
+    """:func:`fastinit.stft` (real tensors; parameters checked by the caller)."""
+    return DevicePath(lambda t, p: _stft(t, p, side, window, scaling, periodic), kernels=False)
+
+
 def _ids(entry: Any, n: int) -> np.ndarray:
     """The global ids of a part's positions along an axis (a step-1 slice or an index array)."""
     if isinstance(entry, np.ndarray):
@@ -196,7 +262,8 @@ def sparse_path(sparsity: float, std: float, seed: int, stream: Any) -> DevicePa
 def scheme_path(init: Any, seed: int, stream: Any, params: dict[str, Any]) -> Optional[DevicePath]:
     """The device path of an ``init_module`` scheme initializer (a :class:`fastinit.names.registry.Initializer`
     with its bound ``params``) on real tensors: elementwise ones by their recorded fill, eye,
-    identity, dirac, orthogonal and sparse by their own; None (host staging) for the others."""
+    identity, dirac, orthogonal, sparse, delta_orthogonal and stft by their own; None (host
+    staging) for any other."""
     spec = init.binding.spec
     if spec.kind == "elementwise":
         return RECORDED
@@ -210,4 +277,8 @@ def scheme_path(init: Any, seed: int, stream: Any, params: dict[str, Any]) -> Op
                                params.get("column_axis"))
     if name == "sparse":
         return sparse_path(float(params["sparsity"]), float(params["std"]), seed, stream)
+    if name == "delta_orthogonal":
+        return delta_orthogonal_path(float(params["gain"]), seed, stream, params["column_axis"])
+    if name == "stft":
+        return stft_path(params["side"], params.get("window"), params.get("scaling"), bool(params["periodic"]))
     return None
