@@ -2,7 +2,8 @@
 
 The multiprocess tests spawn 1, 2 and 4 gloo ranks on the CPU running
 tests/test_torchrec_worker.py: every sharding type (table-wise, row-wise, column-wise,
-table-row-wise, grid, data-parallel, a mix, TorchRec's own planner), dense and fused kernels,
+table-row-wise, grid (and on 2 and 4 ranks a real grid of 2 column blocks), data-parallel, a
+mix, TorchRec's own planner), dense and fused kernels,
 EmbeddingBagCollection and EmbeddingCollection, three tables whose sizes no world divides; each
 gathered table equals the single-process fill bit for bit and ``fingerprint_tables`` agrees with
 it, on every world size. The rest runs in one process on unsharded collections.

@@ -144,6 +144,37 @@ def optimizer_state_kept(model: Any, label: str) -> None:
         assert bool((t == 0.5).all()), f"{label}: init_tables changed the optimizer state"
 
 
+def check_real_grid(world: int, rank: int) -> dict[str, int]:
+    """A grid of 2 column blocks x world/2 row blocks (TorchRec's grid sharding, hosts of world/2
+    ranks: LOCAL_WORLD_SIZE set for the plan and DMP): a 9 x 256 table (column blocks of 128)."""
+    local = world // 2
+    saved = os.environ.get("LOCAL_WORLD_SIZE")
+    os.environ["LOCAL_WORLD_SIZE"] = str(local)
+    try:
+        config = torchrec.EmbeddingBagConfig(name="g", num_embeddings=9, embedding_dim=256, feature_names=["g"])
+        ebc = torchrec.EmbeddingBagCollection(tables=[config], device=torch.device("meta"))
+        s = EmbeddingBagCollectionSharder()
+        module_plan = sp.construct_module_sharding_plan(ebc, {"g": sp.grid_shard(host_indexes=[0, 1])},
+                                                        local_size=local, world_size=world, device_type="cpu",
+                                                        sharder=s)
+        model = DistributedModelParallel(ebc, device=torch.device("cpu"), plan=ShardingPlan({"": module_plan}),
+                                         sharders=[s], init_data_parallel=False)
+    finally:
+        if saved is None:
+            del os.environ["LOCAL_WORLD_SIZE"]
+        else:
+            os.environ["LOCAL_WORLD_SIZE"] = saved
+    ftr.init_tables(model, SEED)
+    full = fastinit.uniform((9, 256), -(1 / 9) ** 0.5, (1 / 9) ** 0.5, seed=SEED, stream="g")
+    shards = model.state_dict()["embedding_bags.g.weight"].metadata().shards_metadata
+    offsets = {tuple(md.shard_offsets) for md in shards}
+    assert {c for _, c in offsets} == {0, 128} and len(offsets) == world, f"not a grid: {sorted(offsets)}"
+    check_tables(model, {"g": full}, "grid of 2 column blocks", rank)
+    got = ftr.fingerprint_tables(model)
+    assert got == {"g": fastinit.fingerprint(full)}, f"grid: fingerprint_tables {got}"
+    return got
+
+
 CONFIGS = [(kind, plan, kernel) for kind in ("ebc",) for kernel in ("dense", "fused")
            for plan in ("table_wise", "row_wise", "column_wise", "table_row_wise", "grid_shard", "mixed")]
 CONFIGS += [("ebc", "data_parallel", "dense"), ("ebc", "planner", "fused")]
@@ -172,6 +203,8 @@ def main() -> None:
     assert ftr.fingerprint_tables(model)["t0"] != fastinit.fingerprint(refs["ebc"]["t0"]), "sharding kept the values"
     ftr.init_tables(model, SEED, init=INIT)
     check_tables(model, refs["ebc"], "init after sharding a CPU model", rank)
+    if world >= 2 and world % 2 == 0:
+        check_real_grid(world, rank)
     if rank == 0:
         print("FINGERPRINTS " + json.dumps(digests, sort_keys=True))
     print(f"rank {rank}/{world}: {len(CONFIGS) + 1} checks passed (pid {os.getpid()})")
