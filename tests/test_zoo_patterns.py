@@ -138,21 +138,36 @@ class MaskBlock(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.register_buffer("mask", torch.zeros(3, 3), persistent=False)
+        self.register_buffer("mask", None, persistent=False)
         self.scale = nn.Parameter(torch.empty(3))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         device = self.scale.device
         self.register_buffer("mask", torch.full((3, 3), -100.0, device=device).triu(1), persistent=False)
-        self.scale.data = torch.full((3,), 0.5, device=device)  # a new tensor under the parameter too
+        nn.init.constant_(self.scale, 0.5)
+
+
+class Repadded(nn.Module):
+    """transformers' re-tie of an output bias: new memory under the same parameter, a copy of its values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+        self.bias = nn.Parameter(torch.zeros(4))
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if module is self:
+            self.bias.data = nn.functional.pad(self.bias.data, (0, 0), "constant", 0)
 
 
 @pytest.mark.parametrize("meta", [False, True])
-def test_tensors_put_in_place_by_the_code_count_as_written(meta: bool) -> None:
+def test_a_new_tensor_put_under_a_name_counts_as_written(meta: bool) -> None:
     m = ft.init_module(nn.Sequential(_build(MaskBlock, meta)), SEED)
     assert torch.equal(m[0].mask, torch.full((3, 3), -100.0).triu(1)) and not m[0].mask.is_meta
     assert torch.equal(m[0].scale, torch.full((3,), 0.5))
+    with pytest.raises(RuntimeError, match=r"did not write bias,"):  # a copy into new memory writes nothing
+        ft.init_module(_build(Repadded, meta), SEED)
 
 
 # ---------------------------------------------------------------- falling through to the layer's default

@@ -235,17 +235,13 @@ def _local(t: torch.Tensor) -> torch.Tensor:
     return t.to_local() if is_dtensor(t) else t  # type: ignore[attr-defined]  # a DTensor method
 
 
-#: A tensor of the module by name, with the address of its memory then.
-_Held = tuple[torch.Tensor, int]
-
-
-def _replaced(before: _Held | None, after: torch.Tensor) -> bool:
-    """Whether the code put a new tensor (``register_buffer`` again, ``p.data = ...``) under a name:
-    it then wrote it, by assignment, which the ``seeded`` context indexing the old one cannot see."""
-    now = _local(after)
-    if now.is_meta:
-        return False
-    return before is None or after is not before[0] or now.data_ptr() != before[1]
+def _replaced(held: set[int], after: torch.Tensor) -> bool:
+    """Whether the code put a new tensor under a name (``register_buffer`` again, as timm's Swin
+    blocks do): it then wrote it, by assignment, which the ``seeded`` context indexing the old one
+    cannot see. A tensor the module held before (``held``, by id: a re-tied weight) is not new,
+    nor is new memory under the same tensor (``p.data = pad(p.data)``, as transformers re-ties a
+    bias: a copy of what it held)."""
+    return id(after) not in held and not _local(after).is_meta
 
 
 def _tensors(module: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -264,15 +260,16 @@ def apply_own(module: torch.nn.Module, rules: OwnRules, plan: list[tuple[str, Ru
     own = {name: rule for name, rule in plan if isinstance(rule, OwnRule)}
     if not own:
         return
-    before = {name: (t, _local(t).data_ptr()) for name, t in _tensors(module).items()}
-    kept = {name: before[name][0].detach().clone() for name, rule in plan if rule is None}
+    before = _tensors(module)
+    held = {id(t) for t in before.values()}  # alive in ``before``: their ids stay theirs
+    kept = {name: before[name].detach().clone() for name, rule in plan if rule is None}
     written = run_own_rules(module, rules, seed)
     tensors = _tensors(module)
     with torch.no_grad():
         for name, values in kept.items():
             tensors[name].copy_(values)
     left = [n for n in own if n in tensors and _local(tensors[n]).numel() and stream_of(n) not in written
-            and not _replaced(before.get(n), tensors[n])]
+            and not _replaced(held, tensors[n])]
     params = dict(module.named_parameters())
     missing = [n for n in left if own[n].then is None and (on_meta or n in params)]
     if missing:
