@@ -5,9 +5,7 @@ model tensor) with fastinit's values: ``Tensor.normal_``/``uniform_`` and ``torc
 ``normal_``/``uniform_``/``kaiming_uniform_``/``trunc_normal_`` in the tensor's own dtype; the
 other in-place random methods (``log_normal_``, ``exponential_``, ``cauchy_``, ``geometric_``,
 ``bernoulli_``) as transforms of fastinit's float64 uniform or normal, copied in; each after torch's own
-parameter checks (:func:`check_method`: torch's exception, type and message). A target in a CUDA
-tensor is written on the device by the same kernels as the ``fastinit.torch`` functions
-(:mod:`.device_draws`). This module also
+parameter checks (:func:`check_method`: torch's exception, type and message). This module also
 names the calls: which functions are those methods, which are hooked ``torch.nn.init`` functions,
 which random ops draw into tensors fastinit cannot key (:data:`UNKEYED`), and which init function
 up the stack made a call (:func:`caller_init`, for reports).
@@ -23,12 +21,12 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 import torch  # absolute import: the real PyTorch
 
+from .. import _core
 from ..core import fills as _fills
 from ..core.dtypes import FLOAT_FORMATS, format_of
 from ..core.seed import resolve_stream
 from ..presets.truncation import torch_trunc_bounds
 from .checks import Tensor, _number, _torch_errors, numpy_view
-from .device_draws import fill_on_device, on_device, scratch_on_device
 
 __all__ = ["Target", "METHODS", "IN_DTYPE", "UNKEYED", "RANDOM_", "method_params", "check_method", "draw",
            "draw_init", "draw_trunc_normal", "init_name", "caller_init", "on_meta", "in_place"]
@@ -48,8 +46,8 @@ class Target(NamedTuple):
 
 # ---------------------------------------------------------------- fastinit's values into a target
 
-#: The core's fill of each kind, looked up in ``fills._core`` when called (a device fill's recorder stands there).
-_CORE_FILLS = {"uniform": "fill_uniform", "normal": "fill_normal", "truncated_normal": "fill_truncated_normal"}
+_CORE_FILLS: dict[str, Callable[..., None]] = {
+    "uniform": _core.fill_uniform, "normal": _core.fill_normal, "truncated_normal": _core.fill_truncated_normal}
 #: The same values through fastinit's fills, placed by ``full_shape``/``index`` (index arrays included).
 _PLACED_FILLS: dict[str, Callable[..., Any]] = {
     "uniform": _fills.uniform, "normal": _fills.normal, "truncated_normal": _fills.truncated_normal}
@@ -61,23 +59,17 @@ def _fill_array(kind: str, arr: np.ndarray, target: Target, seed: int, params: t
         return
     fmt = format_of(arr.dtype, FLOAT_FORMATS)
     core = arr.view(np.uint16) if fmt == "bfloat16" else arr
-    fill = getattr(_fills._core, _CORE_FILLS[kind])
-    fill(core, fmt, seed, resolve_stream(target.stream), target.strides, target.origin, *params)
+    _CORE_FILLS[kind](core, fmt, seed, resolve_stream(target.stream), target.strides, target.origin, *params)
 
 
 def _fill_view(kind: str, target: Target, seed: int, *params: float) -> None:
     """fastinit's ``kind`` values, in the view's own dtype, at its logical positions."""
-    if on_device(target.view):
-        fill_on_device(target.view, lambda arr: _fill_array(kind, arr, target, seed, params))
-    else:
-        _fill_array(kind, numpy_view(target.view), target, seed, params)
+    _fill_array(kind, numpy_view(target.view), target, seed, params)
     torch.autograd.graph.increment_version(target.view)
 
 
 def _scratch(kind: str, target: Target, seed: int, *params: float) -> Tensor:
-    """fastinit's float64 ``kind`` values at the view's logical positions, as a new tensor (on the view's device)."""
-    if on_device(target.view):
-        return scratch_on_device(target.view, lambda arr: _fill_array(kind, arr, target, seed, params))
+    """fastinit's float64 ``kind`` values at the view's logical positions, as a new tensor."""
     out = np.empty(tuple(target.view.shape), np.float64)
     _fill_array(kind, out, target, seed, params)
     return torch.from_numpy(out)
@@ -147,9 +139,8 @@ def _draw_geometric(t: Target, seed: int, p: list[Any]) -> None:
 
 
 def _draw_bernoulli(t: Target, seed: int, p: list[Any]) -> None:
-    u = _scratch("uniform", t, seed, 0.0, 1.0)
-    prob = p[0].to(u.device, torch.float64) if isinstance(p[0], torch.Tensor) else float(p[0])
-    _copy_in(t, u < prob)
+    prob = p[0].to(torch.float64) if isinstance(p[0], torch.Tensor) else float(p[0])
+    _copy_in(t, _scratch("uniform", t, seed, 0.0, 1.0) < prob)
 
 
 _DRAWS: dict[str, Callable[[Target, int, list[Any]], None]] = {
@@ -180,8 +171,6 @@ def check_method(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> No
     whole = func is _BERNOULLI and isinstance(p, torch.Tensor)
     if whole:
         rest["generator"] = torch.Generator()
-        args = (args[0], p.cpu(), *args[2:]) if len(args) > 1 else args  # checked on the CPU probe
-        rest = {**rest, "p": p.cpu()} if "p" in rest else rest
     with torch._C.DisableTorchFunction():  # no mode (of any open context) sees the probe
         func(torch.empty(tuple(args[0].shape) if whole else (0,), dtype=args[0].dtype), *args[1:], **rest)
 
