@@ -41,9 +41,11 @@ RUNNABLE = ("python", "bash")
 ALLOWED_INFO = RUNNABLE + ("text",)
 NOT_RUN_MARK = "<!-- not run by tests/test_readme.py:"
 # The not-run blocks of each file: the install commands (README.md; getting started includes them),
-# the full benchmark run (performance), the wheel build (development) and the CuPy example (gpu: CuPy
-# needs a GPU). A file not named has none.
-NOT_RUN = {"README.md": 1, "docs/guide/performance.md": 1, "docs/development.md": 1, "docs/guide/gpu.md": 1}
+# the full benchmark run (performance), the wheel build (development), the CuPy example (gpu: CuPy
+# needs a GPU) and the timm/torchvision example (model-zoos: neither is installed for the tests). A file
+# not named has none.
+NOT_RUN = {"README.md": 1, "docs/guide/performance.md": 1, "docs/development.md": 1, "docs/guide/gpu.md": 1,
+           "docs/guide/model-zoos.md": 1}
 MIN_RUNNABLE = 17  # so that a parser that finds nothing fails (the README and docs/ have 17 today)
 SLOW_BLOCKS = ("fastinit info",)  # marked slow: times 64 M-value fills against NumPy (~5 s of CPU)
 MULTIPROCESS_BLOCKS = ("torchrun",)  # marked multiprocess: a world of 4 gloo ranks (sharded training)
