@@ -47,11 +47,12 @@ DOCTEST_MODULES = [
     "fastinit.outofcore.verify",
     "fastinit.torchrec.init",
     "fastinit.torchrec.fingerprint",
+    "fastinit.torchrec.admitted",
 ]
 
 #: Modules that need an optional package, by that package (their doctests are skipped without it).
 NEEDS = {"fastinit.dask": "dask.array", "fastinit.torchrec.init": "torchrec",
-         "fastinit.torchrec.fingerprint": "torchrec"}
+         "fastinit.torchrec.fingerprint": "torchrec", "fastinit.torchrec.admitted": "torchrec"}
 
 _SECTION = re.compile(r"^(?P<indent>[ \t]*)(?P<name>[A-Z][A-Za-z ]*):[ \t]*$", re.MULTILINE)
 

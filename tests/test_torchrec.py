@@ -164,3 +164,68 @@ def test_import_does_not_import_torchrec_and_names_the_install() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "pip install" in out.stdout and "torchrec" in out.stdout, out.stdout
+
+
+# ---------------------------------------------------------------- managed collisions: rows by ID
+
+IDS = [10**12, 42, -5, 7, 2**40 + 3, 99, 123456789, 5]
+
+
+def _mc() -> Any:
+    from torchrec.modules.mc_embedding_modules import ManagedCollisionEmbeddingBagCollection
+    from torchrec.modules.mc_modules import (
+        DistanceLFU_EvictionPolicy,
+        ManagedCollisionCollection,
+        MCHManagedCollisionModule,
+    )
+    config = torchrec.EmbeddingBagConfig(name="ads", num_embeddings=32, embedding_dim=4, feature_names=["ad"])
+    mch = MCHManagedCollisionModule(zch_size=32, device=torch.device("cpu"), eviction_interval=1,
+                                    eviction_policy=DistanceLFU_EvictionPolicy())
+    return ManagedCollisionEmbeddingBagCollection(torchrec.EmbeddingBagCollection(tables=[config]),
+                                                  ManagedCollisionCollection({"ads": mch}, [config]),
+                                                  return_remapped_features=True)
+
+
+def _feed(mc: Any, order: list[int], batch: int) -> dict[int, int]:
+    """Forward passes admitting ``order`` in batches; each ID's slot."""
+    for i in range(0, len(order), batch):
+        chunk = torch.tensor(order[i:i + batch])
+        mc(torchrec.KeyedJaggedTensor.from_lengths_sync(["ad"], chunk, torch.ones(len(chunk), dtype=torch.int64)))
+    mch = mc._managed_collision_collection._managed_collision_modules["ads"]
+    return dict(zip(mch._mch_sorted_raw_ids.tolist(), mch._mch_remapped_ids_mapping.tolist()))
+
+
+def test_admitted_rows_follow_the_id_not_the_slot() -> None:
+    """The same IDs fed in two orders and batchings land in different slots; each ID's row is the
+    same in both, fastinit.rows(hashed=True) of that ID; free slots are left alone."""
+    a, b = _mc(), _mc()
+    slots_a, slots_b = _feed(a, IDS, 3), _feed(b, IDS[::-1], 2)
+    assert any(slots_a[x] != slots_b[x] for x in IDS), "the two orders gave every ID the same slot"
+    before = a._embedding_module.embedding_bags["ads"].weight.detach().clone()
+    ftr.init_admitted_rows(a, seed=3)
+    ftr.init_admitted_rows(b, seed=3)
+    wa, wb = (m._embedding_module.embedding_bags["ads"].weight.detach() for m in (a, b))
+    bound = math.sqrt(1 / 32)
+    want = fastinit.rows("uniform", np.array(IDS, np.int64), 4, seed=3, stream="ads", hashed=True, low=-bound,
+                         high=bound)
+    for k, x in enumerate(IDS):
+        assert np.array_equal(wa[slots_a[x]].numpy(), want[k]) and np.array_equal(wb[slots_b[x]].numpy(), want[k]), x
+    free = sorted(set(range(32)) - {slots_a[x] for x in IDS})
+    assert torch.equal(wa[free], before[free])
+
+
+def test_admitted_rows_only_the_slots_named() -> None:
+    mc = _mc()
+    slots = _feed(mc, IDS, 8)
+    weight = mc._embedding_module.embedding_bags["ads"].weight
+    before = weight.detach().clone()
+    with pytest.raises(ValueError, match=r"\['nope'\]"):
+        ftr.init_admitted_rows(mc, seed=1, slots={"nope": [0]})
+    assert torch.equal(weight, before)
+    ftr.init_admitted_rows(mc, seed=1, slots={"ads": [slots[42]]})
+    changed = [r for r in range(32) if not torch.equal(weight[r], before[r])]
+    assert changed == [slots[42]]
+    row = fastinit.rows("random_normal", [42], 4, seed=1, stream="ads", hashed=True, stddev=0.5)
+    init = fastinit.get({"class_name": "RandomNormal", "config": {"stddev": 0.5}})
+    ftr.init_admitted_rows(mc, seed=1, init=init, slots={"ads": [slots[42]]})
+    assert np.array_equal(weight[slots[42]].detach().numpy(), row[0])

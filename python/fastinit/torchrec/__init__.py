@@ -10,14 +10,17 @@ Importing this module imports PyTorch; TorchRec is imported when a function is f
   ``row``, ``col``). TorchRec's default distribution per table, or any fastinit initializer.
 - :func:`fingerprint_tables`: one digest per table, equal on every rank and for every plan and
   world size, without gathering a table.
+- :func:`init_admitted_rows`: managed-collision tables, each slot's row by the ID it holds
+  (:func:`fastinit.rows` with ``hashed=True``), whatever slot and order the IDs got.
 
 See docs/guide/torchrec.md.
 """
 
 from __future__ import annotations
 
+from .admitted import init_admitted_rows
 from .fingerprint import fingerprint_tables
 from .init import TableInit, init_tables
 from .tables import Table, TableBlock, find_tables
 
-__all__ = ["init_tables", "fingerprint_tables", "find_tables", "Table", "TableBlock", "TableInit"]
+__all__ = ["init_tables", "fingerprint_tables", "init_admitted_rows", "find_tables", "Table", "TableBlock", "TableInit"]
