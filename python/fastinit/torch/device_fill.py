@@ -28,8 +28,8 @@ from typing import Any, Callable, Optional
 import numpy as np
 import torch
 
-__all__ = ["DEVICE_FILLS", "RECORDED", "DevicePath", "SlowPathWarning", "fill_on_device", "launch_recorded",
-           "numpy_dtype"]
+__all__ = ["DEVICE_FILLS", "RECORDED", "DevicePath", "SlowPathWarning", "fill_on_device", "kernels_or_warn",
+           "launch_recorded", "numpy_dtype"]
 
 #: The ``fastinit.torch`` fills whose NumPy description is exactly one core fill of the view.
 DEVICE_FILLS = frozenset({"uniform_", "normal_", "trunc_normal_", "xavier_uniform_", "xavier_normal_",
@@ -41,6 +41,7 @@ _lock = threading.RLock()  # a fill description that fills a device tensor itsel
 _RESERVE_ABOVE = 64 << 20
 _MAP_NORESERVE = 0x4000
 _warned: set[str] = set()
+_NO_TRITON = "Triton is not installed (pip install 'fastinit[gpu]')"
 
 
 class SlowPathWarning(UserWarning):
@@ -62,11 +63,20 @@ class DevicePath:
 RECORDED = DevicePath()
 
 
-def _warn_once(reason: str) -> None:
+def _warn_once(reason: str, stacklevel: int = 4) -> None:
     if reason not in _warned:
         _warned.add(reason)
         warnings.warn(f"fastinit: filling device tensors on the CPU and copying them (the slow path): {reason}",
-                      SlowPathWarning, stacklevel=4)
+                      SlowPathWarning, stacklevel=stacklevel)
+
+
+def kernels_or_warn() -> bool:
+    """Whether the kernels can run (Triton is installed); if not, the slow-path warning (once)."""
+    from .. import gpu
+    if gpu.available():
+        return True
+    _warn_once(_NO_TRITON, 5)  # the caller of fill_on_device's caller, as its own warnings
+    return False
 
 
 class _Recorder:
@@ -190,12 +200,10 @@ def fill_on_device(tensor: torch.Tensor, where: str, fill: Callable[[np.ndarray]
     in :data:`DEVICE_FILLS`, or ``path`` is :data:`RECORDED`). Returns False (nothing written) when
     the caller must stage it through the host; raises what the CPU fill raises for bad parameters,
     before anything is written."""
-    from .. import gpu
     if path is None and where not in DEVICE_FILLS:
         _warn_once(f"{where} has no device kernel")
         return False
-    if (path is None or path.kernels) and not gpu.available():
-        _warn_once("Triton is not installed (pip install 'fastinit[gpu]')")
+    if (path is None or path.kernels) and not kernels_or_warn():
         return False
     if path is not None and path.fill is not None:
         path.fill(tensor, place)

@@ -5,7 +5,9 @@ model tensor) with fastinit's values: ``Tensor.normal_``/``uniform_`` and ``torc
 ``normal_``/``uniform_``/``kaiming_uniform_``/``trunc_normal_`` in the tensor's own dtype; the
 other in-place random methods (``log_normal_``, ``exponential_``, ``cauchy_``, ``geometric_``,
 ``bernoulli_``) as transforms of fastinit's float64 uniform or normal, copied in; each after torch's own
-parameter checks (:func:`check_method`: torch's exception, type and message). This module also
+parameter checks (:func:`check_method`: torch's exception, type and message). A target in a CUDA
+tensor is written on the device by the same kernels as the ``fastinit.torch`` functions
+(:mod:`.device_draws`). This module also
 names the calls: which functions are those methods, which are hooked ``torch.nn.init`` functions,
 which random ops draw into tensors fastinit cannot key (:data:`UNKEYED`), and which init function
 up the stack made a call (:func:`caller_init`, for reports).
@@ -21,12 +23,12 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 import torch  # absolute import: the real PyTorch
 
-from .. import _core
 from ..core import fills as _fills
 from ..core.dtypes import FLOAT_FORMATS, format_of
 from ..core.seed import resolve_stream
 from ..presets.truncation import torch_trunc_bounds
 from .checks import Tensor, _number, _torch_errors, numpy_view
+from .device_draws import fill_on_device, on_device, scratch_on_device
 
 __all__ = ["Target", "METHODS", "IN_DTYPE", "UNKEYED", "RANDOM_", "method_params", "check_method", "draw",
            "draw_init", "draw_trunc_normal", "init_name", "caller_init", "on_meta", "in_place"]
@@ -46,8 +48,8 @@ class Target(NamedTuple):
 
 # ---------------------------------------------------------------- fastinit's values into a target
 
-_CORE_FILLS: dict[str, Callable[..., None]] = {
-    "uniform": _core.fill_uniform, "normal": _core.fill_normal, "truncated_normal": _core.fill_truncated_normal}
+#: The core's fill of each kind, looked up in ``fills._core`` when called (a device fill's recorder stands there).
+_CORE_FILLS = {"uniform": "fill_uniform", "normal": "fill_normal", "truncated_normal": "fill_truncated_normal"}
 #: The same values through fastinit's fills, placed by ``full_shape``/``index`` (index arrays included).
 _PLACED_FILLS: dict[str, Callable[..., Any]] = {
     "uniform": _fills.uniform, "normal": _fills.normal, "truncated_normal": _fills.truncated_normal}
@@ -59,17 +61,23 @@ def _fill_array(kind: str, arr: np.ndarray, target: Target, seed: int, params: t
         return
     fmt = format_of(arr.dtype, FLOAT_FORMATS)
     core = arr.view(np.uint16) if fmt == "bfloat16" else arr
-    _CORE_FILLS[kind](core, fmt, seed, resolve_stream(target.stream), target.strides, target.origin, *params)
+    fill = getattr(_fills._core, _CORE_FILLS[kind])
+    fill(core, fmt, seed, resolve_stream(target.stream), target.strides, target.origin, *params)
 
 
 def _fill_view(kind: str, target: Target, seed: int, *params: float) -> None:
     """fastinit's ``kind`` values, in the view's own dtype, at its logical positions."""
-    _fill_array(kind, numpy_view(target.view), target, seed, params)
+    if on_device(target.view):
+        fill_on_device(target.view, lambda arr: _fill_array(kind, arr, target, seed, params))
+    else:
+        _fill_array(kind, numpy_view(target.view), target, seed, params)
     torch.autograd.graph.increment_version(target.view)
 
 
 def _scratch(kind: str, target: Target, seed: int, *params: float) -> Tensor:
-    """fastinit's float64 ``kind`` values at the view's logical positions, as a new tensor."""
+    """fastinit's float64 ``kind`` values at the view's logical positions, as a new tensor (on the view's device)."""
+    if on_device(target.view):
+        return scratch_on_device(target.view, lambda arr: _fill_array(kind, arr, target, seed, params))
     out = np.empty(tuple(target.view.shape), np.float64)
     _fill_array(kind, out, target, seed, params)
     return torch.from_numpy(out)
@@ -139,8 +147,11 @@ def _draw_geometric(t: Target, seed: int, p: list[Any]) -> None:
 
 
 def _draw_bernoulli(t: Target, seed: int, p: list[Any]) -> None:
-    prob = p[0].to(torch.float64) if isinstance(p[0], torch.Tensor) else float(p[0])
-    _copy_in(t, _scratch("uniform", t, seed, 0.0, 1.0) < prob)
+    u = _scratch("uniform", t, seed, 0.0, 1.0)
+    prob = p[0] if isinstance(p[0], torch.Tensor) else float(p[0])
+    if isinstance(prob, torch.Tensor):
+        prob = prob.to(torch.float64) if prob.device == u.device else prob.to(u.device, torch.float64)
+    _copy_in(t, u < prob)
 
 
 _DRAWS: dict[str, Callable[[Target, int, list[Any]], None]] = {
@@ -165,12 +176,17 @@ def check_method(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> No
     drawn: the call runs on an empty tensor of ``args[0]``'s dtype (torch checks the parameters first and
     draws nothing into no elements), so a bad parameter raises torch's exception, type and message. A
     tensor ``p`` of ``bernoulli_``, which torch's kernel checks element by element, runs on a scratch
-    tensor of ``args[0]``'s shape with a generator of its own (torch's default generator is left alone)."""
+    tensor of ``args[0]``'s shape with a generator of its own (torch's default generator is left alone),
+    ``p`` on the CPU (a device tensor's ``p`` copied there)."""
     rest = {k: v for k, v in kwargs.items() if k != "generator"}
     p = args[1] if len(args) > 1 else kwargs.get("p")
     whole = func is _BERNOULLI and isinstance(p, torch.Tensor)
-    if whole:
+    if whole and isinstance(p, torch.Tensor):
         rest["generator"] = torch.Generator()
+        if "p" in rest:
+            rest["p"] = p.cpu()
+        else:
+            args = (args[0], p.cpu(), *args[2:])
     with torch._C.DisableTorchFunction():  # no mode (of any open context) sees the probe
         func(torch.empty(tuple(args[0].shape) if whole else (0,), dtype=args[0].dtype), *args[1:], **rest)
 

@@ -20,7 +20,11 @@ from .dtensor_views import local_of, shard_of
 from .tensor_names import plain_name
 from .view_layout import UnmappableViewError, contains, global_layout, is_whole, view_layout
 
-__all__ = ["Known", "ByStorage", "index_model", "storage_key", "storage_keys", "locate", "place_view"]
+__all__ = ["Known", "ByStorage", "KEYED_DEVICES", "index_model", "storage_key", "storage_keys", "locate", "place_view"]
+
+#: The device types whose tensors are keyed: CPU memory (written through NumPy) and CUDA/ROCm
+#: memory (written by fastinit.gpu's kernels, :mod:`.device_draws`).
+KEYED_DEVICES = ("cpu", "cuda")
 
 
 class Known(NamedTuple):
@@ -40,7 +44,8 @@ def index_model(model: torch.nn.Module) -> tuple[ByStorage, dict[int, str], bool
     """The model's tensors by the storage address of the memory holding them here (a DTensor: its
     local shard), first name winning for tied tensors; its DTensors' stream names by ``id``; and
     whether it holds uninitialized lazy parameters or buffers (``nn.LazyLinear`` before its first
-    forward pass). Meta, lazy, empty tensors and tensors off the CPU are left out of the first."""
+    forward pass). Meta, lazy, empty tensors and tensors on other devices than :data:`KEYED_DEVICES`
+    are left out of the first."""
     by_storage: ByStorage = {}
     sharded: dict[int, str] = {}
     lazy = False
@@ -57,7 +62,7 @@ def index_model(model: torch.nn.Module) -> tuple[ByStorage, dict[int, str], bool
         if is_dtensor(t):
             sharded.setdefault(id(t), stream)
             base, place = shard_of(t)
-        if base is None or base.device.type != "cpu" or base.numel() == 0:
+        if base is None or base.device.type not in KEYED_DEVICES or base.numel() == 0:
             continue
         group = by_storage.setdefault(base.untyped_storage().data_ptr(), [])
         if not any(k.base is base or (k.base.data_ptr() == base.data_ptr() and k.base.shape == base.shape)
@@ -73,7 +78,7 @@ def storage_key(t: Any) -> int | None:
     try:
         local = local_of(t)
         with torch._C.DisableTorchFunction():  # a lookup: no open context needs to see it
-            if local.is_meta or local.device.type != "cpu":
+            if local.is_meta or local.device.type not in KEYED_DEVICES:
                 return None
             return int(local.untyped_storage().data_ptr())
     except (RuntimeError, ValueError, NotImplementedError):  # sparse and other storage-less layouts
@@ -97,7 +102,7 @@ def locate(by_storage: ByStorage, t: Any) -> tuple[Known, Tensor] | None:
     if not isinstance(t, torch.Tensor) or torch.nn.parameter.is_lazy(t) or t.is_meta:
         return None
     local = local_of(t)
-    if local.device.type != "cpu" or local.numel() == 0:
+    if local.device.type not in KEYED_DEVICES or local.numel() == 0:
         return None
     for known in by_storage.get(local.untyped_storage().data_ptr(), ()):
         if contains(known.base, local):

@@ -37,6 +37,10 @@ torch's own exception, type and message (torch's check runs on an empty tensor o
 ``trunc_normal_`` has fastinit's checks, as :func:`fastinit.torch.trunc_normal_` (torch's accepts a
 negative ``std`` and divides by a zero one).
 
+CUDA (and ROCm) tensors are written on the device by fastinit.gpu's kernels, nothing copied from
+the host: the same bits as on the CPU, except that the transforms above run the device's ``exp``,
+``log1p`` and ``tan`` (equal to rounding; see :mod:`.device_draws`).
+
 Sharded tensors (``torch.distributed.tensor.DTensor``: FSDP2's ``fully_shard``, tensor parallel):
 a draw on a DTensor parameter or buffer, on its local shard (``to_local()``) or on a view of
 either fills this rank's memory with the global tensor's values at their global positions
@@ -165,8 +169,8 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
     :func:`fastinit.torch.init_module` gives. See :mod:`fastinit.torch.seeding` for what is filled how.
 
     Args:
-        model: the ``torch.nn.Module`` whose parameters and buffers are keyed (CPU tensors, and
-            DTensors by their local shards, e.g. a ``fully_shard`` model after ``to_empty``; meta
+        model: the ``torch.nn.Module`` whose parameters and buffers are keyed (CPU and CUDA tensors,
+            and DTensors by their local shards, e.g. a ``fully_shard`` model after ``to_empty``; meta
             and uninitialized lazy tensors are skipped). Its tensors are looked up when the context
             opens, and again when a draw misses while lazy ones remain (materialized ones are keyed).
         seed: The Philox key, an int in [0, 2**64): the values are then a pure function of
