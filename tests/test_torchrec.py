@@ -222,6 +222,10 @@ def test_admitted_rows_only_the_slots_named() -> None:
     with pytest.raises(ValueError, match=r"\['nope'\]"):
         ftr.init_admitted_rows(mc, seed=1, slots={"nope": [0]})
     assert torch.equal(weight, before)
+    free = min(set(range(32)) - set(slots.values()))
+    with pytest.raises(ValueError, match=f"slots \\[{free}\\] of table 'ads' hold no ID"):
+        ftr.init_admitted_rows(mc, seed=1, slots={"ads": [slots[42], free]})
+    assert torch.equal(weight, before)
     ftr.init_admitted_rows(mc, seed=1, slots={"ads": [slots[42]]})
     changed = [r for r in range(32) if not torch.equal(weight[r], before[r])]
     assert changed == [slots[42]]

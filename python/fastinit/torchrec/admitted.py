@@ -60,7 +60,12 @@ def _table_rows(mc: Any, path: str, name: str, chosen: Any) -> tuple[torch.Tenso
     mch = collection._managed_collision_modules[name]
     ids, slots = _held(mch, f"{path}{name}")
     if chosen is not None:
-        keep = torch.isin(slots, torch.as_tensor(chosen, dtype=slots.dtype).reshape(-1))
+        wanted = torch.as_tensor(chosen, dtype=slots.dtype).reshape(-1)
+        empty = wanted[~torch.isin(wanted, slots)]
+        if empty.numel():
+            raise ValueError(f"init_admitted_rows: slots {empty.tolist()} of table {name!r} hold no ID (free, or "
+                             f"not rows of the table); name slots that hold IDs")
+        keep = torch.isin(slots, wanted)
         ids, slots = ids[keep], slots[keep]
     embeddings = mc._embedding_module
     holder = embeddings.embedding_bags if hasattr(embeddings, "embedding_bags") else embeddings.embeddings
@@ -96,8 +101,9 @@ def init_admitted_rows(model: torch.nn.Module, seed: int, *, init: Any = None,
 
     Raises:
         TypeError: ``seed`` is not an int, or a remapper that is not an MCH module.
-        ValueError: no managed-collision collection, ``slots`` naming an unknown table, or an
-            ``init`` whose values depend on the row count.
+        ValueError: no managed-collision collection, ``slots`` naming an unknown table or a slot
+            that holds no ID, or an ``init`` whose values depend on the row count. Every check runs
+            before anything is written.
         ImportError: TorchRec is not installed.
 
     Example:
