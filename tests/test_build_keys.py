@@ -166,6 +166,21 @@ def test_a_meta_device_argument_is_replayed_on_the_cpu() -> None:
     assert model.w.device.type == "cpu" and bool((model.w == 3).all())
 
 
+def test_transformers_init_built_on_the_cpu_equals_init_module() -> None:
+    """transformers' init wrappers are writes that read nothing (an earlier draw they replace is not
+    replayed), so the first live draw into each tensor is keyed as init_module keys it."""
+    transformers = pytest.importorskip("transformers")
+    config = transformers.GPT2Config(n_layer=2, n_embd=32, n_head=4, vocab_size=100, n_positions=16,
+                                     bos_token_id=0, eos_token_id=0)
+    built = ft.build(lambda: transformers.GPT2LMHeadModel(config), SEED, build_on="cpu")
+    with torch.device("meta"):
+        model = transformers.GPT2LMHeadModel(config)
+    ft.init_module(model, SEED)
+    a, b = built.state_dict(), model.state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert built.lm_head.weight is built.transformer.wte.weight
+
+
 # ---------------------------------------------------------------- bad input, before anything is built
 
 

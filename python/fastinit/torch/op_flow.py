@@ -28,19 +28,29 @@ from .record import TRUNC, Op, Recording, Ref, tensor_leaves
 __all__ = ["Flow", "analyse", "destination_of", "PURE_WRITES"]
 
 
+_PURE_METHODS = ("normal_", "uniform_", "fill_", "zero_", "copy_", "log_normal_", "exponential_", "cauchy_",
+                 "geometric_", "bernoulli_", "random_")
+_PURE_INITS = frozenset({"normal_", "uniform_", "constant_", "kaiming_uniform_", "kaiming_normal_", "ones_",
+                         "zeros_", "xavier_uniform_", "xavier_normal_", "trunc_normal_", "orthogonal_"})
+#: Modules whose init functions of those names write their tensor without reading it (transformers
+#: wraps torch's, leaving a tensor it loaded alone: then the op writes nothing and is no pure write).
+_INIT_MODULES = ("torch.nn.init", "transformers.initialization")
+
+
 def _pure_writes() -> frozenset[Any]:
-    """Ops whose first tensor argument is written without being read (its old values do not matter)."""
-    base = torch._C.TensorBase
-    methods = [getattr(base, n) for n in ("normal_", "uniform_", "fill_", "zero_", "copy_", "log_normal_",
-                                          "exponential_", "cauchy_", "geometric_", "bernoulli_", "random_")]
-    init = [getattr(torch.nn.init, n) for n in ("normal_", "uniform_", "constant_", "kaiming_uniform_",
-                                                "ones_", "zeros_", "xavier_uniform_", "xavier_normal_",
-                                                "kaiming_normal_", "trunc_normal_", "orthogonal_")]
-    return frozenset(methods + init + [TRUNC])
+    """Tensor methods whose first argument is written without being read (its old values do not matter)."""
+    return frozenset([getattr(torch._C.TensorBase, n) for n in _PURE_METHODS] + [TRUNC])
 
 
-#: See :func:`_pure_writes`.
+#: See :func:`_pure_writes`; and the init functions of :func:`_is_pure`.
 PURE_WRITES = _pure_writes()
+
+
+def _is_pure(func: Any) -> bool:
+    """Whether ``func`` writes its tensor without reading it."""
+    if func in PURE_WRITES:
+        return True
+    return getattr(func, "__name__", None) in _PURE_INITS and getattr(func, "__module__", None) in _INIT_MODULES
 
 
 @dataclass
@@ -67,10 +77,10 @@ def _dense(ref: Ref) -> bool:
 
 def _destination(op: Op) -> Ref | None:
     """The tensor a pure write of ``op`` writes (torch.nn.init's functions pass it as ``tensor=``)."""
-    if op.func not in PURE_WRITES:
+    if not _is_pure(op.func):
         return None
     dest = op.args[0] if op.args else op.kwargs.get("tensor")
-    return dest if isinstance(dest, Ref) else None
+    return dest if isinstance(dest, Ref) and dest.key in op.mutated else None  # a skipped write writes nothing
 
 
 def _others(op: Op, dest: Ref) -> set[int]:
