@@ -23,7 +23,7 @@ from torchrec.distributed import sharding_plan as sp
 from torchrec.distributed.embedding import EmbeddingCollectionSharder
 from torchrec.distributed.embeddingbag import EmbeddingBagCollectionSharder
 from torchrec.distributed.model_parallel import DistributedModelParallel
-from torchrec.distributed.types import ShardingPlan
+from torchrec.distributed.types import ShardingEnv, ShardingPlan
 
 import fastinit
 import fastinit.torchrec as ftr
@@ -85,6 +85,10 @@ def sharder(kind: str, kernel: str) -> Any:
 
 def shard(model: torch.nn.Module, kind: str, plan_name: str, kernel: str, world: int) -> Any:
     s = sharder(kind, kernel)
+    env = None
+    if plan_name.endswith("+dtensor"):  # the state dict as DTensors (TorchRec's LocalShardsWrapper)
+        plan_name = plan_name.removesuffix("+dtensor")
+        env = ShardingEnv(world, dist.get_rank(), dist.group.WORLD, output_dtensor=True)
     if plan_name == "planner":  # TorchRec's own planner, as a user gets it by default on the CPU
         return DistributedModelParallel(model, device=torch.device("cpu"), sharders=[s], init_data_parallel=False)
     make = plans(world)[plan_name]
@@ -96,7 +100,7 @@ def shard(model: torch.nn.Module, kind: str, plan_name: str, kernel: str, world:
         generators[n] = gen
     module_plan = sp.construct_module_sharding_plan(model, generators, local_size=world, world_size=world,
                                                     device_type="cpu", sharder=s)
-    return DistributedModelParallel(model, device=torch.device("cpu"), plan=ShardingPlan({"": module_plan}),
+    return DistributedModelParallel(model, env=env, device=torch.device("cpu"), plan=ShardingPlan({"": module_plan}),
                                     sharders=[s], init_data_parallel=False)
 
 
@@ -114,6 +118,12 @@ def check_tables(model: Any, ref: dict[str, np.ndarray], label: str, rank: int) 
     state = model.state_dict()
     for n, full in ref.items():
         value = next(v for k, v in state.items() if k.endswith(f".{n}.weight") or k == f"{n}.weight")
+        if type(value).__name__ == "DTensor":  # each local block against its slice (fingerprints: the whole)
+            local = value.to_local()
+            for t, (r, c) in zip(local.local_shards(), local.local_offsets()):
+                nr, nc = t.shape
+                assert np.array_equal(t.numpy(), full[r:r + nr, c:c + nc]), f"{label}: rank {rank}'s block of {n}"
+            continue
         if isinstance(value, torch.Tensor) and not hasattr(value, "local_shards"):  # data-parallel: whole table
             assert np.array_equal(value.detach().numpy(), full), f"{label}: replicated {n} differs"
             continue
@@ -177,7 +187,7 @@ def check_real_grid(world: int, rank: int) -> dict[str, int]:
 
 CONFIGS = [(kind, plan, kernel) for kind in ("ebc",) for kernel in ("dense", "fused")
            for plan in ("table_wise", "row_wise", "column_wise", "table_row_wise", "grid_shard", "mixed")]
-CONFIGS += [("ebc", "data_parallel", "dense"), ("ebc", "planner", "fused")]
+CONFIGS += [("ebc", "data_parallel", "dense"), ("ebc", "planner", "fused"), ("ebc", "mixed+dtensor", "fused")]
 CONFIGS += [("ec", plan, "fused") for plan in ("table_wise", "row_wise", "column_wise")]
 
 

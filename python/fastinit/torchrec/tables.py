@@ -5,8 +5,10 @@ A table lives in an ``EmbeddingBagCollection`` or ``EmbeddingCollection`` (unsha
 that ``DistributedModelParallel`` puts in its place. A sharded collection's ``state_dict()`` holds
 one ``ShardedTensor`` per table whose ``local_shards()`` are views of the lookup kernels' weights
 (dense and fused kernels alike), each with its ``ShardMetadata`` (``shard_offsets``,
-``shard_sizes``) in the whole table; a data-parallel table is a plain tensor, the whole table on
-every rank. Managed-collision collections hold one of these as a child, found the same way.
+``shard_sizes``) in the whole table (with ``ShardingEnv(output_dtensor=True)``: a ``DTensor``
+whose local tensor, TorchRec's ``LocalShardsWrapper``, lists ``local_shards()`` and
+``local_offsets()``); a data-parallel table is a plain tensor, the whole table on every rank.
+Managed-collision collections hold one of these as a child, found the same way.
 """
 
 from __future__ import annotations
@@ -101,11 +103,17 @@ def _blocks(value: Any, where: str) -> tuple[tuple[TableBlock, ...], bool]:
             row, col = (int(o) for o in shard.metadata.shard_offsets)
             blocks.append(TableBlock(shard.tensor, (row, col)))
         return tuple(blocks), False
-    if isinstance(value, torch.Tensor) and type(value).__name__ != "DTensor":
+    if type(value).__name__ == "DTensor":  # ShardingEnv(output_dtensor=True): a LocalShardsWrapper inside
+        local = value.to_local()
+        if hasattr(local, "local_shards") and hasattr(local, "local_offsets"):
+            return tuple(TableBlock(t, (int(o[0]), int(o[1])))
+                         for t, o in zip(local.local_shards(), local.local_offsets())), False
+    elif isinstance(value, torch.Tensor):
         return (TableBlock(value, (0, 0)),), True
     raise TypeError(f"{where}: TorchRec keeps this table as a {type(value).__name__}, which fastinit.torchrec "
-                    "does not read (it reads ShardedTensor local shards and plain tensors); shard without "
-                    "output_dtensor, or fill the local blocks with fastinit's full_shape/index arguments")
+                    "does not read (it reads ShardedTensor local shards, DTensors of TorchRec's "
+                    "LocalShardsWrapper and plain tensors); fill its local blocks with fastinit's "
+                    "full_shape/index arguments")
 
 
 def _sharded(path: str, module: Any) -> Iterator[Table]:
