@@ -125,6 +125,8 @@ def test_autograd_version_is_bumped() -> None:
     ({"seed": 0, "init": "no_such_init"}, ValueError, "init"),
     ({"seed": 0, "init": {"users": "zeros", "nope": "ones"}}, ValueError, r"\['nope'\]"),
     ({"seed": 0, "init": {"users": "zeros", "ads": 3}}, TypeError, r"init\['ads'\]"),
+    ({"seed": 0, "init": {"users": "zeros", "ads": {"class_name": "RandomNormal", "config": {"stddev": -1.0}}}},
+     ValueError, "table 'ads'"),
 ])
 def test_bad_arguments_write_nothing(kwargs: dict[str, Any], error: type, match: str) -> None:
     ebc = _ebc()

@@ -89,11 +89,21 @@ def _check_blocks(table: Table) -> None:
             raise ValueError(f"init_tables: {table.path} is on the meta device (no memory): shard the model with "
                              "DistributedModelParallel (it allocates each rank's blocks) or build it on the CPU first")
         if t.device.type != "cpu":
-            raise ValueError(f"init_tables: {table.path} is on {t.device}; fastinit.torchrec fills CPU tables "
-                             "(fill on the CPU, then move the model)")
+            raise ValueError(f"init_tables: {table.path} is on {t.device}; fastinit.torchrec fills CPU tables only "
+                             "(tables on a GPU are not supported yet)")
         if t.dtype not in (torch.float32, torch.float64, torch.float16, torch.bfloat16):
             raise TypeError(f"init_tables: {table.path} has dtype {t.dtype}; fastinit.torchrec fills float32, "
                             "float64, float16 and bfloat16 tables")
+
+
+def _probe(table: Table, fill: Fill) -> None:
+    """Run the table's fill on an empty block of its dtype: the initializer's own checks of its
+    parameters raise here, before any table is written."""
+    dtype = numpy_view(torch.empty(0, dtype=table.blocks[0].tensor.dtype)).dtype if table.blocks else np.float32
+    try:
+        fill(np.empty((0, table.shape[1]), dtype), table, (slice(0, 0), slice(0, table.shape[1])))
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"init_tables: table {table.name!r}: {exc}") from exc
 
 
 def init_tables(model: torch.nn.Module, seed: int, *, init: TableInit = None) -> torch.nn.Module:
@@ -149,8 +159,9 @@ def init_tables(model: torch.nn.Module, seed: int, *, init: TableInit = None) ->
     key = resolve_seed(seed)
     tables = find_tables(model)
     fills = _fills(tables, init, key)
-    for table in tables:
+    for table, fill in zip(tables, fills):
         _check_blocks(table)
+        _probe(table, fill)
     views = [[numpy_view(block.tensor.detach()) for block in table.blocks] for table in tables]
     for table, fill, table_views in zip(tables, fills, views):
         for block, view in zip(table.blocks, table_views):
