@@ -166,6 +166,17 @@ def test_a_meta_device_argument_is_replayed_on_the_cpu() -> None:
     assert model.w.device.type == "cpu" and bool((model.w == 3).all())
 
 
+def test_tensors_without_a_storage_are_not_recorded() -> None:
+    """A sparse tensor made while building (no storage to name) is left out; the rest replays."""
+    def body(w: torch.Tensor) -> None:
+        cpu = torch.device("cpu")
+        indices, values = torch.tensor([[0, 1], [1, 0]], device=cpu), torch.ones(2, device=cpu)
+        sparse = torch.sparse_coo_tensor(indices, values, (2, 2), device=cpu, check_invariants=True)
+        assert sparse.layout == torch.sparse_coo
+        w.normal_()
+    np.testing.assert_array_equal(_built(body), _normal("w"))
+
+
 def test_transformers_init_built_on_the_cpu_equals_init_module() -> None:
     """transformers' init wrappers are writes that read nothing (an earlier draw they replace is not
     replayed), so the first live draw into each tensor is keyed as init_module keys it."""

@@ -127,6 +127,18 @@ def _versions(tensors: list[torch.Tensor]) -> list[int | None]:
     return out
 
 
+def _plain(t: torch.Tensor) -> bool:
+    """Whether ``t`` is a strided tensor with a storage of its own (what a :class:`Ref` can name)."""
+    try:
+        with torch._C.DisableTorchFunction():
+            if t.layout != torch.strided or t.is_nested:
+                return False
+        storage_id(t)
+    except (RuntimeError, NotImplementedError, TypeError):
+        return False
+    return True
+
+
 class Recorder(TorchFunctionMode):
     """Records into :attr:`recording` the torch calls made while it is entered (see the module docstring)."""
 
@@ -179,10 +191,14 @@ class Recorder(TorchFunctionMode):
         if self._paused:
             return func(*args, **kwargs)
         inputs = list(tensor_leaves((args, kwargs)))
+        if not all(map(_plain, inputs)):
+            return func(*args, **kwargs)  # sparse, nested or wrapper tensors: not recorded (nothing to replay)
         before = _versions(inputs)
         refs = map_tensors((args, kwargs), self._ref) if inputs else (args, kwargs)
         result = func(*args, **kwargs)
         outputs = list(tensor_leaves(result))
+        if not all(map(_plain, outputs)):
+            return result
         after = _versions(inputs)
         mutated = {r.key for r, v0, v1 in zip(tensor_leaves(refs), before, after) if v0 != v1}
         if outputs or mutated:
