@@ -138,6 +138,20 @@ def test_strict_raises_on_a_draw_that_cannot_be_keyed() -> None:
         ft.build(Shared, SEED, strict=True)
 
 
+_CAPTURED_ORTHOGONAL = nn.init.orthogonal_  # a reference taken before recording: torch's meta shortcut stays
+
+
+@pytest.mark.parametrize("body", [lambda w: None, _CAPTURED_ORTHOGONAL], ids=["never-written", "captured-orthogonal"])
+def test_a_tensor_given_no_values_is_zeros_and_warned(body: Callable[[torch.Tensor], None]) -> None:
+    with ft.deferred(SEED) as d:
+        model = _one(body)()
+    with pytest.warns(UserWarning, match=r"fastinit.torch.build: w got memory but no values"):
+        d.materialize(model)
+    assert not model.w.any() and len(d.reports) == 1
+    if body is _CAPTURED_ORTHOGONAL:  # on the CPU torch's orthogonal_ runs, op by op, and is replayed
+        assert ft.build(_one(body), SEED, build_on="cpu").w.any()
+
+
 # ---------------------------------------------------------------- constructors that read or place tensors
 
 

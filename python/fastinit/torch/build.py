@@ -13,6 +13,7 @@ stream name and its draw position (:mod:`.draw_counts`), as :class:`~.seeding.se
 
 from __future__ import annotations
 
+import warnings
 from types import TracebackType
 from typing import Any, Callable, TypeVar, Union
 
@@ -88,6 +89,19 @@ def _stream_names(model: torch.nn.Module, memory: dict[int, Tensor]) -> dict[int
     return names
 
 
+def _warn_unwritten(unwritten: list[str], reports: list[str]) -> None:
+    """Warn (and report) that the tensors ``unwritten`` got memory but no values while building."""
+    if not unwritten:
+        return
+    message = (f"fastinit.torch.build: {', '.join(unwritten[:10])}{' ...' if len(unwritten) > 10 else ''} got "
+               "memory but no values from the recorded construction (torch.empty and nothing after it, as "
+               "eager torch leaves uninitialized memory); they are zeros. Initialize them in the constructor "
+               "(a torch.nn.init function called through torch.nn.init, whose meta-device shortcuts "
+               "fastinit replaces while recording) or after build")
+    reports.append(message)
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
 class deferred:  # noqa: N801 - a context manager used like a function, as torch.no_grad
     """``with deferred(seed) as d: model = make()``, then ``d.materialize(model)``: the construction
     replayed with fastinit's keyed values.
@@ -118,7 +132,8 @@ class deferred:  # noqa: N801 - a context manager used like a function, as torch
 
     Attributes:
         seed: the 64-bit seed used.
-        reports: after :meth:`materialize`, the messages of the draws that could not be keyed.
+        reports: after :meth:`materialize`, the messages of the draws that could not be keyed and of the
+            tensors the construction gave no values (zeros; warned with ``UserWarning``).
 
     Raises:
         TypeError: ``strict`` is not a bool, or ``device`` not a device.
@@ -198,7 +213,9 @@ class deferred:  # noqa: N801 - a context manager used like a function, as torch
         self._recorder = None  # once: the recording is released after the replay
         memory = _swap_in(slots, rec)
         names = _stream_names(model, memory)
-        self.reports = replay(rec, analyse(rec, set(memory)), memory, names, model, self.seed, self.strict)
+        flow = analyse(rec, set(memory))
+        self.reports = replay(rec, flow, memory, names, model, self.seed, self.strict)
+        _warn_unwritten(sorted(names[k] for k in memory if k not in flow.valued and k in names), self.reports)
         if device is not None and torch.device(device) != torch.device("cpu"):
             model.to(device)
         return model

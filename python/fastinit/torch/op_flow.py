@@ -25,7 +25,7 @@ import torch  # absolute import: the real PyTorch
 
 from .record import TRUNC, Op, Recording, Ref, tensor_leaves
 
-__all__ = ["Flow", "analyse", "destination_of", "PURE_WRITES"]
+__all__ = ["Flow", "analyse", "destination_of", "PURE_WRITES", "EMPTY"]
 
 
 _PURE_METHODS = ("normal_", "uniform_", "fill_", "zero_", "copy_", "log_normal_", "exponential_", "cauchy_",
@@ -45,6 +45,10 @@ def _pure_writes() -> frozenset[Any]:
 #: See :func:`_pure_writes`; and the init functions of :func:`_is_pure`.
 PURE_WRITES = _pure_writes()
 
+#: Calls that make a tensor without values (its memory is whatever was there).
+EMPTY = frozenset({torch.empty, torch.empty_like, torch.empty_strided, torch._C.TensorBase.new_empty,
+                   torch._C.TensorBase.new_empty_strided})
+
 
 def _is_pure(func: Any) -> bool:
     """Whether ``func`` writes its tensor without reading it."""
@@ -56,11 +60,13 @@ def _is_pure(func: Any) -> bool:
 @dataclass
 class Flow:
     """What :func:`analyse` found: the indices of the dead ops, each temporary storage's final
-    destinations, and the index of the last live op using each storage."""
+    destinations, the index of the last live op using each storage, and the storages a live op
+    gives values (not only memory, as ``torch.empty`` does)."""
 
     dead: set[int] = field(default_factory=set)
     into: dict[int, set[int]] = field(default_factory=dict)
     last_use: dict[int, int] = field(default_factory=dict)
+    valued: set[int] = field(default_factory=set)
 
 
 def _dense(ref: Ref) -> bool:
@@ -124,6 +130,8 @@ def analyse(rec: Recording, finals: set[int]) -> Flow:
             continue
         covered = _covering(op, rec)
         reads = _reads(op)
+        if op.func not in EMPTY:
+            flow.valued |= writes
         goes = set().union(*(into.get(w, set()) for w in writes))
         for key in reads | writes:
             flow.last_use.setdefault(key, i)

@@ -22,14 +22,12 @@ from .checks import Tensor
 from .draw_counts import DrawCounts, keyed_stream
 from .draws import Target
 from .model_tensors import Known, place_view
-from .op_flow import Flow, destination_of
+from .op_flow import EMPTY, Flow, destination_of
 from .record import TRUNC, WHOLE_INITS, Op, Recording, Ref, map_tensors
 from .seeding import seeded
 
 __all__ = ["Replaying", "replay"]
 
-_EMPTY = frozenset({torch.empty, torch.empty_like, torch.empty_strided, torch._C.TensorBase.new_empty,
-                    torch._C.TensorBase.new_empty_strided})
 #: Random factories replayed as an empty tensor and the in-place draw they make.
 _RANDOM_FACTORIES = {torch.rand: "uniform_", torch.randn: "normal_", torch.rand_like: "uniform_",
                      torch.randn_like: "normal_"}
@@ -145,7 +143,7 @@ class _Replay:
             finally:
                 self.ctx.inside = None
             return
-        if op.func in _EMPTY and op.new and not op.mutated:
+        if op.func in EMPTY and op.new and not op.mutated:
             for ref in op.results:
                 if ref.key not in self.memory:
                     self.fresh(ref)
