@@ -127,19 +127,37 @@ class _Replay:
         return memory
 
     def keep(self, ref: Ref, value: Tensor) -> None:
-        """``value`` (the real result for ``ref``, whose storage the op made) into its storage's memory."""
+        """``value`` (the real result for ``ref``, whose storage the op made) as its storage's memory: a
+        temporary laid out as recorded is taken as it is, anything else copied in."""
+        if ref.key not in self.memory and self._adopt(ref, value):
+            return
         if ref.key not in self.memory:
             self.fresh(ref)
         self.real(ref).copy_(value)  # through the context: it follows the writes into final tensors
+
+    def _adopt(self, ref: Ref, value: Tensor) -> bool:
+        with torch._C.DisableTorchFunction():
+            same = (tuple(value.shape), tuple(value.stride()), int(value.storage_offset()), value.dtype) == \
+                (ref.shape, ref.stride, ref.offset, self.rec.dtypes[ref.key]) and \
+                value.untyped_storage().nbytes() == self.rec.storages[ref.key].nbytes() and value.device == _CPU
+            if not same:
+                return False
+            memory = torch.empty(0, dtype=value.dtype).set_(value.untyped_storage())
+        self.memory[ref.key] = memory
+        dest = destination_of(self.flow, ref.key)
+        if dest is not None:
+            self.ctx.add_temporary(memory, self.names[dest])
+        return True
 
     def run(self, op: Op) -> None:
         if op.func is TRUNC:
             torch.nn.init.trunc_normal_(self.real(op.args[0]), *op.args[1:5])
             return
         if op.func in WHOLE_INITS:  # its draws into fresh tensors are keyed by the tensor it fills
+            args, kwargs = self.real_args(op)
             self.ctx.inside = self.stream_of(op.args[0].key)
             try:
-                op.func(*self.real_args(op)[0], **self.real_args(op)[1])
+                op.func(*args, **kwargs)
             finally:
                 self.ctx.inside = None
             return
