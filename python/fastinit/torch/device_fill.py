@@ -20,7 +20,6 @@ path, which warns once per reason that it is the slow path.
 
 import mmap
 import platform
-import threading
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -36,7 +35,6 @@ DEVICE_FILLS = frozenset({"uniform_", "normal_", "trunc_normal_", "xavier_unifor
                           "kaiming_uniform_", "kaiming_normal_", "constant_", "ones_", "zeros_"})
 _CORE_FILLS = {"fill_bits": "random_bits", "fill_uniform": "uniform", "fill_normal": "normal",
                "fill_truncated_normal": "truncated_normal"}
-_lock = threading.RLock()  # a fill description that fills a device tensor itself nests
 #: Stand-ins larger than this are mapped with MAP_NORESERVE (Linux's value on x86-64 and AArch64).
 _RESERVE_ABOVE = 64 << 20
 _MAP_NORESERVE = 0x4000

@@ -18,7 +18,7 @@ from ..core.seed import Seed, Stream
 from ..rows import hashed_row_ids
 from ..rows import rows as _rows
 from .checks import NotATensorError, Tensor, _check_tensor, _torch_errors, numpy_view
-from .device_fill import _warn_once, launch_recorded, numpy_dtype
+from .device_fill import kernels_or_warn, launch_recorded, numpy_dtype
 from .placements import is_dtensor
 
 __all__ = ["rows_"]
@@ -101,9 +101,9 @@ def _device_rows(tensor: torch.Tensor, fill: Callable[..., Any], ids: Any, strea
     from .. import gpu
     if tensor.numel() == 0 or not gpu.available():
         host = torch.empty(tuple(tensor.shape), dtype=tensor.dtype)
-        fill(numpy_view(host), ids, stream, hashed)
+        fill(numpy_view(host), ids, stream, hashed)  # the checks first: a refused call does not warn
         if tensor.numel():
-            _warn_once("Triton is not installed (pip install 'fastinit[gpu]')")
+            kernels_or_warn()  # False here; says once that this is the slow path
             tensor.copy_(host)
         return
     if not hashed:
