@@ -82,6 +82,13 @@ def test_draws_into_disjoint_parts_are_all_first_draws() -> None:
     np.testing.assert_array_equal(_built(body), _normal("w"))
 
 
+def test_elements_no_op_writes_are_zeros_not_old_memory() -> None:
+    got = _built(lambda w: w[0].normal_())
+    expected = np.zeros(SHAPE, np.float32)
+    expected[0] = _normal("w")[0]
+    np.testing.assert_array_equal(got, expected)
+
+
 def test_a_draw_overwritten_before_use_is_not_replayed() -> None:
     def body(w: torch.Tensor) -> None:
         w.uniform_(-1, 1)

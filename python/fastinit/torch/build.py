@@ -58,17 +58,26 @@ def _check_recorded(slots: list[_Slot], rec: Recording) -> None:
                          "`with deferred(seed):` (or with build(fn, seed))")
 
 
-def _swap_in(slots: list[_Slot], rec: Recording) -> dict[int, Tensor]:
-    """Put fresh CPU tensors (zeroed) in place of the recorded ones, ties kept; their memory by storage."""
+def _recorded(slots: list[_Slot], rec: Recording) -> set[int]:
+    """The storages of the model's tensors made while recording (the others are kept as they are)."""
+    keys = {storage_id(t) for _, _, _, t in slots}
+    return {k for k in keys if k in rec.storages and k not in rec.external}
+
+
+def _swap_in(slots: list[_Slot], rec: Recording, covered: set[int]) -> dict[int, Tensor]:
+    """Put fresh CPU tensors in place of the recorded ones, ties kept (zeroed unless a replayed op
+    writes every element: the bits never depend on what the memory held); their memory by storage."""
     memory: dict[int, Tensor] = {}
     fresh: dict[int, Tensor] = {}
+    recorded = _recorded(slots, rec)
     for m, is_param, attr, t in slots:
         key = storage_id(t)
-        if key not in rec.storages or key in rec.external:
+        if key not in recorded:
             continue  # made before recording, with values: kept as it is
         if id(t) not in fresh:
             if key not in memory:
-                memory[key] = torch.zeros(rec.numel(key), dtype=rec.dtypes[key])
+                make = torch.empty if key in covered else torch.zeros
+                memory[key] = make(rec.numel(key), dtype=rec.dtypes[key])
             base = memory[key] if t.dtype == rec.dtypes[key] else memory[key].view(t.dtype)
             view = base.as_strided(tuple(t.shape), t.stride(), t.storage_offset())
             fresh[id(t)] = torch.nn.Parameter(view, requires_grad=t.requires_grad) if is_param else view
@@ -211,9 +220,9 @@ class deferred:  # noqa: N801 - a context manager used like a function, as torch
         slots = _slots(model)
         _check_recorded(slots, rec)
         self._recorder = None  # once: the recording is released after the replay
-        memory = _swap_in(slots, rec)
+        flow = analyse(rec, _recorded(slots, rec))
+        memory = _swap_in(slots, rec, flow.covered)
         names = _stream_names(model, memory)
-        flow = analyse(rec, set(memory))
         self.reports = replay(rec, flow, memory, names, model, self.seed, self.strict)
         _warn_unwritten(sorted(names[k] for k in memory if k not in flow.valued and k in names), self.reports)
         if device is not None and torch.device(device) != torch.device("cpu"):

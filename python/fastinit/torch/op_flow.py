@@ -31,7 +31,8 @@ __all__ = ["Flow", "analyse", "destination_of", "PURE_WRITES", "EMPTY"]
 _PURE_METHODS = ("normal_", "uniform_", "fill_", "zero_", "copy_", "log_normal_", "exponential_", "cauchy_",
                  "geometric_", "bernoulli_", "random_")
 _PURE_INITS = frozenset({"normal_", "uniform_", "constant_", "kaiming_uniform_", "kaiming_normal_", "ones_",
-                         "zeros_", "xavier_uniform_", "xavier_normal_", "trunc_normal_", "orthogonal_"})
+                         "zeros_", "xavier_uniform_", "xavier_normal_", "trunc_normal_", "orthogonal_", "dirac_",
+                         "eye_", "sparse_"})
 #: Modules whose init functions of those names write their tensor without reading it (transformers
 #: wraps torch's, leaving a tensor it loaded alone: then the op writes nothing and is no pure write).
 _INIT_MODULES = ("torch.nn.init", "transformers.initialization")
@@ -61,12 +62,13 @@ def _is_pure(func: Any) -> bool:
 class Flow:
     """What :func:`analyse` found: the indices of the dead ops, each temporary storage's final
     destinations, the index of the last live op using each storage, and the storages a live op
-    gives values (not only memory, as ``torch.empty`` does)."""
+    gives values (not only memory, as ``torch.empty`` does), every element of them for ``covered``."""
 
     dead: set[int] = field(default_factory=set)
     into: dict[int, set[int]] = field(default_factory=dict)
     last_use: dict[int, int] = field(default_factory=dict)
     valued: set[int] = field(default_factory=set)
+    covered: set[int] = field(default_factory=set)  # storages a live op writes every element of
 
 
 def _dense(ref: Ref) -> bool:
@@ -132,6 +134,7 @@ def analyse(rec: Recording, finals: set[int]) -> Flow:
         reads = _reads(op)
         if op.func not in EMPTY:
             flow.valued |= writes
+            flow.covered |= op.new | ({covered} if covered is not None else set())
         goes = set().union(*(into.get(w, set()) for w in writes))
         for key in reads | writes:
             flow.last_use.setdefault(key, i)
