@@ -181,6 +181,20 @@ def test_a_constructor_reading_values_needs_build_on_cpu() -> None:
     np.testing.assert_array_equal(model.w.detach().numpy(), _uniform("w"))
 
 
+def test_a_legacy_constructor_tensor_is_keyed_too() -> None:
+    """``torch.Tensor(rows, cols)`` makes CPU memory torch function modes do not see: it is kept, and the
+    init ops on it are replayed under the same keys."""
+    class Old(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.Tensor(*SHAPE))
+            nn.init.uniform_(self.w, -0.5, 0.5)
+
+    model = ft.build(Old, SEED)
+    assert model.w.device.type == "cpu"
+    np.testing.assert_array_equal(model.w.detach().numpy(), _uniform("w", -0.5, 0.5))
+
+
 def test_a_meta_device_argument_is_replayed_on_the_cpu() -> None:
     factory = _one(lambda w: w.copy_(torch.ones(SHAPE, device=w.device) * 3))
     model = ft.build(factory, SEED)
