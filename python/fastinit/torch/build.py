@@ -146,6 +146,7 @@ class deferred:  # noqa: N801 - a context manager used like a function, as torch
 
     Raises:
         TypeError: ``strict`` is not a bool, or ``device`` not a device.
+        RuntimeError: the context is entered again after it recorded a construction.
 
     Example:
         >>> import torch, fastinit.torch as ft
