@@ -7,8 +7,10 @@ Each call that returns a tensor or writes one (its version counter moved) become
 its tensors replaced by :class:`Ref` snapshots: the identity of the memory (storage) they are in and
 their shape, strides and offset there at the time of the call. ``torch.nn.init.trunc_normal_``,
 which torch does not dispatch and which draws into fresh tensors, is recorded as one op
-(:data:`TRUNC`) through its private helper, replaced while recording. The recording keeps every
-storage it saw alive, so a storage's identity is never reused while it exists.
+(:data:`TRUNC`) through its private helper, and ``orthogonal_``, ``dirac_`` and ``sparse_``, which
+do nothing on meta tensors, as one op each (:data:`WHOLE_INITS`), all replaced in ``torch.nn.init``
+while recording. Calls on tensors without a storage of their own (sparse, nested) are not recorded.
+The recording keeps every storage it saw alive, so a storage's identity is never reused while it exists.
 
 :mod:`.op_flow` finds which ops matter and where fresh tensors' values go; :mod:`.replay` runs the
 ops again on real memory.
