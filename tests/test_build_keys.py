@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import doctest
 import sys
+import threading
 import warnings
 from typing import Callable
 
@@ -272,6 +273,23 @@ def test_nn_init_is_restored_after_recording() -> None:
         with ft.deferred(SEED):
             _ = 1 / 0
     assert (torch.nn.init.orthogonal_, torch.nn.init._no_grad_trunc_normal_) == before
+
+
+def test_another_threads_init_calls_are_not_recorded() -> None:
+    """torch.nn.init's functions are replaced module-wide while recording; another thread's calls run
+    torch's own, unrecorded (function modes are per thread, and so is the recording)."""
+    elsewhere = torch.empty(6, 4)
+    with ft.deferred(SEED) as d:
+        worker = threading.Thread(target=nn.init.orthogonal_, args=(elsewhere,))
+        worker.start()
+        worker.join()
+        model = _one(lambda w: w.normal_())()
+    gram = elsewhere.T @ elsewhere
+    assert torch.allclose(gram, torch.eye(4), atol=1e-5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d.materialize(model)
+    np.testing.assert_array_equal(model.w.detach().numpy(), _normal("w"))
 
 
 def test_docstring_examples() -> None:

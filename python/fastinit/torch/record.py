@@ -18,6 +18,7 @@ ops again on real memory.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -149,8 +150,10 @@ class Recorder(TorchFunctionMode):
         self.recording = Recording()
         self._paused = 0
         self._trunc_before: Callable[..., torch.Tensor] = torch.nn.init._no_grad_trunc_normal_
+        self._thread = threading.get_ident()
 
     def __enter__(self) -> Recorder:
+        self._thread = threading.get_ident()  # torch.nn.init's replacements record this thread's calls only
         self._trunc_before = torch.nn.init._no_grad_trunc_normal_
         torch.nn.init._no_grad_trunc_normal_ = self._trunc_normal
         for func, name in WHOLE_INITS.items():
@@ -215,6 +218,8 @@ class Recorder(TorchFunctionMode):
                       generator: torch.Generator | None = None) -> torch.Tensor:
         """``torch.nn.init._no_grad_trunc_normal_`` while recording: one :data:`TRUNC` op (torch's own
         body runs on real tensors, unrecorded)."""
+        if threading.get_ident() != self._thread:
+            return self._trunc_before(tensor, mean, std, a, b, generator=generator)
         if self._paused or not isinstance(tensor, torch.Tensor):
             return self._torch_trunc(tensor, mean, std, a, b, generator)
         ref = self._ref(tensor)
@@ -232,6 +237,8 @@ class Recorder(TorchFunctionMode):
     def _whole_init(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """``func`` (one of :data:`WHOLE_INITS`) recorded as one op on its tensor; torch's body runs unrecorded."""
         def record(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+            if threading.get_ident() != self._thread:
+                return func(tensor, *args, **kwargs)
             if isinstance(tensor, torch.Tensor) and not self._paused:
                 ref = self._ref(tensor)
                 self.recording.ops.append(Op(func, (ref, *args), dict(kwargs), [ref], {ref.key}, set()))
