@@ -91,8 +91,17 @@ def test_two_fills_of_one_tensor_stay_on_the_host(fake_cuda):
     def halves(x):
         fastinit.normal(x[:3], seed=1)
         fastinit.normal(x[3:], seed=2)
-    with pytest.warns(device_fill.SlowPathWarning, match="parts of it"):
+    with pytest.warns(device_fill.SlowPathWarning, match="not one core fill of the whole tensor"):
         assert not device_fill.fill_on_device(_cuda((6, 4)), "normal_", halves, None, {})
+
+
+def test_a_fill_that_writes_with_numpy_after_its_core_call_is_not_launched(fake_cuda):
+    """uniform_disk draws uniforms with the core, then writes the points with NumPy: launching the
+    recorded uniforms would write other values, so nothing is launched (the host path computes it)."""
+    import fastinit
+    t = _cuda((4, 4), torch.complex64)
+    assert not device_fill.launch_recorded(t, lambda x, p: fastinit.uniform_disk(x, seed=1, **p), {})
+    assert (t.as_subclass(torch.Tensor) == 7.0).all()
 
 
 def test_without_triton_the_host_path_warns_once(fake_cuda, monkeypatch):
@@ -139,12 +148,6 @@ def test_a_strided_shard_with_index_arrays(fake_cuda):
     assert device_fill.fill_on_device(t, "normal_", lambda x: located(x, {}), located, place)
     expected = fastinit.normal((3, 6), 0.0, 0.02, seed=3, stream="rows", dtype="bfloat16", **place)
     np.testing.assert_array_equal(_bits(t), expected.view(np.int16))
-
-
-def test_a_stand_in_larger_than_host_memory():
-    """The recorder's stand-in for a 256 GiB tensor reserves no memory (a device can hold more than the host)."""
-    s = device_fill._stand_in(torch.empty(2**36, dtype=torch.float32, device="meta"))
-    assert s.shape == (2**36,) and s.dtype == np.float32 and s.flags.writeable
 
 
 def test_importing_fastinit_imports_no_triton():

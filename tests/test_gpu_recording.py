@@ -54,3 +54,9 @@ def test_the_stand_in_has_the_outputs_shape_and_dtype():
     seen = []
     recording.record((5,), np.float16, seen.append)
     assert seen[0].shape == (5,) and seen[0].dtype == np.float16 and seen[0].flags.c_contiguous
+
+
+def test_a_stand_in_larger_than_host_memory():
+    """The stand-in for a 256 GiB output reserves no memory (a device can hold more than the host)."""
+    s = recording.stand_in((2**36,), np.float32)
+    assert s.shape == (2**36,) and s.dtype == np.float32 and s.flags.writeable
