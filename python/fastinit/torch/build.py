@@ -11,11 +11,10 @@ it and replays the recorded ops in order (:mod:`.replay`), each draw keyed on th
 stream name and its draw position (:mod:`.draw_counts`), as :class:`~.seeding.seeded` keys draws.
 """
 
-from __future__ import annotations
 
 import warnings
 from types import TracebackType
-from typing import Any, Callable, TypeVar, Union
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import torch  # absolute import: the real PyTorch
 
@@ -176,7 +175,7 @@ class deferred:  # noqa: N801 - a context manager used like a function, as torch
         self._device_mode: Any = None
         self._open = False
 
-    def __enter__(self) -> deferred:
+    def __enter__(self) -> "deferred":
         if self._recorder is None or self._open or self._recorder.recording.ops:
             raise RuntimeError("deferred: a context records one construction; open a new deferred(seed)")
         if self._device is not None:
@@ -186,8 +185,8 @@ class deferred:  # noqa: N801 - a context manager used like a function, as torch
         self._open = True
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(self, exc_type: Optional[type[BaseException]], exc: Optional[BaseException],
+                 tb: Optional[TracebackType]) -> None:
         self._open = False
         try:
             if self._recorder is not None:
