@@ -21,6 +21,7 @@ import torch
 from ..core.seed import resolve_seed
 from ..rows import rows
 from ..torch.checks import numpy_view
+from .tables import INSTALL_HINT
 
 __all__ = ["init_admitted_rows"]
 
@@ -31,8 +32,7 @@ def _mc_collections(model: torch.nn.Module) -> list[tuple[str, Any]]:
     try:
         from torchrec.modules.mc_embedding_modules import BaseManagedCollisionEmbeddingCollection
     except ImportError as exc:
-        raise ImportError(f"fastinit.torchrec needs TorchRec ({exc}); on the CPU install it with "
-                          "`pip install fbgemm-gpu-cpu torchrec`") from exc
+        raise ImportError(f"fastinit.torchrec needs TorchRec ({exc}); {INSTALL_HINT}") from exc
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     found = [(n, m) for n, m in model.named_modules() if isinstance(m, BaseManagedCollisionEmbeddingCollection)]

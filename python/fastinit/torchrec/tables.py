@@ -59,6 +59,12 @@ class Table:
     replicated: bool
 
 
+#: How to install TorchRec, for the ImportError of a call that needs it. TorchRec 1.8's package
+#: asks for fbgemm-gpu (the CUDA build); on the CPU its kernels come with fbgemm-gpu-cpu.
+INSTALL_HINT = ("on the CPU, after torch's CPU build: `pip install fbgemm-gpu-cpu==1.8.0 tensordict torchmetrics "
+                "tqdm pyre-extensions iopath && pip install --no-deps torchrec==1.8.0` (docs/guide/torchrec.md); "
+                "with CUDA: `pip install fbgemm-gpu torchrec`")
+
 def _kinds() -> tuple[tuple[type, ...], tuple[type, ...]]:
     """(unsharded collection classes, sharded collection classes); imports TorchRec."""
     try:
@@ -66,9 +72,7 @@ def _kinds() -> tuple[tuple[type, ...], tuple[type, ...]]:
         from torchrec.distributed.embeddingbag import ShardedEmbeddingBagCollection
         from torchrec.modules.embedding_modules import EmbeddingBagCollection, EmbeddingCollection
     except ImportError as exc:
-        raise ImportError(f"fastinit.torchrec needs TorchRec ({exc}); on the CPU install it with "
-                          "`pip install fbgemm-gpu-cpu torchrec` (with CUDA: `pip install fbgemm-gpu torchrec`, "
-                          "see pytorch.org/torchrec)") from exc
+        raise ImportError(f"fastinit.torchrec needs TorchRec ({exc}); {INSTALL_HINT}") from exc
     return (EmbeddingBagCollection, EmbeddingCollection), (ShardedEmbeddingBagCollection, ShardedEmbeddingCollection)
 
 
