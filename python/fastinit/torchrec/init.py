@@ -14,7 +14,8 @@ from ..core.fills import uniform
 from ..core.seed import resolve_seed
 from ..names.registry import get
 from ..torch.checks import numpy_view
-from .tables import Table, find_tables
+from ..torch.device_fill import RECORDED, fill_on_device
+from .tables import Table, TableBlock, find_tables
 
 __all__ = ["init_tables"]
 
@@ -88,9 +89,9 @@ def _check_blocks(table: Table) -> None:
         if t.device.type == "meta":
             raise ValueError(f"init_tables: {table.path} is on the meta device (no memory): shard the model with "
                              "DistributedModelParallel (it allocates each rank's blocks) or build it on the CPU first")
-        if t.device.type != "cpu":
-            raise ValueError(f"init_tables: {table.path} is on {t.device}; fastinit.torchrec fills CPU tables only "
-                             "(tables on a GPU are not supported yet)")
+        if t.device.type not in ("cpu", "cuda"):
+            raise ValueError(f"init_tables: {table.path} is on {t.device}; fastinit.torchrec fills tables on the "
+                             "CPU and on CUDA (or ROCm) GPUs")
         if t.dtype not in (torch.float32, torch.float64, torch.float16, torch.bfloat16):
             raise TypeError(f"init_tables: {table.path} has dtype {t.dtype}; fastinit.torchrec fills float32, "
                             "float64, float16 and bfloat16 tables")
@@ -120,7 +121,10 @@ def init_tables(model: torch.nn.Module, seed: int, *, init: TableInit = None) ->
     ``DistributedModelParallel`` makes of them; on a sharded collection, this rank's blocks are
     the ``local_shards()`` of the table's ``ShardedTensor`` in its ``state_dict()`` (views of the
     dense or fused kernels' weights). Only the weights are written: the fused optimizer's state
-    (momentum, Adagrad sums) is left as it is.
+    (momentum, Adagrad sums) is left as it is. A block on a CUDA (or ROCm) GPU is filled on the
+    device, in its own memory, by fastinit.gpu's kernels; an initializer that is not one kernel
+    fill (``orthogonal`` ...), or a machine without Triton, fills a host copy of the block and
+    copies it in, with a :class:`~fastinit.torch.device_fill.SlowPathWarning` (said once).
 
     Args:
         model: The model: a ``DistributedModelParallel`` (its tables materialized; a model built
@@ -140,8 +144,9 @@ def init_tables(model: torch.nn.Module, seed: int, *, init: TableInit = None) ->
         TypeError: ``seed`` is not an int, an unknown kind of initializer, a table dtype other
             than float32/float64/float16/bfloat16, or a table held in a form not read here.
         ValueError: a seed outside [0, 2**64), an unknown initializer name, ``init`` naming a
-            table the model lacks, a table on the meta device or off the CPU, or a model without
-            TorchRec tables. Every check runs before anything is written.
+            table the model lacks, a table on the meta device or on a device other than the CPU
+            and CUDA, or a model without TorchRec tables. Every check runs before anything is
+            written.
         ImportError: TorchRec is not installed.
 
     Example:
@@ -162,9 +167,23 @@ def init_tables(model: torch.nn.Module, seed: int, *, init: TableInit = None) ->
     for table, fill in zip(tables, fills):
         _check_blocks(table)
         _probe(table, fill)
-    views = [[numpy_view(block.tensor.detach()) for block in table.blocks] for table in tables]
-    for table, fill, table_views in zip(tables, fills, views):
-        for block, view in zip(table.blocks, table_views):
-            fill(view, table, block.index())
-            torch.autograd.graph.increment_version(block.tensor)
+    for table, fill in zip(tables, fills):
+        for block in table.blocks:
+            _write(table, fill, block)
     return model
+
+
+def _write(table: Table, fill: Fill, block: TableBlock) -> None:
+    """Fill one block at its place in the table, in its own memory. A GPU block: the table's fill
+    recorded and launched as fastinit.gpu's kernels on the device; where it is not one core fill of
+    the block (or Triton is missing: a SlowPathWarning, said once), computed in a host array of the
+    block and copied in."""
+    tensor, index = block.tensor.detach(), block.index()
+    if tensor.device.type == "cpu":
+        fill(numpy_view(tensor), table, index)
+    elif not fill_on_device(tensor, f"init_tables' initializer of table {table.name!r}",
+                            lambda view: fill(view, table, index), None, {}, RECORDED):
+        host = torch.empty(tuple(tensor.shape), dtype=tensor.dtype)
+        fill(numpy_view(host), table, index)
+        tensor.copy_(host)
+    torch.autograd.graph.increment_version(block.tensor)
