@@ -128,3 +128,47 @@ def test_refusals_on_a_gpu_write_nothing() -> None:
     with pytest.raises(ValueError, match="meta device"):
         ftr.init_tables(ebc, seed=0, init="zeros")
     assert (_weight(ebc, "users").detach().as_subclass(torch.Tensor) == 7.0).all()  # checked before any write
+
+
+# ---------------------------------------------------------------- managed collisions: rows by ID on a GPU
+
+def _admitted_on_gpu() -> tuple[Any, list[int], dict[int, int]]:
+    """A managed-collision EBC that admitted some IDs, its weight then replaced by a fake CUDA one."""
+    from test_torchrec import IDS, _feed, _mc
+    mc = _mc()
+    slots = _feed(mc, IDS, 3)
+    mc._embedding_module.embedding_bags["ads"].weight = torch.nn.Parameter(_cuda((32, 4), transpose=True))
+    return mc, IDS, slots
+
+
+def _check_admitted(mc: Any, ids: list[int], slots: dict[int, int]) -> None:
+    weight = mc._embedding_module.embedding_bags["ads"].weight.detach().as_subclass(torch.Tensor)
+    bound = (1 / 32) ** 0.5
+    want = fastinit.rows("uniform", np.array(ids, np.int64), 4, seed=3, stream="ads", hashed=True, low=-bound,
+                         high=bound)
+    np.testing.assert_array_equal(weight[[slots[x] for x in ids]].numpy().view(np.int32), want.view(np.int32))
+    free = sorted(set(range(32)) - {slots[x] for x in ids})
+    assert (weight[free] == 7.0).all()
+
+
+def test_admitted_rows_on_a_gpu_are_computed_on_the_device(monkeypatch: Any) -> None:
+    from fastinit.torch import rows as torch_rows
+    view = torch_rows.numpy_view
+
+    def device_only(t: Any) -> Any:
+        assert t.numel() == 0, "the host path ran"
+        return view(t)
+    monkeypatch.setattr(torch_rows, "numpy_view", device_only)
+    mc, ids, slots = _admitted_on_gpu()
+    ftr.init_admitted_rows(mc, seed=3)
+    _check_admitted(mc, ids, slots)
+
+
+def test_admitted_rows_without_triton_warn_once(monkeypatch: Any) -> None:
+    import fastinit.gpu
+    monkeypatch.setattr(fastinit.gpu, "available", lambda: False)
+    mc, ids, slots = _admitted_on_gpu()
+    with pytest.warns(device_fill.SlowPathWarning, match="Triton is not installed"):
+        ftr.init_admitted_rows(mc, seed=3)
+    _check_admitted(mc, ids, slots)
+    ftr.init_admitted_rows(mc, seed=3)  # no second warning (warnings are errors here)

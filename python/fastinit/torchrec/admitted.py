@@ -19,8 +19,7 @@ from typing import Any
 import torch
 
 from ..core.seed import resolve_seed
-from ..rows import rows
-from ..torch.checks import numpy_view
+from ..torch.rows import rows_
 from .tables import INSTALL_HINT
 
 __all__ = ["init_admitted_rows"]
@@ -81,7 +80,9 @@ def init_admitted_rows(model: torch.nn.Module, seed: int, *, init: Any = None,
     table's hashed rows: ``fastinit.rows(init, [x], dim, seed=seed, stream=table name,
     hashed=True)``. So an ID gets the same row whichever slot it lands in, in whatever order and
     batches the IDs arrive. The IDs are those the MCH module keys its slots by (after its
-    ``input_hash_func``).
+    ``input_hash_func``). A table on a CUDA (or ROCm) GPU gets its rows computed on the device
+    (:func:`fastinit.torch.rows_`: fastinit.gpu's kernels; without Triton, on the host and copied,
+    with a :class:`~fastinit.torch.device_fill.SlowPathWarning`).
 
     Args:
         model: A module holding unsharded TorchRec managed-collision collections with
@@ -102,8 +103,8 @@ def init_admitted_rows(model: torch.nn.Module, seed: int, *, init: Any = None,
     Raises:
         TypeError: ``seed`` is not an int, or a remapper that is not an MCH module.
         ValueError: no managed-collision collection, ``slots`` naming an unknown table or a slot
-            that holds no ID, or an ``init`` whose values depend on the row count. Every check runs
-            before anything is written.
+            that holds no ID, a table on a device other than the CPU and CUDA, or an ``init``
+            whose values depend on the row count. Every check runs before anything is written.
         ImportError: TorchRec is not installed.
 
     Example:
@@ -142,20 +143,21 @@ def init_admitted_rows(model: torch.nn.Module, seed: int, *, init: Any = None,
             weight, ids, rows_at = _table_rows(mc, prefix, name, None if slots is None else slots[name])
             work.append((configs[name], weight, ids, rows_at))
     filled = [(weight, rows_at, _values(config, weight, ids, init, key)) for config, weight, ids, rows_at in work]
-    for weight, rows_at, values in filled:  # every row computed: now write
-        view = numpy_view(weight.detach())
-        view[rows_at.numpy()] = values
-        torch.autograd.graph.increment_version(weight)
+    with torch.no_grad():
+        for weight, rows_at, values in filled:  # every row computed: now write
+            weight.detach()[rows_at] = values
+            torch.autograd.graph.increment_version(weight)
     return model
 
 
-def _values(config: Any, weight: torch.Tensor, ids: torch.Tensor, init: Any, seed: int) -> Any:
-    """The rows of ``ids`` in the table's hashed rows, in the weight's dtype."""
-    if weight.device.type != "cpu":
-        raise ValueError(f"init_admitted_rows: table {config.name!r} is on {weight.device}; CPU tables only")
-    view = numpy_view(weight.detach())
+def _values(config: Any, weight: torch.Tensor, ids: torch.Tensor, init: Any, seed: int) -> torch.Tensor:
+    """The rows of ``ids`` in the table's hashed rows: a tensor of the weight's dtype on its
+    device (a GPU's computed there by :func:`fastinit.torch.rows_`)."""
+    if weight.device.type not in ("cpu", "cuda"):
+        raise ValueError(f"init_admitted_rows: table {config.name!r} is on {weight.device}; fastinit.torchrec "
+                         "fills tables on the CPU and on CUDA (or ROCm) GPUs")
+    out = weight.detach().new_empty((len(ids), weight.shape[1]))
     if init is None:
         low, high = float(config.get_weight_init_min()), float(config.get_weight_init_max())
-        return rows("uniform", ids, view.shape[1], seed=seed, stream=config.name, hashed=True, dtype=view.dtype,
-                    low=low, high=high)
-    return rows(init, ids, view.shape[1], seed=seed, stream=config.name, hashed=True, dtype=view.dtype)
+        return rows_(out, "uniform", ids.cpu(), seed=seed, stream=config.name, hashed=True, low=low, high=high)
+    return rows_(out, init, ids.cpu(), seed=seed, stream=config.name, hashed=True)
