@@ -167,20 +167,22 @@ def init_tables(model: torch.nn.Module, seed: int, *, init: TableInit = None) ->
     for table, fill in zip(tables, fills):
         _check_blocks(table)
         _probe(table, fill)
-    for table, fill in zip(tables, fills):
-        for block in table.blocks:
-            _write(table, fill, block)
+    views = [[numpy_view(b.tensor.detach()) if b.tensor.device.type == "cpu" else None for b in table.blocks]
+             for table in tables]  # the CPU blocks' views, each checked before anything is written
+    for table, fill, table_views in zip(tables, fills, views):
+        for block, view in zip(table.blocks, table_views):
+            _write(table, fill, block, view)
     return model
 
 
-def _write(table: Table, fill: Fill, block: TableBlock) -> None:
-    """Fill one block at its place in the table, in its own memory. A GPU block: the table's fill
-    recorded and launched as fastinit.gpu's kernels on the device; where it is not one core fill of
-    the block (or Triton is missing: a SlowPathWarning, said once), computed in a host array of the
-    block and copied in."""
+def _write(table: Table, fill: Fill, block: TableBlock, view: np.ndarray | None) -> None:
+    """Fill one block at its place in the table, in its own memory: a CPU block through ``view``.
+    A GPU block: the table's fill recorded and launched as fastinit.gpu's kernels on the device;
+    where it is not one core fill of the block (or Triton is missing: a SlowPathWarning, said
+    once), computed in a host array of the block and copied in."""
     tensor, index = block.tensor.detach(), block.index()
-    if tensor.device.type == "cpu":
-        fill(numpy_view(tensor), table, index)
+    if view is not None:
+        fill(view, table, index)
     elif not fill_on_device(tensor, f"init_tables' initializer of table {table.name!r}",
                             lambda view: fill(view, table, index), None, {}, RECORDED):
         host = torch.empty(tuple(tensor.shape), dtype=tensor.dtype)
