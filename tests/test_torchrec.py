@@ -173,27 +173,27 @@ def test_import_does_not_import_torchrec_and_names_the_install() -> None:
 IDS = [10**12, 42, -5, 7, 2**40 + 3, 99, 123456789, 5]
 
 
-def _mc() -> Any:
+def _mc(name: str = "ads", feature: str = "ad") -> Any:
     from torchrec.modules.mc_embedding_modules import ManagedCollisionEmbeddingBagCollection
     from torchrec.modules.mc_modules import (
         DistanceLFU_EvictionPolicy,
         ManagedCollisionCollection,
         MCHManagedCollisionModule,
     )
-    config = torchrec.EmbeddingBagConfig(name="ads", num_embeddings=32, embedding_dim=4, feature_names=["ad"])
+    config = torchrec.EmbeddingBagConfig(name=name, num_embeddings=32, embedding_dim=4, feature_names=[feature])
     mch = MCHManagedCollisionModule(zch_size=32, device=torch.device("cpu"), eviction_interval=1,
                                     eviction_policy=DistanceLFU_EvictionPolicy())
     return ManagedCollisionEmbeddingBagCollection(torchrec.EmbeddingBagCollection(tables=[config]),
-                                                  ManagedCollisionCollection({"ads": mch}, [config]),
+                                                  ManagedCollisionCollection({name: mch}, [config]),
                                                   return_remapped_features=True)
 
 
-def _feed(mc: Any, order: list[int], batch: int) -> dict[int, int]:
+def _feed(mc: Any, order: list[int], batch: int, name: str = "ads", feature: str = "ad") -> dict[int, int]:
     """Forward passes admitting ``order`` in batches; each ID's slot."""
     for i in range(0, len(order), batch):
         chunk = torch.tensor(order[i:i + batch])
-        mc(torchrec.KeyedJaggedTensor.from_lengths_sync(["ad"], chunk, torch.ones(len(chunk), dtype=torch.int64)))
-    mch = mc._managed_collision_collection._managed_collision_modules["ads"]
+        mc(torchrec.KeyedJaggedTensor.from_lengths_sync([feature], chunk, torch.ones(len(chunk), dtype=torch.int64)))
+    mch = mc._managed_collision_collection._managed_collision_modules[name]
     return dict(zip(mch._mch_sorted_raw_ids.tolist(), mch._mch_remapped_ids_mapping.tolist()))
 
 
@@ -235,3 +235,19 @@ def test_admitted_rows_only_the_slots_named() -> None:
     init = fastinit.get({"class_name": "RandomNormal", "config": {"stddev": 0.5}})
     ftr.init_admitted_rows(mc, seed=1, init=init, slots={"ads": [slots[42]]})
     assert np.array_equal(weight[slots[42]].detach().numpy(), row[0])
+
+
+def test_admitted_rows_slots_of_one_collection_among_several() -> None:
+    """slots= naming a table of one managed-collision collection leaves the model's other
+    collections alone (it is not refused as unknown by them)."""
+    ads, users = _mc(), _mc("users", "user")
+    slots_ads, _ = _feed(ads, IDS, 4), _feed(users, IDS, 4, "users", "user")
+    model = torch.nn.ModuleDict({"a": ads, "u": users})
+    users_before = users._embedding_module.embedding_bags["users"].weight.detach().clone()
+    ftr.init_admitted_rows(model, seed=2, slots={"ads": [slots_ads[42]]})
+    bound = math.sqrt(1 / 32)
+    want = fastinit.rows("uniform", [42], 4, seed=2, stream="ads", hashed=True, low=-bound, high=bound)
+    assert np.array_equal(ads._embedding_module.embedding_bags["ads"].weight[slots_ads[42]].detach().numpy(), want[0])
+    assert torch.equal(users._embedding_module.embedding_bags["users"].weight.detach(), users_before)
+    with pytest.raises(ValueError, match=r"\['nope'\].*\['ads', 'users'\]"):
+        ftr.init_admitted_rows(model, seed=2, slots={"nope": [0]})

@@ -128,14 +128,16 @@ def init_admitted_rows(model: torch.nn.Module, seed: int, *, init: Any = None,
     if seed is None or isinstance(seed, bool):
         raise TypeError(f"init_admitted_rows: seed must be an int in [0, 2**64), got {seed!r}")
     key = resolve_seed(seed)
+    collections = _mc_collections(model)
+    every = [name for _, mc in collections for name in mc._managed_collision_collection._managed_collision_modules]
+    unknown = sorted(set(slots or {}) - set(every))
+    if unknown:
+        raise ValueError(f"init_admitted_rows: slots names tables the model lacks: {unknown}; its "
+                         f"managed-collision tables: {every}")
     work = []
-    for path, mc in _mc_collections(model):
+    for path, mc in collections:
         prefix = f"{path}." if path else ""
         names = list(mc._managed_collision_collection._managed_collision_modules)
-        unknown = sorted(set(slots or {}) - set(names))
-        if unknown:
-            raise ValueError(f"init_admitted_rows: slots names tables that {prefix or 'the model'} lacks: {unknown}; "
-                             f"its managed-collision tables: {names}")
         configs = {c.name: c for c in mc._managed_collision_collection.embedding_configs()}
         for name in names:
             if slots is not None and name not in slots:
