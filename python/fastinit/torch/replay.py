@@ -94,20 +94,28 @@ class _Replay:
 
     def real(self, ref: Ref) -> Tensor:
         """The real tensor of a recorded one."""
-        external = self.rec.external.get(ref.key)
-        if external is not None:
-            return external
-        memory = self.memory.get(ref.key)
-        if memory is None:  # the op that made it is not replayed (its values are overwritten before use)
-            memory = self.fresh(ref)
         views = self.views.setdefault(ref.key, {})
         view = views.get(ref)
-        if view is None:  # one object per recorded view, as the recorded code had (seeded follows objects)
+        if view is not None:  # one object per recorded view, as the recorded code had (seeded follows objects)
+            return view
+        external = self.rec.external.get(ref.key)
+        if external is not None:  # made before recording: the recorded view of its memory
+            with torch._C.DisableTorchFunction():
+                if (tuple(external.shape), tuple(external.stride()), int(external.storage_offset()),
+                        external.dtype) == (ref.shape, ref.stride, ref.offset, ref.dtype):
+                    view = external
+                else:
+                    view = torch.empty(0, dtype=ref.dtype, device=external.device).set_(
+                        external.untyped_storage(), ref.offset, ref.shape, ref.stride)
+        else:
+            memory = self.memory.get(ref.key)
+            if memory is None:  # the op that made it is not replayed (its values are overwritten before use)
+                memory = self.fresh(ref)
             with torch._C.DisableTorchFunction():
                 if memory.dtype != ref.dtype:
                     memory = memory.view(ref.dtype)
                 view = memory.as_strided(ref.shape, ref.stride, ref.offset)
-            views[ref] = view
+        views[ref] = view
         return view
 
     def real_args(self, op: Op) -> tuple[Any, dict[str, Any]]:

@@ -1,0 +1,36 @@
+"""fastinit.torch.build / deferred at the edges of recording: tensors made before the block (used
+through views, written inside it), torch.nn.init's replacements shared by threads and nested
+builds, a materialize that fails, and torch.nn.init.sparse_.
+
+Expected values come from the same construction run eagerly by plain torch, or from fastinit's
+own functions on the streams the keying rule names.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+import fastinit.torch as ft
+
+SEED = 3
+
+
+# ---------------------------------------------------------------- tensors made before recording
+
+
+def test_a_view_of_an_outside_tensor_is_replayed_as_that_view() -> None:
+    """An outside tensor read through a slice or a transpose is replayed through the same view."""
+    line, square = torch.arange(8.0), torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+
+    class Views(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("part", line[4:7].clone())
+            self.register_buffer("scaled", line[4:8] * 1)
+            self.register_buffer("turned", square.t().contiguous())
+
+    built, eager = ft.build(Views, SEED), Views()
+    for name in ("part", "scaled", "turned"):
+        assert torch.equal(getattr(built, name), getattr(eager, name)), name
+    assert built.turned.tolist() == [[1.0, 3.0], [2.0, 4.0]]
