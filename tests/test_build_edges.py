@@ -34,3 +34,22 @@ def test_a_view_of_an_outside_tensor_is_replayed_as_that_view() -> None:
     for name in ("part", "scaled", "turned"):
         assert torch.equal(getattr(built, name), getattr(eager, name)), name
     assert built.turned.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+
+
+def test_a_write_into_an_outside_tensor_is_made_once() -> None:
+    """A constructor that rescales a pretrained layer in place leaves it as eager torch does."""
+    backbone = nn.Linear(3, 3)
+    with torch.no_grad():
+        backbone.weight.fill_(1.0)
+
+    class Head(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bb = backbone
+            with torch.no_grad():
+                self.bb.weight.mul_(0.5)
+            self.fc = nn.Linear(3, 2)
+
+    model = ft.build(Head, SEED)
+    assert model.bb.weight is backbone.weight
+    assert torch.equal(model.bb.weight, torch.full((3, 3), 0.5))

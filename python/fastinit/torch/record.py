@@ -62,6 +62,16 @@ class Recording:
     storages: dict[int, Any] = field(default_factory=dict)  # key -> the storage (kept alive)
     dtypes: dict[int, torch.dtype] = field(default_factory=dict)  # key -> dtype of its first tensor
     external: dict[int, torch.Tensor] = field(default_factory=dict)  # made before recording: as they are
+    #: key -> a copy of an external real storage's bytes when recording first saw it (the replay
+    #: starts from them, so a write made while recording is not made twice)
+    before: dict[int, Any] = field(default_factory=dict)
+
+    def written_externals(self) -> set[int]:
+        """The external storages a recorded op wrote."""
+        written: set[int] = set()
+        for op in self.ops:
+            written |= op.mutated
+        return written & set(self.external)
 
     def numel(self, key: int) -> int:
         """Elements of the storage ``key`` in its first tensor's dtype."""
@@ -183,6 +193,9 @@ class Recorder(TorchFunctionMode):
             rec.dtypes[key] = t.dtype
             if new is None:
                 rec.external[key] = t
+                if not t.is_meta:
+                    with torch._C.DisableTorchFunction():
+                        rec.before[key] = t.untyped_storage().clone()
             else:
                 new.add(key)
         with torch._C.DisableTorchFunction():

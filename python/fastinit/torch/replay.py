@@ -228,10 +228,26 @@ def replay(rec: Recording, flow: Flow, finals: dict[int, Tensor], names: dict[in
     draws that could not be keyed."""
     ctx = Replaying(model, seed, strict=strict)
     state = _Replay(rec, flow, finals, names, ctx)
-    with torch.no_grad(), torch.device(_CPU), ctx:
-        for i, op in enumerate(rec.ops):
-            if i in flow.dead:
-                continue
-            state.run(op)
-            state.free(i)
+    written = _set_externals(rec, rec.written_externals(), rec.before)  # as recording found them
+    try:
+        with torch.no_grad(), torch.device(_CPU), ctx:
+            for i, op in enumerate(rec.ops):
+                if i in flow.dead:
+                    continue
+                state.run(op)
+                state.free(i)
+    except BaseException:
+        _set_externals(rec, set(written), written)  # a failed replay leaves them as they were
+        raise
     return ctx.reports
+
+
+def _set_externals(rec: Recording, keys: set[int], values: dict[int, Any]) -> dict[int, Any]:
+    """Copy ``values[key]`` (storage bytes) into the external storages ``keys``; their bytes before."""
+    old: dict[int, Any] = {}
+    with torch._C.DisableTorchFunction():
+        for key in keys:
+            if key in values:
+                old[key] = rec.storages[key].clone()
+                rec.storages[key].copy_(values[key])
+    return old
