@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 import fastinit.torch as ft
+from fastinit.torch.record import storage_id
 
 SEED = 3
 
@@ -53,3 +54,15 @@ def test_a_write_into_an_outside_tensor_is_made_once() -> None:
     model = ft.build(Head, SEED)
     assert model.bb.weight is backbone.weight
     assert torch.equal(model.bb.weight, torch.full((3, 3), 0.5))
+
+
+def test_only_written_outside_tensors_keep_a_copy() -> None:
+    read, written = torch.ones(3), torch.ones(3)
+    with ft.deferred(SEED) as d:
+        model = nn.Linear(3, 3)
+        _ = read + 1
+        written.mul_(2.0)
+    recording = d._recorder.recording  # type: ignore[union-attr]
+    assert list(recording.before) == [storage_id(written)]
+    d.materialize(model)
+    assert torch.equal(written, torch.full((3,), 2.0))

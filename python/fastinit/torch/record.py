@@ -179,6 +179,9 @@ class Recorder(TorchFunctionMode):
             torch.nn.init._no_grad_trunc_normal_ = self._trunc_before
             for func, name in WHOLE_INITS.items():
                 setattr(torch.nn.init, name, func)
+            written = self.recording.written_externals()
+            for key in [k for k in self.recording.before if k not in written]:
+                del self.recording.before[key]  # only a written storage's old bytes are put back
 
     # ------------------------------------------------------------ refs
 
