@@ -170,6 +170,50 @@ def test_a_new_tensor_put_under_a_name_counts_as_written(meta: bool) -> None:
         ft.init_module(_build(Repadded, meta), SEED)
 
 
+class AssignsData(nn.Module):
+    """Old-style init by ``.data =``: new memory with written values under a layer's and a custom parameter."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+        self.w = nn.Parameter(torch.empty(3))
+        self.v = nn.Parameter(torch.empty(2))
+        self.b = nn.Parameter(torch.empty(4))
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if isinstance(module, nn.Linear):
+            module.weight.data = torch.eye(3)
+            module.bias.data.zero_()
+        if module is self:
+            self.w.data = torch.ones(3)
+            self.v.data = torch.full_like(self.v, 2.0)  # *_like: the values are not v's
+            self.b.data = nn.functional.pad(self.b.data, (0, 0), "constant", 0)  # a copy of unwritten values ...
+            self.b.data.fill_(3.0)  # ... written into afterwards
+
+
+class CopiesAnother(nn.Module):
+    """A parameter given a copy of another one that nothing had written (the Linear's bias, filled after)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 4)
+        self.b = nn.Parameter(torch.empty(4))
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if module is self:
+            self.b.data = self.fc.bias.data.clone() * 1.0
+
+
+@pytest.mark.parametrize("meta", [False, True])
+def test_new_memory_with_written_values_counts_as_written(meta: bool) -> None:
+    m = ft.init_module(_build(AssignsData, meta), SEED)
+    assert torch.equal(m.fc.weight, torch.eye(3)) and torch.equal(m.fc.bias, torch.zeros(3))  # not the Linear rule
+    assert torch.equal(m.w, torch.ones(3)) and torch.equal(m.v, torch.full((2,), 2.0))
+    assert torch.equal(m.b, torch.full((4,), 3.0))
+    with pytest.raises(RuntimeError, match=r"did not write b,"):
+        ft.init_module(_build(CopiesAnother, meta), SEED)
+
+
 # ---------------------------------------------------------------- falling through to the layer's default
 
 

@@ -30,6 +30,7 @@ from typing import Callable
 
 import torch  # absolute import: the real PyTorch
 
+from .data_assign import DataAssignments
 from .dtensor import is_dtensor
 from .rules import Rule, module_rules
 from .seeding import seeded
@@ -220,14 +221,16 @@ def own_rules(module: torch.nn.Module) -> OwnRules:
     return found
 
 
-def run_own_rules(module: torch.nn.Module, rules: OwnRules, seed: int) -> set[str]:
-    """Run ``rules.runners`` under ``seeded(module, seed)``; the stream names they wrote."""
+def run_own_rules(module: torch.nn.Module, rules: OwnRules, seed: int) -> tuple[set[str], set[int]]:
+    """Run ``rules.runners`` under ``seeded(module, seed)``; the stream names they wrote by ops, and
+    the ``id`` of each tensor whose memory a ``p.data = x`` replaced by a copy of unwritten values
+    (:meth:`~.data_assign.DataAssignments.copied`)."""
     if not rules.runners:
-        return set()
-    with torch.no_grad(), seeded(module, seed) as ctx:
+        return set(), set()
+    with torch.no_grad(), seeded(module, seed) as ctx, DataAssignments(module, ctx) as assigned:
         for run in rules.runners:
             run()
-    return ctx.written
+    return ctx.written, assigned.copied()
 
 
 def _local(t: torch.Tensor) -> torch.Tensor:
@@ -235,13 +238,19 @@ def _local(t: torch.Tensor) -> torch.Tensor:
     return t.to_local() if is_dtensor(t) else t  # type: ignore[attr-defined]  # a DTensor method
 
 
-def _replaced(held: set[int], after: torch.Tensor) -> bool:
+def _replaced(memory: dict[int, int], copied: set[int], after: torch.Tensor) -> bool:
     """Whether the code put a new tensor under a name (``register_buffer`` again, as timm's Swin
-    blocks do): it then wrote it, by assignment, which the ``seeded`` context indexing the old one
-    cannot see. A tensor the module held before (``held``, by id: a re-tied weight) is not new,
-    nor is new memory under the same tensor (``p.data = pad(p.data)``, as transformers re-ties a
-    bias: a copy of what it held)."""
-    return id(after) not in held and not _local(after).is_meta
+    blocks do) or new memory under the tensor (``p.data = torch.eye(3)``): it then wrote it, by
+    assignment, which the ``seeded`` context indexing the old memory cannot see. ``memory``: the
+    address of each tensor's memory before the code ran, by ``id`` (a re-tied weight, a tensor the
+    module held before, is not new); ``copied``: the tensors whose new memory is a copy of unwritten
+    values (``p.data = pad(p.data)``, as transformers re-ties a bias), which writes nothing."""
+    now = _local(after)
+    if now.is_meta:
+        return False
+    if id(after) not in memory:
+        return True
+    return now.data_ptr() != memory[id(after)] and id(after) not in copied
 
 
 def _tensors(module: torch.nn.Module) -> dict[str, torch.Tensor]:
@@ -253,7 +262,8 @@ def apply_own(module: torch.nn.Module, rules: OwnRules, plan: list[tuple[str, Ru
     """:func:`fastinit.torch.init_module`'s step for the :class:`OwnRule` tensors of ``plan``: the
     runners run (once, if any tensor is planned so), the tensors the scheme leaves as they are (rule
     None) get their values back, and an :class:`OwnRule` tensor the code did not write (by an op
-    ``seeded`` saw, or by putting a new tensor under its name) takes its :attr:`OwnRule.then` rule.
+    ``seeded`` saw, or by putting a new tensor or new memory under its name, unless that memory is a
+    copy of unwritten values: :mod:`.data_assign`) takes its :attr:`OwnRule.then` rule.
     Without one it raises RuntimeError: a parameter, whose values would be what the constructor
     left (uninitialized memory, torch's generator's draws), or any tensor materialized from the meta
     device (uninitialized memory); a buffer of a CPU-built module keeps its constructor's values."""
@@ -261,15 +271,15 @@ def apply_own(module: torch.nn.Module, rules: OwnRules, plan: list[tuple[str, Ru
     if not own:
         return
     before = _tensors(module)
-    held = {id(t) for t in before.values()}  # alive in ``before``: their ids stay theirs
+    memory = {id(t): _local(t).data_ptr() for t in before.values()}  # alive in ``before``: their ids stay theirs
     kept = {name: before[name].detach().clone() for name, rule in plan if rule is None}
-    written = run_own_rules(module, rules, seed)
+    written, copied = run_own_rules(module, rules, seed)
     tensors = _tensors(module)
     with torch.no_grad():
         for name, values in kept.items():
             tensors[name].copy_(values)
     left = [n for n in own if n in tensors and _local(tensors[n]).numel() and stream_of(n) not in written
-            and not _replaced(held, tensors[n])]
+            and not _replaced(memory, copied, tensors[n])]
     params = dict(module.named_parameters())
     missing = [n for n in left if own[n].then is None and (on_meta or n in params)]
     if missing:
