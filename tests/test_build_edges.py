@@ -8,6 +8,10 @@ own functions on the streams the keying rule names.
 
 from __future__ import annotations
 
+import threading
+import warnings
+
+import pytest
 import torch
 from torch import nn
 
@@ -66,3 +70,80 @@ def test_only_written_outside_tensors_keep_a_copy() -> None:
     assert list(recording.before) == [storage_id(written)]
     d.materialize(model)
     assert torch.equal(written, torch.full((3,), 2.0))
+
+
+# ---------------------------------------------------------------- torch.nn.init's replacements
+
+
+def _orthogonal(model: nn.Module) -> bool:
+    w = model.o.weight
+    return torch.allclose(w @ w.T, torch.eye(4), atol=1e-5)
+
+
+class _Orthogonal(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.o = nn.Linear(4, 4)
+        nn.init.orthogonal_(self.o.weight)
+
+
+def test_another_threads_build_leaves_the_recording_whole() -> None:
+    """A build that opens and closes on another thread while a block records does not take
+    torch.nn.init's replacements away from it."""
+    with ft.deferred(SEED) as d:
+        worker = threading.Thread(target=ft.build, args=(lambda: nn.Linear(2, 2), 1))
+        worker.start()
+        worker.join()
+        model = _Orthogonal()
+    assert _orthogonal(d.materialize(model))
+
+
+def test_interleaved_blocks_restore_torchs_functions() -> None:
+    """Blocks on two threads that close out of order leave torch.nn.init as it was."""
+    before = (nn.init._no_grad_trunc_normal_, nn.init.orthogonal_, nn.init.sparse_, nn.init.dirac_)
+    first, entered, release = ft.deferred(SEED), threading.Event(), threading.Event()
+
+    def other() -> None:
+        with ft.deferred(SEED + 1):
+            entered.set()
+            release.wait()
+
+    first.__enter__()
+    worker = threading.Thread(target=other)
+    worker.start()
+    entered.wait()
+    first.__exit__(None, None, None)
+    release.set()
+    worker.join()
+    assert (nn.init._no_grad_trunc_normal_, nn.init.orthogonal_, nn.init.sparse_, nn.init.dirac_) == before
+
+
+def test_a_users_own_replacement_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    def mine(tensor: torch.Tensor, *args: object, **kwargs: object) -> torch.Tensor:
+        return tensor
+    monkeypatch.setattr(nn.init, "orthogonal_", mine)
+    with ft.deferred(SEED):
+        pass
+    assert nn.init.orthogonal_ is mine
+
+
+class _Nested(nn.Module):
+    def __init__(self, nested: bool) -> None:
+        super().__init__()
+        self.inner = ft.build(lambda: nn.Linear(2, 2), 1) if nested else nn.Linear(2, 2)
+        self.t = nn.Parameter(torch.zeros(7))
+        nn.init.trunc_normal_(self.t, std=0.02)
+        self.o = nn.Linear(4, 4)
+        nn.init.orthogonal_(self.o.weight)
+
+
+def test_a_nested_build_leaves_the_outer_recording_whole() -> None:
+    """A build inside a constructor (a prebuilt sub-model) does not end the outer recording's
+    trunc_normal_ and orthogonal_: they are keyed as without the nested build."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nested = ft.build(lambda: _Nested(True), SEED)
+    flat = ft.build(lambda: _Nested(False), SEED)
+    assert _orthogonal(nested) and torch.equal(nested.o.weight, flat.o.weight)
+    assert torch.equal(nested.t, flat.t)
+    assert torch.equal(nested.t, ft.trunc_normal_(torch.empty(7), std=0.02, seed=SEED, stream="t"))

@@ -36,8 +36,11 @@ class _Context(Protocol):
 _LOCAL = threading.local()
 _LOCK = threading.Lock()
 _OPEN: list[_Context] = []  # the open contexts of all threads
-#: torch's own ``_no_grad_trunc_normal_``, restored when the last context closes.
+#: torch's own ``_no_grad_trunc_normal_``.
 ORIGINAL_TRUNC: Callable[..., Tensor] = torch.nn.init._no_grad_trunc_normal_
+#: What ``torch.nn.init`` held when the hook was installed (torch's, or a recorder's replacement:
+#: :mod:`.record_hooks`), called for tensors no context keys and put back when the last context closes.
+_replaced: list[Callable[..., Tensor]] = [ORIGINAL_TRUNC]
 
 
 def _stack() -> list[_Context]:
@@ -72,7 +75,7 @@ def _trunc_normal_hook(tensor: Tensor, mean: float, std: float, a: float, b: flo
     """``torch.nn.init._no_grad_trunc_normal_`` while a context is open (on any thread)."""
     ctx = owner(tensor) if isinstance(tensor, torch.Tensor) and not tensor.is_meta else None
     if ctx is None:
-        return ORIGINAL_TRUNC(tensor, mean, std, a, b, generator=generator)
+        return _replaced[0](tensor, mean, std, a, b, generator=generator)
     return ctx._trunc_normal(tensor, mean, std, a, b, generator)
 
 
@@ -80,15 +83,18 @@ def push(ctx: _Context) -> None:
     """Make ``ctx`` this thread's innermost context; the first open context installs the hook."""
     with _LOCK:
         if not _OPEN:
+            if torch.nn.init._no_grad_trunc_normal_ is not _trunc_normal_hook:
+                _replaced[0] = torch.nn.init._no_grad_trunc_normal_
             torch.nn.init._no_grad_trunc_normal_ = _trunc_normal_hook
         _OPEN.append(ctx)
     _LOCAL.stack = _stack() + [ctx]
 
 
 def pop(ctx: _Context) -> None:
-    """Drop ``ctx`` from this thread's contexts; the last open context restores torch's helper."""
+    """Drop ``ctx`` from this thread's contexts; the last open context puts back what the hook replaced
+    (unless someone replaced the hook meanwhile)."""
     _LOCAL.stack = [c for c in _stack() if c is not ctx]
     with _LOCK:
         _OPEN.remove(ctx)
-        if not _OPEN:
-            torch.nn.init._no_grad_trunc_normal_ = ORIGINAL_TRUNC
+        if not _OPEN and torch.nn.init._no_grad_trunc_normal_ is _trunc_normal_hook:
+            torch.nn.init._no_grad_trunc_normal_ = _replaced[0]

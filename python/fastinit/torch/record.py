@@ -9,8 +9,12 @@ their shape, strides and offset there at the time of the call. ``torch.nn.init.t
 which torch does not dispatch and which draws into fresh tensors, is recorded as one op
 (:data:`TRUNC`) through its private helper, and ``orthogonal_``, ``dirac_`` and ``sparse_``, which
 do nothing on meta tensors, as one op each (:data:`WHOLE_INITS`), all replaced in ``torch.nn.init``
-while recording. Calls on tensors without a storage of their own (sparse, nested) are not recorded.
+while any recorder is open (:mod:`.record_hooks`: a call goes to its thread's innermost recorder).
+Calls on tensors without a storage of their own (sparse, nested) are not recorded.
 The recording keeps every storage it saw alive, so a storage's identity is never reused while it exists.
+A real (not meta) storage made before recording has its bytes copied when the recording first
+sees it (:attr:`Recording.before`, kept for those a recorded op writes): the replay starts from them,
+so such a write is made once, not once while recording and again in the replay.
 
 :mod:`.op_flow` finds which ops matter and where fresh tensors' values go; :mod:`.replay` runs the
 ops again on real memory.
@@ -18,7 +22,6 @@ ops again on real memory.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -26,6 +29,8 @@ from typing import Any, Callable
 
 import torch  # absolute import: the real PyTorch
 from torch.overrides import TorchFunctionMode
+
+from .record_hooks import WHOLE_NAMES, close_recorder, open_recorder
 
 __all__ = ["Ref", "Op", "Recording", "Recorder", "TRUNC", "storage_id", "tensor_leaves", "map_tensors"]
 
@@ -92,8 +97,8 @@ TRUNC: Callable[..., torch.Tensor] = _trunc_marker
 
 #: ``torch.nn.init`` functions torch neither dispatches nor runs on meta tensors, recorded as one op
 #: each (replaced in ``torch.nn.init`` while recording).
-WHOLE_INITS: dict[Callable[..., Any], str] = {
-    getattr(torch.nn.init, n): n for n in ("orthogonal_", "dirac_", "sparse_")}
+WHOLE_INITS: dict[Callable[..., Any], str] = {getattr(torch.nn.init, n): n for n in WHOLE_NAMES}
+_WHOLE_BY_NAME = {n: f for f, n in WHOLE_INITS.items()}
 
 
 def storage_id(t: torch.Tensor) -> int:
@@ -159,16 +164,14 @@ class Recorder(TorchFunctionMode):
         super().__init__()
         self.recording = Recording()
         self._paused = 0
-        self._trunc_before: Callable[..., torch.Tensor] = torch.nn.init._no_grad_trunc_normal_
-        self._thread = threading.get_ident()
 
     def __enter__(self) -> Recorder:
-        self._thread = threading.get_ident()  # torch.nn.init's replacements record this thread's calls only
-        self._trunc_before = torch.nn.init._no_grad_trunc_normal_
-        torch.nn.init._no_grad_trunc_normal_ = self._trunc_normal
-        for func, name in WHOLE_INITS.items():
-            setattr(torch.nn.init, name, self._whole_init(func))
-        super().__enter__()  # type: ignore[no-untyped-call]  # torch leaves it unannotated
+        open_recorder(self)  # torch.nn.init's replacements hand this thread's calls to this recorder
+        try:
+            super().__enter__()  # type: ignore[no-untyped-call]  # torch leaves it unannotated
+        except BaseException:
+            close_recorder(self)
+            raise
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -176,9 +179,7 @@ class Recorder(TorchFunctionMode):
         try:
             super().__exit__(exc_type, exc, tb)  # type: ignore[no-untyped-call]  # torch leaves it unannotated
         finally:
-            torch.nn.init._no_grad_trunc_normal_ = self._trunc_before
-            for func, name in WHOLE_INITS.items():
-                setattr(torch.nn.init, name, func)
+            close_recorder(self)
             written = self.recording.written_externals()
             for key in [k for k in self.recording.before if k not in written]:
                 del self.recording.before[key]  # only a written storage's old bytes are put back
@@ -198,7 +199,8 @@ class Recorder(TorchFunctionMode):
                 rec.external[key] = t
                 if not t.is_meta:
                     with torch._C.DisableTorchFunction():
-                        rec.before[key] = t.untyped_storage().clone()
+                        storage: Any = t.untyped_storage()
+                        rec.before[key] = storage.clone()
             else:
                 new.add(key)
         with torch._C.DisableTorchFunction():
@@ -230,37 +232,27 @@ class Recorder(TorchFunctionMode):
             self.recording.ops.append(Op(func, refs[0], refs[1], results, mutated, new))
         return result
 
-    def _trunc_normal(self, tensor: torch.Tensor, mean: float, std: float, a: float, b: float,
-                      generator: torch.Generator | None = None) -> torch.Tensor:
-        """``torch.nn.init._no_grad_trunc_normal_`` while recording: one :data:`TRUNC` op (torch's own
-        body runs on real tensors, unrecorded)."""
-        if threading.get_ident() != self._thread:
-            return self._trunc_before(tensor, mean, std, a, b, generator=generator)
-        if self._paused or not isinstance(tensor, torch.Tensor):
-            return self._torch_trunc(tensor, mean, std, a, b, generator)
-        ref = self._ref(tensor)
-        self.recording.ops.append(Op(TRUNC, (ref, mean, std, a, b), {}, [ref], {ref.key}, set()))
-        return self._torch_trunc(tensor, mean, std, a, b, generator)
+    def trunc_normal(self, original: Callable[..., torch.Tensor], tensor: Any, mean: float, std: float, a: float,
+                     b: float, generator: torch.Generator | None) -> torch.Tensor:
+        """``torch.nn.init._no_grad_trunc_normal_`` (``original``) on this recorder's thread: one
+        :data:`TRUNC` op (the body runs on real tensors, unrecorded)."""
+        if not self._paused and isinstance(tensor, torch.Tensor):
+            ref = self._ref(tensor)
+            self.recording.ops.append(Op(TRUNC, (ref, mean, std, a, b), {}, [ref], {ref.key}, set()))
+        result: torch.Tensor = self._unrecorded(original, tensor, mean, std, a, b, generator=generator)
+        return result
 
-    def _torch_trunc(self, tensor: Any, mean: float, std: float, a: float, b: float,
-                     generator: torch.Generator | None) -> torch.Tensor:
+    def whole_init(self, name: str, original: Callable[..., Any], tensor: Any, *args: Any, **kwargs: Any) -> Any:
+        """``torch.nn.init``'s ``name`` (one of :data:`WHOLE_INITS`; ``original``: the function it
+        replaces) on this recorder's thread: one op on its tensor; the body runs unrecorded."""
+        if isinstance(tensor, torch.Tensor) and not self._paused:
+            ref = self._ref(tensor)
+            self.recording.ops.append(Op(_WHOLE_BY_NAME[name], (ref, *args), dict(kwargs), [ref], {ref.key}, set()))
+        return self._unrecorded(original, tensor, *args, **kwargs)
+
+    def _unrecorded(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self._paused += 1
         try:
-            return self._trunc_before(tensor, mean, std, a, b, generator=generator)
+            return func(*args, **kwargs)
         finally:
             self._paused -= 1
-
-    def _whole_init(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """``func`` (one of :data:`WHOLE_INITS`) recorded as one op on its tensor; torch's body runs unrecorded."""
-        def record(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
-            if threading.get_ident() != self._thread:
-                return func(tensor, *args, **kwargs)
-            if isinstance(tensor, torch.Tensor) and not self._paused:
-                ref = self._ref(tensor)
-                self.recording.ops.append(Op(func, (ref, *args), dict(kwargs), [ref], {ref.key}, set()))
-            self._paused += 1
-            try:
-                return func(tensor, *args, **kwargs)
-            finally:
-                self._paused -= 1
-        return record
