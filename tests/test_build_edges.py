@@ -147,3 +147,47 @@ def test_a_nested_build_leaves_the_outer_recording_whole() -> None:
     assert _orthogonal(nested) and torch.equal(nested.o.weight, flat.o.weight)
     assert torch.equal(nested.t, flat.t)
     assert torch.equal(nested.t, ft.trunc_normal_(torch.empty(7), std=0.02, seed=SEED, stream="t"))
+
+
+# ---------------------------------------------------------------- a materialize that fails
+
+
+class _Drawn(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Parameter(torch.ones(3))
+        self.register_buffer("perm", torch.randperm(6))
+
+
+def test_a_failed_strict_materialize_leaves_the_model_as_it_was() -> None:
+    with ft.deferred(SEED, strict=True) as d:
+        model = _Drawn()
+    before = {name: t for name, t in model.state_dict(keep_vars=True).items()}
+    with pytest.raises(ft.UnkeyedDrawError, match="randperm"):
+        d.materialize(model)
+    after = model.state_dict(keep_vars=True)
+    assert after.keys() == before.keys() and all(after[k] is before[k] for k in before)
+    d.strict = False
+    with pytest.warns(ft.UnkeyedDrawWarning, match="randperm"):
+        d.materialize(model)  # the recording is still there
+    assert torch.equal(model.a, torch.ones(3)) and sorted(model.perm.tolist()) == list(range(6))
+
+
+@pytest.mark.parametrize("device, error", [
+    (5, TypeError), ("no-such-device", ValueError), ("cuda:99", ValueError)])
+def test_a_bad_device_raises_before_anything_is_built(device: object, error: type[Exception]) -> None:
+    built = []
+
+    def make() -> nn.Module:
+        built.append(1)
+        return nn.Linear(2, 2)
+
+    with pytest.raises(error, match="device"):
+        ft.build(make, SEED, device=device)  # type: ignore[arg-type]
+    assert built == []
+    with ft.deferred(SEED) as d:
+        model = nn.Linear(2, 2)
+    with pytest.raises(error, match="device"):
+        d.materialize(model, device=device)  # type: ignore[arg-type]
+    assert all(p.is_meta for p in model.parameters())
+    assert d.materialize(model).weight.device.type == "cpu"

@@ -85,6 +85,33 @@ def _swap_in(slots: list[_Slot], rec: Recording, covered: set[int]) -> dict[int,
     return memory
 
 
+def _put_back(slots: list[_Slot]) -> None:
+    """Put the recorded tensors back in their slots (after a failed replay)."""
+    for m, is_param, attr, t in slots:
+        store: dict[str, Any] = m._parameters if is_param else m._buffers
+        store[attr] = t
+
+
+def _target_device(where: str, device: Device) -> Optional[torch.device]:
+    """``device`` as a ``torch.device`` (None: stay on the CPU), checked to exist before anything is built."""
+    if device is None:
+        return None
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"{where}: device must be a torch.device, a str or None, got {type(device).__name__}")
+    try:
+        target = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"{where}: device {device!r} is not a device torch knows ({exc})") from None
+    backend = getattr(torch, target.type, None) if target.type not in ("cpu", "meta") else None
+    available = getattr(backend, "is_available", None)
+    count = getattr(backend, "device_count", None)
+    if (callable(available) and not available()) or \
+            (target.index is not None and callable(count) and target.index >= count()):
+        raise ValueError(f"{where}: device {device!r} is not available on this machine; pass an available "
+                         "device, or device='cpu'")
+    return target
+
+
 def _stream_names(model: torch.nn.Module, memory: dict[int, Tensor]) -> dict[int, str]:
     """The stream name of each final storage: its first tensor's name, as :class:`~.seeding.seeded` names it."""
     by_address = {int(m.untyped_storage().data_ptr()): key for key, m in memory.items()}
@@ -207,26 +234,37 @@ class deferred:  # noqa: N801 - a context manager used like a function, as torch
             ``model``, its tensors in place (tied ones still tied), on ``device``.
 
         Raises:
-            TypeError: ``model`` is not a ``torch.nn.Module``.
-            RuntimeError: called inside the block, or a second time.
-            ValueError: the model holds meta or lazy tensors not made inside the block.
-            UnkeyedDrawError: (``strict=True``) a draw that cannot be keyed.
+            TypeError: ``model`` is not a ``torch.nn.Module``, or ``device`` not a ``torch.device``,
+                a str or None.
+            RuntimeError: called inside the block, or again after it succeeded.
+            ValueError: the model holds meta or lazy tensors not made inside the block, or ``device``
+                is not a device torch knows or not available on this machine (checked before anything
+                is allocated).
+            UnkeyedDrawError: (``strict=True``) a draw that cannot be keyed; the model is left as it
+                was (its recorded tensors back in place), and ``materialize`` can be called again.
         """
         if not isinstance(model, torch.nn.Module):
             raise TypeError(f"deferred.materialize: model must be a torch.nn.Module, got {type(model).__name__}")
         if self._open or self._recorder is None:
             raise RuntimeError("deferred.materialize: call it once, after the `with deferred(seed)` block has closed")
-        rec = self._recorder.recording
+        target = _target_device("deferred.materialize", device)
+        recorder, rec = self._recorder, self._recorder.recording
         slots = _slots(model)
         _check_recorded(slots, rec)
         self._recorder = None  # once: the recording is released after the replay
-        flow = analyse(rec, _recorded(slots, rec))
-        memory = _swap_in(slots, rec, flow.covered)
-        names = _stream_names(model, memory)
-        self.reports = replay(rec, flow, memory, names, model, self.seed, self.strict)
+        try:
+            flow = analyse(rec, _recorded(slots, rec))
+            memory = _swap_in(slots, rec, flow.covered)
+            names = _stream_names(model, memory)
+            reports = replay(rec, flow, memory, names, model, self.seed, self.strict)
+        except BaseException:
+            _put_back(slots)  # the model as it was: materialize can be called again
+            self._recorder = recorder
+            raise
+        self.reports = reports
         _warn_unwritten(sorted(names[k] for k in memory if k not in flow.valued and k in names), self.reports)
-        if device is not None and torch.device(device) != torch.device("cpu"):
-            model.to(device)
+        if target is not None and target != torch.device("cpu"):
+            model.to(target)
         return model
 
 
@@ -255,8 +293,10 @@ def build(fn: Callable[[], M], seed: Seed, *, device: Device = "cpu", build_on: 
         The model, materialized on ``device``.
 
     Raises:
-        TypeError: ``fn`` is not callable or does not return a ``torch.nn.Module``.
-        ValueError: the model holds meta or lazy tensors that ``fn`` did not make.
+        TypeError: ``fn`` is not callable or does not return a ``torch.nn.Module``, or ``device`` is
+            not a ``torch.device``, a str or None.
+        ValueError: the model holds meta or lazy tensors that ``fn`` did not make, or ``device`` is not
+            a device torch knows or not available on this machine (checked before ``fn`` runs).
 
     Example:
         >>> import torch, fastinit.torch as ft
@@ -267,6 +307,7 @@ def build(fn: Callable[[], M], seed: Seed, *, device: Device = "cpu", build_on: 
     """
     if not callable(fn):
         raise TypeError(f"build: fn must be a callable returning the model, got {type(fn).__name__}")
+    _target_device("build", device)
     with deferred(seed, device=build_on, strict=strict) as d:
         try:
             model = fn()
