@@ -114,7 +114,7 @@ TORCHVISION: list[tuple[str, dict[str, Any]]] = [
     ("vit_b_16", {"image_size": 64}), ("convnext_tiny", {}), ("swin_t", {}), ("googlenet", {"init_weights": True,
                                                                                           "aux_logits": False}),
     ("inception_v3", {"init_weights": True, "aux_logits": False}), ("mnasnet0_5", {}), ("alexnet", {}),
-    ("vgg11", {}), ("maxvit_t", {}), ("efficientnet_v2_s", {}),
+    ("vgg11", {}),
 ]
 
 QUICK = {"transformers": ["gpt2", "llama", "bert", "t5"], "timm": ["resnet18", "vit_tiny_patch16_224"],
@@ -161,7 +161,3 @@ def zoos() -> tuple[list[Model], list[str]]:
         except Exception as e:  # noqa: BLE001 - a zoo that is missing or broken is skipped, with the reason
             skipped.append(f"{zoo}: skipped ({type(e).__name__}: {str(e).splitlines()[0][:100]})")
     return found, skipped
-
-
-def big_speed() -> list[dict[str, Any]]:
-    return []
