@@ -191,3 +191,30 @@ def test_a_bad_device_raises_before_anything_is_built(device: object, error: typ
         d.materialize(model, device=device)  # type: ignore[arg-type]
     assert all(p.is_meta for p in model.parameters())
     assert d.materialize(model).weight.device.type == "cpu"
+
+
+# ---------------------------------------------------------------- torch.nn.init.sparse_
+
+
+class _Sparse(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Linear(8, 6)
+        nn.init.sparse_(self.a.weight, 0.5)
+        self.b = nn.Linear(5, 4)
+        nn.init.sparse_(self.b.weight, sparsity=0.25, std=0.1)
+
+
+def test_sparse_is_keyed_zeros_included() -> None:
+    """torch.nn.init.sparse_ picks its zeros with torch.randperm from torch's generator; the replay
+    fills the tensor as fastinit.torch.sparse_ on its stream instead, whatever torch's seed."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        torch.manual_seed(0)
+        first = ft.build(_Sparse, SEED)
+        torch.manual_seed(1)
+        second = ft.build(_Sparse, SEED)
+    assert torch.equal(first.a.weight, second.a.weight) and torch.equal(first.b.weight, second.b.weight)
+    assert torch.equal(first.a.weight, ft.sparse_(torch.empty(6, 8), 0.5, seed=SEED, stream="a.weight"))
+    assert torch.equal(first.b.weight, ft.sparse_(torch.empty(4, 5), 0.25, 0.1, seed=SEED, stream="b.weight"))
+    assert (first.a.weight == 0).sum(0).tolist() == [3] * 8

@@ -147,7 +147,9 @@ class deferred:  # noqa: N801 - a context manager used like a function, as torch
     ops (``zeros``, ``ones``, ``fill_``, ``mul``, ``copy_`` ...) give exactly torch's values, and
     every random draw (``Tensor.normal_``/``uniform_`` ..., ``torch.nn.init``'s functions,
     ``torch.rand``/``randn``) takes fastinit's values, keyed as :class:`fastinit.torch.seeded` keys
-    them: on the final tensor's qualified name (its stream), at the drawn elements' positions. The
+    them: on the final tensor's qualified name (its stream), at the drawn elements' positions
+    (``torch.nn.init.sparse_`` on a whole tensor is :func:`fastinit.torch.sparse_` on that stream, the
+    zeros' places included; on part of one, its ``torch.randperm`` is reported). The
     first draw into an element is keyed as ``seeded``/:func:`~fastinit.torch.init_module` key it;
     a later draw into the same elements whose values are still used (``w.normal_()`` then
     ``w.add_(...)``-style code) is keyed as draw 1, 2 ... (stream ``"name#1"`` ...). A draw whose

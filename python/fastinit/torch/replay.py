@@ -21,8 +21,10 @@ import torch  # absolute import: the real PyTorch
 from .checks import Tensor
 from .draw_counts import DrawCounts, keyed_stream
 from .draws import Target
-from .model_tensors import Known, place_view
+from .functions import sparse_ as keyed_sparse_
+from .model_tensors import Known, place_view, storage_keys
 from .op_flow import EMPTY, Flow, destination_of
+from .open_contexts import mark_seen
 from .record import TRUNC, WHOLE_INITS, Op, Recording, Ref, map_tensors
 from .seeding import seeded
 
@@ -32,6 +34,7 @@ __all__ = ["Replaying", "replay"]
 _RANDOM_FACTORIES = {torch.rand: "uniform_", torch.randn: "normal_", torch.rand_like: "uniform_",
                      torch.randn_like: "normal_"}
 _CPU = torch.device("cpu")
+_TORCH_SPARSE = next(f for f, n in WHOLE_INITS.items() if n == "sparse_")
 
 
 class Replaying(seeded):
@@ -161,13 +164,8 @@ class _Replay:
         if op.func is TRUNC:
             torch.nn.init.trunc_normal_(self.real(op.args[0]), *op.args[1:5])
             return
-        if op.func in WHOLE_INITS:  # its draws into fresh tensors are keyed by the tensor it fills
-            args, kwargs = self.real_args(op)
-            self.ctx.inside = self.stream_of(op.args[0].key)
-            try:
-                op.func(*args, **kwargs)
-            finally:
-                self.ctx.inside = None
+        if op.func in WHOLE_INITS:
+            self._whole_init(op)
             return
         if op.func in EMPTY and op.new and not op.mutated:
             for ref in op.results:
@@ -187,6 +185,32 @@ class _Replay:
             if ref.key in op.new:
                 self.keep(ref, value)
 
+    def _whole_init(self, op: Op) -> None:
+        """One of :data:`~.record.WHOLE_INITS`: its draws into fresh tensors are keyed by the tensor it fills."""
+        if op.func is _TORCH_SPARSE and self._keyed_sparse(op):
+            return
+        args, kwargs = self.real_args(op)
+        self.ctx.inside = self.stream_of(op.args[0].key)
+        try:
+            op.func(*args, **kwargs)
+        finally:
+            self.ctx.inside = None
+
+    def _keyed_sparse(self, op: Op) -> bool:
+        """``torch.nn.init.sparse_`` into a whole final tensor (or a temporary going into one) as
+        :func:`fastinit.torch.sparse_` on its keyed stream, zeros' places included (torch's picks
+        them with ``torch.randperm`` from its own generator); False: not such a call."""
+        ref, args, kwargs = op.args[0], op.args[1:], dict(op.kwargs)
+        name = self.stream_of(ref.key)
+        if name is None or not _whole(ref, self.rec) or kwargs.pop("generator", None) is not None:
+            return False
+        params = {**dict(zip(("sparsity", "std"), args)), **kwargs}
+        tensor = self.real(ref)
+        with torch._C.DisableTorchFunction():
+            keyed_sparse_(tensor, seed=self.ctx.seed, stream=keyed_stream(name, self.ctx.counts.whole(name)), **params)
+        mark_seen(storage_keys((tensor,), {}))  # a keyed write, not one the context missed
+        return True
+
     def stream_of(self, key: int) -> str | None:
         """The stream name draws into the storage ``key`` are keyed on (None: not keyable)."""
         dest = key if key in self.finals else destination_of(self.flow, key)
@@ -202,6 +226,16 @@ class _Replay:
             if memory is not None:
                 self.ctx.drop_temporary(memory)
                 self.views.pop(key, None)
+
+
+def _whole(ref: Ref, rec: Recording) -> bool:
+    """Whether ``ref`` is its whole storage, row-major from its start, in the storage's dtype."""
+    step, strides = 1, []
+    for n in reversed(ref.shape):
+        strides.append(step)
+        step *= n
+    return (ref.offset == 0 and ref.dtype == rec.dtypes[ref.key] and step == rec.numel(ref.key)
+            and ref.stride == tuple(reversed(strides)))
 
 
 def _leaves(x: Any) -> list[Any]:
