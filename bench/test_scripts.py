@@ -1,11 +1,13 @@
 """The standalone benchmark scripts run (so that they never rot): bench/hf_init.py (transformers
 model init, needs transformers) in its quick mode, bench/dtensor_init.py (FSDP2 init on 1, 2 and 4
-gloo ranks), bench/torchrec_init.py (a TorchRec table row-wise on 2 gloo ranks, small). Their numbers
+gloo ranks), bench/torchrec_init.py (a TorchRec table row-wise on 2 gloo ranks, small), bench/zoo.py
+(fastinit.torch.build against each model's own init, in its quick mode). Their numbers
 are in docs/guide/model-zoos.md, docs/guide/sharded-training.md and docs/guide/torchrec.md;
 here only their completing and their own checks count."""
 
 from __future__ import annotations
 
+import json
 import pathlib
 import subprocess
 import sys
@@ -38,6 +40,17 @@ def test_torchrec_init_script():
     pytest.importorskip("torchrec")
     out = _run(str(BENCH / "torchrec_init.py"), "--rows", "100000", "--repeat", "1")
     assert "TorchRec reset_parameters" in out and "fastinit.uniform of the local shard" in out, out
+
+
+def test_zoo_script_quick(tmp_path):
+    """bench/zoo.py --quick: a few tiny transformers models (and timm/torchvision ones where those
+    import); every row passes every check."""
+    pytest.importorskip("transformers")
+    out = _run(str(BENCH / "zoo.py"), "--quick", "--json", str(tmp_path / "zoo.json"))
+    rows = json.loads((tmp_path / "zoo.json").read_text())["rows"]
+    assert {r["name"] for r in rows if r["zoo"] == "transformers"} == {"gpt2", "llama", "bert", "t5"}, out
+    assert [(r["name"], r["fail"]) for r in rows if r["fail"]] == [], out
+    assert all(r["random"] > 0 and r["t_build"] > 0 for r in rows), out
 
 
 def test_gpu_script_quick():
