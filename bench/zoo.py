@@ -24,8 +24,10 @@ Per model (`make()`: the model's own construction, its own init included; see be
 - speed: the model's own construction vs ``build`` (both warm: the second run), and for the
   transformers models ``init_weights()`` vs ``init_module``.
 
-A zoo that cannot be imported is skipped with a line saying so. The machine may be loaded: the times
-are wall seconds of one run each.
+A zoo that cannot be imported is skipped with a line saying so. The times are wall seconds of one run
+each: on a loaded machine an OpenMP parallel region can wait milliseconds for its threads (torch's
+own `mul_` of 110 K floats measured 0.02 ms and 8 ms minutes apart on 2 shared cores), so small models'
+ratios say little there; ``--threads 1`` takes the thread pools out.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import Any, Callable
 
 import torch
 
+import fastinit
 import fastinit.torch as ft
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -321,6 +324,7 @@ def _header() -> None:
         pass
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{model}, {os.cpu_count()} cores, torch {torch.__version__} ({torch.get_num_threads()} threads), "
+          f"fastinit {fastinit.get_num_threads()} threads, "
           f"1-minute load average {load:.2f}")
 
 
@@ -331,7 +335,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="the models whose name contains this (or one of these, comma-separated)")
     parser.add_argument("--big", action="store_true", help="also time full-size GPT-2, BERT, Llama and ViT-B")
     parser.add_argument("--json", default=None, help="also write the rows to this path")
+    parser.add_argument("--threads", type=int, default=None, help="torch's and fastinit's thread count")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        fastinit.set_num_threads(args.threads)
     models, skipped = zoo_models.zoos()
     if args.quick:
         models = [m for m in models if m.name in zoo_models.QUICK[m.zoo]]
