@@ -157,6 +157,9 @@ def _worker(rank, world, port, out_dir):
             results["partial"] = str(exc)
         with open(f"{out_dir}/rank{rank}.json", "w") as f:
             json.dump(results, f)
+        # every rank done with every group before any tears its pairs down: gloo aborts a process
+        # (SIGABRT) whose peer closes a connection it still uses
+        dist.barrier()
     finally:
         dist.destroy_process_group()
 

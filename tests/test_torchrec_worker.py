@@ -218,6 +218,7 @@ def main() -> None:
     if rank == 0:
         print("FINGERPRINTS " + json.dumps(digests, sort_keys=True))
     print(f"rank {rank}/{world}: {len(CONFIGS) + 1} checks passed (pid {os.getpid()})")
+    dist.barrier()  # as in test_fingerprint_torch: no rank tears down gloo pairs a peer still uses
     dist.destroy_process_group()
 
 
