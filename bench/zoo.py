@@ -11,7 +11,10 @@ Per model (`make()`: the model's own construction, its own init included; see be
 - meta, same: ``build(make, seed=0)`` on the meta device ("meta" where it raises: the other checks
   then build on the CPU) and on the CPU give the same bits. transformers
   models skip their init under a meta device, so for them ``build_on="cpu"`` is compared with
-  ``init_module`` of a meta-built model instead (docs/guide/model-zoos.md; "init_module" when it raises);
+  ``init_module`` of a meta-built model instead (docs/guide/model-zoos.md; "init_module" when it raises,
+  unless it rightly refuses: the tensors its error names are ones the model's own ``init_weights()``
+  leaves unwritten on a meta-built model, e.g. CLIP's ``logit_scale``, set only in the constructor;
+  then with the fix the error names, scheme entries holding the constructor's values);
 - seed: a rebuild with seed 0 gives the same bits; seed 1 changes every random tensor (one that the
   model's own init, under ``torch.manual_seed(0)`` and ``(1)``, draws differently);
 - match: deterministic tensors equal the model's own exactly; random ones agree in mean and standard
@@ -171,7 +174,8 @@ def _match(ours: dict[str, torch.Tensor], ref_a: dict[str, torch.Tensor], ref_b:
     return problems, random
 
 
-def _hf_init_module(make: Callable[[], Any], row: dict[str, Any]) -> dict[str, torch.Tensor]:
+def _hf_init_module(make: Callable[[], Any], row: dict[str, Any],
+                    scheme: dict[str, Any] | None = None) -> dict[str, torch.Tensor]:
     """transformers: the state init_module gives a meta-built model (for "same"), its warnings, and
     the times of init_weights() vs init_module (warm)."""
     from fastinit.torch.own_init import _clear_hf_flags
@@ -180,9 +184,9 @@ def _hf_init_module(make: Callable[[], Any], row: dict[str, Any]) -> dict[str, t
         model = make()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ft.init_module(model, 0)
+        ft.init_module(model, 0, scheme=scheme)
         state = _state(model)
-        _, row["t_init_module"] = _timed(lambda: ft.init_module(model, 0))
+        _, row["t_init_module"] = _timed(lambda: ft.init_module(model, 0, scheme=scheme))
     row["warnings"] += [f"init_module: {w}" for w in sorted(set(_fastinit_warnings(caught)))]
 
     def own() -> None:
@@ -225,7 +229,7 @@ def _check(entry: zoo_models.Model) -> dict[str, Any]:
         row["tensors"] = len(ref_a)
         if hf:
             step = "init_module"
-            _hf_same(entry.make, row, ours)
+            _hf_same(entry.make, row, ours, ref_a)
     except Exception as e:  # noqa: BLE001 - one model's error is its row's failure, the zoo goes on
         row["fail"].append(step)
         row["error"] = f"{step} raised {_error(e)}"
@@ -246,12 +250,58 @@ def _first_build(entry: zoo_models.Model, row: dict[str, Any], seen: set[str]) -
         return _state(_ours(entry.make, 0, "cpu", seen)[0]), "cpu"
 
 
-def _hf_same(make: Callable[[], Any], row: dict[str, Any], ours: dict[str, torch.Tensor]) -> None:
-    """transformers: "same" is build(cpu) against init_module; "im-warn" init_module's warnings."""
+def _hf_same(make: Callable[[], Any], row: dict[str, Any], ours: dict[str, torch.Tensor],
+             ref: dict[str, torch.Tensor]) -> None:
+    """transformers: "same" is build(cpu) against init_module; "im-warn" init_module's warnings.
+    Where init_module refuses a meta-built model (tensors nothing writes), the refusal is right when
+    it names exactly tensors that the model's own init_weights() leaves unwritten on a meta-built
+    model (_unwritten_by_own_init); "same" then compares init_module with the fix its error gives
+    (scheme entries for those tensors, holding the model's own constructor values, ref)."""
     n = len(row["warnings"])
-    _record(row, "same", _differing(ours, _hf_init_module(make, row)))
+    try:
+        state = _hf_init_module(make, row)
+    except RuntimeError as e:
+        named = _refused(str(e))
+        if not named or not set(named) <= _unwritten_by_own_init(make):
+            raise
+        row["refused"] = named
+        fix = {name: _copier(ref[name]) for name in named}
+        state = _hf_init_module(make, row, scheme=fix)
+    _record(row, "same", _differing(ours, state))
     if len(row["warnings"]) > n:
         row["fail"].append("im-warn")
+
+
+def _refused(message: str) -> list[str]:
+    """The tensors init_module's "did not write A, B, and no layer default covers them" names."""
+    head, sep, rest = message.partition(" did not write ")
+    names, sep2, _ = rest.partition(", and no layer default covers")
+    return [] if not (sep and sep2) or names.endswith("...") else names.split(", ")
+
+
+def _unwritten_by_own_init(make: Callable[[], Any]) -> set[str]:
+    """The tensors of a meta-built model that its own init_weights() leaves unwritten (every
+    element still the NaN, or for integers the -7, put there first)."""
+    from fastinit.torch.own_init import _clear_hf_flags
+
+    with torch.device("meta"):
+        model = make()
+    model.to_empty(device="cpu")
+    with torch.no_grad():
+        for t in list(model.parameters()) + list(model.buffers()):
+            t.fill_(float("nan") if t.is_floating_point() or t.is_complex() else -7)
+        _clear_hf_flags(model)
+        model.init_weights()
+    tensors = dict(list(model.named_parameters()) + list(model.named_buffers()))
+    return {name for name, t in tensors.items() if t.numel() and (
+        t.isnan().all() if t.is_floating_point() or t.is_complex() else (t == -7).all())}
+
+
+def _copier(values: torch.Tensor) -> Callable[..., None]:
+    def fill(t: torch.Tensor, *, seed: int, stream: str) -> None:
+        with torch.no_grad():
+            t.copy_(values)
+    return fill
 
 
 def _record(row: dict[str, Any], check: str, problems: list[str]) -> None:
@@ -281,6 +331,9 @@ def _print_row(row: dict[str, Any]) -> None:
           flush=True)
     if "error" in row:
         print(f"    {row['error']}")
+    if row.get("refused"):
+        print(f"    init_module refuses a meta-built model, rightly: its own init leaves {', '.join(row['refused'])} "
+              "unwritten there (compared with the fix the error names)")
     for check in ("same", "seed", "match"):
         for problem in row.get(check, [])[:3]:
             print(f"    {check}: {problem[:150]}")
