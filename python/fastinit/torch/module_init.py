@@ -22,7 +22,8 @@ from .checks import _FLOAT_DTYPES, Tensor, _seed
 from .device_presets import scheme_path
 from .functions import normal_
 from .own_init import OWN, OwnRule, apply_own, own_rules
-from .rules import ZEROS, Rule, module_rules
+from .parametrized import layer_rules
+from .rules import ZEROS, Rule
 from .tensor_fill import fill_tensor
 from .tensor_names import plain_name
 
@@ -89,7 +90,7 @@ def _default_rules(module: torch.nn.Module) -> dict[str, Rule]:
     Transformer override their children)."""
     defaults: dict[str, Rule] = {}
     for prefix, m in module.named_modules():
-        rules = module_rules(m)
+        rules = layer_rules(m)  # a parametrized weight's rule on its originals
         padding_idx = getattr(m, "padding_idx", None)
         if "weight" in rules and padding_idx is not None and _dtensor.is_dtensor(m._parameters.get("weight")):
             rules["weight"] = _sharded_embedding(int(padding_idx))
@@ -293,7 +294,11 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
       out_proj.bias, xavier_normal bias_k/bias_v (out_proj.weight: nn.Linear's rule);
     - ``nn.RNN``, ``nn.LSTM``, ``nn.GRU`` and their cells: every parameter U(+-1/sqrt(hidden_size));
     - ``nn.Transformer``: xavier_uniform for every parameter of rank > 1 under it (its
-      ``_reset_parameters``), the others by their own modules' rules.
+      ``_reset_parameters``), the others by their own modules' rules;
+    - a parametrized tensor of these layers (``torch.nn.utils.parametrizations.weight_norm``, any
+      ``register_parametrization``): the layer's rule on the unparametrized tensor, which the first
+      parametrization's ``right_inverse`` maps to its originals, as torch did when the layer was
+      parametrized after its construction (:mod:`fastinit.torch.parametrized`).
 
     A rule applies when the module's reset method is torch's own. **The model's own init code**
     runs under :class:`fastinit.torch.seeded` (so its random draws are fastinit's, keyed by the
@@ -315,7 +320,8 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
        whatever its constructor drew; a buffer of a CPU-built model keeps its values.
 
     Unknown modules with parameters (custom modules with
-    their own ``nn.Parameter``, ParameterList, parametrizations ...) raise ValueError listing the
+    their own ``nn.Parameter``, ParameterList, parametrizations of other modules or whose
+    originals cannot be derived so ...) raise ValueError listing the
     tensors, unless ``scheme`` covers them; their buffers are left as they are (but raise when the
     module is materialized from the meta device, since their memory is then uninitialized).
     Tied (shared) tensors are filled once, under their first name in ``named_parameters()``.

@@ -30,9 +30,11 @@ from typing import Callable
 
 import torch  # absolute import: the real PyTorch
 
+from .computed_tensors import computed_keyed
 from .data_assign import DataAssignments
 from .dtensor import is_dtensor
-from .rules import Rule, module_rules
+from .parametrized import layer_rules
+from .rules import Rule
 from .seeding import seeded
 
 __all__ = ["OWN", "OwnRule", "OwnRules", "own_rules", "run_own_rules", "apply_own", "is_pretrained_model"]
@@ -210,7 +212,7 @@ def own_rules(module: torch.nn.Module) -> OwnRules:
             found.subtree_names |= _names(prefix, m.named_buffers(remove_duplicate=False))
             continue
         reset = _reset_method(m)
-        if reset is not None and not module_rules(m):
+        if reset is not None and not layer_rules(m):
             # in a claimed subtree: the layer's default, run before the subtree's code, as its constructor ran it
             reset_runners.append((depth, reset))
             if not inside:
@@ -227,7 +229,8 @@ def run_own_rules(module: torch.nn.Module, rules: OwnRules, seed: int) -> tuple[
     (:meth:`~.data_assign.DataAssignments.copied`)."""
     if not rules.runners:
         return set(), set()
-    with torch.no_grad(), seeded(module, seed) as ctx, DataAssignments(module, ctx) as assigned:
+    with torch.no_grad(), seeded(module, seed) as ctx, DataAssignments(module, ctx) as assigned, \
+            computed_keyed(module, ctx):
         for run in rules.runners:
             run()
     return ctx.written, assigned.copied()
