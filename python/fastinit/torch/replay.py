@@ -9,7 +9,10 @@ a draw into a final tensor (or a view of it) on that tensor's name, a draw into 
 values go into one final tensor on that tensor's name, over the temporary's own positions;
 anything else is reported as ``seeded`` reports it (:class:`~.seeding.UnkeyedDrawWarning`).
 Deterministic ops (``ones``, ``fill_``, ``mul``, ``copy_`` ...) run as recorded, so their values
-are exactly torch's.
+are exactly torch's. A truncated normal written out op by op (:mod:`.trunc_sequence`: ``uniform_``,
+``erfinv_``, ``mul_``, ``add_``, ``clamp_``, five consecutive live ops on one recorded view) is
+recognized before it runs: its ``uniform_`` draws the truncated normal that ``seeded`` draws at the
+sequence's end (same stream, draw position and positions) and the four other ops are not run.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ import torch  # absolute import: the real PyTorch
 
 from .checks import Tensor
 from .draw_counts import DrawCounts, keyed_stream
-from .draws import Target
+from .draws import Target, check_method, draw_trunc_normal, method_params
 from .functions import sparse_ as keyed_sparse_
 from .model_tensors import Known, place_view, storage_keys
 from .op_flow import EMPTY, Flow, destination_of
 from .open_contexts import mark_seen
 from .record import TRUNC, WHOLE_INITS, Op, Recording, Ref, map_tensors
 from .seeding import seeded
+from .trunc_sequence import TruncParams, written_out
 
 __all__ = ["Replaying", "replay"]
 
@@ -35,6 +39,7 @@ _RANDOM_FACTORIES = {torch.rand: "uniform_", torch.randn: "normal_", torch.rand_
                      torch.randn_like: "normal_"}
 _CPU = torch.device("cpu")
 _TORCH_SPARSE = next(f for f, n in WHOLE_INITS.items() if n == "sparse_")
+_UNIFORM = torch._C.TensorBase.uniform_
 
 
 class Replaying(seeded):
@@ -46,6 +51,9 @@ class Replaying(seeded):
         self.counts = DrawCounts()
         self._temps: dict[int, Known] = {}  # real storage address -> (destination stream, temporary's memory)
         self.inside: str | None = None  # while a whole init function runs: the stream of the tensor it fills
+        #: (tensor, parameters): the next ``tensor.uniform_`` draws this truncated normal instead
+        self.planned: tuple[Tensor, TruncParams] | None = None
+        self.planned_drawn = False  # the planned truncated normal was drawn (its other ops are not to run)
 
     def add_temporary(self, memory: Tensor, stream: str) -> None:
         """Key the draws into ``memory`` (a temporary's whole storage) by the final tensor ``stream``."""
@@ -67,6 +75,26 @@ class Replaying(seeded):
         numel = found[0].base.numel()
         position = self.counts.part(target.stream, numel, tuple(target.view.shape), target.strides, target.origin)
         return target._replace(stream=keyed_stream(target.stream, position))
+
+    def _method(self, func: Any, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """A random Tensor method, as :class:`~.seeding.seeded` runs it; the planned ``uniform_`` draws
+        its truncated normal where ``seeded`` would draw the uniform values (an unkeyable one runs as
+        torch's, and the sequence's other ops then run as recorded)."""
+        planned, self.planned = self.planned, None
+        if planned is None or method != "uniform_" or not args or args[0] is not planned[0]:
+            return super()._method(func, method, args, kwargs)
+        check_method(func, args, kwargs)
+        method_params(method, args[1:], kwargs)
+        if self._empty(args[0]):
+            return args[0]
+        target = self._target(args[0], "Tensor.uniform_", True)
+        if target is None:
+            return self._fallback(func, args, kwargs)
+        draw_trunc_normal(target, self.seed, *planned[1])
+        self._drawn(args[0], target)
+        self._wrote(args[0])  # as the sequence's in-place ops would
+        self.planned_drawn = True
+        return args[0]
 
     def _temporary_target(self, t: Tensor) -> Target | None:
         if (not self._temps and self.inside is None) or not isinstance(t, torch.Tensor) or t.is_meta:
@@ -91,6 +119,8 @@ class _Replay:
         self.finals = set(finals)
         self.views: dict[int, dict[Ref, Tensor]] = {}  # by storage: the real object of each recorded view
         self.last: dict[int, list[int]] = {}  # op index -> the temporaries it uses last
+        self.truncs = _written_out_truncs(rec, flow)  # uniform_ op index -> the truncated normal it starts
+        self.skipped: set[int] = set()  # ops of truncated normals drawn at their uniform_
         for key, index in flow.last_use.items():
             if key not in self.finals:
                 self.last.setdefault(index, []).append(key)
@@ -160,12 +190,9 @@ class _Replay:
             self.ctx.add_temporary(memory, self.names[dest])
         return True
 
-    def run(self, op: Op) -> None:
-        if op.func is TRUNC:
-            torch.nn.init.trunc_normal_(self.real(op.args[0]), *op.args[1:5])
-            return
-        if op.func in WHOLE_INITS:
-            self._whole_init(op)
+    def run(self, index: int, op: Op) -> None:
+        """Run the recorded op ``index`` (``op``) on real memory."""
+        if self._init_op(index, op):
             return
         if op.func in EMPTY and op.new and not op.mutated:
             for ref in op.results:
@@ -184,6 +211,31 @@ class _Replay:
         for ref, value in zip(op.results, _leaves(result)):
             if ref.key in op.new:
                 self.keep(ref, value)
+
+    def _init_op(self, index: int, op: Op) -> bool:
+        """Run the op ``index`` if it is an init (a truncated normal written out op by op, a
+        :data:`~.record.TRUNC` or one of :data:`~.record.WHOLE_INITS`); False: it is none."""
+        if index in self.truncs:
+            self._planned_trunc(index, op, self.truncs[index])
+        elif op.func is TRUNC:
+            torch.nn.init.trunc_normal_(self.real(op.args[0]), *op.args[1:5])
+        elif op.func in WHOLE_INITS:
+            self._whole_init(op)
+        else:
+            return False
+        return True
+
+    def _planned_trunc(self, index: int, op: Op, params: TruncParams) -> None:
+        """The ``uniform_`` op ``index`` that starts a written-out truncated normal: the context draws
+        the truncated normal, and the sequence's four other ops are skipped (run if it could not)."""
+        args, kwargs = self.real_args(op)
+        self.ctx.planned, self.ctx.planned_drawn = (args[0], params), False
+        try:
+            op.func(*args, **kwargs)
+        finally:
+            self.ctx.planned = None
+        if self.ctx.planned_drawn:
+            self.skipped.update(range(index + 1, index + 5))
 
     def _whole_init(self, op: Op) -> None:
         """One of :data:`~.record.WHOLE_INITS`: its draws into fresh tensors are keyed by the tensor it fills."""
@@ -228,6 +280,28 @@ class _Replay:
                 self.views.pop(key, None)
 
 
+def _written_out_truncs(rec: Recording, flow: Flow) -> dict[int, TruncParams]:
+    """The live ``uniform_`` ops that start a truncated normal written out op by op, with its parameters:
+    the next four ops, all live, are its other steps on the same recorded view (any op in between,
+    or anything else :func:`~.trunc_sequence.written_out` does not recognize: none)."""
+    found: dict[int, TruncParams] = {}
+    for i, op in enumerate(rec.ops):
+        if op.func is not _UNIFORM or i in flow.dead or not op.args or not isinstance(op.args[0], Ref):
+            continue
+        ref, steps = op.args[0], rec.ops[i + 1:i + 5]
+        if ref.key in rec.external or any(j in flow.dead for j in range(i + 1, i + 5)):
+            continue
+        try:
+            params = method_params("uniform_", op.args[1:], op.kwargs)
+        except (TypeError, ValueError):
+            continue
+        same = [(s.func, (ref, *s.args[1:]) if s.args and s.args[0] == ref else s.args, s.kwargs) for s in steps]
+        trunc = written_out(ref, params, same)
+        if trunc is not None:
+            found[i] = trunc
+    return found
+
+
 def _whole(ref: Ref, rec: Recording) -> bool:
     """Whether ``ref`` is its whole storage, row-major from its start, in the storage's dtype."""
     step, strides = 1, []
@@ -268,7 +342,8 @@ def replay(rec: Recording, flow: Flow, finals: dict[int, Tensor], names: dict[in
             for i, op in enumerate(rec.ops):
                 if i in flow.dead:
                     continue
-                state.run(op)
+                if i not in state.skipped:
+                    state.run(i, op)
                 state.free(i)
     except BaseException:
         _set_externals(rec, set(written), written)  # a failed replay leaves them as they were

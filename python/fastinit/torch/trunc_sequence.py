@@ -18,21 +18,35 @@ give step 1's bounds, the tensor's values are replaced by fastinit's truncated n
 b)`` gives inside the context. Anything else ends the sequence and leaves each op's own result:
 another op on the tensor's memory in between (a read included), an op on another view of it,
 other arguments, or bounds that disagree with step 1's.
+
+:func:`written_out` recognizes the same sequence ahead of time, in a list of ops not yet run (the
+replay of a recorded construction, :mod:`.replay`, then draws the truncated normal at step 1 and
+skips steps 2 to 5).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from ..presets.truncation import torch_trunc_bounds
 from .checks import Tensor
 from .draws import Target
 
-__all__ = ["TruncDraw", "Sequences"]
+__all__ = ["TruncDraw", "TruncParams", "Sequences", "written_out"]
 
 #: The op each step after the first must be, by step number.
 _STEPS = {2: "erfinv_", 3: "mul_", 4: "add_", 5: "clamp_"}
+
+
+class TruncParams(NamedTuple):
+    """The ``(mean, std, a, b)`` of a recognized sequence, as ``torch.nn.init.trunc_normal_`` takes them."""
+
+    mean: float
+    std: float
+    a: float
+    b: float
 
 
 class TruncDraw(NamedTuple):
@@ -47,10 +61,10 @@ class TruncDraw(NamedTuple):
 
 
 class _Pending(NamedTuple):
-    """A sequence under way on ``tensor``: step 1's bounds, the factor of step 3, the term of step 4."""
+    """A sequence under way on ``tensor`` (the object every step must be called on): step 1's
+    bounds, the factor of step 3, the term of step 4."""
 
-    tensor: Tensor
-    target: Target
+    tensor: Any
     low: float
     high: float
     step: int = 2  # the step expected next
@@ -86,8 +100,8 @@ def _clamp_bounds(rest: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[float,
     return float(lo), float(hi)  # type: ignore[arg-type]  # ints or floats: checked above
 
 
-def _recognized(p: _Pending, a: float, b: float) -> TruncDraw | None:
-    """The draw of a completed sequence, or None when its numbers do not fit together."""
+def _recognized(p: _Pending, a: float, b: float) -> TruncParams | None:
+    """The parameters of a completed sequence, or None when its numbers do not fit together."""
     try:
         mean, std, alpha, beta = torch_trunc_bounds(p.shift, _std(p.scale), a, b)
     except (TypeError, ValueError):
@@ -95,10 +109,17 @@ def _recognized(p: _Pending, a: float, b: float) -> TruncDraw | None:
     for bound, z in ((p.low, alpha), (p.high, beta)):
         if not math.isclose(bound, math.erf(z / math.sqrt(2.0)), rel_tol=1e-9, abs_tol=1e-12):
             return None
-    return TruncDraw(p.tensor, p.target, mean, std, a, b)
+    return TruncParams(mean, std, a, b)
 
 
-def _advance(p: _Pending, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Pending | TruncDraw | None:
+def _start(tensor: Any, params: Sequence[Any]) -> _Pending | None:
+    """The sequence ``tensor.uniform_(*params)`` may start (None: its bounds are not two real numbers)."""
+    if len(params) == 2 and all(_real(v) for v in params):
+        return _Pending(tensor, float(params[0]), float(params[1]))
+    return None
+
+
+def _advance(p: _Pending, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Pending | TruncParams | None:
     """The sequence after the op ``func(*args, **kwargs)`` on its tensor's memory (None: ended)."""
     if getattr(func, "__name__", "") != _STEPS[p.step] or not args or args[0] is not p.tensor:
         return None
@@ -115,28 +136,43 @@ def _advance(p: _Pending, func: Any, args: tuple[Any, ...], kwargs: dict[str, An
     return None if bounds is None else _recognized(p, *bounds)
 
 
+def written_out(tensor: Any, params: Sequence[Any],
+                steps: Iterable[tuple[Any, tuple[Any, ...], dict[str, Any]]]) -> TruncParams | None:
+    """The truncated normal that ``tensor.uniform_(*params)`` followed by exactly the ops ``steps``
+    (each ``(func, args, kwargs)``: steps 2 to 5, called on the object ``tensor``) writes, when
+    :class:`Sequences` would recognize them as one sequence; None when it would not."""
+    p: _Pending | TruncParams | None = _start(tensor, params)
+    for func, args, kwargs in steps:
+        if not isinstance(p, _Pending):
+            return None
+        p = _advance(p, func, args, kwargs)
+    return p if isinstance(p, TruncParams) else None
+
+
 class Sequences:
     """The sequences under way in one context, by the storage address of their tensor's memory."""
 
     def __init__(self) -> None:
-        self._pending: dict[int, _Pending] = {}
+        self._pending: dict[int, tuple[_Pending, Target]] = {}
 
     def start(self, key: int | None, tensor: Tensor, target: Target, params: list[Any]) -> None:
         """A keyed ``tensor.uniform_(*params)`` into ``target`` (memory ``key``) ran: step 1, maybe."""
-        if key is not None and len(params) == 2 and all(_real(v) for v in params):
-            self._pending[key] = _Pending(tensor, target, float(params[0]), float(params[1]))
+        pending = _start(tensor, params)
+        if key is not None and pending is not None:
+            self._pending[key] = (pending, target)
 
     def follow(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], keys: list[int]) -> TruncDraw | None:
         """Before the op ``func(*args, **kwargs)`` on the memory ``keys`` runs: the sequences there go
         on or end; the draw to make once the op has run, when it completes one."""
         done = None
         for key in dict.fromkeys(keys):
-            pending = self._pending.pop(key, None)
-            if pending is None:
+            entry = self._pending.pop(key, None)
+            if entry is None:
                 continue
+            pending, target = entry
             nxt = _advance(pending, func, args, kwargs)
             if isinstance(nxt, _Pending):
-                self._pending[key] = nxt
+                self._pending[key] = (nxt, target)
             elif nxt is not None:
-                done = nxt
+                done = TruncDraw(pending.tensor, target, *nxt)
         return done
