@@ -58,10 +58,13 @@ def _assert_same(a: nn.Module, b: nn.Module) -> None:
 
 
 @pytest.mark.parametrize("write_computed", [True, False])
-def test_weight_norm_conv_under_model_init_takes_the_layer_default(write_computed):
+@pytest.mark.parametrize("device", ["meta", "cpu"])
+def test_weight_norm_conv_under_model_init_takes_the_layer_default(write_computed, device):
+    with torch.device(device):
+        m = PosConv(write_computed)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        m = ft.init_module(_meta(lambda: PosConv(write_computed)), SEED)
+        ft.init_module(m, SEED)
     built = ft.build(lambda: PosConv(write_computed), seed=SEED, build_on="cpu")
     _assert_same(m, built)
     assert not _fastinit_warnings(caught)
@@ -75,6 +78,7 @@ def test_weight_norm_conv_under_model_init_takes_the_layer_default(write_compute
     torch.testing.assert_close(g, v.detach().pow(2).sum(dim=(0, 1), keepdim=True).sqrt(), rtol=1e-6, atol=0)
     torch.testing.assert_close(m.conv.weight, v.detach(), rtol=1e-5, atol=1e-7)  # g * v / |v| is v again
     assert torch.equal(m.conv.bias, torch.zeros(8))  # the model's init
+    assert not m.conv.parametrizations.weight._forward_hooks  # init_module's hook on the computed weight is gone
 
 
 @pytest.mark.parametrize("device", ["cpu", "meta"])
