@@ -102,18 +102,26 @@ class Symmetric(nn.Module):
         return x.triu() + x.triu(1).transpose(0, 1)
 
 
-def _symmetric_linear() -> nn.Module:
+class SymmetricRefusing(Symmetric):
+    """A right_inverse raising NotImplementedError: torch takes the weight itself, as without one."""
+
+    def right_inverse(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+def _symmetric_linear(kind: type[nn.Module] = Symmetric) -> nn.Module:
     layer = nn.Linear(4, 4)
-    parametrize.register_parametrization(layer, "weight", Symmetric())
+    parametrize.register_parametrization(layer, "weight", kind())
     return layer
 
 
+@pytest.mark.parametrize("kind", [Symmetric, SymmetricRefusing])
 @pytest.mark.parametrize("device", ["cpu", "meta"])
-def test_without_right_inverse_the_original_is_the_drawn_weight(device):
+def test_without_right_inverse_the_original_is_the_drawn_weight(device, kind):
     with torch.device(device):
-        m = _symmetric_linear()
+        m = _symmetric_linear(kind)
     ft.init_module(m, SEED)
-    _assert_same(m, ft.build(_symmetric_linear, seed=SEED, build_on="cpu"))
+    _assert_same(m, ft.build(lambda: _symmetric_linear(kind), seed=SEED, build_on="cpu"))
     stream = "parametrizations.weight.original"
     want = fastinit.kaiming_uniform((4, 4), math.sqrt(5), seed=SEED, stream=stream, layout="torch")
     np.testing.assert_array_equal(m.parametrizations.weight.original.detach().numpy(), want)
@@ -129,6 +137,33 @@ def test_only_the_first_parametrization_maps_the_weight():
         return layer
     m = ft.init_module(_meta(make), SEED)
     _assert_same(m, ft.build(make, seed=SEED, build_on="cpu"))
+
+
+class RowNorm(nn.Module):
+    """weight_norm over rows, whose right_inverse has no meta-device path (a layer built on the CPU):
+    init_module's probe of it on meta-device stand-ins is made again on the CPU."""
+
+    def forward(self, g: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        return g * v / v.norm(dim=1, keepdim=True)
+
+    def right_inverse(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if x.is_meta:
+            raise NotImplementedError("no meta kernel")
+        return x.norm(dim=1, keepdim=True), x
+
+
+def test_a_right_inverse_without_meta_support_is_probed_on_the_cpu():
+    def make() -> nn.Module:
+        layer = nn.Linear(6, 3)
+        parametrize.register_parametrization(layer, "weight", RowNorm())
+        return layer
+    m = ft.init_module(make(), SEED)
+    _assert_same(m, ft.build(make, seed=SEED, build_on="cpu"))
+    v = m.parametrizations.weight.original1.detach()
+    want = fastinit.kaiming_uniform((3, 6), math.sqrt(5), seed=SEED, stream="parametrizations.weight.original1",
+                                    layout="torch")
+    np.testing.assert_array_equal(v.numpy(), want)
+    torch.testing.assert_close(m.parametrizations.weight.original0.detach(), v.norm(dim=1, keepdim=True))
 
 
 class Scaled(nn.Module):

@@ -65,11 +65,12 @@ def _outputs(value: Any) -> tuple[Any, ...]:
     return (value,) if isinstance(value, torch.Tensor) else tuple(value)
 
 
-def _inverted(first: torch.nn.Module, weight: Tensor) -> tuple[Any, ...] | None:
-    """``first.right_inverse(weight)`` as a tuple; None where it raises NotImplementedError (torch
-    then takes the weight itself), also on the CPU (a meta-device stand-in may lack an op)."""
+def _inverted(first: torch.nn.Module, weight: Tensor) -> tuple[tuple[Any, ...], Tensor] | None:
+    """(``first.right_inverse(weight)`` as a tuple, the weight it was given); None where it raises
+    NotImplementedError (torch then takes the weight itself), also on the CPU: a meta-device
+    ``weight`` is tried again as CPU zeros (an op may have no meta kernel)."""
     try:
-        return _outputs(first.right_inverse(weight))  # type: ignore[operator]  # the parametrization's method
+        return _outputs(first.right_inverse(weight)), weight  # type: ignore[operator]  # the parametrization's
     except NotImplementedError:
         if not weight.is_meta:
             return None
@@ -95,21 +96,22 @@ def _probe(plist: Any) -> _Inverse | None:
         return None
     first = plist[0]
     metas = [torch.empty_like(o, device="meta") for o in originals]
-    outs = None
+    inverted = None
     try:
         if hasattr(first, "right_inverse"):
             with torch.no_grad():
                 weight = first(*metas)  # the unparametrized value's shape and dtype: torch checks them at registration
             x = torch.empty_like(weight, device="meta").requires_grad_(weight.is_floating_point())
             with torch.enable_grad():
-                outs = _inverted(first, x)
+                inverted = _inverted(first, x)
     except _PROBE_ERRORS:
         return None
-    if outs is None:  # no right_inverse: the weight is the original
+    if inverted is None:  # no right_inverse: the weight is the original
         return _Inverse(first, False, tuple(metas[0].shape), metas[0].dtype, names, 0) if plist.is_tensor else None
+    outs, given = inverted
     fits = len(outs) == len(originals) and all(isinstance(o, torch.Tensor) and o.shape == m.shape and
                                                o.dtype == m.dtype for o, m in zip(outs, metas))
-    keyed = _keyed(outs, x) if fits else None
+    keyed = _keyed(outs, given) if fits else None
     return None if keyed is None else _Inverse(first, True, tuple(weight.shape), weight.dtype, names, keyed)
 
 
