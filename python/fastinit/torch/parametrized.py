@@ -156,9 +156,16 @@ class _Originals:
 
 
 def layer_rules(m: torch.nn.Module) -> dict[str, Rule]:
-    """:func:`.rules.module_rules` of ``m`` (names relative to it), with the rule of each of its
-    parametrized tensors given to that tensor's originals (``parametrizations.weight.original0``
-    ...) as the module docstring describes, where it can be."""
+    """The layer rules of ``m``'s own tensors, parametrized ones included.
+
+    Args:
+        m: a module (its submodules are not looked at, but for its parametrizations).
+
+    Returns:
+        :func:`.rules.module_rules` of ``m``, names relative to it; for each parametrized tensor the
+        layer's rule goes to its originals (``parametrizations.weight.original0`` ...), as the module
+        docstring describes, or, where it cannot, to none of them.
+    """
     if not parametrize.is_parametrized(m):
         return module_rules(m)
     plists = cast("torch.nn.ModuleDict", m.parametrizations)
