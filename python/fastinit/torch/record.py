@@ -10,7 +10,8 @@ which torch does not dispatch and which draws into fresh tensors, is recorded as
 (:data:`TRUNC`) through its private helper, and ``orthogonal_``, ``dirac_`` and ``sparse_``, which
 do nothing on meta tensors, as one op each (:data:`WHOLE_INITS`), all replaced in ``torch.nn.init``
 while any recorder is open (:mod:`.record_hooks`: a call goes to its thread's innermost recorder).
-Calls on tensors without a storage of their own (sparse, nested) are not recorded.
+Calls on tensors without a storage of their own (sparse, nested) are not recorded. A few in-place
+ops on meta tensors whose outcome is known are recorded without being run (:mod:`.meta_shortcuts`).
 The recording keeps every storage it saw alive, so a storage's identity is never reused while it exists.
 A real (not meta) storage made before recording has its bytes copied when the recording first
 sees it (:attr:`Recording.before`, kept for those a recorded op writes): the replay starts from them,
@@ -30,6 +31,7 @@ from typing import Any, Callable
 import torch  # absolute import: the real PyTorch
 from torch.overrides import TorchFunctionMode
 
+from .meta_shortcuts import meta_call
 from .record_hooks import WHOLE_NAMES, close_recorder, open_recorder
 
 __all__ = ["Ref", "Op", "Recording", "Recorder", "TRUNC", "storage_id", "tensor_leaves", "map_tensors"]
@@ -218,7 +220,7 @@ class Recorder(TorchFunctionMode):
             return func(*args, **kwargs)  # sparse, nested or wrapper tensors: not recorded (nothing to replay)
         before = _versions(inputs)
         refs = map_tensors((args, kwargs), self._ref) if inputs else (args, kwargs)
-        result = func(*args, **kwargs)
+        result = meta_call(func, args, kwargs)  # an in-place op whose outcome is known is not run on meta
         outputs = list(tensor_leaves(result))
         if not all(map(_plain, outputs)):
             return result

@@ -1,0 +1,75 @@
+"""In-place ops on meta tensors whose outcome the recording knows without running them.
+
+Recording a construction on the meta device (:mod:`.record`) runs every call on meta tensors, which
+compute no values: only the result's shape, strides and dtype, and torch's checks. Some of torch's
+meta implementations of in-place elementwise ops are Python decompositions that cost a millisecond
+or more a call (``clamp_`` with two bounds about 5 ms, ``erfinv_`` about 0.4 ms on a loaded 2-core
+AMD EPYC, whatever the tensor's size), and the truncated normal written out op by op (timm's
+``trunc_normal_``, :mod:`.trunc_sequence`) makes four such calls per tensor. :func:`meta_call`
+does not run a call whose outcome is known: ``erfinv_()``, ``mul_(x)``, ``add_(x)`` or
+``clamp_(min, max)`` with real Python numbers (``clamp_``: at least one bound) on a meta tensor that
+is a plain ``torch.Tensor`` or ``nn.Parameter``, contiguous, floating-point, not an inference tensor
+and not followed by autograd (grad mode off, or it does not require grad), with no torch function
+mode under the recorder but torch's device context. Such a call returns its tensor, with the same
+shape, strides and dtype, and raises nothing; it only moves the tensor's version counter, which
+:func:`meta_call` moves too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch  # absolute import: the real PyTorch
+from torch.overrides import _get_current_function_mode_stack
+from torch.utils._device import DeviceContext
+
+__all__ = ["meta_call"]
+
+_FLOATS = frozenset({torch.float16, torch.bfloat16, torch.float32, torch.float64})
+_PLAIN = (torch.Tensor, torch.nn.Parameter)
+_ERFINV, _MUL, _ADD, _CLAMP = (getattr(torch._C.TensorBase, n) for n in ("erfinv_", "mul_", "add_", "clamp_"))
+
+
+def _real(x: Any) -> bool:
+    """A Python float, or an int torch takes as a scalar (a 64-bit one)."""
+    if isinstance(x, float):
+        return True
+    return isinstance(x, int) and not isinstance(x, bool) and -(2**63) <= x < 2**63
+
+
+def _numbers_fit(func: Any, rest: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether the arguments after the tensor are ones the op takes without a check that could fail."""
+    if func is _ERFINV:
+        return not rest and not kwargs
+    if func is _MUL or func is _ADD:
+        return len(rest) == 1 and not kwargs and _real(rest[0])
+    names = ("min", "max")
+    if len(rest) > 2 or set(kwargs) - set(names) or set(kwargs) & set(names[:len(rest)]):
+        return False
+    bounds = [*rest, *kwargs.values()]
+    return all(b is None or _real(b) for b in bounds) and any(b is not None for b in bounds)
+
+
+def _known(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """Whether the call's outcome is known without running it (see the module docstring)."""
+    if not (func is _ERFINV or func is _MUL or func is _ADD or func is _CLAMP) or not args:
+        return False
+    t = args[0]
+    if type(t) not in _PLAIN or not _numbers_fit(func, args[1:], kwargs):
+        return False
+    with torch._C.DisableTorchFunction():
+        plain = (t.is_meta and t.dtype in _FLOATS and t.is_contiguous() and not t.is_inference()
+                 and not (t.requires_grad and torch.is_grad_enabled()))
+    if not plain:
+        return False
+    below: list[Any] = _get_current_function_mode_stack()  # type: ignore[no-untyped-call]  # torch leaves it unannotated
+    return all(isinstance(m, DeviceContext) for m in below)
+
+
+def meta_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``func(*args, **kwargs)``, called from a torch function mode; a call whose outcome is known
+    is not run: its tensor's version counter moves and the tensor is returned."""
+    if _known(func, args, kwargs):
+        torch.autograd.graph.increment_version(args[0])
+        return args[0]
+    return func(*args, **kwargs)
