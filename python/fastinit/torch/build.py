@@ -21,9 +21,10 @@ import torch  # absolute import: the real PyTorch
 from ..core.seed import Seed, resolve_seed
 from .checks import Tensor, _seed
 from .op_flow import analyse
-from .record import Recorder, Recording, storage_id
+from .record import Recording, storage_id
 from .replay import replay
 from .tensor_names import plain_name
+from .value_reads import ValueRecorder
 
 __all__ = ["deferred", "build"]
 
@@ -161,9 +162,10 @@ class deferred:  # noqa: N801 - a context manager used like a function, as torch
     Args:
         seed: The Philox key, an int in [0, 2**64); None draws one from torch's default generator.
         device: the device the block builds on: ``"meta"`` (default; nothing is allocated or
-            computed while building), ``"cpu"`` (the construction runs as it would without fastinit,
-            for code that reads tensor values while building, e.g. ``.item()``), or None (torch's
-            default device, as set by the code in the block).
+            computed while building; values the code reads are computed on the CPU when they come
+            from constants alone, see :func:`build`), ``"cpu"`` (the construction runs as it would
+            without fastinit, for code that reads values depending on a random draw or a
+            parameter), or None (torch's default device, as set by the code in the block).
         strict: True: an unkeyable draw raises :class:`~fastinit.torch.UnkeyedDrawError` during
             :meth:`materialize` instead of warning.
 
@@ -200,7 +202,7 @@ class deferred:  # noqa: N801 - a context manager used like a function, as torch
         self.strict = strict
         self.reports: list[str] = []
         self._device = None if device is None else torch.device(device)
-        self._recorder: Recorder | None = Recorder()
+        self._recorder: ValueRecorder | None = ValueRecorder()
         self._device_mode: Any = None
         self._open = False
 
@@ -281,14 +283,22 @@ def build(fn: Callable[[], M], seed: Seed, *, device: Device = "cpu", build_on: 
     every value depends only on (``seed``, the tensor's qualified name, the draw's position, the
     elements' positions).
 
+    On the meta device, a constructor that reads values it computed from constants (torchvision's
+    RegNet: block widths from ``torch.arange``, ``torch.log`` and ``torch.round``, read with
+    ``.tolist()``; ``.item()``, ``bool()``, ``int()``, ``float()`` alike) gets them: the recorded ops
+    they come from are rerun on the CPU, at those tensors' sizes (:mod:`.value_reads`), and the meta
+    build equals the CPU build. A read of values that depend on a random draw, a parameter or a meta
+    tensor made before ``build`` raises ``NotImplementedError`` saying so: build such a model with
+    ``build_on="cpu"``.
+
     Args:
         fn: a callable with no arguments returning the model, e.g.
             ``lambda: timm.create_model("resnet50d")`` or ``torchvision.models.resnet18``.
         seed: The Philox key, an int in [0, 2**64); None draws one from torch's default generator.
         device: where the returned model lives (made on the CPU, then moved).
         build_on: the device ``fn`` builds on while it is recorded: ``"meta"`` (default: nothing
-            allocated or drawn) or ``"cpu"`` (for constructors that read tensor values); both give
-            the same values.
+            allocated or drawn) or ``"cpu"`` (for constructors that read values depending on a
+            random draw or a parameter); both give the same values.
         strict: True: an unkeyable draw raises :class:`~fastinit.torch.UnkeyedDrawError`.
 
     Returns:
@@ -299,6 +309,8 @@ def build(fn: Callable[[], M], seed: Seed, *, device: Device = "cpu", build_on: 
             not a ``torch.device``, a str or None.
         ValueError: the model holds meta or lazy tensors that ``fn`` did not make, or ``device`` is not
             a device torch knows or not available on this machine (checked before ``fn`` runs).
+        NotImplementedError: on the meta device, ``fn`` reads values that depend on a random draw, a
+            parameter or a meta tensor made before ``build`` (pass ``build_on="cpu"``).
 
     Example:
         >>> import torch, fastinit.torch as ft
@@ -315,9 +327,9 @@ def build(fn: Callable[[], M], seed: Seed, *, device: Device = "cpu", build_on: 
             model = fn()
         except (RuntimeError, NotImplementedError) as exc:
             if d._device is not None and d._device.type == "meta" and "meta" in str(exc) and \
-                    hasattr(exc, "add_note"):
-                exc.add_note("fastinit.torch.build: the model's constructor reads tensor values, which meta tensors "
-                             "do not have; pass build_on='cpu'")
+                    "build_on" not in str(exc) and hasattr(exc, "add_note"):
+                exc.add_note("fastinit.torch.build: a call of the model's constructor fails on the meta device; "
+                             "pass build_on='cpu'")
             raise
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"build: fn must return a torch.nn.Module, got {type(model).__name__}")
