@@ -302,8 +302,10 @@ def init_module(module: torch.nn.Module, seed: Seed, *, scheme: Scheme = None) -
 
     A rule applies when the module's reset method is torch's own. **The model's own init code**
     runs under :class:`fastinit.torch.seeded` (so its random draws are fastinit's, keyed by the
-    same stream names) for: every tensor under a Hugging Face ``transformers`` ``PreTrainedModel``
-    (its ``init_weights()``, which also recomputes buffers such as ``position_ids`` and rotary
+    same stream names; a draw into a temporary whose values the code then writes into one tensor,
+    as ``torch.rand(n)`` turned into a bias or ``orthogonal_``'s QR input, is keyed on that tensor
+    as :func:`fastinit.torch.build` keys it) for: every tensor under a Hugging Face ``transformers``
+    ``PreTrainedModel`` (its ``init_weights()``, which also recomputes buffers such as ``position_ids`` and rotary
     ``inv_freq`` and re-ties tied weights) or under a module with an ``_init_weights`` method
     (called by its required arguments: ``()``; ``(module)`` over ``module.apply``; ``(module,
     name)`` for every submodule, children first, as timm's ``named_apply``), and the own tensors of

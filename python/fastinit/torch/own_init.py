@@ -16,7 +16,9 @@ Three kinds of module bring their own rules:
   layer's constructor ran it before the model's init).
 
 :func:`own_rules` finds them; :func:`run_own_rules` runs them (children before parents) under
-one ``seeded(module, seed)`` context and returns the stream names they wrote. A tensor the code
+one ``seeded(module, seed)`` context (:class:`~.temporary_draws.SeededTemporaries`: a draw into a
+temporary whose values the code writes into a model tensor is keyed on it, as ``build`` keys it)
+and returns the stream names they wrote. A tensor the code
 leaves alone falls through to its torch layer's default rule (:attr:`OwnRule.then`), when it has
 one (:func:`apply_own`).
 """
@@ -35,7 +37,7 @@ from .data_assign import DataAssignments
 from .dtensor import is_dtensor
 from .parametrized import layer_rules
 from .rules import Rule
-from .seeding import seeded
+from .temporary_draws import SeededTemporaries
 
 __all__ = ["OWN", "OwnRule", "OwnRules", "own_rules", "run_own_rules", "apply_own", "is_pretrained_model"]
 
@@ -224,12 +226,12 @@ def own_rules(module: torch.nn.Module) -> OwnRules:
 
 
 def run_own_rules(module: torch.nn.Module, rules: OwnRules, seed: int) -> tuple[set[str], set[int]]:
-    """Run ``rules.runners`` under ``seeded(module, seed)``; the stream names they wrote by ops, and
+    """Run ``rules.runners`` under ``SeededTemporaries(module, seed)``; the stream names they wrote by ops, and
     the ``id`` of each tensor whose memory a ``p.data = x`` replaced by a copy of unwritten values
     (:meth:`~.data_assign.DataAssignments.copied`)."""
     if not rules.runners:
         return set(), set()
-    with torch.no_grad(), seeded(module, seed) as ctx, DataAssignments(module, ctx) as assigned, \
+    with torch.no_grad(), SeededTemporaries(module, seed) as ctx, DataAssignments(module, ctx) as assigned, \
             computed_keyed(module, ctx):
         for run in rules.runners:
             run()
