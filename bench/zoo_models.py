@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib
 from typing import Any, Callable
+
+from zoo_imports import import_zoo  # next to this file: FASTINIT_ZOO_PATH, torchvision beside a CPU torch
 
 TINY_DECODER = {"vocab_size": 128, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
                 "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 64}
@@ -135,19 +136,19 @@ def _hf_make(module: Any, model_type: str, auto: str, kwargs: dict[str, Any]) ->
 
 
 def _transformers() -> list[Model]:
-    module = importlib.import_module("transformers")
+    module = import_zoo("transformers")
     module.logging.set_verbosity_error()
     return [Model("transformers", name, functools.partial(_hf_make, module, mt, auto, kw))
             for name, mt, auto, kw in TRANSFORMERS]
 
 
 def _timm() -> list[Model]:
-    module = importlib.import_module("timm")
+    module = import_zoo("timm")
     return [Model("timm", name, functools.partial(module.create_model, name, pretrained=False)) for name in TIMM]
 
 
 def _torchvision() -> list[Model]:
-    models = importlib.import_module("torchvision.models")
+    models = import_zoo("torchvision.models")
     return [Model("torchvision", name, functools.partial(getattr(models, name), weights=None, **kw))
             for name, kw in TORCHVISION]
 
