@@ -16,7 +16,9 @@ from fastinit.torch.record import Recorder
 
 T = torch._C.TensorBase
 KNOWN = [(T.erfinv_, (), {}), (T.mul_, (0.5,), {}), (T.add_, (3,), {}), (T.clamp_, (-2.0, 2.0), {}),
-         (T.clamp_, (), {"min": -2.0, "max": 2}), (T.clamp_, (None, 1.0), {}), (T.clamp_, (-1.0,), {"max": 1.0})]
+         (T.clamp_, (), {"min": -2.0, "max": 2}), (T.clamp_, (None, 1.0), {}), (T.clamp_, (-1.0,), {"max": 1.0}),
+         (T.normal_, (), {}), (T.normal_, (0.1, 0.02), {}), (T.normal_, (1,), {"std": 0}),
+         (T.normal_, (), {"std": 2.0})]
 
 
 class Calls(TorchFunctionMode):
@@ -89,6 +91,10 @@ OTHERS = [
     (T.clamp_, lambda: torch.empty(3, device="meta"), (0.0,), {"min": 1.0}),  # min twice: torch's error
     (T.mul_, lambda: torch.empty(4, 6, device="meta").t(), (0.5,), {}),  # not contiguous
     (T.mul_, _leaf, (0.5,), {}),  # a leaf that requires grad, grad mode on: torch's error
+    (T.normal_, lambda: torch.empty(3, device="meta"), (0.0, -1.0), {}),  # std < 0: torch's error
+    (T.normal_, lambda: torch.empty(3, device="meta"), (0.0, float("nan")), {}),
+    (T.normal_, lambda: torch.empty(3, device="meta"), (), {"generator": None}),
+    (T.normal_, lambda: torch.empty(3, device="meta"), (0.0,), {"mean": 1.0}),  # mean twice: torch's error
 ]
 
 

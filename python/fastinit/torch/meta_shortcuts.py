@@ -2,16 +2,17 @@
 
 Recording a construction on the meta device (:mod:`.record`) runs every call on meta tensors, which
 compute no values: only the result's shape, strides and dtype, and torch's checks. Some of torch's
-meta implementations of in-place elementwise ops are Python decompositions that cost a millisecond
-or more a call (``clamp_`` with two bounds about 5 ms, ``erfinv_`` about 0.4 ms on a loaded 2-core
-AMD EPYC, whatever the tensor's size), and the truncated normal written out op by op (timm's
-``trunc_normal_``, :mod:`.trunc_sequence`) makes four such calls per tensor. :func:`meta_call`
-does not run a call whose outcome is known: ``erfinv_()``, ``mul_(x)``, ``add_(x)`` or
-``clamp_(min, max)`` with real Python numbers (``clamp_``: at least one bound) on a meta tensor that
-is a plain ``torch.Tensor`` or ``nn.Parameter``, contiguous, floating-point, not an inference tensor
-and not followed by autograd (grad mode off, or it does not require grad), with no torch function
-mode under the recorder but torch's device context. Such a call returns its tensor, with the same
-shape, strides and dtype, and raises nothing; it only moves the tensor's version counter, which
+meta implementations cost far more than the op's outcome is worth (measured on a loaded 2-core AMD
+EPYC, whatever the tensor's size: ``clamp_`` with two bounds about 5 ms a call, ``normal_`` about
+2 ms, ``erfinv_`` about 0.4 ms, where ``mul_`` takes a few microseconds), and the truncated normal
+written out op by op (timm's ``trunc_normal_``, :mod:`.trunc_sequence`) makes four such calls per
+tensor. :func:`meta_call` does not run a call whose outcome is known: ``erfinv_()``, ``mul_(x)``,
+``add_(x)``, ``clamp_(min, max)`` or ``normal_(mean, std)`` with real Python numbers (``clamp_``: at
+least one bound; ``normal_``: ``std >= 0``, no generator) on a meta tensor that is a plain
+``torch.Tensor`` or ``nn.Parameter``, contiguous, floating-point, not an inference tensor and not
+followed by autograd (grad mode off, or it does not require grad), with no torch function mode
+under the recorder but torch's device context. Such a call returns its tensor, with the same shape,
+strides and dtype, and raises nothing; it only moves the tensor's version counter, which
 :func:`meta_call` moves too.
 """
 
@@ -27,7 +28,9 @@ __all__ = ["meta_call"]
 
 _FLOATS = frozenset({torch.float16, torch.bfloat16, torch.float32, torch.float64})
 _PLAIN = (torch.Tensor, torch.nn.Parameter)
-_ERFINV, _MUL, _ADD, _CLAMP = (getattr(torch._C.TensorBase, n) for n in ("erfinv_", "mul_", "add_", "clamp_"))
+_ERFINV, _MUL, _ADD, _CLAMP, _NORMAL = (getattr(torch._C.TensorBase, n)
+                                        for n in ("erfinv_", "mul_", "add_", "clamp_", "normal_"))
+_OPS = frozenset({_ERFINV, _MUL, _ADD, _CLAMP, _NORMAL})
 
 
 def _real(x: Any) -> bool:
@@ -43,16 +46,19 @@ def _numbers_fit(func: Any, rest: tuple[Any, ...], kwargs: dict[str, Any]) -> bo
         return not rest and not kwargs
     if func is _MUL or func is _ADD:
         return len(rest) == 1 and not kwargs and _real(rest[0])
-    names = ("min", "max")
+    names = ("mean", "std") if func is _NORMAL else ("min", "max")
     if len(rest) > 2 or set(kwargs) - set(names) or set(kwargs) & set(names[:len(rest)]):
         return False
-    bounds = [*rest, *kwargs.values()]
-    return all(b is None or _real(b) for b in bounds) and any(b is not None for b in bounds)
+    values = [*rest, *kwargs.values()]
+    if func is _NORMAL:
+        std = dict(zip(names, rest), **kwargs).get("std", 1.0)
+        return all(_real(v) for v in values) and _real(std) and std >= 0
+    return all(b is None or _real(b) for b in values) and any(b is not None for b in values)
 
 
 def _known(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     """Whether the call's outcome is known without running it (see the module docstring)."""
-    if not (func is _ERFINV or func is _MUL or func is _ADD or func is _CLAMP) or not args:
+    if func not in _OPS or not args:
         return False
     t = args[0]
     if type(t) not in _PLAIN or not _numbers_fit(func, args[1:], kwargs):
