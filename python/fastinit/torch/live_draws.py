@@ -26,6 +26,7 @@ from typing import Any
 
 import torch  # absolute import: the real PyTorch
 
+from .dtensor_views import local_of
 from .model_tensors import storage_key as _key
 from .op_flow import EMPTY, _is_pure
 from .record import tensor_leaves
@@ -34,9 +35,13 @@ __all__ = ["LiveDraws", "covers"]
 
 
 def covers(t: torch.Tensor) -> bool:
-    """Whether ``t`` is every element of its memory, each once (any order of the axes)."""
+    """Whether ``t`` (a DTensor: its local shard) is every element of its memory, each once (any order of the axes)."""
+    t = local_of(t)
     with torch._C.DisableTorchFunction():
-        if t.untyped_storage().nbytes() != t.numel() * t.element_size():
+        try:
+            if t.untyped_storage().nbytes() != t.numel() * t.element_size():
+                return False
+        except (RuntimeError, NotImplementedError):  # no memory of its own (sparse, nested)
             return False
         step = 1
         for size, stride in sorted(zip(t.shape, t.stride()), key=lambda x: x[1]):

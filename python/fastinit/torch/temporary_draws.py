@@ -74,8 +74,20 @@ class _Group:
 
 
 def _address(t: Tensor) -> int:
+    """The address of ``t``'s memory; -1 (no group's) for a tensor without memory of its own."""
     with torch._C.DisableTorchFunction():
-        return int(t.untyped_storage().data_ptr())
+        try:
+            return int(t.untyped_storage().data_ptr())
+        except (RuntimeError, NotImplementedError, TypeError):  # sparse, nested, wrapper tensors
+            return -1
+
+
+def _plain(t: Any) -> bool:
+    """Whether ``t`` is a real (not meta) strided tensor with memory of its own, which a group can hold."""
+    if not (type(t) is torch.Tensor or isinstance(t, torch.nn.Parameter)) or is_dtensor(t):
+        return False
+    with torch._C.DisableTorchFunction():
+        return t.layout == torch.strided and not t.is_nested and not t.is_meta
 
 
 def _versions(tensors: list[Any]) -> list[int | None]:
@@ -158,7 +170,7 @@ class SeededTemporaries(seeded):
 
     def _temporary(self, t: Any, in_dtype: bool) -> bool:
         """Whether a draw into ``t`` is into memory of no model tensor that this context can follow."""
-        if not isinstance(t, torch.Tensor) or is_dtensor(t) or t.is_meta or t.is_complex() or not t.numel():
+        if not _plain(t) or t.is_complex() or not t.numel():
             return False
         if t.device.type not in KEYED_DEVICES or (in_dtype and t.dtype not in _FLOAT_DTYPES):
             return False
@@ -266,6 +278,9 @@ class SeededTemporaries(seeded):
         if dest is not None:
             self._replay(group, dest, read)
             return super()._dispatch(func, args, kwargs)
+        if not all(map(_plain, tensor_leaves((args, kwargs)))):
+            self._give_up(group)  # meta, sparse, nested or wrapper tensors: not followed
+            return super()._dispatch(func, args, kwargs)
         first = args[0] if args and in_place(func) and isinstance(args[0], torch.Tensor) else None
         restore = None
         if first is not None and not first.is_meta and _address(first) not in group.storages:
@@ -280,12 +295,11 @@ class SeededTemporaries(seeded):
         before = _versions(inputs)
         pre = map_tensors((args, kwargs), lambda t: _ref(t) if _address(t) in group.storages else t)
         result = self._run(func, args, kwargs)
-        mutated = {_address(t) for t, v0, v1 in zip(inputs, before, _versions(inputs)) if v0 != v1 and not t.is_meta}
-        if any(self._locate(t) is not None and _address(t) in mutated for t in inputs):
-            self._drop(group)  # its values went into a model tensor by an op fastinit did not foresee
-            for message in group.reports:
-                self._warn(message)
-            return result
+        mutated = {_address(t) for t, v0, v1 in zip(inputs, before, _versions(inputs)) if v0 != v1}
+        if any(self._locate(t) is not None and _address(t) in mutated for t in inputs) or \
+                not all(map(_plain, tensor_leaves(result))):
+            self._give_up(group)  # its values went into a model tensor by an op fastinit did not foresee, or
+            return result  # into tensors a group cannot hold
         self._record(group, func, (args, kwargs), pre, mutated, result, restore)
         return result
 
@@ -328,6 +342,12 @@ class SeededTemporaries(seeded):
                     _view(memory[ref.key], ref).copy_(value)
         self._drop(group)
         self._live.drew(key, draws)
+
+    def _give_up(self, group: _Group) -> None:
+        """Stop following ``group``: its draws are reported, their values torch's."""
+        self._drop(group)
+        for message in group.reports:
+            self._warn(message)
 
     def _drop(self, group: _Group) -> None:
         for key in group.storages:
