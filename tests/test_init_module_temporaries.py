@@ -79,6 +79,27 @@ class Perturbed(nn.Module):
             self.w.add_(0.5 * torch.randn_like(self.w))
 
 
+class Halves(nn.Module):
+    """A temporary's values written into half of a weight (through ``out=`` and a transposed view),
+    then a draw into the other half: that draw follows the temporary's (stream ``"weight#1"``), as
+    build counts a temporary's draw as a draw into every element of its tensor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(4, 6)
+        self.apply(self._init_weights)
+
+    def _init_weights(self, module: nn.Module) -> None:
+        if module is self.lin:
+            with torch.no_grad():
+                module.weight.zero_()
+                scaled = torch.empty(4, 6)
+                torch.mul(torch.randn(4, 6), 0.1, out=scaled)
+                module.weight[:, :2] = scaled.t()[:, :2]
+                module.weight[:, 2:].uniform_(-1, 1)
+                module.bias.zero_()
+
+
 def _init_module_meta(make: Callable[[], nn.Module], seed: int) -> nn.Module:
     with torch.device("meta"):
         model = make()
@@ -93,14 +114,23 @@ def _build_cpu(make: Callable[[], nn.Module], seed: int) -> nn.Module:
         return ft.build(make, seed, build_on="cpu")
 
 
-@pytest.mark.parametrize("make", [TimeStep, Orthogonal, Perturbed], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("make", [TimeStep, Orthogonal, Perturbed, Halves], ids=lambda m: m.__name__)
 def test_init_module_equals_build_bit_for_bit(make: Callable[[], nn.Module]) -> None:
     ours, built = _init_module_meta(make, 5).state_dict(), _build_cpu(make, 5).state_dict()
     assert ours.keys() == built.keys()
     for name, t in ours.items():
         assert torch.equal(t, built[name]), name
     other = _init_module_meta(make, 6).state_dict()
-    assert all(not torch.equal(t, other[name]) for name, t in ours.items()), "values must change with the seed"
+    drawn = [name for name, t in ours.items() if t.unique().numel() > 1]  # not a constant (a zero bias)
+    assert drawn and all(not torch.equal(ours[name], other[name]) for name in drawn), "values change with the seed"
+
+
+def test_halves_are_the_temporarys_draw_and_the_weights_second() -> None:
+    w = _init_module_meta(Halves, 2).lin.weight.detach()
+    tmp = torch.from_numpy(fastinit.normal(np.empty((4, 6), np.float32), seed=2, stream="lin.weight"))
+    rest = torch.from_numpy(fastinit.uniform(np.empty((6, 4), np.float32), -1.0, 1.0, seed=2, stream="lin.weight#1"))
+    assert torch.equal(w[:, :2], (tmp * 0.1).t()[:, :2])
+    assert torch.equal(w[:, 2:], rest[:, 2:])
 
 
 def test_time_step_bias_is_keyed_uniform_through_mambas_transform() -> None:

@@ -15,8 +15,11 @@ tensor it replays, that is, how many draws whose values something still used (:m
   build does not replay them, so they take no position.
 
 The position of a temporary's draw is the number of live draws (and the pending ones, when the
-op that writes the temporary's values into the tensor reads it, as ``add_`` does). Counts are per
-tensor, not per element: draws into disjoint parts of a tensor count as build counts draws into
+op that writes the temporary's values into the tensor reads it, as ``add_`` does). Once a
+temporary's draws went into a tensor, a later draw into the tensor itself takes the count of its
+live and pending draws too (``"name#1"`` ...: build counts a temporary's draw as a draw into every
+element); before that, such a draw is keyed on the tensor's name, as ``seeded`` keys it. Counts are
+per tensor, not per element: draws into disjoint parts of a tensor count as build counts draws into
 the same elements.
 """
 
@@ -59,6 +62,7 @@ class LiveDraws:
     def __init__(self) -> None:
         self._pending: dict[int, int] = {}
         self._live: dict[int, int] = {}
+        self._temporaries: set[int] = set()  # memory a temporary's draws went into (and still count)
 
     def drew(self, key: int | None, draws: int = 1) -> None:
         """``draws`` draws went into the memory ``key``: pending."""
@@ -77,6 +81,8 @@ class LiveDraws:
         if dest_key is not None and keys.count(dest_key) == 1:
             if isinstance(dest, torch.Tensor) and covers(dest):
                 self._pending.pop(dest_key, None)
+                if not self._live.get(dest_key):
+                    self._temporaries.discard(dest_key)  # nothing counted is left: as if fresh
             hit = [k for k in hit if k != dest_key]
         return {k: self._pending[k] for k in hit if self._pending.get(k)}
 
@@ -94,6 +100,21 @@ class LiveDraws:
         for key, count in read.items():
             self._live[key] = self._live.get(key, 0) + count
             self._pending[key] = self._pending.get(key, 0) - count
+
+    def landed(self, key: int | None, draws: int) -> None:
+        """``draws`` draws into temporaries went into the memory ``key`` (pending, and counted by
+        :meth:`direct` from now on)."""
+        if key is not None:
+            self.drew(key, draws)
+            self._temporaries.add(key)
+
+    def direct(self, key: int | None) -> int:
+        """The draw position of a draw into the memory ``key`` itself: 0 (the tensor's name, as
+        ``seeded`` keys it) unless a temporary's draws went into it; then its live and pending draws
+        (a covering draw has dropped the pending ones in :meth:`before`), as build counts them."""
+        if key is None or key not in self._temporaries:
+            return 0
+        return self._live.get(key, 0) + self._pending.get(key, 0)
 
     def position(self, key: int, read: dict[int, int]) -> int:
         """The draw position of a temporary's first draw whose values go into ``key`` by an op

@@ -160,7 +160,9 @@ class SeededTemporaries(seeded):
         if self._catching and self._temporary(t, in_dtype):
             self._drew = (t, self._message(where, caller_init()))
             return None  # torch's op runs, unreported: the group is keyed when its values reach the model
-        return super()._target(t, where, in_dtype)
+        target = super()._target(t, where, in_dtype)
+        position = self._live.direct(storage_key(t)) if target is not None else 0
+        return target._replace(stream=keyed_stream(target.stream, position)) if target and position else target
 
     def _report(self, where: str, why: str) -> None:
         if self._factory_report is not None:  # a random factory: reported once its tensor is known
@@ -341,7 +343,7 @@ class SeededTemporaries(seeded):
                 if ref is not None:
                     _view(memory[ref.key], ref).copy_(value)
         self._drop(group)
-        self._live.drew(key, draws)
+        self._live.landed(key, draws)
 
     def _give_up(self, group: _Group) -> None:
         """Stop following ``group``: its draws are reported, their values torch's."""
