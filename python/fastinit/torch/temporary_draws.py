@@ -17,8 +17,9 @@ in, follows such a draw forward instead:
   at the draw position :mod:`.live_draws` counts; then the op runs. The group ends there (its
   memory is no longer followed: a later write of the same values into another tensor keeps them);
 - a group whose values reach no model tensor by the time the context closes, or reach one by an
-  op that writes none of its arguments' first nor ``out=`` (unforeseen), is reported as ``seeded``
-  reports an unkeyed draw (:class:`~.seeding.UnkeyedDrawWarning`), its values torch's.
+  op that writes none of its arguments' first nor ``out=`` (unforeseen), or whose ops cannot run
+  again, is reported as ``seeded`` reports an unkeyed draw (:class:`~.seeding.UnkeyedDrawWarning`),
+  its values torch's.
 
 Draws into meta, lazy, complex, integer or sharded (DTensor) temporaries, and draws another open
 context keys, are ``seeded``'s as before.
@@ -278,7 +279,10 @@ class SeededTemporaries(seeded):
         tensor) run after the group is replayed with keyed draws."""
         dest = self._landing(func, args, kwargs)
         if dest is not None:
-            self._replay(group, dest, read)
+            try:
+                self._replay(group, dest, read)
+            except Exception:  # noqa: BLE001 - an op that cannot run again: its draws reported, not keyed
+                self._give_up(group)
             return super()._dispatch(func, args, kwargs)
         if not all(map(_plain, tensor_leaves((args, kwargs)))):
             self._give_up(group)  # meta, sparse, nested or wrapper tensors: not followed
