@@ -1,8 +1,10 @@
 """The model list of bench/zoo.py: tiny transformers configs, small timm and torchvision models.
 
 Each entry is a `Model`: its zoo, a name, and `make()`, the model's own construction with its own
-init (run under `torch.manual_seed` for the reference, under `fastinit.torch.build` for ours). A zoo
-that cannot be imported is reported by `zoos()` with the reason and left out.
+init (run under `torch.manual_seed` for the reference, under `fastinit.torch.build` for ours). The
+zoos are imported by `zoo_imports.import_zoo` (the folders of `FASTINIT_ZOO_PATH` too; torchvision
+beside a CPU build of torch); a zoo that cannot be imported is reported by `zoos()` with the reason
+and left out.
 """
 
 from __future__ import annotations
