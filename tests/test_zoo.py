@@ -7,7 +7,8 @@ constants (ResNets, MobileNets, EfficientNet, DenseNet, GoogLeNet's ``trunc_norm
 (ConvNeXt, CaiT), class tokens and timm's op-by-op truncated normal (ViT, DeiT, EVA-02), re-registered
 buffers (Swin), ``named_apply`` with names (MaxViT), torchvision's ViT, and transformers decoders,
 mixtures of experts, an encoder, an encoder-decoder, an audio and a vision model. Each is one test,
-so that pytest-xdist spreads them: about 170 s of CPU time in all (2 cores, 2 workers: under 1.5 min).
+so that pytest-xdist spreads them: 250 s of CPU time in all, 270 s in one process on a loaded 2-core
+machine (torch 2.13.0 CPU build), so about 2 minutes on CI's two workers.
 
 They live here, not in bench/, because CI's slow tier runs over the test paths (tests/) with ``-n 2``;
 ``pytest bench`` keeps the fast tier and runs the zoo only as a script, in its quick mode
