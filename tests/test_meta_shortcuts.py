@@ -18,7 +18,9 @@ T = torch._C.TensorBase
 KNOWN = [(T.erfinv_, (), {}), (T.mul_, (0.5,), {}), (T.add_, (3,), {}), (T.clamp_, (-2.0, 2.0), {}),
          (T.clamp_, (), {"min": -2.0, "max": 2}), (T.clamp_, (None, 1.0), {}), (T.clamp_, (-1.0,), {"max": 1.0}),
          (T.normal_, (), {}), (T.normal_, (0.1, 0.02), {}), (T.normal_, (1,), {"std": 0}),
-         (T.normal_, (), {"std": 2.0})]
+         (T.normal_, (), {"std": 2.0}), (T.normal_, (0.0, 0.02), {"generator": None}),
+         (torch.nn.init.normal_, (), {}), (torch.nn.init.normal_, (0.0, 1e-6), {}),
+         (torch.nn.init.normal_, (), {"std": 0.02, "generator": None})]
 
 
 class Calls(TorchFunctionMode):
@@ -93,9 +95,20 @@ OTHERS = [
     (T.mul_, _leaf, (0.5,), {}),  # a leaf that requires grad, grad mode on: torch's error
     (T.normal_, lambda: torch.empty(3, device="meta"), (0.0, -1.0), {}),  # std < 0: torch's error
     (T.normal_, lambda: torch.empty(3, device="meta"), (0.0, float("nan")), {}),
-    (T.normal_, lambda: torch.empty(3, device="meta"), (), {"generator": None}),
+    (T.normal_, lambda: torch.empty(3, device="meta"), (), {"generator": torch.Generator()}),
     (T.normal_, lambda: torch.empty(3, device="meta"), (0.0,), {"mean": 1.0}),  # mean twice: torch's error
+    (torch.nn.init.normal_, lambda: torch.empty(3, device="meta"), (0.0, -1.0), {}),
+    (torch.nn.init.normal_, lambda: torch.empty(3, device="meta"), (0.0,), {"mean": 1.0}),
+    (torch.nn.init.normal_, lambda: torch.empty(3, device="meta", dtype=torch.int32), (), {}),
 ]
+
+
+def test_torch_nn_init_normal_on_a_parameter_is_known_under_grad_mode() -> None:
+    p = _leaf()  # requires grad; torch.nn.init.normal_ draws under no_grad, so torch raises nothing
+    got, called = _shortcut(torch.nn.init.normal_, (p, 0.0, 0.02), {})
+    assert not called and got is p and p._version == 1
+    ran = _leaf()
+    assert torch.nn.init.normal_(ran, 0.0, 0.02) is ran and ran._version == 1
 
 
 @pytest.mark.parametrize("func,make,rest,kwargs", OTHERS)
