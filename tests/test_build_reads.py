@@ -143,15 +143,58 @@ def test_values_that_a_meta_build_cannot_know_raise_naming_the_cause(make: Calla
         assert isinstance(ft.build(make, SEED, build_on="cpu"), nn.Module)  # the advice works
 
 
-def test_a_tensor_whose_shape_depends_on_values_raises() -> None:
-    class NonZero(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.register_buffer("index", torch.nonzero(torch.arange(4) % 2))
+class NonZero(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("index", torch.nonzero(torch.arange(4) % 2))
 
-    with pytest.raises(NotImplementedError, match=r"torch\.nonzero makes a tensor whose shape depends on them"):
-        ft.build(NonZero, SEED)
-    assert ft.build(NonZero, SEED, build_on="cpu").index.flatten().tolist() == [1, 3]
+
+class ToCpu(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("index", (torch.arange(4) % 2).cpu())
+
+
+@pytest.mark.parametrize(("make", "call", "expected"), [
+    (NonZero, r"torch\.nonzero", [[1], [3]]),
+    (ToCpu, r"Tensor\.cpu", [0, 1, 0, 1]),
+], ids=["nonzero", "cpu"])
+def test_a_call_returning_a_tensor_raises(make: Callable[[], nn.Module], call: str, expected: list[int]) -> None:
+    with pytest.raises(NotImplementedError, match=call + r" returns a tensor \(a new tensor of data cannot be carried"):
+        ft.build(make, SEED)
+    assert ft.build(make, SEED, build_on="cpu").index.tolist() == expected
+
+
+class SetAtTensorIndex(nn.Module):
+    """``buf[torch.tensor(1)] = 5.0``: the 0-dim index is read (``.item()``), which fails on meta."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        buf = torch.zeros(4)
+        buf[torch.tensor(1)] = 5.0
+        self.register_buffer("buf", buf)
+
+
+class NonZeroOut(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        index = torch.empty(0, 1, dtype=torch.long)
+        torch.nonzero(torch.arange(4) % 2, out=index)
+        self.register_buffer("index", index)
+
+
+@pytest.mark.parametrize(("make", "call", "expected"), [
+    (SetAtTensorIndex, r"Tensor\.__setitem__", {"buf": [0.0, 5.0, 0.0, 0.0]}),
+    (NonZeroOut, r"torch\.nonzero", {"index": [[1], [3]]}),
+], ids=["setitem", "out"])
+def test_a_call_writing_a_tensor_raises_rather_than_losing_the_write(make: Callable[[], nn.Module], call: str,
+                                                                     expected: dict[str, list[float]]) -> None:
+    """Computed on the CPU, the write would not reach the meta build (which would then differ from the CPU one)."""
+    with pytest.raises(NotImplementedError, match=call + r" writes a tensor.*build_on='cpu'") as info:
+        ft.build(make, SEED)
+    assert info.value.__cause__ is not None  # torch's error, chained
+    on_cpu = ft.build(make, SEED, build_on="cpu")
+    assert {name: t.tolist() for name, t in on_cpu.named_buffers()} == expected
 
 
 def test_torchs_own_errors_are_left_as_they_are() -> None:

@@ -21,8 +21,11 @@ the call itself on the CPU tensors, and returns its result. The rule:
   raises ``NotImplementedError`` naming the call and the cause, chained to torch's error, telling
   to build on the CPU (``build_on="cpu"``), where the construction reads torch's values as usual;
 - the call must return Python values (``tolist``, ``item``, ``bool``, ``int``, ``float``,
-  ``torch.equal`` ...); a call that makes a tensor whose shape depends on values
-  (``torch.nonzero``, boolean-mask indexing) raises the same way.
+  ``torch.equal`` ...) and write nothing; a call that returns a tensor (``torch.nonzero``,
+  boolean-mask indexing, ``t.cpu()``: a new tensor of data cannot be carried into a meta build),
+  and a call that writes a tensor (an in-place op such as ``buf[torch.tensor(1)] = 5.0``, whose
+  0-dim index is read, ``out=``, or any call that moves an argument's version counter: the write
+  would be lost) raise the same way.
 
 The read writes no tensor, so it is not recorded, and the ops it reran stay recorded as they ran:
 a meta build records what a CPU build records, and both replay to the same bits. The CPU memory is
@@ -35,6 +38,7 @@ from typing import Any, Callable
 
 import torch  # absolute import: the real PyTorch
 
+from .draws import in_place
 from .op_flow import analyse
 from .record import TRUNC, WHOLE_INITS, Op, Recorder, Recording, Ref, map_tensors, storage_id, tensor_leaves
 
@@ -51,6 +55,9 @@ _PYTHON_READS = frozenset({torch.Tensor.__format__})
 _CPU = torch.device("cpu")
 _ADVICE = ("Build on the CPU: fastinit.torch.build(..., build_on='cpu') (or deferred(seed, device='cpu')), where the "
            "construction reads torch's values as usual; the replayed values are the same")
+
+
+_WRITES = "{} writes a tensor, and a write computed on the CPU would be lost to the meta build."
 
 
 class _Refused(Exception):
@@ -171,6 +178,8 @@ class ValueRecorder(Recorder):
         if not keys <= set(rec.storages):
             raise _Refused("the recording does not follow that tensor (sparse, nested or a subclass), so its values "
                            "are unknown.")
+        if in_place(func) or kwargs.get("out") is not None:
+            raise _Refused(_WRITES.format(_call_name(func)))
         plan, needed = _depends(rec, keys)
         with torch._C.DisableTorchFunction():  # nothing here is recorded, nor placed by a device context
             self._check(plan, needed)
@@ -180,7 +189,9 @@ class ValueRecorder(Recorder):
                     for op in plan:
                         values.run(op)
                     real_args, real_kwargs = map_tensors((args, kwargs), lambda t: _real(values, t))
+                    versions = _versions((real_args, real_kwargs))
                     result = func(*real_args, **real_kwargs)
+                    wrote = versions != _versions((real_args, real_kwargs))
             finally:
                 moved = not torch.equal(state, torch.random.get_rng_state())
                 if moved:
@@ -188,9 +199,12 @@ class ValueRecorder(Recorder):
         if moved:
             raise _Refused("those values depend on a draw from torch's random generator, which a meta build does not "
                            "make.")
+        if wrote:
+            raise _Refused(_WRITES.format(_call_name(func)))
         if any(True for _ in tensor_leaves(result)):
-            raise _Refused(f"{_call_name(func)} makes a tensor whose shape depends on them; only reads that return "
-                           "Python values (.tolist(), .item(), bool(), int(), float() ...) are computed on the CPU.")
+            raise _Refused(f"{_call_name(func)} returns a tensor (a new tensor of data cannot be carried into a meta "
+                           "build); only reads that return Python values (.tolist(), .item(), bool(), int(), float() "
+                           "...) are computed on the CPU.")
         return result
 
     def _check(self, plan: list[Op], needed: set[int]) -> None:
@@ -210,6 +224,11 @@ def _metas(x: Any) -> list[torch.Tensor]:
     """The meta tensors in ``x``."""
     with torch._C.DisableTorchFunction():
         return [t for t in tensor_leaves(x) if isinstance(t, torch.Tensor) and t.is_meta]
+
+
+def _versions(x: Any) -> list[int]:
+    """The autograd version counters of the tensors in ``x`` (an in-place write moves them)."""
+    return [t._version for t in tensor_leaves(x) if isinstance(t, torch.Tensor)]
 
 
 def _real(values: _Values, t: Any) -> Any:
