@@ -31,7 +31,7 @@ import torch  # absolute import: the real PyTorch
 
 from .dtensor_views import local_of
 from .model_tensors import storage_key as _key
-from .op_flow import EMPTY, _is_pure
+from .op_flow import EMPTY, is_pure
 from .record import tensor_leaves
 
 __all__ = ["LiveDraws", "covers"]
@@ -77,7 +77,7 @@ class LiveDraws:
         if not hit or func in EMPTY:
             return {}
         dest = args[0] if args else kwargs.get("tensor")
-        dest_key = _key(dest) if _is_pure(func) else None
+        dest_key = _key(dest) if is_pure(func) else None
         if dest_key is not None and keys.count(dest_key) == 1:
             if isinstance(dest, torch.Tensor) and covers(dest):
                 self._pending.pop(dest_key, None)

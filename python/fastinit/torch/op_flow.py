@@ -25,7 +25,7 @@ import torch  # absolute import: the real PyTorch
 
 from .record import TRUNC, Op, Recording, Ref, tensor_leaves
 
-__all__ = ["Flow", "analyse", "destination_of", "PURE_WRITES", "EMPTY"]
+__all__ = ["Flow", "analyse", "destination_of", "is_pure", "PURE_WRITES", "EMPTY"]
 
 
 _PURE_METHODS = ("normal_", "uniform_", "fill_", "zero_", "copy_", "log_normal_", "exponential_", "cauchy_",
@@ -43,7 +43,7 @@ def _pure_writes() -> frozenset[Any]:
     return frozenset([getattr(torch._C.TensorBase, n) for n in _PURE_METHODS] + [TRUNC])
 
 
-#: See :func:`_pure_writes`; and the init functions of :func:`_is_pure`.
+#: See :func:`_pure_writes`; and the init functions of :func:`is_pure`.
 PURE_WRITES = _pure_writes()
 
 #: Calls that make a tensor without values (its memory is whatever was there).
@@ -51,7 +51,7 @@ EMPTY = frozenset({torch.empty, torch.empty_like, torch.empty_strided, torch._C.
                    torch._C.TensorBase.new_empty_strided})
 
 
-def _is_pure(func: Any) -> bool:
+def is_pure(func: Any) -> bool:
     """Whether ``func`` writes its tensor without reading it."""
     if func in PURE_WRITES:
         return True
@@ -85,7 +85,7 @@ def _dense(ref: Ref) -> bool:
 
 def _destination(op: Op) -> Ref | None:
     """The tensor a pure write of ``op`` writes (torch.nn.init's functions pass it as ``tensor=``)."""
-    if not _is_pure(op.func):
+    if not is_pure(op.func):
         return None
     dest = op.args[0] if op.args else op.kwargs.get("tensor")
     return dest if isinstance(dest, Ref) and dest.key in op.mutated else None  # a skipped write writes nothing
