@@ -206,3 +206,25 @@ def test_ambiguous_originals_under_model_init_name_them():
 
     with pytest.raises(RuntimeError, match=r"did not write fc\.parametrizations\.weight\.original0.*no layer default"):
         ft.init_module(_meta(Net), SEED)
+
+
+def test_a_computed_tensor_stays_keyed_when_lazy_tensors_make_the_context_look_the_model_up_again() -> None:
+    """``computed_keyed`` keys the tensor a parametrization computes (python/fastinit/torch/computed_tensors.py);
+    a draw that misses while a lazy tensor remains makes ``seeded`` index the model again, which must not
+    forget it (a draw into it would then be reported as into a tensor not the model's)."""
+    from fastinit.torch.computed_tensors import computed_keyed
+
+    model = nn.Module()
+    model.conv = weight_norm(nn.Conv1d(4, 4, kernel_size=3), name="weight", dim=2)
+    model.lazy = nn.LazyLinear(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ft.UnkeyedDrawWarning)
+        with ft.seeded(model, seed=SEED) as ctx, computed_keyed(model, ctx):
+            weight = model.conv.weight  # computed now: keyed as conv.weight
+            torch.empty(2).normal_()  # not the model's: a miss, and the model is indexed again (lazy tensors remain)
+            assert len(ctx.reports) == 1
+            nn.init.normal_(weight, std=0.1)
+    assert len(ctx.reports) == 1, ctx.reports  # the draw into the computed tensor was keyed, not reported
+    expected = fastinit.normal(tuple(weight.shape), std=0.1, seed=SEED, stream="conv.weight")
+    assert np.array_equal(weight.detach().numpy(), expected)  # independent: fastinit's own draw on that stream
+    assert not ctx.computed  # let go when computed_keyed closed

@@ -8,7 +8,14 @@ new tensor only: in torch its values are lost, the originals keep theirs, and
 as a draw into a tensor that is not the model's. While :func:`computed_keyed` is open, each tensor
 a parametrization computes is a tensor of the model to the context, named as the parametrized
 tensor (``conv.weight``): a draw into it takes fastinit's values on that stream, unreported, and
-is lost as in torch. The context holds no reference to it: it is forgotten when the tensor is.
+is lost as in torch.
+
+The computed tensors go into ``seeded.computed``, the context's public table of memory keyed
+besides the model's tensors (looked up after them, and kept when the context indexes the model
+again for lazy tensors), as detached aliases of their memory (the same memory, not the tensor
+object): an entry, and the memory it keeps allocated, goes when the tensor is freed or when
+:func:`computed_keyed` closes. CPU and CUDA tensors (:data:`~.model_tensors.KEYED_DEVICES`) are
+keyed, by storage address, as ``seeded`` keys the model's.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from typing import Any
 import torch  # absolute import: the real PyTorch
 from torch.nn.utils import parametrize
 
-from .model_tensors import ByStorage, Known
+from .model_tensors import KEYED_DEVICES, ByStorage, Known
 from .seeding import seeded
 from .tensor_names import plain_name
 
@@ -39,14 +46,12 @@ def _forget(by_storage: ByStorage, address: int, known: Known) -> None:
 def _keyer(ctx: seeded, stream: str) -> Any:
     """The forward hook of one parametrization: its result known to ``ctx`` under ``stream``."""
     def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
-        if not isinstance(output, torch.Tensor) or output.is_meta or output.device.type != "cpu" or \
+        if not isinstance(output, torch.Tensor) or output.is_meta or output.device.type not in KEYED_DEVICES or \
                 not output.numel():
             return
-        by_storage = ctx._by_storage
+        by_storage = ctx.computed  # looked up after the model's tensors: an original returned is keyed as that
         with torch._C.DisableTorchFunction():
             address = output.untyped_storage().data_ptr()
-            if address in by_storage:
-                return  # the memory of a model tensor (a parametrization returning an original): keyed as that
             known = Known(stream, output.detach(), None)  # the same memory, not the same object
         by_storage[address] = [known]
         weakref.finalize(output, _forget, by_storage, address, known)
@@ -73,3 +78,4 @@ def computed_keyed(module: torch.nn.Module, ctx: seeded) -> Iterator[None]:
     finally:
         for handle in handles:
             handle.remove()
+        ctx.computed.clear()

@@ -3,8 +3,7 @@
 Inside ``with seeded(model, seed):`` every random in-place initialization of one of ``model``'s
 parameters or buffers, or of a view of one, fills with fastinit's values on that tensor's stream
 (its qualified name without the components wrappers add, as :func:`fastinit.torch.init_module`
-names streams) at the view's positions
-in the tensor (see :mod:`.view_layout`). Calls are seen through a
+names streams) at the view's positions in the tensor (see :mod:`.view_layout`). Calls are seen through a
 ``torch.overrides.TorchFunctionMode`` (so captured references to ``torch.nn.init``'s functions,
 as transformers keeps, are seen too) and, for ``torch.nn.init.trunc_normal_``, whose torch
 implementation draws rejected values into fresh tensors, through its private helper, replaced
@@ -191,6 +190,8 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         seed: the 64-bit seed used.
         written: stream names of the model tensors an in-place op wrote in the context.
         reports: the messages of the unkeyable draws (and of DTensor selections that would be copies).
+        computed: memory keyed besides the model's tensors, by storage address, after them (the tensors
+            parametrizations compute, while :func:`~.computed_tensors.computed_keyed` is open); a re-index keeps it.
 
     Threads: a context keys the draws of the thread that opened it; another thread's writes into
     the model's tensors are reported, not keyed, unless that thread opens its own context on the
@@ -220,6 +221,7 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
         self.written: set[str] = set()
         self.reports: list[str] = []
         self._by_storage: ByStorage = {}
+        self.computed: ByStorage = {}
         self._sharded: dict[int, str] = {}  # id of a DTensor parameter/buffer -> its stream name
         self._quiet = 0
         self._lazy = False  # the model holds uninitialized lazy tensors: index it again on a miss
@@ -257,8 +259,8 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
     # ------------------------------------------------------------ finding the tensor
 
     def _locate(self, t: Any) -> Optional[tuple[Known, Tensor]]:
-        """(the model tensor whose memory holds ``t``, the memory of ``t`` here), or None."""
-        found = locate(self._by_storage, t)
+        """(the model tensor, else the :attr:`computed` one, holding ``t``, the memory of ``t`` here), or None."""
+        found = locate(self._by_storage, t) or locate(self.computed, t)
         if found is None and self._lazy:
             self._index()
             found = locate(self._by_storage, t)
@@ -351,13 +353,11 @@ class seeded:  # noqa: N801 - a context manager used like a function, as torch.n
             self._wrote(args[0])
         out = kwargs.get("out")  # torch.add(a, b, out=p) writes into p
         for t in out if isinstance(out, (list, tuple)) else (out,):
-            if isinstance(t, torch.Tensor):
-                self._wrote(t)
+            self._wrote(t)  # None and other non-tensors are no model tensor
         return result
 
     def _fallback(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """torch's op after a report; on a model DTensor, on its local shard (a DTensor's own random
-        ops would coordinate an RNG state across ranks)."""
+        """torch's op after a report; on a model DTensor, on its local shard (its own random ops span ranks)."""
         if self._is_model_dtensor(args[0]):
             func(local_of(args[0]), *args[1:], **kwargs)
             return args[0]
