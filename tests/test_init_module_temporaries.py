@@ -4,6 +4,9 @@ into a bias, the QR input of ``orthogonal_`` on a fresh tensor copied into a wei
 draw added to a parameter (its own draw position), with minimal modules of our own. The
 meta-built model's values equal ``build(make, seed, build_on="cpu")`` bit for bit, with no
 UnkeyedDrawWarning, and are checked against fastinit's own draws and the distributions' ranges.
+The replay starts from the group's memory as it was before the group (a half-drawn buffer, an
+``out=`` argument); empty tensors join no group. A value read into Python, a replay that fails
+halfway, and a temporary copied into two weights are reported (torch's values in the first two).
 """
 
 from __future__ import annotations
@@ -173,3 +176,154 @@ def test_a_temporary_whose_values_reach_no_tensor_is_still_reported() -> None:
         model = Unused()
     with pytest.warns(ft.UnkeyedDrawWarning, match=r"torch\.rand draws from torch's generator"):
         ft.init_module(model, 0)
+
+
+class PartlyDrawn(nn.Module):
+    """A draw into half of a temporary of ones, the whole then doubled: the undrawn half is 2, not 4
+    (the replay starts from the memory as it was before the draw, not as it is at the landing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.empty(10))
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        with torch.no_grad():
+            buf = torch.ones(10)
+            buf[:5].normal_()
+            buf.mul_(2)
+            self.w.copy_(buf)
+
+
+class AddOut(nn.Module):
+    """A temporary of ones that joins a draw's group as an ``out=`` argument: ones plus one keyed draw."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.empty(4))
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        with torch.no_grad():
+            buf = torch.ones(4)
+            torch.add(buf, torch.rand(4), out=buf)
+            self.w.copy_(buf)
+
+
+class EmptySlices(nn.Module):
+    """A zero-size tensor made from a temporary, and an unrelated empty tensor made sparse (every
+    empty tensor has data pointer 0; a sparse result would end a group it touched): the temporary
+    goes into ``w``, keyed on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.empty(4))
+        if not self.w.is_meta:  # (no meta kernel for to_sparse)
+            self._init_weights()
+
+    def _init_weights(self) -> None:
+        with torch.no_grad():
+            t = torch.randn(4)
+            _ = t[:0] * 2
+            _ = torch.zeros(0).to_sparse()
+            self.w.copy_(t)
+
+
+@pytest.mark.parametrize("make", [PartlyDrawn, AddOut, EmptySlices], ids=lambda m: m.__name__)
+def test_replay_starts_from_the_memory_before_the_group(make: Callable[[], nn.Module]) -> None:
+    ours, built = _init_module_meta(make, 4).state_dict(), _build_cpu(make, 4).state_dict()
+    assert ours.keys() == built.keys()
+    for name, t in ours.items():
+        assert torch.equal(t, built[name]), name
+    w = ours["w"]
+    if make is PartlyDrawn:
+        drawn = torch.from_numpy(fastinit.normal(np.empty(5, np.float32), seed=4, stream="w"))
+        assert torch.equal(w, torch.cat([drawn * 2, torch.full((5,), 2.0)]))
+    elif make is AddOut:
+        assert torch.equal(w, 1 + torch.from_numpy(fastinit.uniform(np.empty(4, np.float32), seed=4, stream="w")))
+    else:
+        assert torch.equal(w, torch.from_numpy(fastinit.normal(np.empty(4, np.float32), seed=4, stream="w")))
+
+
+class ReadOut(nn.Module):
+    """A temporary scaled by a number read from it into Python: torch's draw is a constant of the
+    scaling, which a keyed replay cannot change."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.empty(4))
+        if not self.w.is_meta:
+            self._init_weights()
+
+    def _init_weights(self) -> None:
+        with torch.no_grad():
+            t = torch.randn(4)
+            t /= t.norm().item()
+            self.w.copy_(t)
+
+
+def test_a_value_read_into_python_gives_torchs_values_and_a_report() -> None:
+    torch.manual_seed(3)
+    t = torch.randn(4)
+    expected = t / t.norm().item()
+    with torch.device("meta"):
+        model = ReadOut()
+    torch.manual_seed(3)
+    with pytest.warns(ft.UnkeyedDrawWarning, match=r"torch\.randn draws from torch's generator"):
+        ft.init_module(model, 0)
+    assert torch.equal(model.w.detach(), expected)
+
+
+class FailingReplay(nn.Module):
+    """A temporary indexed by a mask of its own values: the selection has another size when the draw
+    is keyed, so the replay fails after it rewrote the temporary; the temporary goes into ``w``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.empty(8))
+
+    def _init_weights(self) -> None:
+        with torch.no_grad():
+            x = torch.rand(8)
+            _ = x[x > 0.5]
+            self.w.copy_(x)
+
+
+def test_a_replay_failing_halfway_leaves_torchs_values() -> None:
+    keyed = torch.from_numpy(fastinit.uniform(np.empty(8, np.float32), seed=1, stream="w"))
+    torch.manual_seed(0)
+    torchs = torch.rand(8)
+    assert int((keyed > 0.5).sum()) != int((torchs > 0.5).sum())  # the premise: the replay's selection fails
+    with torch.device("meta"):
+        model = FailingReplay()
+    torch.manual_seed(0)
+    with pytest.warns(ft.UnkeyedDrawWarning, match=r"torch\.rand draws from torch's generator"):
+        ft.init_module(model, 1)
+    assert torch.equal(model.w.detach(), torchs)
+
+
+class TwoLandings(nn.Module):
+    """One temporary copied into two weights."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.q = nn.Linear(4, 4, bias=False)
+        self.k = nn.Linear(4, 4, bias=False)
+        self._init_weights()
+
+    def _init_weights(self) -> None:
+        with torch.no_grad():
+            t = torch.randn(4, 4)
+            self.q.weight.copy_(t)
+            self.k.weight.copy_(t)
+
+
+def test_a_temporary_going_into_two_tensors_is_reported() -> None:
+    with pytest.warns(ft.UnkeyedDrawWarning, match=r"torch\.randn draws from torch's generator"):
+        ft.build(TwoLandings, 2, build_on="cpu")  # build reports it too (and keeps torch's values)
+    with torch.device("meta"):
+        model = TwoLandings()
+    with pytest.warns(ft.UnkeyedDrawWarning, match=r"went into q\.weight \(keyed on it\) and now into k\.weight"):
+        ft.init_module(model, 2)
+    q = torch.from_numpy(fastinit.normal(np.empty((4, 4), np.float32), seed=2, stream="q.weight"))
+    assert torch.equal(model.q.weight.detach(), q) and torch.equal(model.k.weight.detach(), q)

@@ -9,17 +9,24 @@ in, follows such a draw forward instead:
 - the draw runs on torch's generator, as ``seeded`` runs an unkeyed one, and starts a *group*: the
   memory holding its values, and the ops that touch that memory (recorded as :mod:`.record` records
   ops, each tensor a :class:`~.record.Ref` to its memory; other tensors read are kept as copies of
-  their values). The memory the group's ops make or write joins it; ops touching two groups merge them;
+  their values). The memory the group's ops make or write joins it (memory they did not make with a
+  copy of its bytes from before the op; memory of no bytes never joins: every empty tensor has
+  address 0); ops touching two groups merge them;
 - when an in-place op (or an ``out=`` argument) is about to write a group's values into a model
-  tensor, the group's ops are run again in order, in place in the same memory (so the code's own
-  tensor objects hold the new values), each draw keyed as :func:`fastinit.torch.build` keys a draw
-  into a temporary (:mod:`.replay`): on that tensor's stream, over the temporary's own positions,
-  at the draw position :mod:`.live_draws` counts; then the op runs. The group ends there (its
-  memory is no longer followed: a later write of the same values into another tensor keeps them);
+  tensor, the group's memory gets back the bytes it had when it joined, and the group's ops are run
+  again in order, in place in the same memory (so the code's own tensor objects hold the new
+  values), each draw keyed as :func:`fastinit.torch.build` keys a draw into a temporary
+  (:mod:`.replay`): on that tensor's stream, over the temporary's own positions, at the draw
+  position :mod:`.live_draws` counts; then the op runs. The group ends there; :mod:`.landed` follows
+  its memory on: a write of its values into a second model tensor is reported. build reports that
+  case too but keeps torch's values in both tensors; here both hold the values keyed on the first
+  (they are keyed before the second write is seen);
 - a group whose values reach no model tensor by the time the context closes, or reach one by an
   op that writes none of its arguments' first nor ``out=`` (unforeseen), or whose ops cannot run
-  again, is reported as ``seeded`` reports an unkeyed draw (:class:`~.seeding.UnkeyedDrawWarning`),
-  its values torch's.
+  again (every byte of its memory is then torch's again), or a value of which was read into Python
+  (``.item()``, ``.tolist()``, ``bool()``, ``torch.equal`` ...: a constant of later ops, which a
+  replay cannot key; build replays such a value as recorded, unreported), is reported as ``seeded``
+  reports an unkeyed draw (:class:`~.seeding.UnkeyedDrawWarning`), its values torch's.
 
 Draws into meta, lazy, complex, integer or sharded (DTensor) temporaries, and draws another open
 context keys, are ``seeded``'s as before.
@@ -37,6 +44,7 @@ from .checks import _FLOAT_DTYPES, Tensor
 from .draw_counts import keyed_stream
 from .draws import Target, caller_init, in_place
 from .dtensor import is_dtensor
+from .landed import Landed, read_out
 from .live_draws import LiveDraws
 from .model_tensors import KEYED_DEVICES, Known, place_view, storage_key, storage_keys
 from .open_contexts import owner
@@ -61,7 +69,6 @@ class _Step:
     kwargs: dict[str, Any]
     results: list[Ref | None]  # each tensor it returned: a Ref where the op made new memory
     drawn: int | None = None  # a draw into the group's memory at this address: keyed when the group is replayed
-    restore: tuple[int, Any] | None = None  # (an in-place write into memory new to the group) its bytes before
 
 
 @dataclass(eq=False)  # hashed by identity
@@ -72,15 +79,26 @@ class _Group:
     storages: dict[int, Any] = field(default_factory=dict)  # address -> storage (kept alive: not reused)
     dtypes: dict[int, torch.dtype] = field(default_factory=dict)  # address -> its first tensor's dtype
     reports: list[str] = field(default_factory=list)  # what each of its draws reports if never keyed
+    saved: dict[int, Any] = field(default_factory=dict)  # address -> its bytes before it joined (not made by it)
+    read_out: bool = False  # a value of its memory was read into Python (a constant of later ops)
 
 
 def _address(t: Tensor) -> int:
-    """The address of ``t``'s memory; -1 (no group's) for a tensor without memory of its own."""
+    """The address of ``t``'s memory; -1 (no group's) for a tensor without memory of its own or with no
+    bytes (every empty tensor has address 0)."""
     with torch._C.DisableTorchFunction():
         try:
-            return int(t.untyped_storage().data_ptr())
+            storage = t.untyped_storage()
+            return int(storage.data_ptr()) if storage.nbytes() else -1
         except (RuntimeError, NotImplementedError, TypeError):  # sparse, nested, wrapper tensors
             return -1
+
+
+def _bytes(t: Tensor) -> Any:
+    """A copy of the bytes of ``t``'s memory (its values before an op writes it)."""
+    with torch._C.DisableTorchFunction():
+        storage: Any = t.untyped_storage()
+        return storage.clone()
 
 
 def _plain(t: Any) -> bool:
@@ -132,10 +150,11 @@ class SeededTemporaries(seeded):
         self._groups: dict[int, _Group] = {}  # memory address -> its group
         self._live = LiveDraws()
         self._ops = 0
-        self._drew: tuple[Tensor, str] | None = None  # the temporary the op drew into, and its report
+        self._drew: tuple[Tensor, str, Any] | None = None  # the temporary the op drew into, its report, its bytes
         self._catching = False  # while an op runs through seeded: a draw into a temporary is followed
         self._factory_report: tuple[str, str] | None = None  # a random factory's report, held back
         self._keyed: dict[int, tuple[str, Tensor]] = {}  # while a group replays: address -> (stream, memory)
+        self._landed = Landed(self._warn)  # the memory of groups already keyed into a model tensor
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -159,7 +178,7 @@ class SeededTemporaries(seeded):
         if keyed is not None:
             return place_view(Known(keyed[0], keyed[1], None), t)
         if self._catching and self._temporary(t, in_dtype):
-            self._drew = (t, self._message(where, caller_init()))
+            self._drew = (t, self._message(where, caller_init()), _bytes(t))  # its bytes before the draw
             return None  # torch's op runs, unreported: the group is keyed when its values reach the model
         target = super()._target(t, where, in_dtype)
         position = self._live.direct(storage_key(t)) if target is not None else 0
@@ -190,6 +209,7 @@ class SeededTemporaries(seeded):
         keys = storage_keys(args, kwargs)
         read = self._live.before(func, args, kwargs, keys)
         self._ops += 1
+        landed = self._landed.before(keys, func, args, kwargs, self._landing(func, args, kwargs))
         touched = [g for g in dict.fromkeys(self._groups.get(k) for k in keys) if g is not None]
         if touched:
             result = self._in_group(self._merge(touched), func, args, kwargs, read)
@@ -201,6 +221,7 @@ class SeededTemporaries(seeded):
                 group = _Group()
                 self._record(group, func, (args, kwargs), (), set(), result)
         self._live.after(read, args, kwargs, result, in_place(func) or "out" in kwargs)
+        self._landed.after(landed, args, kwargs, result)
         return result
 
     def _run(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -223,22 +244,22 @@ class SeededTemporaries(seeded):
             if held[0]:
                 self._report(*held)
             return result
-        self._drew = (result, self._message(held[0] or f"torch.{func.__name__}", ""))
+        self._drew = (result, self._message(held[0] or f"torch.{func.__name__}", ""), None)  # memory it made
         method = getattr(torch._C.TensorBase, _FACTORIES[func])
         self._record(_Group(), method, ((result,), {}), (), set(), result)
         return result
 
     def _record(self, group: _Group, func: Any, call: tuple[tuple[Any, ...], dict[str, Any]], pre: Any,
-                mutated: set[int], result: Any, restore: tuple[int, Any] | None = None) -> None:
+                mutated: set[int], result: Any) -> None:
         """Add the op ``func`` (its arguments ``call``, with ``pre``: their :class:`Ref` before it ran)
         to ``group``, with the memory it made or wrote and the draw :attr:`_drew`, if any."""
         if self._drew is not None:
-            drawn, report = self._drew
-            self._join(group, drawn)
+            drawn, report, before = self._drew
+            self._join(group, drawn, before)
             group.reports.append(report)
         inputs = {_address(t) for t in tensor_leaves(call) if not t.is_meta}
         outputs = [t for t in tensor_leaves(result) if isinstance(t, torch.Tensor)]
-        new = {_address(t) for t in outputs if not t.is_meta and _address(t) not in inputs}
+        new = {_address(t) for t in outputs if not t.is_meta and _address(t) not in inputs} - {-1}
         if not new and not mutated and self._drew is None:
             return  # a view, a size: nothing written
         for t in [t for t in outputs if not t.is_meta and _address(t) in new] + \
@@ -249,16 +270,20 @@ class SeededTemporaries(seeded):
         args, kwargs = map_tensors(pre, _copy)
         results: list[Ref | None] = [_ref(t) if not t.is_meta and _address(t) in new else None for t in outputs]
         drawn_at = _address(self._drew[0]) if self._drew is not None else None
-        group.steps.append((self._ops, _Step(func, args, kwargs, results, drawn_at, restore)))
+        group.steps.append((self._ops, _Step(func, args, kwargs, results, drawn_at)))
         self._drew = None
 
-    def _join(self, group: _Group, t: Tensor) -> None:
+    def _join(self, group: _Group, t: Tensor, before: Any = None) -> None:
+        """``t``'s memory joins ``group``, with its bytes ``before`` the op (None: memory the op made)."""
         key = _address(t)
-        if key not in group.storages:
+        if key != -1 and key not in group.storages:
             with torch._C.DisableTorchFunction():
                 group.storages[key] = t.untyped_storage()
             group.dtypes[key] = t.dtype
+            if before is not None:
+                group.saved[key] = before
             self._groups[key] = group
+            self._landed.forget(key)
 
     def _merge(self, groups: list[_Group]) -> _Group:
         first = groups[0]
@@ -266,6 +291,8 @@ class SeededTemporaries(seeded):
             first.steps = sorted(first.steps + other.steps, key=lambda s: s[0])
             first.reports += other.reports
             first.storages.update(other.storages)
+            first.saved.update(other.saved)
+            first.read_out = first.read_out or other.read_out
             first.dtypes.update(other.dtypes)
             for key in other.storages:
                 self._groups[key] = first
@@ -277,26 +304,24 @@ class SeededTemporaries(seeded):
                   read: dict[int, int]) -> Any:
         """An op touching ``group``'s memory: recorded, or (about to write its values into a model
         tensor) run after the group is replayed with keyed draws."""
+        group.read_out = group.read_out or read_out(func)
         dest = self._landing(func, args, kwargs)
         if dest is not None:
-            try:
-                self._replay(group, dest, read)
-            except Exception:  # noqa: BLE001 - an op that cannot run again: its draws reported, not keyed
-                self._give_up(group)
+            if group.read_out:
+                self._give_up(group)  # torch's draw went into later ops as a constant: a replay cannot key it
+            else:
+                try:
+                    self._replay(group, dest, read)
+                except Exception:  # noqa: BLE001 - an op that cannot run again: its draws reported, not keyed
+                    self._give_up(group)
             return super()._dispatch(func, args, kwargs)
         if not all(map(_plain, tensor_leaves((args, kwargs)))):
             self._give_up(group)  # meta, sparse, nested or wrapper tensors: not followed
             return super()._dispatch(func, args, kwargs)
-        first = args[0] if args and in_place(func) and isinstance(args[0], torch.Tensor) else None
-        restore = None
-        if first is not None and not first.is_meta and _address(first) not in group.storages:
-            with torch._C.DisableTorchFunction():
-                storage: Any = first.untyped_storage()
-                restore = (_address(first), storage.clone())  # its values before, for the replay
-            self._join(group, first)
-        out = kwargs.get("out")
-        for t in tensor_leaves(out):
-            self._join(group, t)  # written, not read: joins before the op
+        first = [args[0]] if args and in_place(func) and isinstance(args[0], torch.Tensor) else []
+        for t in first + list(tensor_leaves(kwargs.get("out"))):  # written: joins before the op, its bytes kept
+            if _address(t) not in group.storages:
+                self._join(group, t, _bytes(t))
         inputs = list(tensor_leaves((args, kwargs)))
         before = _versions(inputs)
         pre = map_tensors((args, kwargs), lambda t: _ref(t) if _address(t) in group.storages else t)
@@ -306,7 +331,7 @@ class SeededTemporaries(seeded):
                 not all(map(_plain, tensor_leaves(result))):
             self._give_up(group)  # its values went into a model tensor by an op fastinit did not foresee, or
             return result  # into tensors a group cannot hold
-        self._record(group, func, (args, kwargs), pre, mutated, result, restore)
+        self._record(group, func, (args, kwargs), pre, mutated, result)
         return result
 
     def _landing(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Known | None:
@@ -321,21 +346,35 @@ class SeededTemporaries(seeded):
         return None
 
     def _replay(self, group: _Group, dest: Known, read: dict[int, int]) -> None:
-        """Run the group's ops again in its memory, each draw keyed by ``dest`` (see the module docstring)."""
+        """Run the group's ops again in its memory, each draw keyed by ``dest`` (see the module docstring),
+        from the bytes its memory had when it joined the group; if one fails, every byte is torch's again."""
         key = storage_key(dest.base)
         position = self._live.position(key, read) if key is not None else 0
-        draws = 0
         with torch._C.DisableTorchFunction():
             memory = {k: torch.empty(0, dtype=group.dtypes[k], device=s.device).set_(s)
                       for k, s in group.storages.items()}
+            torchs = {k: s.clone() for k, s in group.storages.items()}
+            for k, before in group.saved.items():
+                group.storages[k].copy_(before)
+        try:
+            draws = self._run_steps(group, memory, dest.name, position)
+        except BaseException:
+            with torch._C.DisableTorchFunction():
+                for k, before in torchs.items():
+                    group.storages[k].copy_(before)
+            raise
+        self._drop(group)
+        self._live.landed(key, draws)
+        self._landed.landed(group.storages, key, dest.name, group.reports)
+
+    def _run_steps(self, group: _Group, memory: dict[int, Tensor], name: str, position: int) -> int:
+        """Run ``group``'s steps in ``memory``, its draws keyed on ``name`` from ``position``: how many."""
+        draws = 0
         for _, step in group.steps:
             args, kwargs = map_tensors((step.args, step.kwargs),
                                        lambda r: _view(memory[r.key], r) if isinstance(r, Ref) else r)
-            if step.restore is not None:
-                with torch._C.DisableTorchFunction():
-                    memory[step.restore[0]].untyped_storage().copy_(step.restore[1])
             if step.drawn is not None:
-                self._keyed = {step.drawn: (keyed_stream(dest.name, position + draws), memory[step.drawn])}
+                self._keyed = {step.drawn: (keyed_stream(name, position + draws), memory[step.drawn])}
                 draws += 1
                 try:
                     super()._route(step.func, args, kwargs)
@@ -346,8 +385,7 @@ class SeededTemporaries(seeded):
             for ref, value in zip(step.results, tensor_leaves(result)):
                 if ref is not None:
                     _view(memory[ref.key], ref).copy_(value)
-        self._drop(group)
-        self._live.landed(key, draws)
+        return draws
 
     def _give_up(self, group: _Group) -> None:
         """Stop following ``group``: its draws are reported, their values torch's."""
