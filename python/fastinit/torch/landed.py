@@ -6,7 +6,8 @@ tensors and keeps torch's values in both (:mod:`.replay`); ``init_module`` runs 
 keyed the values by the time they reach the second tensor, so it cannot do the same: it reports the
 second landing instead (:class:`~.seeding.UnkeyedDrawWarning`), and both tensors hold the values
 keyed on the first. :class:`Landed` follows such memory (and the memory ops make from it) until it
-is overwritten whole or a new draw into a temporary takes it.
+is overwritten whole, a new draw into a temporary takes it, or it is freed (held by weak
+references, so followed memory costs nothing).
 
 It also names the ops that read a tensor's values into Python (:func:`read_out`): such a value is a
 constant of later ops, which a replay with keyed draws cannot change.
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch  # absolute import: the real PyTorch
+from torch.multiprocessing.reductions import StorageWeakRef as _StorageWeakRef
 
 from .draws import in_place
 from .live_draws import covers
@@ -31,6 +33,8 @@ __all__ = ["Landed", "read_out"]
 _READ_OUT = frozenset({"item", "tolist", "numpy", "__bool__", "__float__", "__int__", "__index__", "__complex__",
                        "__array__", "equal", "allclose"})
 _DRAW = " draws from torch's generator"
+#: A weak reference to a storage's memory (``.expired()``: freed), whatever Python object holds it.
+_weak: Callable[[Any], Any] = _StorageWeakRef
 
 
 def read_out(func: Any) -> bool:
@@ -52,7 +56,7 @@ class _Item:
     key: int | None
     name: str
     reports: list[str]  # each draw's report (as seeded reports an unkeyed draw): where it was made
-    storages: dict[int, Any] = field(default_factory=dict)  # address -> storage (kept alive: not reused)
+    storages: dict[int, Any] = field(default_factory=dict)  # address -> its memory, while alive
 
 
 class Landed:
@@ -64,18 +68,26 @@ class Landed:
 
     def landed(self, storages: dict[int, Any], key: int | None, name: str, reports: list[str]) -> None:
         """The memory ``storages`` went into the model tensor ``name`` (at ``key``) with keyed draws."""
-        item = _Item(key, name, list(reports), dict(storages))
+        item = _Item(key, name, list(reports), {k: _weak(s) for k, s in storages.items()})
         for k in storages:
             self._items[k] = item
 
     def forget(self, key: int) -> None:
         """The memory ``key`` holds other values now (a new draw into a temporary)."""
-        self._items.pop(key, None)
+        item = self._items.pop(key, None)
+        if item is not None:
+            item.storages.pop(key, None)
+
+    def touched(self, keys: list[int]) -> bool:
+        """Whether any of the memory ``keys`` is followed."""
+        return any(k in self._items for k in keys)
 
     def before(self, keys: list[int], func: Any, args: tuple[Any, ...], kwargs: dict[str, Any],
                dest: Known | None) -> list[_Item]:
         """Before an op with arguments at ``keys`` that writes the model tensor ``dest`` (or None): a
         second model tensor is reported; memory overwritten whole is forgotten. The items it touches."""
+        for k in [k for k in keys if k in self._items and self._items[k].storages[k].expired()]:
+            self.forget(k)  # freed: the address is another tensor's now
         items = list({id(i): i for i in (self._items.get(k) for k in keys) if i is not None}.values())
         if items and dest is not None:
             for item in items:
@@ -96,7 +108,7 @@ class Landed:
             k = _key(t)
             if k is not None and k not in inputs:
                 with torch._C.DisableTorchFunction():
-                    items[0].storages[k] = t.untyped_storage()
+                    items[0].storages[k] = _weak(t.untyped_storage())
                 self._items[k] = items[0]
 
     def _second(self, item: _Item, name: str) -> None:

@@ -209,7 +209,8 @@ class SeededTemporaries(seeded):
         keys = storage_keys(args, kwargs)
         read = self._live.before(func, args, kwargs, keys)
         self._ops += 1
-        landed = self._landed.before(keys, func, args, kwargs, self._landing(func, args, kwargs))
+        landed = self._landed.before(keys, func, args, kwargs, self._landing(func, args, kwargs)) \
+            if self._landed.touched(keys) else []
         touched = [g for g in dict.fromkeys(self._groups.get(k) for k in keys) if g is not None]
         if touched:
             result = self._in_group(self._merge(touched), func, args, kwargs, read)
