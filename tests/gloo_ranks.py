@@ -1,5 +1,12 @@
 """Spawn a worker script on ``world`` local ranks of a gloo process group (torchrun's environment
-variables, a free localhost port, one OpenMP thread each), for the distributed tests."""
+variables, a free localhost port, one OpenMP thread each), for the distributed tests.
+
+A world in which a rank is killed by a signal runs once more, and the crash is reported as a
+warning: on loaded 2-core CI machines torch's own native code crashed now and then in threads
+without a Python frame (a SIGABRT in gloo's teardown, "terminate called without an active
+exception"; a SIGSEGV while ``fully_shard`` propagated sharding on fake tensors), never twice in a
+row. A world in which no rank was killed by a signal but one fails a check (a non-zero exit code)
+fails the test at once, and a world that crashes again fails it too."""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 
@@ -18,7 +26,23 @@ def free_port() -> int:
 
 def run_ranks(worker: Path, world: int, timeout: float = 240) -> list[str]:
     """Run ``worker`` on ``world`` ranks; each rank's output (stdout + stderr). Fails the test,
-    with that rank's output, if any rank exits non-zero."""
+    with that rank's output, if any rank exits non-zero (after one more run of the world if a rank
+    was killed by a signal: see the module docstring)."""
+    procs, outputs = _run_once(worker, world, timeout)
+    crashed = [(rank, p.returncode, out) for rank, (p, out) in enumerate(zip(procs, outputs)) if p.returncode < 0]
+    if crashed:  # the other ranks then fail too, on the lost connection
+        rank, code, out = crashed[0]
+        with warnings.catch_warnings():  # shown in pytest's warnings summary, not an error (filterwarnings)
+            warnings.simplefilter("always")
+            warnings.warn(f"rank {rank} of {world} was killed by signal {-code}; the world ran again:\n"
+                          f"{out[-3000:]}", stacklevel=2)
+        procs, outputs = _run_once(worker, world, timeout)
+    for rank, (p, out) in enumerate(zip(procs, outputs)):
+        assert p.returncode == 0, f"rank {rank} of {world} failed (exit code {p.returncode}):\n{out[-6000:]}"
+    return outputs
+
+
+def _run_once(worker: Path, world: int, timeout: float) -> tuple[list[subprocess.Popen[str]], list[str]]:
     port = free_port()
     procs = []
     for rank in range(world):
@@ -35,6 +59,4 @@ def run_ranks(worker: Path, world: int, timeout: float = 240) -> list[str]:
         for p in procs:
             if p.poll() is None:
                 p.kill()
-    for rank, (p, out) in enumerate(zip(procs, outputs)):
-        assert p.returncode == 0, f"rank {rank} of {world} failed (exit code {p.returncode}):\n{out[-6000:]}"
-    return outputs
+    return procs, outputs
