@@ -78,7 +78,8 @@ class DataAssignments(TorchFunctionMode):
     def __init__(self, model: torch.nn.Module, ctx: seeded) -> None:
         super().__init__()
         self._ctx = ctx
-        self._by_storage = index_model(model)[0]
+        with torch._C.DisableTorchFunction():  # a lookup under the open context: its mode need not see it
+            self._by_storage = index_model(model)[0]
         self._copies: dict[int, weakref.ref[torch.UntypedStorage]] = {}  # by id: storages holding copies
         self._assigned: dict[int, weakref.ref[torch.UntypedStorage]] = {}  # id of p -> the copy ``p.data =`` put
 
