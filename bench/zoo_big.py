@@ -1,7 +1,10 @@
 """Full-size timings of bench/zoo.py (``--big``): GPT-2 (124 M parameters), BERT-base (110 M), a
 Llama of 0.47 B (the config of bench/hf_init.py) and ViT-B/16 (timm, torchvision), float32 on the CPU.
 
-Each time is the second of two runs (warm: the allocator has seen the sizes). For a model whose init
+Each time is the best of ``ROUNDS`` runs after a first one (warm: the allocator has seen the sizes),
+the model's own side and fastinit's alike: one run alone is at the mercy of the machine (on a quiet
+2-core EPYC the second of two runs gave torchvision's ViT-B/16 2.3-2.7x where the best of 4 gave
+3.4-3.6x, minutes apart). For a model whose init
 runs in its constructor (timm, torchvision): its own construction vs ``build(make, seed)`` (meta).
 For transformers: the construction vs ``build(make, seed, build_on="cpu")``, which runs the
 construction and then replays it, so it cannot be faster; the comparison that counts is the model's
@@ -17,17 +20,20 @@ from typing import Any, Callable
 
 import fastinit.torch as ft
 
+ROUNDS = 3  # timed runs per measurement, after an untimed first one
+
 
 def _warm(fn: Callable[[], Any]) -> float:
-    """Wall seconds of fn's second run (its results freed before the next)."""
-    seconds = 0.0
-    for _ in range(2):
+    """Wall seconds of fn's fastest run of ROUNDS after a first, untimed one (results freed before the next)."""
+    best = float("inf")
+    for i in range(ROUNDS + 1):
         gc.collect()
         t = time.perf_counter()
         out = fn()
-        seconds = time.perf_counter() - t
+        if i:
+            best = min(best, time.perf_counter() - t)
         del out
-    return seconds
+    return best
 
 
 def _hf_models() -> list[tuple[str, Callable[[], Any]]]:
@@ -56,7 +62,7 @@ def _vision_models() -> list[tuple[str, Callable[[], Any]]]:
 
 
 def _hf_init_times(make: Callable[[], Any]) -> tuple[float, float]:
-    """init_weights() vs init_module on one model, each the second of two runs."""
+    """init_weights() vs init_module on one model, each timed as _warm times it."""
     from fastinit.torch.own_init import _clear_hf_flags
 
     model = make()
@@ -72,7 +78,7 @@ def _hf_init_times(make: Callable[[], Any]) -> tuple[float, float]:
 
 def big_speed() -> list[dict[str, Any]]:
     """Time each full-size model and print one line per model; returns the rows."""
-    print("\nfull size, float32, CPU, warm (the second of two runs), wall seconds; x: own / fastinit")
+    print(f"\nfull size, float32, CPU, warm (the best of {ROUNDS} runs after a first), wall seconds; x: own / fastinit")
     rows = []
     hf: list[tuple[str, Callable[[], Any]]] = []
     try:
