@@ -9,12 +9,13 @@ import pytest
 from gloo_ranks import run_ranks
 
 # A worker that appends its rank to runs.txt and then does what `BEHAVIOUR` says for the run number
-# (how many lines rank 0 had written before): "ok", "segv" (rank 1 kills itself) or "fail" (exit 1).
+# (how many lines its own rank had written before: the other rank's lines may come before or after
+# its own within a run): "ok", "segv" (rank 1 kills itself) or "fail" (exit 1).
 WORKER = """
 import os, pathlib, signal, sys
 runs = pathlib.Path(__file__).with_name("runs.txt")
 rank = os.environ["RANK"]
-run = sum(1 for line in runs.read_text().splitlines() if line == "0") if runs.exists() else 0
+run = runs.read_text().splitlines().count(rank) if runs.exists() else 0
 with runs.open("a") as f:
     f.write(rank + "\\n")
 what = {behaviour!r}[min(run, {last})]
