@@ -1,6 +1,7 @@
 """A small throughput harness for ``pytest bench/``: each benchmark records M values/s for
 fastinit and its peers; at the end one table (with speed-ups), a thread-scaling table and the
-memory-write roofline (``out.fill``) are printed, and the same data is written as JSON.
+memory-write roofline (the fastest of ``out.fill`` and one thread's plain and non-temporal
+stores) are printed, and the same data is written as JSON.
 
     pytest bench/                       # full run: sizes from 1 MB to 1 GB, 3 rounds each
     pytest bench/ --quick               # under a minute: small sizes, 2 rounds
@@ -27,17 +28,22 @@ import json
 import os
 import platform
 import textwrap
+import time
+from typing import Callable
 
 import pytest
 
 from fastinit.core.timing import median_seconds  # the timer `fastinit info` uses too
 
-__all__ = ["end_load_now", "median_seconds", "record", "record_ratio", "record_scaling"]
+__all__ = ["best_seconds", "end_load_now", "median_seconds", "record", "record_ratio", "record_scaling"]
 
 RESULTS: list[dict] = []
 SCALING: list[dict] = []
-RATIOS: list[dict] = []  # busy-machine rows: a speed ratio measured in one run, and its target
+RATIOS: list[dict] = []  # a speed ratio measured in one run, and its target (busy machine, roofline)
 LOAD: dict[str, float | None] = {}  # 1-minute load average at "start" and "end" of the session
+
+#: The measurements of writing memory at all; the roofline is the fastest of them per dtype and size.
+ROOF_IMPLS = ("out.fill", "plain stores", "non-temporal stores")
 
 EFFICIENCY_RANGE = (0.50, 1.10)  # plausible thread-scaling efficiency; outside it the run was disturbed
 
@@ -80,6 +86,18 @@ def rounds(quick) -> int:
     return 2 if quick else 3
 
 
+def best_seconds(fn: Callable[[], object], repeat: int) -> float:
+    """Best wall time of ``fn()`` over ``repeat`` calls, after one untimed call (as median_seconds):
+    for ratios of two speeds measured in one run, where the best round is the least disturbed."""
+    fn()
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def record(fill: str, dtype: str, n: int, itemsize: int, impl: str, seconds: float, note: str = "") -> None:
     RESULTS.append({"fill": fill, "dtype": dtype, "n": n, "bytes": n * itemsize, "impl": impl,
                     "seconds": seconds, "mvalues_per_s": n / seconds / 1e6,
@@ -87,7 +105,7 @@ def record(fill: str, dtype: str, n: int, itemsize: int, impl: str, seconds: flo
 
 
 def record_ratio(case: str, fill: str, dtype: str, nbytes: int, ratio: float, target: float, note: str = "") -> None:
-    """A busy-machine row: ratio (higher is better) of two speeds measured in one run, and its target."""
+    """A ratio row: ratio (higher is better) of two speeds measured in one run, and its target."""
     RATIOS.append({"case": case, "fill": fill, "dtype": dtype, "bytes": nbytes, "ratio": ratio, "target": target,
                    "note": note})
 
@@ -142,10 +160,28 @@ def unreliable_reasons() -> list[tuple[str, str]]:
     return reasons
 
 
+def cpu_model() -> str:
+    """The CPU's name as /proc/cpuinfo gives it, with its family and model numbers (a VM's "AMD
+    EPYC" names no generation: family 23 is Zen 1/2, 25 Zen 3/4, 26 Zen 5); else platform's."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            fields = dict(line.split(":", 1) for line in f.read().split("\n\n")[0].splitlines() if ":" in line)
+    except OSError:
+        return platform.processor() or platform.machine()
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    name = fields.get("model name", platform.machine())
+    if "cpu family" in fields and "model" in fields:
+        name += f" (family {fields['cpu family']}, model {fields['model']})"
+    return name
+
+
 def _header(reasons: list[tuple[str, str]]) -> list[str]:
+    import fastinit
+
     cores = os.cpu_count() or 1
     loads = ", ".join(f"{LOAD[w]:.2f} at {w}" for w in ("start", "end") if LOAD.get(w) is not None)
-    lines = ["", f"fastinit bench: {cores} cores, 1-minute load average {loads or 'unknown'}"]
+    lines = ["", f"fastinit bench: {cpu_model()}, {cores} cores, {fastinit.simd_path()} path, "
+             f"{fastinit.store_kind()} stores for large outputs; 1-minute load average {loads or 'unknown'}"]
     for _, full in reasons:
         lines += _wrap(f"UNRELIABLE: {full}")
     return lines
@@ -163,12 +199,12 @@ def _wrap(text: str, indent: str = "") -> list[str]:
 
 
 def _roofline() -> dict[tuple[str, int], dict]:
-    """The fastest out.fill measurement per (dtype, bytes): the roofline, once however many
-    benchmarks measured it."""
+    """The fastest of the ROOF_IMPLS measurements per (dtype, bytes): the roofline, once however
+    many benchmarks measured it."""
     best: dict[tuple[str, int], dict] = {}
     for r in RESULTS:
         key = (r["dtype"], r["bytes"])
-        if r["impl"] == "out.fill" and (key not in best or r["seconds"] < best[key]["seconds"]):
+        if r["impl"] in ROOF_IMPLS and (key not in best or r["seconds"] < best[key]["seconds"]):
             best[key] = r
     return best
 
@@ -189,7 +225,7 @@ def _throughput_rows() -> list[str]:
     """One line per measurement, grouped by (fill, dtype, size), fastinit's first."""
     roof = _roofline()
     ours = {(r["fill"], r["dtype"], r["bytes"]): r for r in RESULTS if r["impl"] == "fastinit"}
-    rows = sorted((r for r in RESULTS if r["impl"] != "out.fill"),
+    rows = sorted((r for r in RESULTS if r["impl"] not in ROOF_IMPLS),
                   key=lambda r: (r["fill"], r["dtype"], r["bytes"], r["impl"] != "fastinit", r["impl"]))
     outliers = _outliers(rows)
     lines = []
@@ -213,17 +249,18 @@ def _tables(reasons: list[tuple[str, str]] | None = None) -> list[str]:
     scaling row its own mark."""
     banner = _wrap(f"  UNRELIABLE (see above): {'; '.join(short for short, _ in reasons)}") if reasons else []
     lines = []
-    if any(r["impl"] != "out.fill" for r in RESULTS):
-        head = f"{'fill':<25}{'dtype':<9}{'size':>7} {'impl':<10}{'M/s':>9} {'GB/s':>6}{'x':>7}{'t/fill':>7}  note"
+    if any(r["impl"] not in ROOF_IMPLS for r in RESULTS):
+        head = f"{'fill':<25}{'dtype':<9}{'size':>7} {'impl':<10}{'M/s':>9} {'GB/s':>6}{'x':>7}{'t/roof':>7}  note"
         lines += ["", "throughput, median of the rounds. x: this row's time / fastinit's on the same fill, dtype and "
-                  "size", "(a peer's x is fastinit's speed-up). t/fill: fastinit's time / out.fill's on the same bytes "
-                  "(1.00 = memory speed).", *banner, head, "-" * len(head), *_throughput_rows()]
+                  "size", "(a peer's x is fastinit's speed-up). t/roof: fastinit's time / the roofline's on the same "
+                  "bytes (1.00 = memory speed).", *banner, head, "-" * len(head), *_throughput_rows()]
     roof = _roofline()
     if roof:
-        lines += ["", "memory-write roofline: out.fill(1) through an integer view, the fastest measurement per dtype "
-                  "and size", *banner]
+        lines += ["", "memory-write roofline: the fastest per dtype and size of out.fill(1) through an integer view "
+                  "and one thread's", "plain and non-temporal stores (fastinit's measure_stores)", *banner]
         for (dtype, nbytes), r in sorted(roof.items()):
-            lines.append(f"  {dtype:<10}{_size(nbytes):>9}{r['mvalues_per_s']:>12,.0f} M/s{r['gb_per_s']:>7.1f} GB/s")
+            lines.append(f"  {dtype:<10}{_size(nbytes):>9}{r['mvalues_per_s']:>12,.0f} M/s{r['gb_per_s']:>7.1f} GB/s"
+                         f"  {r['impl']}")
     lines += _ratio_table(banner)
     if SCALING:
         lines += ["", "thread scaling (fastinit)", *banner]
@@ -235,11 +272,11 @@ def _tables(reasons: list[tuple[str, str]] | None = None) -> list[str]:
 
 
 def _ratio_table(banner: list[str]) -> list[str]:
-    """The busy-machine rows: each ratio with its target, "below" where it misses it."""
+    """The ratio rows (roofline, busy machine): each ratio with its target, "below" where it misses it."""
     if not RATIOS:
         return []
     head = f"  {'case':<40}{'fill':<10}{'dtype':<9}{'size':>7}{'ratio':>7}{'target':>8}  note"
-    lines = ["", "busy machine: speed ratios measured in one run (both sides under the same load, best of the rounds)",
+    lines = ["", "speed ratios measured in one run (both sides under the same load, best of the rounds)",
              *banner, head]
     for r in RATIOS:
         mark = "" if r["ratio"] >= r["target"] else "below"
@@ -261,7 +298,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         import fastinit
 
         meta = {"fastinit": fastinit.__version__, "simd_path": fastinit.simd_path(),
-                "threads": fastinit.get_num_threads(), "cpu_count": os.cpu_count(),
+                "threads": fastinit.get_num_threads(), "cpu_count": os.cpu_count(), "cpu": cpu_model(),
+                "store_kind": fastinit.store_kind(),
                 "machine": platform.machine(), "processor": platform.processor(),
                 "python": platform.python_version(), "quick": bool(config.getoption("--quick")),
                 "loadavg_1min": {"start": LOAD.get("start"), "end": LOAD.get("end")},

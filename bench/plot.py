@@ -3,7 +3,8 @@
     python bench/plot.py results.json bench/throughput.png
 
 One panel per fill (uniform, normal, truncated_normal) for float32: M values/s of fastinit and
-each peer against the output size, with the out.fill roofline for reference.
+each peer against the output size, with the memory-write roofline (the fastest of out.fill and
+plain and non-temporal stores at each size) for reference.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ def main(src: str, dst: str, dtype: str = "float32") -> None:
     data = json.load(open(src))
     fills = ["uniform", "normal", "truncated_normal"]
     fig, axes = plt.subplots(1, len(fills), figsize=(15, 4.5), sharey=True)
-    roof = sorted((r["bytes"], r["mvalues_per_s"]) for r in data["results"]
-                  if r["impl"] == "out.fill" and r["dtype"] == dtype)
+    best: dict[int, float] = {}
+    for r in data["results"]:
+        if r["impl"] in ("out.fill", "plain stores", "non-temporal stores") and r["dtype"] == dtype:
+            best[r["bytes"]] = max(best.get(r["bytes"], 0.0), r["mvalues_per_s"])
+    roof = sorted(best.items())
     colors = {"fastinit": "C0", "numpy": "C1", "torch": "C2", "jax": "C3"}
     handles = {}
     for ax, fill in zip(axes, fills):
@@ -35,8 +39,9 @@ def main(src: str, dst: str, dtype: str = "float32") -> None:
                                   color=colors.get(impl), linewidth=2.5 if impl == "fastinit" else 1.5)
                 handles.setdefault(impl, line)
         if roof:
-            (line,) = ax.plot([p[0] / 2**20 for p in roof], [p[1] for p in roof], "k--", label="out.fill (memory)")
-            handles.setdefault("out.fill (memory)", line)
+            (line,) = ax.plot([p[0] / 2**20 for p in roof], [p[1] for p in roof], "k--",
+                              label="writing memory (roofline)")
+            handles.setdefault("writing memory (roofline)", line)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_title(f"{fill} ({dtype})")

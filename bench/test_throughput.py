@@ -1,5 +1,6 @@
 """Throughput of fastinit's fills against NumPy, torch and JAX (when installed), float32/64/16
-and bfloat16, 1 MB to 1 GB; thread scaling; the out.fill roofline. See conftest.py for options.
+and bfloat16, 1 MB to 1 GB; thread scaling; the memory-write roofline (out.fill, plain and
+non-temporal stores) and constant/zeros against it. See conftest.py for options.
 Every benchmark also checks that what it timed is a correct sample."""
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import numpy as np
 import pytest
 
 import fastinit
+from fastinit import _core
 from fastinit.core.dtypes import FLOAT_DTYPES
 
-from conftest import median_seconds, record, record_scaling
+from conftest import best_seconds, median_seconds, record, record_ratio, record_scaling
 
 try:
     import torch
@@ -80,15 +82,47 @@ def test_fastinit_vs_numpy(fill, dtype, nbytes, rounds):
         _check(fill, out)
 
 
+def _store_roofline(dtype: str, nbytes: int, rounds: int) -> None:
+    """One thread writing nbytes with plain and with non-temporal stores (best of the rounds)."""
+    dt = DTYPES[dtype]
+    plain, nontemporal = _core.measure_stores(nbytes, rounds)
+    record("(roofline)", dtype, nbytes // dt.itemsize, dt.itemsize, "plain stores", plain)
+    record("(roofline)", dtype, nbytes // dt.itemsize, dt.itemsize, "non-temporal stores", nontemporal)
+
+
 @pytest.mark.parametrize("dtype", list(DTYPES))
 def test_roofline(dtype, nbytes, rounds):
     """Writing memory at all: out.fill on the same bytes (through an integer view, so that
-    ml_dtypes' slow scalar casts do not count)."""
+    ml_dtypes' slow scalar casts do not count), and one thread's plain and non-temporal stores."""
     dt = DTYPES[dtype]
     out = np.empty(nbytes // dt.itemsize, dt)
     raw = out.view({2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize])
     record("(roofline)", dtype, out.size, dt.itemsize, "out.fill", median_seconds(lambda: raw.fill(1), rounds))
     assert (raw == 1).all()
+    _store_roofline(dtype, nbytes, rounds)
+
+
+ROOF_BYTES = {"full": 512 << 20, "quick": 64 << 20}
+
+
+@pytest.mark.parametrize("fill", ["constant", "zeros"])
+def test_constant_at_the_roofline(fill, quick, rounds):
+    """constant and zeros on one thread against the best of out.fill and one thread's plain and
+    non-temporal stores on the same bytes (target >= 0.9), float32, 512 MB (quick: 64 MB)."""
+    nbytes = ROOF_BYTES["quick" if quick else "full"]
+    out = np.empty(nbytes // 4, np.float32)
+    raw = out.view(np.uint32)
+    best_roof = min(min(_core.measure_stores(nbytes, rounds + 1)), best_seconds(lambda: raw.fill(1), rounds + 1))
+    before = fastinit.get_num_threads()
+    fastinit.set_num_threads(1)
+    try:
+        op = (lambda: fastinit.constant(out, 0.5)) if fill == "constant" else (lambda: fastinit.zeros(out))
+        ours = best_seconds(op, rounds + 1)
+    finally:
+        fastinit.set_num_threads(before)
+    assert (out == (0.5 if fill == "constant" else 0.0)).all()
+    record_ratio("1 thread / best store roofline", fill, "float32", nbytes, best_roof / ours, 0.9,
+                 f"{nbytes / ours / 1e9:.1f}/{nbytes / best_roof / 1e9:.1f} GB/s {fastinit.store_kind()}")
 
 
 @NEED_TORCH
@@ -249,13 +283,16 @@ def test_summary_layout(monkeypatch):
                         note="x = time / C-order time " * 5)
         conftest.record("(roofline)", "bfloat16", nbytes // 2, 2, "out.fill", seconds / 10)
         conftest.record("(roofline)", "bfloat16", nbytes // 2, 2, "out.fill", seconds / 8)  # a second benchmark's
+        nontemporal = seconds / (11 if nbytes > 1 << 20 else 7)  # the fastest at 16 MB only
+        conftest.record("(roofline)", "bfloat16", nbytes // 2, 2, "non-temporal stores", nontemporal)
     lines = conftest._tables([("load 9.00 > 2 cores at end", "x" * 300)])
     assert max(map(len, lines)) <= 120, max(lines, key=len)
     rows = [line for line in lines if line.startswith("truncated_normal layouts")]
     assert len(rows) == 4
     assert [row.split()[8] == "1.20" for row in rows if "transposed" in row] == [True, True]
     roofline = [line for line in lines if line.startswith("  bfloat16")]
-    assert [line.split()[1:4] for line in roofline] == [["1", "MB", "2,621"], ["16", "MB", "20,972"]]
+    assert [line.split()[1:4] + line.split()[7:] for line in roofline] == [
+        ["1", "MB", "2,621", "out.fill"], ["16", "MB", "23,069", "non-temporal", "stores"]]
     flagged = [row for row in rows if "*" in row]
     assert len(flagged) == 2 and all(" 1 MB " in row for row in flagged), flagged
     assert any(line.startswith("* outlier:") for line in lines)

@@ -78,6 +78,8 @@ void set_simd_path(const std::string& name) {
   g_active.store(t, std::memory_order_release);
 }
 
+const KernelTable& best_kernels() { return *best_table(); }
+
 const KernelTable& active_kernels() {
   const KernelTable* t = g_active.load(std::memory_order_acquire);
   if (t != nullptr) return *t;

@@ -158,7 +158,7 @@ bool fill_random(const Target& t, const KernelTable& kernels, const StreamKey& k
     return fill_tiles_direct(t, plan, gen, threads, keep_going);
   }
   const uint64_t total = element_count(axes);
-  const bool streaming = total * is >= kStreamingBytes;
+  const bool streaming = stream_stores(total * is);
   return by_slabs(total, threads, keep_going, [&](uint64_t lo, uint64_t hi) {
     alignas(64) uint32_t words[2 * kTile];
     alignas(64) unsigned char values[8 * kTile];
@@ -191,25 +191,30 @@ bool fill_random(const Target& t, const KernelTable& kernels, const StreamKey& k
   });
 }
 
-bool fill_pattern(const Target& target, const unsigned char* pattern, int threads, const KeepGoing& keep_going) noexcept {
+bool fill_pattern(const Target& target, const KernelTable& kernels, const unsigned char* pattern, int threads,
+                  const KeepGoing& keep_going) noexcept {
   for (int64_t n : target.shape)
     if (n == 0) return true;
   // Every element gets the same bytes, so walk the memory in its own order.
   const Target t = in_memory_order(target);
   const std::vector<Axis> axes = collapse(t);
   const std::size_t is = itemsize(t.fmt);
-  return by_slabs(element_count(axes), threads, keep_going, [&](uint64_t lo, uint64_t hi) {
+  const uint64_t total = element_count(axes);
+  const bool streaming = stream_stores(total * is);
+  return by_slabs(total, threads, keep_going, [&](uint64_t lo, uint64_t hi) {
     alignas(64) unsigned char tile[8 * kTile];
     for (std::size_t i = 0; i < kTile; ++i) std::memcpy(tile + i * is, pattern, is);
     for_each_run(t, axes, lo, hi, [&](char* ptr, int64_t stride, uint64_t, uint64_t count) {
       while (count != 0) {
         const std::size_t m = static_cast<std::size_t>(std::min<uint64_t>(count, kTile));
-        if (stride == static_cast<int64_t>(is)) std::memcpy(ptr, tile, m * is);
-        else scatter(ptr, stride, tile, is, m);
+        if (stride != static_cast<int64_t>(is)) scatter(ptr, stride, tile, is, m);
+        else if (streaming) kernels.stream_copy(ptr, tile, m * is);
+        else std::memcpy(ptr, tile, m * is);
         ptr += static_cast<int64_t>(m) * stride;
         count -= m;
       }
     });
+    if (streaming) kernels.fence();
   });
 }
 

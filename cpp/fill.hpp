@@ -53,8 +53,10 @@ using KeepGoing = std::function<bool()>;
 bool fill_random(const Target& t, const KernelTable& kernels, const StreamKey& key, const Distribution& dist,
                  int threads, const KeepGoing& keep_going = {}) noexcept;
 
-// Fill every element with the same itemsize-byte pattern; as fill_random otherwise.
-bool fill_pattern(const Target& t, const unsigned char* pattern, int threads, const KeepGoing& keep_going = {}) noexcept;
+// Fill every element with the same itemsize-byte pattern; as fill_random otherwise (large outputs
+// with the stores stores.hpp chooses, through kernels.stream_copy when non-temporal).
+bool fill_pattern(const Target& t, const KernelTable& kernels, const unsigned char* pattern, int threads,
+                  const KeepGoing& keep_going = {}) noexcept;
 
 // OMP_NUM_THREADS (its first entry) when set to a positive number, else cpu_budget() (the CPUs
 // this process may use: affinity mask and cgroup quota).

@@ -267,7 +267,7 @@ bool fill_gather(const Target& t, const KernelTable& kernels, const StreamKey& k
     if (n == 0) return true;
   const GatherPlan p = plan_gather(t);
   const uint64_t items = p.row_count * p.pieces;
-  const bool streaming = p.row_count * p.run * itemsize(t.fmt) >= kStreamingBytes;
+  const bool streaming = stream_stores(p.row_count * p.run * itemsize(t.fmt));
   return by_slabs(
       items, threads, keep_going,
       [&](uint64_t lo, uint64_t hi) {

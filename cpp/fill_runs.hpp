@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fill.hpp"
+#include "stores.hpp"
 #include "thread_pool.hpp"
 
 namespace fastinit {
@@ -18,9 +19,6 @@ inline constexpr std::size_t kTile = 1024;  // elements per step; its word and v
 inline constexpr uint64_t kMinElementsPerThread = 1u << 15;  // a fill uses one thread per this many elements at most
 inline constexpr uint64_t kSplitAlign = 64;                  // chunks start at multiples of 64 elements
 inline constexpr uint64_t kSlab = uint64_t{1} << 23;         // elements between interruption checks
-// Outputs of at least this many bytes write their contiguous runs through stream_copy
-// (non-temporal stores on the SIMD paths, which bypass the caches).
-inline constexpr uint64_t kStreamingBytes = uint64_t{32} << 20;
 
 // A child forked after the parent filled in parallel has none of the parent's pool threads (and
 // may have copied the pool's lock held), so a forked child fills on its own thread. Set by a

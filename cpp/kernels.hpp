@@ -60,6 +60,8 @@ const KernelTable& neon_kernels();  // AArch64: NEON is baseline, always availab
 
 // Names of the paths this CPU can run, scalar first.
 std::vector<std::string> available_simd_paths();
+// The best path this CPU can run, whatever was forced.
+const KernelTable& best_kernels();
 // The path fills use now: the best available, unless FASTINIT_SIMD or set_simd_path chose one.
 const KernelTable& active_kernels();
 // Throws std::invalid_argument for a name that is unknown or that this CPU cannot run.

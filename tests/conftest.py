@@ -48,6 +48,15 @@ def restore_runtime():
     fastinit.set_simd_path(path)
 
 
+@pytest.fixture(params=["plain", "nontemporal"])
+def large_stores(request):
+    """Each kind of store for outputs of 32 MiB and more, forced for the test (the measured
+    choice differs between CPUs, so each is tested on every machine); put back afterwards."""
+    fastinit.set_store_kind(request.param)
+    yield request.param
+    fastinit.set_store_kind(os.environ.get(fastinit.STORES_ENV_VAR, "").strip().lower() or "auto")
+
+
 def _imported_name(node: ast.stmt) -> list[str]:
     """The modules a top-level statement imports: ``import m``, ``from m import x`` and
     ``x = pytest.importorskip("m")``."""

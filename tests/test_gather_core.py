@@ -146,8 +146,8 @@ def test_any_memory_layout_of_out(fmt, dist, layout, restore_runtime):
 
 @pytest.mark.parametrize("fmt,dist", [("float32", "uniform"), ("float32", "normal"), ("float64", "uniform"),
                                       ("float16", "normal"), ("uint32", "bits")])
-def test_large_outputs_stream_and_long_rows_split(fmt, dist, restore_runtime):
-    """Over 32 MiB (non-temporal stores) and rows longer than one work item (65536 elements)."""
+def test_large_outputs_stream_and_long_rows_split(fmt, dist, restore_runtime, large_stores):
+    """Over 32 MiB (plain or non-temporal stores) and rows longer than one work item (65536 elements)."""
     fastinit.set_num_threads(2)
     rng = np.random.default_rng(5)
     for shape, count in (((20_000, 640), 30_000), ((7, 150_001), 5)):

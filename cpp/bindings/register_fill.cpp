@@ -217,12 +217,14 @@ void register_fill(py::module_& m) {
           step *= static_cast<uint64_t>(arr.shape(k));
         }
         const Target t = make_target(out, fmt, ls, 0);
+        const KernelTable& kernels = active_kernels();
         const int threads = num_threads();
         bool complete;
         {
           // Safe without the GIL: validated above; p and out outlive the call.
           py::gil_scoped_release release;
-          complete = fill_pattern(t, reinterpret_cast<const unsigned char*>(p.data()), threads, no_pending_signal);
+          complete = fill_pattern(t, kernels, reinterpret_cast<const unsigned char*>(p.data()), threads,
+                                  no_pending_signal);
         }
         if (!complete) throw py::error_already_set();
       },

@@ -30,12 +30,15 @@ except ImportError as exc:  # pragma: no cover - only on a broken install
 from .core.fills import constant, normal, ones, random_bits, truncated_normal, uniform, zeros
 from .core.runtime import (
     SIMD_ENV_VAR,
+    STORES_ENV_VAR,
     _apply_environment,
     get_num_threads,
     set_num_threads,
     set_simd_path,
+    set_store_kind,
     simd_path,
     simd_paths,
+    store_kind,
 )
 from .core.seed import stream_from_name
 from .fingerprint import fingerprint
@@ -61,6 +64,7 @@ from ._version import __version__ as __version__  # noqa: E402
 __all__ = [
     "STREAM_VERSION",
     "SIMD_ENV_VAR",
+    "STORES_ENV_VAR",
     "constant",
     "fingerprint",
     "get_num_threads",
@@ -69,8 +73,10 @@ __all__ = [
     "random_bits",
     "set_num_threads",
     "set_simd_path",
+    "set_store_kind",
     "simd_path",
     "simd_paths",
+    "store_kind",
     "stream_from_name",
     "truncated_normal",
     "truncated_normal_disk",

@@ -1,0 +1,49 @@
+// Which stores write large outputs: non-temporal stores (which skip the caches: no read of each
+// line before it is written, none of the caller's data evicted) or plain ones. Which writes memory
+// faster depends on the CPU. One thread writing 512 MiB on 2-core VMs: an AMD EPYC Zen 2 wrote
+// 19.3 GB/s non-temporal and 10.8 GB/s plain; a Zen 4 (issue 25) 13.5 and 27.5. So outputs of
+// kLargeOutputBytes and more are written with the kind measured once per process (at the first
+// such output), unless FASTINIT_STORES or set_store_kind chose one; smaller outputs always use
+// plain stores. The values never depend on it.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels.hpp"
+
+namespace fastinit {
+
+enum class StoreKind { Auto, Plain, NonTemporal };
+
+inline constexpr uint64_t kLargeOutputBytes = uint64_t{32} << 20;
+
+struct StoreTimes {
+  double plain_seconds = 0, nontemporal_seconds = 0;
+  bool measured = false;  // false: the buffer could not be allocated
+};
+
+// One thread writes a fresh buffer of `bytes` bytes `rounds` times each way, in turns, in 8 KiB
+// pieces (as the fills write): plain stores (memcpy) and kernels.stream_copy. The best time of
+// each; measured false (nothing timed) for bytes == 0, rounds < 1 or a buffer that cannot be
+// allocated. Never throws.
+StoreTimes measure_stores(const KernelTable& kernels, std::size_t bytes, int rounds) noexcept;
+
+// The size measure_stores uses for the per-process choice: four times the largest cache of CPU 0
+// (Linux's sysfs), at least 64 MiB and at most 256 MiB, so that plain stores are timed mostly
+// writing back what they evict rather than filling the cache.
+std::size_t calibration_bytes() noexcept;
+
+// The kind large outputs use now: the one set_store_kind forced, else the measured one
+// (measured at the first call: the faster in measure_stores(best path, calibration_bytes(), 2);
+// non-temporal if the buffer cannot be allocated). Plain or NonTemporal, never Auto.
+StoreKind large_store_kind() noexcept;
+
+// Force a kind for every later fill; Auto returns to the measured one.
+void set_store_kind(StoreKind kind) noexcept;
+
+// Whether an output of `bytes` bytes is written with non-temporal stores.
+inline bool stream_stores(uint64_t bytes) noexcept {
+  return bytes >= kLargeOutputBytes && large_store_kind() == StoreKind::NonTemporal;
+}
+
+}  // namespace fastinit
