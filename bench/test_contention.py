@@ -4,7 +4,10 @@ the rounds) and printed with their targets in the summary's busy-machine table; 
 - every core busy with another process (one busy-loop process per core): a fill on the default
   thread count against the same fill on 1 thread (target >= 0.95: more threads never lose);
 - P processes filling at once on P cores, each with the default thread count, as torchrun starts
-  them: their total speed against P times a lone 1-thread process (target >= 0.9).
+  them: their total speed against P times a lone 1-thread process (target >= 0.9). The row
+  "stores" measures the same ratio for one thread's best stores alone (fastinit's
+  measure_stores, no fill): what the memory system itself allows P writers, the bound of a
+  fill as fast as writing memory (constant).
 
 These rows start processes that load every core, so conftest.py runs them last. Every row also
 checks that what it timed has the right bits (the same as a 1-thread fill)."""
@@ -32,17 +35,23 @@ FILLS = ["constant", "uniform", "normal"]
 BUSY_LOOP = "print('busy', flush=True)\nwhile True:\n    pass\n"
 
 # A rank: fills `reps` times per "go" line on stdin and answers with the seconds it took and a
-# checksum of what it wrote; "quit" ends it.
+# checksum of what it wrote; "quit" ends it. fill "stores": the best of one thread's plain and
+# non-temporal stores over as many bytes, `reps` times each way (checksum 0).
 RANK = """
 import sys, time, zlib
 import numpy as np
 import fastinit
+from fastinit import _core
 n, fill, reps = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 a = np.empty(n, np.float32)
-f = (lambda: fastinit.constant(a, 0.5)) if fill == "constant" else (lambda: getattr(fastinit, fill)(a, seed=7))
+fills = {"constant": lambda: fastinit.constant(a, 0.5), "stores": lambda: a.fill(0)}
+f = fills.get(fill) or (lambda: getattr(fastinit, fill)(a, seed=7))
 f()
 print("ready", flush=True)
 while sys.stdin.readline().strip() == "go":
+    if fill == "stores":
+        print(min(_core.measure_stores(a.nbytes, reps)) * reps, 0, flush=True)
+        continue
     t0 = time.perf_counter()
     for _ in range(reps):
         f()
@@ -127,7 +136,7 @@ def _go(ranks: list[subprocess.Popen], n: int, reps: int) -> tuple[float, set[in
     return sum(n * reps / float(s) for s, _ in answers), {int(c) for _, c in answers}
 
 
-@pytest.mark.parametrize("fill", FILLS)
+@pytest.mark.parametrize("fill", [*FILLS, "stores"])
 def test_ranks_at_once(fill, n, quick, ratio_rounds):
     reps = 2
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
@@ -149,8 +158,9 @@ def test_ranks_at_once(fill, n, quick, ratio_rounds):
             p.wait()
             p.stdout.close()
     a = np.empty(n, np.float32)
-    _fill(fill, a)
-    assert crcs == {_crc(a)}
+    if fill != "stores":
+        _fill(fill, a)
+    assert crcs == ({0} if fill == "stores" else {_crc(a)})
     record_ratio(f"{CORES} ranks at once / {CORES} x 1 lone thread", fill, "float32", a.nbytes,
                  best_all / (CORES * best_lone), 0.9, f"{best_all / 1e6:,.0f} / {CORES} x {best_lone / 1e6:,.0f} M/s")
 

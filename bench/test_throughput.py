@@ -41,6 +41,12 @@ def pytest_generate_tests(metafunc):
     if "nbytes" in metafunc.fixturenames:
         sizes = QUICK_SIZES if metafunc.config.getoption("--quick") else FULL_SIZES
         metafunc.parametrize("nbytes", sizes, ids=[f"{b >> 20}MB" for b in sizes])
+    if "layout_n" in metafunc.fixturenames:
+        quick = metafunc.config.getoption("--quick")
+        sides = LAYOUT_SIDES["quick" if quick else "full"]
+        metafunc.parametrize("layout_n", sides, ids=[f"{n}sq" for n in sides])
+        threads = [os.cpu_count() or 1] if quick else sorted({1, os.cpu_count() or 1})
+        metafunc.parametrize("layout_threads", threads, ids=[f"{t}thr" for t in threads])
     if "ortho_n" in metafunc.fixturenames:
         metafunc.parametrize("ortho_n", [1024] if metafunc.config.getoption("--quick") else [1024, 4096])
 
@@ -194,7 +200,8 @@ def test_presets(preset, quick, rounds):
                median_seconds(lambda: init(key, shape, jnp.float32).block_until_ready(), rounds))
 
 
-LAYOUT_BYTES = {"full": 256 << 20, "quick": 16 << 20}  # full: 8192 x 8192 float32 (the issue's case)
+# Square outputs of these sides (11585**2 float32: 512 MiB, odd columns), on 1 thread and on all.
+LAYOUT_SIDES = {"full": [4096, 8192, 11585], "quick": [2048]}
 LAYOUT_FILLS = {"uniform": lambda a: fastinit.uniform(a, seed=1), "normal": lambda a: fastinit.normal(a, seed=1),
                 "truncated_normal": lambda a: fastinit.truncated_normal(a, seed=1),
                 "constant": lambda a: fastinit.constant(a, 0.5),
@@ -206,19 +213,24 @@ LAYOUT_CASES.append(("random_bits", "uint32"))
 
 
 @pytest.mark.parametrize(("fill", "dtype"), LAYOUT_CASES)
-def test_layouts(fill, dtype, quick, rounds):
-    """Fortran-order and transposed outputs against the C-order fill of the same size: memory is
+def test_layouts(fill, dtype, layout_n, layout_threads, rounds):
+    """Fortran-order and transposed outputs against the C-order fill of the same shape: memory is
     walked in its own order (tiles transposed in cache; constants in memory order). Rows
-    "<fill> layouts": the "F order" and "transposed" columns' x is their time / C-order time
-    (target <= 1.5). Each layout's values are checked against the C-order fill."""
+    "<fill> layouts <t>t" (truncated_normal as trunc_normal): the "F order" and "transposed" columns' x is their time / C-order
+    time (target <= 1.5). Each layout's values are checked against the C-order fill."""
     dt = LAYOUT_DTYPES[dtype]
-    n = int((LAYOUT_BYTES["quick" if quick else "full"] // dt.itemsize) ** 0.5)
+    n = layout_n
     op = LAYOUT_FILLS[fill]
     c_order = np.empty((n, n), dt)
     layouts = {"fastinit": c_order, "F order": np.empty((n, n), dt, order="F"), "transposed": np.empty((n, n), dt).T}
-    for impl, out in layouts.items():
-        record(f"{fill} layouts", dtype, n * n, dt.itemsize, impl, median_seconds(lambda out=out: op(out), rounds),
-               note="" if impl == "fastinit" else "x = time / C-order time")
+    before = fastinit.get_num_threads()
+    fastinit.set_num_threads(layout_threads)
+    try:
+        for impl, out in layouts.items():
+            record(f"{fill.replace('truncated_', 'trunc_')} layouts {layout_threads}t", dtype, n * n, dt.itemsize, impl,
+                   median_seconds(lambda out=out: op(out), rounds), note="" if impl == "fastinit" else "x = time / C")
+    finally:
+        fastinit.set_num_threads(before)
     raw = {2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize]
     for impl, out in layouts.items():
         assert np.array_equal(out[::97].view(raw), c_order[::97].view(raw)), impl

@@ -50,14 +50,25 @@ std::size_t last_level_cache_bytes() {
 }
 
 std::atomic<StoreKind> g_forced{StoreKind::Auto};
+std::atomic<StoreKind> g_measured{StoreKind::Auto};  // Auto: not measured yet
 
+StoreKind measure_kind() noexcept {
+  const KernelTable& k = best_kernels();
+  // Paths whose stream_copy is memcpy: nothing to choose between.
+  if (std::strcmp(k.name, "scalar") == 0 || std::strcmp(k.name, "neon") == 0) return StoreKind::Plain;
+  const StoreTimes t = measure_stores(k, calibration_bytes(), 2);
+  if (!t.measured) return StoreKind::NonTemporal;
+  return t.nontemporal_seconds < t.plain_seconds ? StoreKind::NonTemporal : StoreKind::Plain;
+}
+
+// No lock (a lock held across a fork would hang the child): threads that find it unmeasured at
+// once each measure, and the first result stays.
 StoreKind measured_kind() noexcept {
-  static const StoreKind kind = [] {
-    const StoreTimes t = measure_stores(best_kernels(), calibration_bytes(), 2);
-    if (!t.measured) return StoreKind::NonTemporal;
-    return t.nontemporal_seconds < t.plain_seconds ? StoreKind::NonTemporal : StoreKind::Plain;
-  }();
-  return kind;
+  StoreKind kind = g_measured.load(std::memory_order_relaxed);
+  if (kind != StoreKind::Auto) return kind;
+  StoreKind expected = StoreKind::Auto;
+  kind = measure_kind();
+  return g_measured.compare_exchange_strong(expected, kind, std::memory_order_relaxed) ? kind : expected;
 }
 
 }  // namespace

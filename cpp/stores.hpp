@@ -1,7 +1,7 @@
 // Which stores write large outputs: non-temporal stores (which skip the caches: no read of each
 // line before it is written, none of the caller's data evicted) or plain ones. Which writes memory
-// faster depends on the CPU. One thread writing 512 MiB on 2-core VMs: an AMD EPYC Zen 2 wrote
-// 19.3 GB/s non-temporal and 10.8 GB/s plain; a Zen 4 (issue 25) 13.5 and 27.5. So outputs of
+// faster depends on the CPU (non-temporal on an AMD Zen 2, plain on a Zen 4: the numbers are in
+// docs/guide/performance.md). So outputs of
 // kLargeOutputBytes and more are written with the kind measured once per process (at the first
 // such output), unless FASTINIT_STORES or set_store_kind chose one; smaller outputs always use
 // plain stores. The values never depend on it.
@@ -35,7 +35,8 @@ std::size_t calibration_bytes() noexcept;
 
 // The kind large outputs use now: the one set_store_kind forced, else the measured one
 // (measured at the first call: the faster in measure_stores(best path, calibration_bytes(), 2);
-// non-temporal if the buffer cannot be allocated). Plain or NonTemporal, never Auto.
+// non-temporal if the buffer cannot be allocated; plain, unmeasured, on the paths without
+// non-temporal stores: scalar, NEON). Plain or NonTemporal, never Auto.
 StoreKind large_store_kind() noexcept;
 
 // Force a kind for every later fill; Auto returns to the measured one.

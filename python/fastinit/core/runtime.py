@@ -127,11 +127,11 @@ def store_kind() -> str:
 
     Non-temporal stores skip the caches (no read of each memory line before it is written, none of
     your cached data evicted); plain stores go through them. Which writes memory faster depends
-    on the CPU (one thread, 512 MiB: an AMD Zen 2 wrote 19 GB/s non-temporal against 12 GB/s
-    plain, a Zen 4 13.5 against 27.5), so unless :func:`set_store_kind` or ``FASTINIT_STORES``
+    on the CPU (non-temporal on an AMD Zen 2, plain on a Zen 4), so unless :func:`set_store_kind` or ``FASTINIT_STORES``
     (:data:`STORES_ENV_VAR`) chose one, the first call (or the first fill of 32 MiB or more)
     measures both, once per process: one thread writes a 64-256 MiB buffer twice each way, about
-    50 ms. Smaller outputs always use plain stores. The values never depend on it.
+    50 ms. Smaller outputs, and every output on the scalar and NEON paths (which have no
+    non-temporal stores), use plain stores. The values never depend on it.
 
     Returns:
         ``"plain"`` or ``"nontemporal"``.
