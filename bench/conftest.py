@@ -180,8 +180,9 @@ def _header(reasons: list[tuple[str, str]]) -> list[str]:
 
     cores = os.cpu_count() or 1
     loads = ", ".join(f"{LOAD[w]:.2f} at {w}" for w in ("start", "end") if LOAD.get(w) is not None)
-    lines = ["", f"fastinit bench: {cpu_model()}, {cores} cores, {fastinit.simd_path()} path, "
-             f"{fastinit.store_kind()} stores for large outputs; 1-minute load average {loads or 'unknown'}"]
+    lines = ["", *_wrap(f"fastinit bench: {cpu_model()}, {cores} cores, {fastinit.simd_path()} path, "
+                        f"{fastinit.store_kind()} stores for large outputs; 1-minute load average "
+                        f"{loads or 'unknown'}")]
     for _, full in reasons:
         lines += _wrap(f"UNRELIABLE: {full}")
     return lines

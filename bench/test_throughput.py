@@ -6,6 +6,7 @@ Every benchmark also checks that what it timed is a correct sample."""
 from __future__ import annotations
 
 import os
+import statistics
 
 import numpy as np
 import pytest
@@ -89,11 +90,12 @@ def test_fastinit_vs_numpy(fill, dtype, nbytes, rounds):
 
 
 def _store_roofline(dtype: str, nbytes: int, rounds: int) -> None:
-    """One thread writing nbytes with plain and with non-temporal stores (best of the rounds)."""
+    """One thread writing nbytes with plain and with non-temporal stores (the median of the
+    rounds, as the other rows)."""
     dt = DTYPES[dtype]
-    plain, nontemporal = _core.measure_stores(nbytes, rounds)
-    record("(roofline)", dtype, nbytes // dt.itemsize, dt.itemsize, "plain stores", plain)
-    record("(roofline)", dtype, nbytes // dt.itemsize, dt.itemsize, "non-temporal stores", nontemporal)
+    times = [_core.measure_stores(nbytes, 1) for _ in range(rounds)]
+    for impl, kind in (("plain stores", 0), ("non-temporal stores", 1)):
+        record("(roofline)", dtype, nbytes // dt.itemsize, dt.itemsize, impl, statistics.median(t[kind] for t in times))
 
 
 @pytest.mark.parametrize("dtype", list(DTYPES))
@@ -216,8 +218,9 @@ LAYOUT_CASES.append(("random_bits", "uint32"))
 def test_layouts(fill, dtype, layout_n, layout_threads, rounds):
     """Fortran-order and transposed outputs against the C-order fill of the same shape: memory is
     walked in its own order (tiles transposed in cache; constants in memory order). Rows
-    "<fill> layouts <t>t" (truncated_normal as trunc_normal): the "F order" and "transposed" columns' x is their time / C-order
-    time (target <= 1.5). Each layout's values are checked against the C-order fill."""
+    "<fill> layout <t>t" (truncated_normal as trunc_normal): the "F order" and "transposed"
+    columns' x is their time / C-order time (target <= 1.5). Each layout's values are checked
+    against the C-order fill."""
     dt = LAYOUT_DTYPES[dtype]
     n = layout_n
     op = LAYOUT_FILLS[fill]
@@ -227,7 +230,7 @@ def test_layouts(fill, dtype, layout_n, layout_threads, rounds):
     fastinit.set_num_threads(layout_threads)
     try:
         for impl, out in layouts.items():
-            record(f"{fill.replace('truncated_', 'trunc_')} layouts {layout_threads}t", dtype, n * n, dt.itemsize, impl,
+            record(f"{fill.replace('truncated_', 'trunc_')} layout {layout_threads}t", dtype, n * n, dt.itemsize, impl,
                    median_seconds(lambda out=out: op(out), rounds), note="" if impl == "fastinit" else "x = time / C")
     finally:
         fastinit.set_num_threads(before)

@@ -241,10 +241,11 @@ bool lines_aligned(const Target& t) {
 bool fill_tiles(const Target& t, const TilePlan& plan, const Generator& gen, int threads, const KeepGoing& keep_going) {
   const std::size_t is = itemsize(t.fmt);
   TilePlan p = plan;
-  if (stream_stores(p.tiles * p.rows * p.cols * is) && !lines_aligned(t))
+  if (p.tiles * p.rows * p.cols * is >= kLargeOutputBytes && !lines_aligned(t))
     size_tiles(p, kWideCols, kWideTileBytes / (kWideCols * is));
   const uint64_t per_tile = p.rows * p.cols;
-  const bool stream = stream_stores(p.tiles * per_tile * is);
+  // Non-temporal from kLargeOutputBytes whatever stores.hpp's kind: the tile shapes were measured so.
+  const bool stream = p.tiles * per_tile * is >= kLargeOutputBytes;
   const Split split{std::max<uint64_t>(1, kMinElementsPerThread / per_tile), 1,
                     std::max<uint64_t>(1, kSlab / per_tile)};
   return by_slabs(

@@ -7,9 +7,9 @@
 // tile's values are computed row by row, each row a range of consecutive element indices (so the
 // vectorized stream and transform run at full width), into a buffer that stays in cache; the
 // buffer is then written column by column, each column a run along m, i.e. in memory order
-// (fill_tiles.cpp: square blocks transposed in SSE2 registers; non-temporal stores for large outputs
-// when stores.hpp chooses them, as the element-order path does). Uniform float32, float16 and bfloat16 values
-// and random bits need no buffer (fill_tiles_direct.cpp).
+// (fill_tiles.cpp: square blocks transposed in SSE2 registers; non-temporal stores for outputs of
+// 32 MiB and more, whatever stores.hpp chooses for the element-order path). Uniform float32,
+// float16 and bfloat16 values and random bits need no buffer (fill_tiles_direct.cpp).
 #pragma once
 #include <algorithm>
 #include <cstddef>

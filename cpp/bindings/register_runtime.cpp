@@ -21,7 +21,11 @@ namespace {
 
 void register_stores(py::module_& m) {
   m.def(
-      "store_kind", [] { return large_store_kind() == StoreKind::Plain ? "plain" : "nontemporal"; },
+      "store_kind",
+      [] {
+        py::gil_scoped_release release;  // the first call measures (tens of milliseconds)
+        return large_store_kind() == StoreKind::Plain ? "plain" : "nontemporal";
+      },
       "The stores outputs of 32 MiB and more use: 'plain' or 'nontemporal' (measured at the first call "
       "unless forced).");
   m.def(

@@ -123,15 +123,16 @@ def set_simd_path(name: str) -> None:
 
 
 def store_kind() -> str:
-    """The stores that write outputs of 32 MiB and more: ``"plain"`` or ``"nontemporal"``.
+    """The stores that write contiguous outputs of 32 MiB and more: ``"plain"`` or ``"nontemporal"``.
 
     Non-temporal stores skip the caches (no read of each memory line before it is written, none of
     your cached data evicted); plain stores go through them. Which writes memory faster depends
     on the CPU (non-temporal on an AMD Zen 2, plain on a Zen 4), so unless :func:`set_store_kind` or ``FASTINIT_STORES``
     (:data:`STORES_ENV_VAR`) chose one, the first call (or the first fill of 32 MiB or more)
-    measures both, once per process: one thread writes a 64-256 MiB buffer twice each way, about
-    50 ms. Smaller outputs, and every output on the scalar and NEON paths (which have no
-    non-temporal stores), use plain stores. The values never depend on it.
+    measures both, once per process: one thread writes a temporary 64-128 MiB buffer twice each
+    way (tens of milliseconds). Smaller outputs use plain stores; Fortran-order and transposed
+    outputs of 32 MiB and more non-temporal ones whatever this says, and the scalar path's copies
+    are plain. The values never depend on it.
 
     Returns:
         ``"plain"`` or ``"nontemporal"``.
@@ -145,7 +146,7 @@ def store_kind() -> str:
 
 
 def set_store_kind(kind: str) -> None:
-    """Force the stores that write outputs of 32 MiB and more, in this process.
+    """Force the stores that write contiguous outputs of 32 MiB and more, in this process.
 
     The values never depend on it. The environment variable ``FASTINIT_STORES``
     (:data:`STORES_ENV_VAR`) does the same at import, and skips the measurement
