@@ -3,8 +3,11 @@ the rounds) and printed with their targets in the summary's busy-machine table; 
 
 - every core busy with another process (one busy-loop process per core): a fill on the default
   thread count against the same fill on 1 thread (target >= 0.95: more threads never lose);
-- P processes filling at once on P cores, each with the default thread count, as torchrun starts
-  them: their total speed against P times a lone 1-thread process (target >= 0.9). The row
+- P processes filling at once on P cores: their total speed against P times a lone 1-thread
+  process (target >= 0.9). Each either as torchrun starts them ("torchrun": OMP_NUM_THREADS=1,
+  which torch/distributed/run.py sets for every rank when nproc_per_node > 1 and it is unset, and
+  fastinit follows), or with the default thread count (no OMP_NUM_THREADS: mp.spawn, a second
+  job), so that P processes run P threads each on P cores. The row
   "stores" measures the same ratio for one thread's best stores alone (fastinit's
   measure_stores, no fill): what the memory system itself allows P writers, the bound of a
   fill as fast as writing memory (constant).
@@ -136,15 +139,20 @@ def _go(ranks: list[subprocess.Popen], n: int, reps: int) -> tuple[float, set[in
     return sum(n * reps / float(s) for s, _ in answers), {int(c) for _, c in answers}
 
 
-@pytest.mark.parametrize("fill", [*FILLS, "stores"])
-def test_ranks_at_once(fill, n, quick, ratio_rounds):
+LAUNCHERS = {"torchrun": {"OMP_NUM_THREADS": "1"}, "default threads": {}}
+# "stores" is one thread's stores whatever the launcher: measured once.
+RANK_CASES = [(fill, launcher) for fill in FILLS for launcher in LAUNCHERS] + [("stores", "torchrun")]
+
+
+@pytest.mark.parametrize(("fill", "launcher"), RANK_CASES)
+def test_ranks_at_once(fill, launcher, n, quick, ratio_rounds):
     reps = 2
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
     end_load_now()
     ranks = []
     try:
         lone = _start_rank(n, fill, reps, dict(env, OMP_NUM_THREADS="1"))
-        ranks = [_start_rank(n, fill, reps, env) for _ in range(CORES)]
+        ranks = [_start_rank(n, fill, reps, dict(env, **LAUNCHERS[launcher])) for _ in range(CORES)]
         best_lone = best_all = 0.0
         crcs = set()
         for _ in range(ratio_rounds):
@@ -161,7 +169,7 @@ def test_ranks_at_once(fill, n, quick, ratio_rounds):
     if fill != "stores":
         _fill(fill, a)
     assert crcs == ({0} if fill == "stores" else {_crc(a)})
-    record_ratio(f"{CORES} ranks at once / {CORES} x 1 lone thread", fill, "float32", a.nbytes,
+    record_ratio(f"{CORES} ranks, {launcher} / {CORES} x 1", fill, "float32", a.nbytes,
                  best_all / (CORES * best_lone), 0.9, f"{best_all / 1e6:,.0f} / {CORES} x {best_lone / 1e6:,.0f} M/s")
 
 
@@ -174,9 +182,9 @@ def test_ratio_table_layout(monkeypatch):
     monkeypatch.setattr(conftest, "RESULTS", [])
     monkeypatch.setattr(conftest, "SCALING", [])
     conftest.record_ratio("2 cores busy: 2 threads / 1", "normal", "float32", 1 << 26, 0.94, 0.95, "n" * 200)
-    conftest.record_ratio("2 ranks at once / 2 x 1 lone thread", "uniform", "float32", 1 << 26, 0.95, 0.9)
+    conftest.record_ratio("2 ranks, default threads / 2 x 1", "uniform", "float32", 1 << 26, 0.95, 0.9)
     lines = conftest._tables([("load 9.00 > 2 cores at end", "x" * 300)])
     assert max(map(len, lines)) <= 120, max(lines, key=len)
-    rows = [line for line in lines if "cores busy" in line or "ranks at once" in line]
+    rows = [line for line in lines if "cores busy" in line or "ranks" in line]
     assert [row.split()[-2:] for row in rows] == [["below", "n" * len(rows[0].split()[-1])], ["0.95", "0.90"]]
     assert any("UNRELIABLE" in line for line in lines)
