@@ -26,8 +26,8 @@ void register_stores(py::module_& m) {
         py::gil_scoped_release release;  // the first call measures (tens of milliseconds)
         return large_store_kind() == StoreKind::Plain ? "plain" : "nontemporal";
       },
-      "The stores outputs of 32 MiB and more use: 'plain' or 'nontemporal' (measured at the first call "
-      "unless forced).");
+      "The stores contiguous outputs of 32 MiB and more use: 'plain' or 'nontemporal' (measured at the "
+      "first call unless forced).");
   m.def(
       "set_store_kind",
       [](const std::string& name) {
