@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 import torch.distributed as dist
+from gloo_ranks import leave_world
 from torch import nn
 
 import fastinit.torch as ft
@@ -320,6 +321,7 @@ def main() -> None:
         print(f"rank {dist.get_rank()}/{world}: {n} checks passed; traced peaks {peaks}", flush=True)
     finally:
         dist.destroy_process_group()
+    leave_world()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import json
 
 import numpy as np
 import torch
+from gloo_ranks import leave_world
 
 import fastinit.torch as ft
 
@@ -86,6 +87,7 @@ def main() -> None:
         print("FINGERPRINTS " + json.dumps(results), flush=True)
     finally:
         dist.destroy_process_group()
+    leave_world()
 
 
 if __name__ == "__main__":

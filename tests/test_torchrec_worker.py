@@ -19,6 +19,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import torchrec
+from gloo_ranks import leave_world
 from torchrec.distributed import sharding_plan as sp
 from torchrec.distributed.embedding import EmbeddingCollectionSharder
 from torchrec.distributed.embeddingbag import EmbeddingBagCollectionSharder
@@ -220,6 +221,7 @@ def main() -> None:
     print(f"rank {rank}/{world}: {len(CONFIGS) + 1} checks passed (pid {os.getpid()})")
     dist.barrier()  # as in test_fingerprint_torch: no rank tears down gloo pairs a peer still uses
     dist.destroy_process_group()
+    leave_world()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 import torch
 import torch.distributed as dist
+from gloo_ranks import leave_world
 from torch import nn
 
 import fastinit.torch as ft
@@ -199,6 +200,7 @@ def main() -> None:
         print("FINGERPRINTS " + json.dumps(fingerprints, sort_keys=True), flush=True)
     finally:
         dist.destroy_process_group()
+    leave_world()
 
 
 if __name__ == "__main__":
