@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -15,6 +16,7 @@
 #include "fill_gather.hpp"
 #include "fill_runs.hpp"
 #include "fill_tiles.hpp"
+#include "helper_backoff.hpp"
 
 namespace fastinit {
 namespace detail {
@@ -201,7 +203,10 @@ bool fill_pattern(const Target& target, const KernelTable& kernels, const unsign
   const std::size_t is = itemsize(t.fmt);
   const uint64_t total = element_count(axes);
   const bool streaming = stream_stores(total * is);
-  return by_slabs(total, threads, keep_going, [&](uint64_t lo, uint64_t hi) {
+  // As fast as writing memory: helpers that come late are not asked for a while (helper_backoff.hpp).
+  if (split_threads(total, threads, kElementSplit) > 1) threads = memory_bound_threads(threads);
+  CallerTimes times{std::chrono::nanoseconds(-1)};
+  const bool complete = by_slabs(total, threads, keep_going, [&](uint64_t lo, uint64_t hi) {
     alignas(64) unsigned char tile[8 * kTile];
     for (std::size_t i = 0; i < kTile; ++i) std::memcpy(tile + i * is, pattern, is);
     for_each_run(t, axes, lo, hi, [&](char* ptr, int64_t stride, uint64_t, uint64_t count) {
@@ -215,7 +220,9 @@ bool fill_pattern(const Target& target, const KernelTable& kernels, const unsign
       }
     });
     if (streaming) kernels.fence();
-  });
+  }, kElementSplit, &times);
+  if (times.working.count() >= 0) report_memory_bound_fill(times);
+  return complete;
 }
 
 namespace {

@@ -108,16 +108,22 @@ inline uint64_t chunk_items(uint64_t total, uint64_t threads, const Split& split
   return std::max(split.align, chunk - chunk % split.align);
 }
 
+// The threads by_slabs runs `total` items on when it may use `threads`.
+inline uint64_t split_threads(uint64_t total, int threads, const Split& split) {
+  if (g_forked_child.load(std::memory_order_relaxed)) return 1;
+  return std::max<uint64_t>(1, std::min<uint64_t>(static_cast<uint64_t>(threads), total / split.min_per_thread));
+}
+
 // Runs body(lo, hi) on disjoint ranges covering [0, total), asking keep_going (on the calling
 // thread) about every split.slab items, so that a long fill can be interrupted within a fraction
 // of a second; false from keep_going stops the fill and is returned. One thread: slab by slab on
 // the calling thread. More: the calling thread and pool threads claim chunks from one counter,
-// with no barrier between them (thread_pool.hpp).
+// with no barrier between them (thread_pool.hpp); then times (unless null) gets how the calling
+// thread fared (run_shared), else it is left as it was.
 template <class Body>
-bool by_slabs(uint64_t total, int threads, const KeepGoing& keep_going, Body&& body, const Split& split = kElementSplit) {
-  if (g_forked_child.load(std::memory_order_relaxed)) threads = 1;
-  const uint64_t nt = std::max<uint64_t>(1, std::min<uint64_t>(static_cast<uint64_t>(threads),
-                                                                total / split.min_per_thread));
+bool by_slabs(uint64_t total, int threads, const KeepGoing& keep_going, Body&& body, const Split& split = kElementSplit,
+              CallerTimes* times = nullptr) {
+  const uint64_t nt = split_threads(total, threads, split);
   if (nt == 1) {
     for (uint64_t lo = 0; lo < total; lo += split.slab) {
       body(lo, std::min(total, lo + split.slab));
@@ -128,7 +134,7 @@ bool by_slabs(uint64_t total, int threads, const KeepGoing& keep_going, Body&& b
   using B = std::remove_reference_t<Body>;
   const SharedWork work{[](void* ctx, uint64_t lo, uint64_t hi) { (*static_cast<B*>(ctx))(lo, hi); },
                         const_cast<void*>(static_cast<const void*>(&body)), total, chunk_items(total, nt, split)};
-  return run_shared(work, static_cast<int>(nt - 1), split.slab, keep_going);
+  return run_shared(work, static_cast<int>(nt - 1), split.slab, keep_going, times);
 }
 
 }  // namespace detail

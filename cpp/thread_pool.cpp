@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -34,6 +35,13 @@ void cpu_relax() {
 #elif defined(__aarch64__)
   asm volatile("yield" ::: "memory");
 #endif
+}
+
+// The CPU time of the calling thread so far.
+std::chrono::nanoseconds thread_cpu_time() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
 // One fill's shared work. Lives on the calling thread's stack; `wanted`, `link` and `closing`
@@ -173,7 +181,10 @@ class Pool {
 
 }  // namespace
 
-bool run_shared(const SharedWork& w, int helpers, uint64_t check_every, const KeepGoing& keep_going) noexcept {
+bool run_shared(const SharedWork& w, int helpers, uint64_t check_every, const KeepGoing& keep_going,
+                CallerTimes* times) noexcept {
+  const auto start = std::chrono::steady_clock::now();
+  const auto start_cpu = thread_cpu_time();
   Job job;
   job.work = &w;
   job.chunks = (w.items + w.chunk - 1) / w.chunk;
@@ -196,7 +207,11 @@ bool run_shared(const SharedWork& w, int helpers, uint64_t check_every, const Ke
       }
     }
   }
+  const auto out_of_chunks = std::chrono::steady_clock::now();
+  const auto out_of_chunks_cpu = thread_cpu_time();
   pool.close(job);
+  if (times != nullptr)
+    *times = {out_of_chunks - start, out_of_chunks_cpu - start_cpu, std::chrono::steady_clock::now() - out_of_chunks};
   return complete;
 }
 

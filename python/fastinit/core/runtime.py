@@ -41,7 +41,9 @@ def set_num_threads(n: int) -> None:
     """Use at most ``n`` threads in every later fill, in this process.
 
     The values never depend on it: a fill on 1 thread and on 64 gives the same bits. Small fills
-    run on fewer threads than this.
+    run on fewer threads than this, and so do ``constant``, ``zeros`` and ``ones`` for a while
+    after one whose thread lost its core to other processes (they only write memory; see the
+    performance guide, "Busy machines").
 
     Args:
         n: The thread count, an int in [1, 2**31); more than ``os.cpu_count()`` does not help.
