@@ -107,6 +107,7 @@ def test_every_core_busy(fill, n, ratio_rounds):
     before = fastinit.get_num_threads()
     best = {default: float("inf"), 1: float("inf")}
     crcs = set()
+    _core.set_memory_bound_backoff(0, 0)  # as a fresh process starts: no back-off from earlier rows
     try:
         with busy_cores(CORES):
             for _ in range(ratio_rounds):

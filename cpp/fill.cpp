@@ -205,13 +205,16 @@ bool fill_pattern(const Target& target, const KernelTable& kernels, const unsign
   const bool streaming = stream_stores(total * is);
   // As fast as writing memory: helpers that come late are not asked for a while (helper_backoff.hpp).
   if (split_threads(total, threads, kElementSplit) > 1) threads = memory_bound_threads(threads);
-  CallerTimes times{std::chrono::nanoseconds(-1)};
+  const bool shared = split_threads(total, threads, kElementSplit) > 1;
+  CallerTimes times;
   const bool complete = by_slabs(total, threads, keep_going, [&](uint64_t lo, uint64_t hi) {
     alignas(64) unsigned char tile[8 * kTile];
     for (std::size_t i = 0; i < kTile; ++i) std::memcpy(tile + i * is, pattern, is);
     for_each_run(t, axes, lo, hi, [&](char* ptr, int64_t stride, uint64_t, uint64_t count) {
+      std::size_t first = streaming ? elements_to_line(ptr, is) : 0;  // then pieces start on lines
       while (count != 0) {
-        const std::size_t m = static_cast<std::size_t>(std::min<uint64_t>(count, kTile));
+        const std::size_t m = static_cast<std::size_t>(std::min<uint64_t>(count, first != 0 ? first : kTile));
+        first = 0;
         if (stride != static_cast<int64_t>(is)) scatter(ptr, stride, tile, is, m);
         else if (streaming) kernels.stream_copy(ptr, tile, m * is);
         else std::memcpy(ptr, tile, m * is);
@@ -221,7 +224,7 @@ bool fill_pattern(const Target& target, const KernelTable& kernels, const unsign
     });
     if (streaming) kernels.fence();
   }, kElementSplit, &times);
-  if (times.working.count() >= 0) report_memory_bound_fill(times);
+  if (shared && complete) report_memory_bound_fill(times);
   return complete;
 }
 

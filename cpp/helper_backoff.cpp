@@ -12,6 +12,7 @@ namespace {
 // Both fields in one word, changed by compare-and-swap, so that fills on several Python threads at
 // once each see a consistent state; no lock (a child forked while a fill held one would hang).
 std::atomic<uint64_t> g_state{0};
+static_assert(std::atomic<uint64_t>::is_always_lock_free, "the back-off state must need no lock");
 
 uint64_t pack(Backoff b) { return (uint64_t{b.solo_left} << 32) | b.span; }
 Backoff unpack(uint64_t w) { return {static_cast<uint32_t>(w >> 32), static_cast<uint32_t>(w)}; }
@@ -37,7 +38,7 @@ Turn take_turn(Backoff b, int threads) {
 Backoff after_fill(Backoff b, const CallerTimes& t) {
   const bool lost_core = t.on_cpu * 4 < t.working * 3;
   if (!lost_core && t.tail <= kLateTail) return {b.solo_left, b.span / 2};
-  const uint32_t span = std::min(kMaxSolo, std::max<uint32_t>(1, 2 * b.span));
+  const uint32_t span = std::max<uint32_t>(1, 2 * std::min(b.span, kMaxSolo / 2));
   return {span, span};
 }
 

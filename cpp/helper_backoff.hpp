@@ -4,14 +4,14 @@
 // Such a fill gains from a helper only the bandwidth one more writer adds, and only while the
 // helper has a core. When other processes keep the cores busy (P ranks on P cores, each on the
 // default thread count), more writer threads than cores share the memory system less well than
-// one per core (2 ranks x 2 threads on 2 cores: 0.85x the total of 2 x 1), and a helper that loses
-// its core holds up the fill's end for a scheduler slice. So after a fill with helpers the calling
+// one per core, and a helper that loses its core holds up the fill's end for a scheduler slice
+// (measured in docs/guide/performance.md, "Busy machines"). So after a fill with helpers the calling
 // thread checks how it fared (run_shared's CallerTimes): when it was off its CPU for more than a
 // quarter of its working time, or waited more than kLateTail for the helpers at the end, the next
 // 1, 2, 4, ... up to kMaxSolo such fills run on the calling thread alone (the span doubling while
 // this goes on, halving after each fill that fared well), and then ask for helpers again.
 // Compute-bound fills keep their helpers: on busy cores their threads' share of the CPU outweighs
-// both costs (docs/performance.md). What each value is and where it goes never depend on it.
+// both costs. What each value is and where it goes never depend on it.
 #pragma once
 #include <cstdint>
 

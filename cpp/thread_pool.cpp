@@ -37,11 +37,26 @@ void cpu_relax() {
 #endif
 }
 
-// The CPU time of the calling thread so far.
-std::chrono::nanoseconds thread_cpu_time() {
+// The calling thread's clocks now: steady wall-clock time, and its CPU time (-1 ns where the
+// system refuses the thread CPU clock, as some sandboxes do).
+struct Clocks {
+  std::chrono::nanoseconds wall{0}, cpu{0};
+};
+
+Clocks clocks_now() {
   timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+  const bool cpu = clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0;
+  return {std::chrono::steady_clock::now().time_since_epoch(),
+          cpu ? std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec) : std::chrono::nanoseconds(-1)};
+}
+
+// CallerTimes from the clocks at the start, while asking keep_going (its total: it may wait for
+// Python's GIL, which is not the fill's core lost), once out of chunks, and at the end. Without a
+// CPU clock the caller counts as on its CPU throughout.
+CallerTimes caller_times(const Clocks& start, const Clocks& asking, const Clocks& out_of_chunks, const Clocks& end) {
+  const auto working = out_of_chunks.wall - start.wall - asking.wall;
+  const bool cpu = start.cpu.count() >= 0 && out_of_chunks.cpu.count() >= 0;
+  return {working, cpu ? out_of_chunks.cpu - start.cpu - asking.cpu : working, end.wall - out_of_chunks.wall};
 }
 
 // One fill's shared work. Lives on the calling thread's stack; `wanted`, `link` and `closing`
@@ -183,8 +198,8 @@ class Pool {
 
 bool run_shared(const SharedWork& w, int helpers, uint64_t check_every, const KeepGoing& keep_going,
                 CallerTimes* times) noexcept {
-  const auto start = std::chrono::steady_clock::now();
-  const auto start_cpu = thread_cpu_time();
+  const Clocks start = clocks_now();
+  Clocks asking;
   Job job;
   job.work = &w;
   job.chunks = (w.items + w.chunk - 1) / w.chunk;
@@ -200,18 +215,20 @@ bool run_shared(const SharedWork& w, int helpers, uint64_t check_every, const Ke
     w.run(w.ctx, lo, std::min(w.items, lo + w.chunk));
     if (keep_going && c + 1 >= next_check && c + 1 < job.chunks) {
       next_check = c + 1 + check_chunks;
-      if (!keep_going()) {
+      const Clocks before = clocks_now();
+      const bool go_on = keep_going();
+      const Clocks after = clocks_now();
+      asking = {asking.wall + (after.wall - before.wall), asking.cpu + (after.cpu - before.cpu)};
+      if (!go_on) {
         job.stop.store(true, std::memory_order_relaxed);
         complete = false;
         break;
       }
     }
   }
-  const auto out_of_chunks = std::chrono::steady_clock::now();
-  const auto out_of_chunks_cpu = thread_cpu_time();
+  const Clocks out_of_chunks = clocks_now();
   pool.close(job);
-  if (times != nullptr)
-    *times = {out_of_chunks - start, out_of_chunks_cpu - start_cpu, std::chrono::steady_clock::now() - out_of_chunks};
+  if (times != nullptr) *times = caller_times(start, asking, out_of_chunks, clocks_now());
   return complete;
 }
 

@@ -3,6 +3,8 @@ calling thread lost its core or waited for late helpers (cpp/helper_backoff.hpp)
 made-up timings, its wiring into the fills, and what run_shared measures. The speed it buys is
 shown by bench/test_contention.py; the values never depend on it (checked here on every fill)."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -30,6 +32,7 @@ def test_fills_that_fare_badly_double_the_back_off_up_to_64():
         state = _core.helper_backoff_after_fill(*state, *OFF_CORE)
         seen.append(state)
     assert seen == [(1, 1), (2, 2), (4, 4), (8, 8), (16, 16), (32, 32), (64, 64), (64, 64), (64, 64)]
+    assert _core.helper_backoff_after_fill(0, 2**31, *OFF_CORE) == (64, 64)  # a span set past the cap
 
 
 def test_a_late_tail_alone_is_faring_badly():
@@ -102,3 +105,34 @@ def test_the_calling_thread_measures_its_wait_for_a_late_helper():
     assert tail >= 0.025  # the helper slept 50 ms after the caller's chunks had started
     assert 0 <= on_cpu <= working * 1.01 + 1e-4  # one thread's CPU time within its wall time
 
+
+def test_time_the_caller_sleeps_is_working_time_off_its_cpu():
+    cpu_before = time.thread_time()
+    working, on_cpu, _ = _core.caller_times_probe(0.0, caller_idle_seconds=0.03)
+    cpu = time.thread_time() - cpu_before  # this thread's CPU time, by Python's own clock
+    assert working >= 0.03
+    assert on_cpu <= working - 0.024
+    assert on_cpu <= cpu + 1e-3
+
+
+def test_time_the_caller_computes_is_on_its_cpu_as_the_thread_clock_says():
+    """The probe's caller spins 50 ms of wall time: however much of it the machine's load leaves
+    it on a CPU, the fill's measure agrees with Python's clock of the same thread."""
+    cpu_before = time.thread_time()
+    working, on_cpu, _ = _core.caller_times_probe(0.0, caller_busy_seconds=0.05)
+    cpu = time.thread_time() - cpu_before
+    assert working >= 0.05
+    assert cpu - 2e-3 - 0.05 * cpu <= on_cpu <= cpu + 1e-3
+
+
+@pytest.mark.parametrize("name", ["helper_seconds", "caller_busy_seconds", "caller_idle_seconds"])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -0.5, 2.0])
+def test_the_probe_refuses_durations_it_cannot_sleep(name, bad):
+    args = {"helper_seconds": 0.0, name: bad}
+    with pytest.raises(ValueError, match=f"{name} must be a number of seconds in \\[0, 1\\], got"):
+        _core.caller_times_probe(**args)
+
+
+def test_the_rule_refuses_durations_that_are_not_numbers_of_seconds():
+    with pytest.raises(ValueError, match="on_cpu must be a number of seconds"):
+        _core.helper_backoff_after_fill(0, 0, 0.01, float("nan"), 0.0)

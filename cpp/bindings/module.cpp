@@ -7,5 +7,6 @@ PYBIND11_MODULE(_core, m) {
   fastinit::register_philox(m);
   fastinit::register_fill(m);
   fastinit::register_runtime(m);
+  fastinit::register_threads(m);
   fastinit::register_fingerprint(m);
 }
