@@ -75,17 +75,22 @@ def test_measure_stores_times_both_kinds():
     assert 64 * MiB <= _core.calibration_bytes() <= 128 * MiB
 
 
+@pytest.mark.parametrize("line_offset", [0, 16, 48])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
-def test_large_constant_writes_exactly_its_elements(dtype, large_stores):
-    """A constant fill of more than 32 MiB, starting one element past a 64-byte line and ending
-    inside one, under each kind of store: every element the value, nothing around it touched."""
+def test_large_constant_writes_exactly_its_elements(dtype, line_offset, large_stores):
+    """A constant fill of more than 32 MiB starting `line_offset` bytes into a 64-byte line (the
+    first piece of non-temporal stores runs to the next line) and ending inside one, under each
+    kind of store: every element the value, nothing around it touched."""
     dt = np.dtype(ml_dtypes.bfloat16 if dtype == "bfloat16" else dtype)
     n = 33 * MiB // dt.itemsize + 5
-    raw = np.full(n + 2, np.nan, dt)
-    out = raw[1:-1]
+    raw = np.full(n + 2 * 64 // dt.itemsize, np.nan, dt)
+    lead = 64 // dt.itemsize + (line_offset - raw.ctypes.data) % 64 // dt.itemsize  # at least a line of sentinels
+    out = raw[lead : lead + n]
+    assert out.ctypes.data % 64 == line_offset
     assert fastinit.constant(out, -1.5) is out
     assert (out.astype(np.float64) == -1.5).all()
-    assert np.isnan(raw[[0, -1]].astype(np.float64)).all()
+    around = np.r_[raw[:lead], raw[lead + n :]].astype(np.float64)
+    assert np.isnan(around).all()
     fastinit.zeros(out)
     assert not out.view(np.uint8).any()
-    assert np.isnan(raw[[0, -1]].astype(np.float64)).all()
+    assert np.isnan(np.r_[raw[:lead], raw[lead + n :]].astype(np.float64)).all()
