@@ -16,7 +16,8 @@ reason, in its header and under every table it concerns (and the JSON lists the 
 - a thread-scaling row's efficiency (time on 1 thread / time on n threads / n) falls outside
   50-110 %: either the cores were shared, or the clock changed during the run.
 
-It never fails the run.
+It never fails the run. The header also says how much CPU time the VM's host took from the
+machine during the session (steal, host_steal.py), where Linux counts it.
 
 The busy-machine rows (test_contention.py) load every core on purpose, so they run last, and the
 "end" load is read before they start them: it is the load the other measurements ran under.
@@ -35,12 +36,15 @@ import pytest
 
 from fastinit.core.timing import median_seconds  # the timer `fastinit info` uses too
 
+from host_steal import steal_seconds
+
 __all__ = ["best_seconds", "end_load_now", "median_seconds", "record", "record_ratio", "record_scaling"]
 
 RESULTS: list[dict] = []
 SCALING: list[dict] = []
 RATIOS: list[dict] = []  # a speed ratio measured in one run, and its target (busy machine, roofline)
 LOAD: dict[str, float | None] = {}  # 1-minute load average at "start" and "end" of the session
+STEAL: dict[str, float | None] = {}  # the host's steal time (host_steal.py) at "start" of the session
 
 #: The measurements of writing memory at all; the roofline is the fastest of them per dtype and size.
 ROOF_IMPLS = ("out.fill", "plain stores", "non-temporal stores")
@@ -58,6 +62,14 @@ def _load1() -> float | None:
 
 def pytest_sessionstart(session):
     LOAD["start"] = _load1()
+    STEAL["start"] = steal_seconds()
+
+
+def host_steal() -> float | None:
+    """Seconds of CPU time the VM's host took from this machine since the session started; None
+    where the OS does not count it."""
+    now, start = steal_seconds(), STEAL.get("start")
+    return None if now is None or start is None else now - start
 
 
 def end_load_now() -> None:
@@ -180,9 +192,11 @@ def _header(reasons: list[tuple[str, str]]) -> list[str]:
 
     cores = os.cpu_count() or 1
     loads = ", ".join(f"{LOAD[w]:.2f} at {w}" for w in ("start", "end") if LOAD.get(w) is not None)
+    steal = host_steal()
+    stolen = "" if steal is None else f"; the VM's host took {steal:.1f} s of CPU time (steal)"
     lines = ["", *_wrap(f"fastinit bench: {cpu_model()}, {cores} cores, {fastinit.simd_path()} path, "
                         f"{fastinit.store_kind()} stores for large outputs; 1-minute load average "
-                        f"{loads or 'unknown'}")]
+                        f"{loads or 'unknown'}{stolen}")]
     for _, full in reasons:
         lines += _wrap(f"UNRELIABLE: {full}")
     return lines
@@ -304,6 +318,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
                 "machine": platform.machine(), "processor": platform.processor(),
                 "python": platform.python_version(), "quick": bool(config.getoption("--quick")),
                 "loadavg_1min": {"start": LOAD.get("start"), "end": LOAD.get("end")},
+                "host_steal_seconds": host_steal(),
                 "unreliable": [full for _, full in reasons]}
         scaling = [dict(r, efficiency=eff, unreliable=_efficiency_note(r, eff) or None) for r, eff in _efficiencies()]
         with open(path, "w") as f:

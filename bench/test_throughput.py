@@ -16,6 +16,7 @@ from fastinit import _core
 from fastinit.core.dtypes import FLOAT_DTYPES
 
 from conftest import best_seconds, median_seconds, record, record_ratio, record_scaling
+from host_steal import steady_median_seconds
 
 try:
     import torch
@@ -219,8 +220,9 @@ def test_layouts(fill, dtype, layout_n, layout_threads, rounds):
     """Fortran-order and transposed outputs against the C-order fill of the same shape: memory is
     walked in its own order (tiles transposed in cache; constants in memory order). Rows
     "<fill> layout <t>t" (truncated_normal as trunc_normal): the "F order" and "transposed"
-    columns' x is their time / C-order time (target <= 1.5). Each layout's values are checked
-    against the C-order fill."""
+    columns' x is their time / C-order time (target <= 1.5), each a median of rounds the VM's host
+    stole no CPU time from (host_steal.py). Each layout's values are checked against the C-order
+    fill."""
     dt = LAYOUT_DTYPES[dtype]
     n = layout_n
     op = LAYOUT_FILLS[fill]
@@ -230,8 +232,10 @@ def test_layouts(fill, dtype, layout_n, layout_threads, rounds):
     fastinit.set_num_threads(layout_threads)
     try:
         for impl, out in layouts.items():
+            timing = steady_median_seconds(lambda out=out: op(out), rounds)
+            note = "; ".join(filter(None, ["" if impl == "fastinit" else "x = time / C", timing.note()]))
             record(f"{fill.replace('truncated_', 'trunc_')} layout {layout_threads}t", dtype, n * n, dt.itemsize, impl,
-                   median_seconds(lambda out=out: op(out), rounds), note="" if impl == "fastinit" else "x = time / C")
+                   timing.seconds, note=note)
     finally:
         fastinit.set_num_threads(before)
     raw = {2: np.uint16, 4: np.uint32, 8: np.uint64}[dt.itemsize]
