@@ -142,11 +142,9 @@ struct Sse2Transpose {
     }
   }
 
-  // rows at src + k * pitch (bytes); column k of the block goes to dst + k * stride. Stream:
-  // non-temporal stores (dst and stride 16-byte aligned).
-  template <class T, bool Stream>
-  static void transpose(const unsigned char* src, std::size_t pitch, char* dst, int64_t stride) {
-    __m128i r[8];
+  // The block whose rows are at src + k * pitch (bytes), transposed: r[k] is its column k.
+  template <class T>
+  static void load_transposed(const unsigned char* src, std::size_t pitch, __m128i r[]) {
     for (std::size_t k = 0; k < block<T>(); ++k) r[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + k * pitch));
     if constexpr (sizeof(T) == 8) {
       const __m128i a = _mm_unpacklo_epi64(r[0], r[1]), b = _mm_unpackhi_epi64(r[0], r[1]);
@@ -179,21 +177,55 @@ struct Sse2Transpose {
         r[4 * h + 3] = _mm_unpackhi_epi64(b[4 * h + 1], b[4 * h + 3]);
       }
     }
+  }
+
+  // Column k of the block at src goes to dst + k * stride. Stream: non-temporal stores (dst and
+  // stride 16-byte aligned).
+  template <class T, bool Stream>
+  static void transpose(const unsigned char* src, std::size_t pitch, char* dst, int64_t stride) {
+    __m128i r[8];
+    load_transposed<T>(src, pitch, r);
     store<T, Stream>(dst, stride, r);
+  }
+
+  // Four blocks one under the other (4 * block<T>() rows, 64 bytes of each column), each column's
+  // 64 bytes stored one after the other with non-temporal stores: dst and stride 64-byte aligned,
+  // so that each column's line is written whole and at once.
+  template <class T>
+  static void transpose_lines(const unsigned char* src, std::size_t pitch, char* dst, int64_t stride) {
+    __m128i r[4][8];
+    for (std::size_t q = 0; q < 4; ++q) load_transposed<T>(src + q * block<T>() * pitch, pitch, r[q]);
+    for (std::size_t k = 0; k < block<T>(); ++k) {
+      auto* d = reinterpret_cast<__m128i*>(dst + static_cast<int64_t>(k) * stride);
+      for (std::size_t q = 0; q < 4; ++q) _mm_stream_si128(d + q, r[q][k]);
+    }
   }
 };
 #endif
 
 #if defined(__SSE2__)
+// Rows [0, i0) and columns [0, j0) in blocks. Stream, with columns that all start at one offset in
+// their 64-byte lines: each column's whole lines are written one at a time (transpose_lines), the
+// blocks before its first line boundary and after its last one by themselves, as kernels.columns
+// writes (kernel_impl.hpp columns_fmt). Block by block, non-temporal stores would leave B lines
+// partly written in turn (16 bytes each), for the CPU's write-combining buffers to join.
 template <class T, bool Stream>
 void put_blocks(const Tile& tile, const TilePlan& p, const unsigned char* vals, std::size_t vp, std::size_t i0,
                 std::size_t j0) {
-  constexpr std::size_t B = Sse2Transpose::block<T>();
+  constexpr std::size_t B = Sse2Transpose::block<T>(), line_rows = 4 * B;
   const std::size_t pitch = vp * sizeof(T);
+  const bool lines = Stream && p.l.stride % 64 == 0;
+  const std::size_t lead = lines ? std::min(i0, (64 - reinterpret_cast<uintptr_t>(tile.ptr) % 64) % 64 / sizeof(T)) : 0;
+  const std::size_t whole = lines ? lead + (i0 - lead) / line_rows * line_rows : 0;
   for (std::size_t j = 0; j < j0; j += B) {
     char* col = tile.ptr + static_cast<int64_t>(j) * p.l.stride;
-    for (std::size_t i = 0; i < i0; i += B)
-      Sse2Transpose::transpose<T, Stream>(vals + i * pitch + j * sizeof(T), pitch, col + i * sizeof(T), p.l.stride);
+    const unsigned char* v = vals + j * sizeof(T);
+    for (std::size_t i = 0; i < lead; i += B)
+      Sse2Transpose::transpose<T, Stream>(v + i * pitch, pitch, col + i * sizeof(T), p.l.stride);
+    for (std::size_t i = lead; i < whole; i += line_rows)
+      Sse2Transpose::transpose_lines<T>(v + i * pitch, pitch, col + i * sizeof(T), p.l.stride);
+    for (std::size_t i = std::max(lead, whole); i < i0; i += B)
+      Sse2Transpose::transpose<T, Stream>(v + i * pitch, pitch, col + i * sizeof(T), p.l.stride);
   }
 }
 #endif
@@ -241,11 +273,13 @@ bool lines_aligned(const Target& t) {
 bool fill_tiles(const Target& t, const TilePlan& plan, const Generator& gen, int threads, const KeepGoing& keep_going) {
   const std::size_t is = itemsize(t.fmt);
   TilePlan p = plan;
-  if (p.tiles * p.rows * p.cols * is >= kLargeOutputBytes && !lines_aligned(t))
-    size_tiles(p, kWideCols, kWideTileBytes / (kWideCols * is));
-  const uint64_t per_tile = p.rows * p.cols;
   // Non-temporal from kLargeOutputBytes whatever stores.hpp's kind: the tile shapes were measured so.
-  const bool stream = p.tiles * per_tile * is >= kLargeOutputBytes;
+  const bool stream = p.tiles * p.rows * p.cols * is >= kLargeOutputBytes;
+  if (stream && !lines_aligned(t))
+    size_tiles(p, kWideCols, kWideTileBytes / (kWideCols * is));
+  else if (stream)  // the first tile along m ends on a line, so that no line is written by two tiles
+    size_tiles(p, p.cols, p.rows, elements_to_line(t.data, is));
+  const uint64_t per_tile = p.rows * p.cols;
   const Split split{std::max<uint64_t>(1, kMinElementsPerThread / per_tile), 1,
                     std::max<uint64_t>(1, kSlab / per_tile)};
   return by_slabs(

@@ -8,7 +8,8 @@
 // vectorized stream and transform run at full width), into a buffer that stays in cache; the
 // buffer is then written column by column, each column a run along m, i.e. in memory order
 // (fill_tiles.cpp: square blocks transposed in SSE2 registers; non-temporal stores for outputs of
-// 32 MiB and more, whatever stores.hpp chooses for the element-order path). Uniform float32,
+// 32 MiB and more, whatever stores.hpp chooses for the element-order path, each column's 64-byte
+// lines written whole, one after another, where the columns start on lines alike). Uniform float32,
 // float16 and bfloat16 values and random bits need no buffer (fill_tiles_direct.cpp).
 #pragma once
 #include <algorithm>

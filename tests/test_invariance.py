@@ -250,6 +250,30 @@ def test_large_tiled_fill_with_streaming_stores(dtype):
             np.testing.assert_array_equal(bits_of(np.ascontiguousarray(out[r0:r0 + 40])), bits_of(part))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+@pytest.mark.parametrize("start", [0, 16, 48])
+def test_large_buffered_tiles_at_line_offsets(dtype, start, restore_runtime):
+    """normal into an F-order output of 32 MiB and more whose columns all start `start` bytes into
+    a 64-byte line: the buffered tiles write each column's whole lines at once with non-temporal
+    stores, the first tile along m ends on a line (a short one when start is not 0), and the blocks
+    of the last, short tile after its last line boundary go alone. The values are the C-order
+    fill's, on 1 and 2 threads, and the memory around the output is untouched."""
+    dt = np.dtype(dtype)
+    m = 2112  # a column is 66 (float16) to 264 (float64) whole lines; the last tile along it is short
+    n = -(-(33 << 20) // (m * dt.itemsize))
+    whole = fastinit.normal((m, n), seed=9, stream=1, dtype=dtype)
+    pad = 64 // dt.itemsize
+    raw = np.full(m * n + 2 * pad, np.nan, dt)
+    off = (start - raw.ctypes.data % 64) % 64 // dt.itemsize
+    out = raw[off:off + m * n].reshape(n, m).T
+    assert out.ctypes.data % 64 == start
+    for threads in (1, 2):
+        fastinit.set_num_threads(threads)
+        fastinit.normal(out, seed=9, stream=1)
+        np.testing.assert_array_equal(bits_of(np.ascontiguousarray(out)), bits_of(whole), err_msg=str(threads))
+        assert np.isnan(raw[:off]).all() and np.isnan(raw[off + m * n:]).all()
+
+
 @pytest.mark.parametrize("shape", [(2085, 4100), (4096, 2100), (4099, 4101)])
 @pytest.mark.parametrize("start", [16, 17])
 def test_large_bits_fill_in_fortran_order(shape, start, restore_runtime):
