@@ -49,6 +49,28 @@ double write_once(const KernelTable& k, unsigned char* buf, std::size_t bytes, c
   return seconds_since(t0);
 }
 
+// The 8 KiB that write_once copies: bytes that are not all alike.
+void make_piece(unsigned char* piece) {
+  for (std::size_t i = 0; i < kPiece; ++i) piece[i] = static_cast<unsigned char>(i * 37 + 11);
+}
+
+// A fresh 64-byte aligned buffer of `bytes` bytes whose pages exist (written once), or null.
+struct TouchedBuffer {
+  std::unique_ptr<unsigned char[]> owner;
+  unsigned char* data = nullptr;
+
+  explicit TouchedBuffer(std::size_t bytes) noexcept : owner(new (std::nothrow) unsigned char[bytes + 64]) {
+    if (!owner) return;
+    data = owner.get() + (64 - reinterpret_cast<uintptr_t>(owner.get()) % 64) % 64;
+    std::memset(data, 0, bytes);
+  }
+};
+
+double median(double* v, std::size_t n) {
+  std::nth_element(v, v + n / 2, v + n);
+  return v[n / 2];
+}
+
 // The largest cache CPU 0 has, from Linux's /sys/devices/system/cpu/cpu0/cache/index*/size ("16384K"):
 // the cache of one core complex, where glibc's sysconf(_SC_LEVEL3_CACHE_SIZE) may report the whole
 // package's (256 MiB on a 2-core AMD EPYC VM whose cores share 16 MiB). 0 where unknown.
@@ -78,7 +100,7 @@ StoreKind measure_kind() noexcept {
   const KernelTable& k = best_kernels();
   // Paths whose stream_copy is memcpy: nothing to choose between.
   if (std::strcmp(k.name, "scalar") == 0 || std::strcmp(k.name, "neon") == 0) return StoreKind::Plain;
-  const StoreTimes t = measure_stores(k, calibration_bytes(), 2);
+  const StoreTimes t = compare_stores(k, calibration_bytes(), 3);
   if (!t.measured) return StoreKind::NonTemporal;
   return t.nontemporal_seconds < t.plain_seconds ? StoreKind::NonTemporal : StoreKind::Plain;
 }
@@ -99,17 +121,38 @@ StoreTimes measure_stores(const KernelTable& kernels, std::size_t bytes, int rou
   StoreTimes t;
   bytes = bytes / kPiece * kPiece;
   if (bytes == 0 || bytes > SIZE_MAX - 64 || rounds < 1) return t;
-  std::unique_ptr<unsigned char[]> owner(new (std::nothrow) unsigned char[bytes + 64]);
-  if (!owner) return t;
-  unsigned char* buf = owner.get() + (64 - reinterpret_cast<uintptr_t>(owner.get()) % 64) % 64;
+  const TouchedBuffer buf(bytes);  // the pages exist before anything is timed
+  if (!buf.data) return t;
   alignas(64) unsigned char piece[kPiece];
-  for (std::size_t i = 0; i < kPiece; ++i) piece[i] = static_cast<unsigned char>(i * 37 + 11);
-  std::memset(buf, 0, bytes);  // the pages exist before anything is timed
+  make_piece(piece);
   t.plain_seconds = t.nontemporal_seconds = 1e300;
   for (int r = 0; r < rounds; ++r) {
-    t.plain_seconds = std::min(t.plain_seconds, write_once(kernels, buf, bytes, piece, false));
-    t.nontemporal_seconds = std::min(t.nontemporal_seconds, write_once(kernels, buf, bytes, piece, true));
+    t.plain_seconds = std::min(t.plain_seconds, write_once(kernels, buf.data, bytes, piece, false));
+    t.nontemporal_seconds = std::min(t.nontemporal_seconds, write_once(kernels, buf.data, bytes, piece, true));
   }
+  t.measured = true;
+  return t;
+}
+
+StoreTimes compare_stores(const KernelTable& kernels, std::size_t bytes, int passes) noexcept {
+  StoreTimes t;
+  const std::size_t slices = std::min(bytes / kStoreSlice, kMaxStoreSlices);
+  if (slices < 2 || passes < 1 || passes > 16) return t;
+  const TouchedBuffer buf(slices * kStoreSlice);
+  if (!buf.data) return t;
+  alignas(64) unsigned char piece[kPiece];
+  make_piece(piece);
+  double times[2][8 * kMaxStoreSlices];  // [non-temporal?][slice written so]
+  std::size_t counts[2] = {0, 0};
+  for (int pass = 0; pass < passes; ++pass) {
+    for (std::size_t i = 0; i < slices; ++i) {
+      const bool nontemporal = (i + static_cast<std::size_t>(pass)) % 2 == 1;
+      times[nontemporal][counts[nontemporal]++] =
+          write_once(kernels, buf.data + i * kStoreSlice, kStoreSlice, piece, nontemporal);
+    }
+  }
+  t.plain_seconds = median(times[0], counts[0]);
+  t.nontemporal_seconds = median(times[1], counts[1]);
   t.measured = true;
   return t;
 }

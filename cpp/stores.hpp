@@ -28,13 +28,26 @@ struct StoreTimes {
 // allocated. Never throws.
 StoreTimes measure_stores(const KernelTable& kernels, std::size_t bytes, int rounds) noexcept;
 
-// The size measure_stores uses for the per-process choice: four times the largest cache of CPU 0
+// The per-process choice's measurement: a fresh buffer of `bytes` bytes (rounded down to a
+// multiple of kStoreSlice, at most kMaxStoreSlices of them) written `passes` (1-16) times by one thread in
+// slices of kStoreSlice bytes, plain and non-temporal stores in turn, the order swapped every pass
+// (so each slice is written both ways). The times are the median slice's of each kind. Both kinds
+// thus share whatever else the machine does meanwhile: ranks started together measure at once,
+// and best-of rounds of each kind written whole (measure_stores) chose plain stores in 1 of 30
+// such pairs on a Zen 2 where they are 1.3-1.5x slower. A pause (another process, the VM's host)
+// moves a slice or two, not the median. measured false for fewer than 2 slices, passes outside
+// 1-16 or a buffer that cannot be allocated; never throws.
+inline constexpr std::size_t kStoreSlice = std::size_t{2} << 20;
+inline constexpr std::size_t kMaxStoreSlices = 64;
+StoreTimes compare_stores(const KernelTable& kernels, std::size_t bytes, int passes) noexcept;
+
+// The size compare_stores uses for the per-process choice: four times the largest cache of CPU 0
 // (Linux's sysfs), at least 64 MiB and at most 128 MiB, so that plain stores are timed mostly
 // writing back what they evict rather than filling the cache.
 std::size_t calibration_bytes() noexcept;
 
 // The kind large outputs use now: the one set_store_kind forced, else the measured one
-// (measured at the first call: the faster in measure_stores(best path, calibration_bytes(), 2);
+// (measured at the first call: the faster in compare_stores(best path, calibration_bytes(), 3);
 // non-temporal if the buffer cannot be allocated; plain, unmeasured, on the paths without
 // non-temporal stores: scalar, NEON). Plain or NonTemporal, never Auto.
 StoreKind large_store_kind() noexcept;

@@ -75,6 +75,18 @@ def test_measure_stores_times_both_kinds():
     assert 64 * MiB <= _core.calibration_bytes() <= 128 * MiB
 
 
+def test_compare_stores_times_both_kinds():
+    """The per-process choice's measurement: 2 MiB slices written both ways in turn; nothing timed
+    (None, no exception) for fewer than 2 slices or passes outside 1-16."""
+    plain, nt = _core.compare_stores(4 * MiB, 1)  # two slices, one of each kind
+    assert plain > 0 and nt > 0
+    assert _core.compare_stores(4 * MiB - 1, 3) is None
+    assert _core.compare_stores(0, 3) is None
+    assert _core.compare_stores(8 * MiB, 0) is None
+    assert _core.compare_stores(8 * MiB, 17) is None
+    assert _core.compare_stores(8 * MiB, 16) is not None
+
+
 @pytest.mark.parametrize("line_offset", [0, 16, 48])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "bfloat16"])
 def test_large_constant_writes_exactly_its_elements(dtype, line_offset, large_stores):

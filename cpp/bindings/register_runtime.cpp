@@ -48,6 +48,21 @@ void register_stores(py::module_& m) {
       py::arg("bytes"), py::arg("rounds"),
       "Benchmark hook: the best seconds of one thread writing a fresh buffer of `bytes` bytes `rounds` times "
       "with plain and with non-temporal stores, as (plain, nontemporal); None if it cannot be allocated.");
+  m.def(
+      "compare_stores",
+      [](std::size_t bytes, int passes) -> py::object {
+        StoreTimes t;
+        {
+          py::gil_scoped_release release;
+          t = compare_stores(best_kernels(), bytes, passes);
+        }
+        if (!t.measured) return py::none();
+        return py::make_tuple(t.plain_seconds, t.nontemporal_seconds);
+      },
+      py::arg("bytes"), py::arg("passes"),
+      "Test hook: the per-process store choice's measurement, the median seconds of a 2 MiB slice written with "
+      "plain and with non-temporal stores in turn over `passes` passes of a `bytes`-byte buffer, as (plain, "
+      "nontemporal); None for fewer than 2 slices, passes outside 1-16 or a buffer that cannot be allocated.");
   m.def("calibration_bytes", &calibration_bytes, "The buffer size of the per-process store measurement.");
 }
 
