@@ -100,9 +100,15 @@ StoreKind measure_kind() noexcept {
   const KernelTable& k = best_kernels();
   // Paths whose stream_copy is memcpy: nothing to choose between.
   if (std::strcmp(k.name, "scalar") == 0 || std::strcmp(k.name, "neon") == 0) return StoreKind::Plain;
-  const StoreTimes t = compare_stores(k, calibration_bytes(), 3);
-  if (!t.measured) return StoreKind::NonTemporal;
-  return t.nontemporal_seconds < t.plain_seconds ? StoreKind::NonTemporal : StoreKind::Plain;
+  // The kind two comparisons agree on (a third when they differ), so that one disturbed
+  // comparison does not decide alone.
+  int nontemporal = 0, plain = 0;
+  while (nontemporal < 2 && plain < 2) {
+    const StoreTimes t = compare_stores(k, calibration_bytes(), 2);
+    if (!t.measured) return StoreKind::NonTemporal;
+    ++(t.nontemporal_seconds < t.plain_seconds ? nontemporal : plain);
+  }
+  return nontemporal == 2 ? StoreKind::NonTemporal : StoreKind::Plain;
 }
 
 // No lock (a lock held across a fork would hang the child): threads that find it unmeasured at

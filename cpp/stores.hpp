@@ -47,7 +47,8 @@ StoreTimes compare_stores(const KernelTable& kernels, std::size_t bytes, int pas
 std::size_t calibration_bytes() noexcept;
 
 // The kind large outputs use now: the one set_store_kind forced, else the measured one
-// (measured at the first call: the faster in compare_stores(best path, calibration_bytes(), 3);
+// (measured at the first call: the faster in two compare_stores(best path, calibration_bytes(), 2)
+// that agree, a third deciding when they do not;
 // non-temporal if the buffer cannot be allocated; plain, unmeasured, on the paths without
 // non-temporal stores: scalar, NEON). Plain or NonTemporal, never Auto.
 StoreKind large_store_kind() noexcept;

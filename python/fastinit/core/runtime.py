@@ -131,9 +131,10 @@ def store_kind() -> str:
     your cached data evicted); plain stores go through them. Which writes memory faster depends
     on the CPU (non-temporal on an AMD Zen 2, plain on a Zen 4), so unless :func:`set_store_kind` or ``FASTINIT_STORES``
     (:data:`STORES_ENV_VAR`) chose one, the first call (or the first fill of 32 MiB or more)
-    measures both, once per process: one thread writes a temporary 64-128 MiB buffer three times
-    in 2 MiB slices, plain and non-temporal in turn, and the median slice of each kind decides
-    (tens of milliseconds; ranks started together thus choose as one alone would). Smaller outputs use plain stores; Fortran-order and transposed
+    measures both, once per process: one thread writes a temporary 64-128 MiB buffer twice in
+    2 MiB slices, plain and non-temporal in turn, the median slice of each kind deciding, and two
+    such comparisons that agree (or a third) choose (tens of milliseconds; ranks started together
+    share their traffic between both kinds). Smaller outputs use plain stores; Fortran-order and transposed
     outputs of 32 MiB and more non-temporal ones whatever this says, and the scalar path's copies
     are plain. The values never depend on it.
 
