@@ -16,6 +16,19 @@ namespace py = pybind11;
 namespace fastinit {
 namespace {
 
+// measure(best path, bytes, count) without the GIL, as (plain, nontemporal) seconds; None when
+// nothing was timed.
+py::object timed_stores(StoreTimes (*measure)(const KernelTable&, std::size_t, int) noexcept, std::size_t bytes,
+                        int count) {
+  StoreTimes t;
+  {
+    py::gil_scoped_release release;
+    t = measure(best_kernels(), bytes, count);
+  }
+  if (!t.measured) return py::none();
+  return py::make_tuple(t.plain_seconds, t.nontemporal_seconds);
+}
+
 void register_stores(py::module_& m) {
   m.def(
       "store_kind",
@@ -36,29 +49,13 @@ void register_stores(py::module_& m) {
       py::arg("name"), "Force the stores of large outputs ('plain', 'nontemporal') or 'auto' for the measured one.");
   m.def(
       "measure_stores",
-      [](std::size_t bytes, int rounds) -> py::object {
-        StoreTimes t;
-        {
-          py::gil_scoped_release release;
-          t = measure_stores(best_kernels(), bytes, rounds);
-        }
-        if (!t.measured) return py::none();
-        return py::make_tuple(t.plain_seconds, t.nontemporal_seconds);
-      },
+      [](std::size_t bytes, int rounds) { return timed_stores(measure_stores, bytes, rounds); },
       py::arg("bytes"), py::arg("rounds"),
       "Benchmark hook: the best seconds of one thread writing a fresh buffer of `bytes` bytes `rounds` times "
       "with plain and with non-temporal stores, as (plain, nontemporal); None if it cannot be allocated.");
   m.def(
       "compare_stores",
-      [](std::size_t bytes, int passes) -> py::object {
-        StoreTimes t;
-        {
-          py::gil_scoped_release release;
-          t = compare_stores(best_kernels(), bytes, passes);
-        }
-        if (!t.measured) return py::none();
-        return py::make_tuple(t.plain_seconds, t.nontemporal_seconds);
-      },
+      [](std::size_t bytes, int passes) { return timed_stores(compare_stores, bytes, passes); },
       py::arg("bytes"), py::arg("passes"),
       "Test hook: the per-process store choice's measurement, the median seconds of a 2 MiB slice written with "
       "plain and with non-temporal stores in turn over `passes` passes of a `bytes`-byte buffer, as (plain, "
