@@ -297,8 +297,16 @@ def _ratio_table(banner: list[str]) -> list[str]:
         mark = "" if r["ratio"] >= r["target"] else "below"
         line = (f"  {r['case'][:39]:<40}{r['fill']:<10}{r['dtype']:<9}{_size(r['bytes']):>7}{r['ratio']:>7.2f}"
                 f"{r['target']:>8.2f}  {mark:<6}")
-        lines.append((line + r["note"])[:WIDTH].rstrip())
+        lines += _note_lines(line, r["note"])
     return lines
+
+
+def _note_lines(row: str, note: str) -> list[str]:
+    """row with note after it, the note going on in lines under its own column when it is too long
+    for WIDTH (words longer than the column are cut)."""
+    column = WIDTH - len(row)
+    parts = textwrap.wrap(note, column, break_long_words=True) or [""]
+    return [(row + parts[0]).rstrip()] + [" " * len(row) + part for part in parts[1:]]
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

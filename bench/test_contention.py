@@ -18,6 +18,7 @@ checks that what it timed has the right bits (the same as a 1-thread fill)."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import subprocess
 import sys
@@ -183,16 +184,26 @@ def test_ranks_at_once(fill, launcher, n, quick, ratio_rounds):
 
 def test_ratio_table_layout(monkeypatch):
     """The busy-machine table on made-up numbers: at most 120 columns, "below" exactly on the rows
-    under their target, and the UNRELIABLE banner when there are reasons."""
+    under their target, a long note whole on lines under its column, and the UNRELIABLE banner when
+    there are reasons."""
     import conftest
 
     monkeypatch.setattr(conftest, "RATIOS", [])
     monkeypatch.setattr(conftest, "RESULTS", [])
     monkeypatch.setattr(conftest, "SCALING", [])
     conftest.record_ratio("2 cores busy: 2 threads / 1", "normal", "float32", 1 << 26, 0.94, 0.95, "n" * 200)
-    conftest.record_ratio("2 ranks, default threads / 2 x 1", "uniform", "float32", 1 << 26, 0.95, 0.9)
+    words = " ".join(f"word{i}" for i in range(30))
+    conftest.record_ratio("2 ranks, default threads / 2 x 1", "uniform", "float32", 1 << 26, 0.95, 0.9, words)
     lines = conftest._tables([("load 9.00 > 2 cores at end", "x" * 300)])
     assert max(map(len, lines)) <= 120, max(lines, key=len)
-    rows = [line for line in lines if "cores busy" in line or "ranks" in line]
-    assert [row.split()[-2:] for row in rows] == [["below", "n" * len(rows[0].split()[-1])], ["0.95", "0.90"]]
+    rows = [i for i, line in enumerate(lines) if "cores busy" in line or "ranks" in line]
+    column = lines[rows[1]].index("word0")  # every row's note starts there
+    assert [lines[i][:column].split()[-2:] for i in rows] == [["0.95", "below"], ["0.95", "0.90"]]
+
+    def note(i: int) -> list[str]:  # the note of the row at lines[i], with its lines under it
+        under = itertools.takewhile(lambda line: len(line) > column and line[:column].isspace(), lines[i + 1:])
+        return [line[column:] for line in [lines[i], *under]]
+
+    assert "".join(note(rows[0])) == "n" * 200 and len(note(rows[0])) > 1
+    assert " ".join(note(rows[1])) == words and len(note(rows[1])) > 1
     assert any("UNRELIABLE" in line for line in lines)
