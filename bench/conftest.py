@@ -122,9 +122,9 @@ def record_ratio(case: str, fill: str, dtype: str, nbytes: int, ratio: float, ta
                    "note": note})
 
 
-def record_scaling(fill: str, dtype: str, n: int, threads: int, seconds: float) -> None:
+def record_scaling(fill: str, dtype: str, n: int, threads: int, seconds: float, note: str = "") -> None:
     SCALING.append({"fill": fill, "dtype": dtype, "n": n, "threads": threads, "seconds": seconds,
-                    "mvalues_per_s": n / seconds / 1e6})
+                    "mvalues_per_s": n / seconds / 1e6, "note": note})
 
 
 def _size(nbytes: int) -> str:
@@ -281,8 +281,9 @@ def _tables(reasons: list[tuple[str, str]] | None = None) -> list[str]:
         lines += ["", "thread scaling (fastinit)", *banner]
         for r, eff in _efficiencies():
             mark = "   UNRELIABLE: outside {:.0%}-{:.0%}".format(*EFFICIENCY_RANGE) if _efficiency_note(r, eff) else ""
-            lines.append(f"  {r['fill']:<22}{r['dtype']:<10}{r['threads']:>3} threads{r['mvalues_per_s']:>10,.0f} M/s"
-                         f"   efficiency {eff:6.1%}{mark}")
+            note = f"; {r['note']}" if r["note"] else ""
+            lines += _wrap(f"{r['fill']:<22}{r['dtype']:<10}{r['threads']:>3} threads{r['mvalues_per_s']:>10,.0f} M/s"
+                           f"   efficiency {eff:6.1%}{mark}{note}", indent="  ")
     return lines
 
 
