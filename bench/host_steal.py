@@ -7,7 +7,8 @@ on the 2-core VM of bench/reference/epyc-zen2-2core-2026-12-05.txt, transposed 1
 ``normal`` on 2 threads took 1.21x the C-order time in rounds without steal and 1.80x and 2.01x in
 rounds during which the host took 200 and 270 ms.
 
-``steady_median_seconds`` retimes such rounds; the layout rows (test_throughput.py) use it.
+``steady_median_seconds`` retimes such rounds; the layout and thread-scaling rows (test_throughput.py)
+use it.
 """
 
 from __future__ import annotations
