@@ -11,7 +11,8 @@ the rounds) and printed with their targets in the summary's busy-machine table; 
   "stores" measures the same ratio for one thread's best stores alone (fastinit's
   measure_stores, no fill): what the memory system itself allows P writers, the bound of a
   fill as fast as writing memory (constant). Their rounds are spread over RANK_WINDOW_S seconds
-  (the reason is there), and each row's note gives its worst round's ratio too.
+  (the reason is there), and each row's note gives its worst round's ratio too; the constant
+  rows' note also gives the "stores" ratio measured by the same processes in the same rounds.
 
 These rows start processes that load every core, so conftest.py runs them last. Every row also
 checks that what it timed has the right bits (the same as a 1-thread fill)."""
@@ -40,8 +41,9 @@ FILLS = ["constant", "uniform", "normal"]
 BUSY_LOOP = "print('busy', flush=True)\nwhile True:\n    pass\n"
 
 # A rank: fills `reps` times per "go" line on stdin and answers with the seconds it took and a
-# checksum of what it wrote; "quit" ends it. fill "stores": the best of one thread's plain and
-# non-temporal stores over as many bytes, `reps` times each way (checksum 0).
+# checksum of what it wrote; "quit" ends it. fill "stores", or a "mem" line whatever the fill: the
+# best of one thread's plain and non-temporal stores over as many bytes, `reps` times each way
+# (checksum 0).
 RANK = """
 import sys, time, zlib
 import numpy as np
@@ -53,8 +55,8 @@ fills = {"constant": lambda: fastinit.constant(a, 0.5), "stores": lambda: a.fill
 f = fills.get(fill) or (lambda: getattr(fastinit, fill)(a, seed=7))
 f()
 print("ready", fastinit.store_kind(), flush=True)
-while sys.stdin.readline().strip() == "go":
-    if fill == "stores":
+while (line := sys.stdin.readline().strip()) in ("go", "mem"):
+    if fill == "stores" or line == "mem":
         print(min(_core.measure_stores(a.nbytes, reps)) * reps, 0, flush=True)
         continue
     t0 = time.perf_counter()
@@ -135,10 +137,11 @@ def _start_rank(n: int, fill: str, reps: int, env: dict) -> tuple[subprocess.Pop
     return p, kind
 
 
-def _go(ranks: list[subprocess.Popen], n: int, reps: int) -> tuple[float, set[int]]:
-    """All ranks fill at once; their total speed in values/s, and their checksums."""
+def _go(ranks: list[subprocess.Popen], n: int, reps: int, line: str = "go") -> tuple[float, set[int]]:
+    """All ranks fill at once (line "mem": write memory alone); their total speed in values/s, and
+    their checksums."""
     for p in ranks:
-        p.stdin.write("go\n")
+        p.stdin.write(f"{line}\n")
         p.stdin.flush()
     answers = [p.stdout.readline().split() for p in ranks]
     return sum(n * reps / float(s) for s, _ in answers), {int(c) for _, c in answers}
@@ -176,6 +179,7 @@ def test_ranks_at_once(fill, launcher, n, quick, ratio_rounds):
         kinds = [lone_kind] + [kind for _, kind in started]
         best_lone = best_all = 0.0
         worst = float("inf")
+        memory = []  # constant: the same ratio for writing memory alone, in the same rounds
         crcs = set()
         start = time.monotonic()
         for at in _round_starts(ratio_rounds, 0.0 if quick else RANK_WINDOW_S):
@@ -184,6 +188,8 @@ def test_ranks_at_once(fill, launcher, n, quick, ratio_rounds):
             all_speed, c2 = _go(ranks, n, reps)
             best_lone, best_all, crcs = max(best_lone, lone_speed), max(best_all, all_speed), crcs | c | c2
             worst = min(worst, all_speed / (CORES * lone_speed))
+            if fill == "constant":
+                memory.append(_go(ranks, n, reps, "mem")[0] / (CORES * _go([lone], n, reps, "mem")[0]))
     finally:
         for p in [lone, *ranks]:
             p.stdin.close()
@@ -197,7 +203,18 @@ def test_ranks_at_once(fill, launcher, n, quick, ratio_rounds):
     mixed = "" if len(set(kinds)) == 1 else f"; stores lone/ranks: {'/'.join(kinds)}"
     record_ratio(f"{CORES} ranks, {launcher} / {CORES} x 1", fill, "float32", a.nbytes,
                  best_all / (CORES * best_lone), 0.9,
-                 f"{best_all / 1e6:,.0f} / {CORES} x {best_lone / 1e6:,.0f} M/s; worst round {worst:.2f}{mixed}")
+                 f"{best_all / 1e6:,.0f} / {CORES} x {best_lone / 1e6:,.0f} M/s; worst round {worst:.2f}"
+                 f"{_memory_note(memory)}{mixed}")
+
+
+def _memory_note(ratios: list[float]) -> str:
+    """What writing memory alone gave in the same rounds, when it was measured."""
+    return f"; memory alone {min(ratios):.2f}-{max(ratios):.2f} in the same rounds" if ratios else ""
+
+
+def test_memory_note():
+    assert _memory_note([]) == ""
+    assert _memory_note([0.98, 0.5, 1.04]) == "; memory alone 0.50-1.04 in the same rounds"
 
 
 def test_round_starts():
